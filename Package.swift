@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let tools = ["ehx-keygen", "ehx-ingest", "ehx-sign", "ehx-mine", "ehx-verify", "ehx-query"]
+
+let package = Package(
+    name: "ehx",
+    platforms: [.macOS(.v13)],
+    products: tools.map { .executable(name: $0, targets: [$0]) } + [
+        .library(name: "EHXShared", targets: ["EHXShared"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CJansson",
+            pkgConfig: "jansson",
+            providers: [.apt(["libjansson-dev"])]
+        ),
+        .target(
+            name: "EHXShared",
+            dependencies: ["COpenSSL", "CJansson"]
+        ),
+        .testTarget(
+            name: "EHXSharedTests",
+            dependencies: ["EHXShared"]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["EHXShared"]
+        ),
+    ] + tools.map {
+        .executableTarget(
+            name: $0,
+            dependencies: [
+                "EHXShared",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        )
+    }
+)

@@ -1,0 +1,1 @@
+print("ehx-ingest: not built yet")

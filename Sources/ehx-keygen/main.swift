@@ -1,0 +1,1 @@
+print("ehx-keygen: not built yet")

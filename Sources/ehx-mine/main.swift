@@ -1,0 +1,1 @@
+print("ehx-mine: not built yet")

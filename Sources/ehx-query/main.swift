@@ -1,0 +1,1 @@
+print("ehx-query: not built yet")

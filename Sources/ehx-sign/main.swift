@@ -1,0 +1,1 @@
+print("ehx-sign: not built yet")

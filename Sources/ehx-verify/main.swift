@@ -1,0 +1,1 @@
+print("ehx-verify: not built yet")
