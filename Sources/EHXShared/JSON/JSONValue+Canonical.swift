@@ -1,0 +1,83 @@
+extension JSONValue {
+    /// RFC 8785 canonical form: the only bytes ehx ever signs or hashes.
+    public func canonicalBytes() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        appendCanonical(to: &out)
+        return out
+    }
+
+    public var canonicalString: String {
+        String(decoding: canonicalBytes(), as: UTF8.self)
+    }
+
+    func appendCanonical(to out: inout [UInt8]) {
+        switch self {
+        case .null:
+            out.append(contentsOf: Self.nullBytes)
+        case .bool(let value):
+            out.append(contentsOf: value ? Self.trueBytes : Self.falseBytes)
+        case .number(let value):
+            JCS.appendNumber(value, to: &out)
+        case .string(let value):
+            Self.appendString(value, to: &out)
+        case .array(let elements):
+            out.append(UInt8(ascii: "["))
+            for (index, element) in elements.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                element.appendCanonical(to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            out.append(UInt8(ascii: "{"))
+            var first = true
+            for (key, value) in members.sorted(by: { JCS.keyPrecedes($0.key, $1.key) }) {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                Self.appendString(key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                value.appendCanonical(to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    private static let nullBytes = Array("null".utf8)
+    private static let trueBytes = Array("true".utf8)
+    private static let falseBytes = Array("false".utf8)
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// Copies runs of bytes that need no escape in one append; most strings
+    /// in ehx records are escape-free, so this is usually a single copy.
+    private static func appendString(_ value: String, to out: inout [UInt8]) {
+        var value = value
+        out.append(UInt8(ascii: "\""))
+        value.withUTF8 { bytes in
+            var runStart = 0
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                if runStart < index {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                }
+                runStart = index + 1
+                out.append(UInt8(ascii: "\\"))
+                switch byte {
+                case 0x08: out.append(UInt8(ascii: "b"))
+                case 0x09: out.append(UInt8(ascii: "t"))
+                case 0x0A: out.append(UInt8(ascii: "n"))
+                case 0x0C: out.append(UInt8(ascii: "f"))
+                case 0x0D: out.append(UInt8(ascii: "r"))
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(byte)
+                default:
+                    out.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                                            hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]])
+                }
+            }
+            if runStart < bytes.count {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}
