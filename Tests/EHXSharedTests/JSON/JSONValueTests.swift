@@ -62,6 +62,19 @@ import Testing
         #expect(try JSONValue.parse("1e-400") == 0)
     }
 
+    @Test func nestingUpToJanssonsLimitRoundTrips() throws {
+        let text = String(repeating: "[", count: 2000) + String(repeating: "]", count: 2000)
+        #expect(try JSONValue.parse(text).canonicalString == text)
+        let tooDeep = String(repeating: "[", count: 3000) + String(repeating: "]", count: 3000)
+        #expect(throws: JSONError.self) { try JSONValue.parse(tooDeep) }
+    }
+
+    /// jansson 2.14 refuses NUL in member names even with JSON_ALLOW_NUL;
+    /// the point is that it fails cleanly rather than truncating the name.
+    @Test func nulInMemberNameIsRejectedNotTruncated() {
+        #expect(throws: JSONError.self) { try JSONValue.parse(#"{"a\u0000b":1}"#) }
+    }
+
     @Test func acceptsTrailingNewline() throws {
         #expect(try JSONValue.parse("{\"a\":1}\n") == ["a": 1])
     }
