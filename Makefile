@@ -1,0 +1,51 @@
+# ehx: GNU make. `make demo` and `make test` do all set-up on Debian/Ubuntu
+# (they apt-get install the C libraries when missing); Swift 6 must be on PATH.
+
+SWIFT   ?= swift
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR  := $(DESTDIR)$(PREFIX)/bin
+MAN1DIR := $(DESTDIR)$(PREFIX)/share/man/man1
+MAN7DIR := $(DESTDIR)$(PREFIX)/share/man/man7
+RELEASE := .build/release
+TOOLS   := ehx-keygen ehx-ingest ehx-sign ehx-mine ehx-verify ehx-query
+APT_PKGS := libssl-dev libjansson-dev pkg-config
+
+.PHONY: all deps build test demo install clean
+
+all: build
+
+# Install the C libraries only when pkg-config is missing or cannot find them.
+deps:
+	@if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libcrypto jansson; then \
+	  :; \
+	else \
+	  if [ "$$(id -u)" -eq 0 ]; then SUDO=; \
+	  elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
+	  else echo "make deps: need root or sudo to install $(APT_PKGS)" >&2; exit 1; fi; \
+	  echo "make deps: installing $(APT_PKGS)"; \
+	  $$SUDO apt-get update && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y $(APT_PKGS); \
+	fi
+
+build: deps
+	$(SWIFT) build -c release
+
+# Debug build first: the end-to-end tests run the built debug executables.
+test: deps
+	$(SWIFT) build
+	$(SWIFT) test
+
+demo: deps build
+	BIN=$(RELEASE) bash scripts/demo.sh
+
+install: build
+	install -d $(BINDIR)
+	for t in $(TOOLS); do install -m 0755 $(RELEASE)/$$t $(BINDIR)/$$t || exit 1; done
+	@if ls man/*.1 >/dev/null 2>&1; then \
+	  install -d $(MAN1DIR) && install -m 0644 man/*.1 $(MAN1DIR)/; fi
+	@if ls man/*.7 >/dev/null 2>&1; then \
+	  install -d $(MAN7DIR) && install -m 0644 man/*.7 $(MAN7DIR)/; fi
+
+clean:
+	rm -rf .build demo
