@@ -230,6 +230,12 @@ public enum Ed25519 {
     }
 }
 
+extension Ed25519.PrivateKey: CustomStringConvertible, CustomDebugStringConvertible {
+    // Explicit so that logging or interpolating a key can only ever show its public id.
+    public var description: String { "Ed25519.PrivateKey(public key id \(publicKey.id.hex.prefix(16)))" }
+    public var debugDescription: String { description }
+}
+
 /// Owns one EVP_PKEY and frees it exactly once, however many struct copies share it.
 private final class EVPKeyBox {
     let pointer: OpaquePointer

@@ -176,7 +176,7 @@ public enum KeyFile {
     }
 
     /// The directory part keeps its trailing slash ("" for a bare name).
-    private static func split(_ path: String) -> (directory: String, name: String) {
+    static func split(_ path: String) -> (directory: String, name: String) {
         guard let slash = path.lastIndex(of: "/") else { return ("", path) }
         let nameStart = path.index(after: slash)
         return (String(path[..<nameStart]), String(path[nameStart...]))

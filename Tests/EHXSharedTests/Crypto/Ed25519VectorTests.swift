@@ -129,3 +129,15 @@ extension CryptoTests {
         }
     }
 }
+
+extension CryptoTests.Ed25519VectorTests {
+    @Test func privateKeyDescriptionShowsOnlyPublicId() throws {
+        let seed = [UInt8](repeating: 0x5a, count: 32)
+        let key = try Ed25519.PrivateKey(seed: seed)
+        for text in ["\(key)", String(reflecting: key)] {
+            #expect(text.contains(String(key.publicKey.id.hex.prefix(16))))
+            #expect(!text.contains(Hex.encode(seed)))
+            #expect(!text.contains("90, 90, 90"))
+        }
+    }
+}
