@@ -10,6 +10,8 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 #include <openssl/bn.h>
+#include <openssl/x509.h>
+#include <openssl/pkcs12.h>
 
 /* BIO_get_mem_data is a macro, which Swift cannot import. */
 static inline long ehx_bio_get_mem_data(BIO *bio, char **out) {

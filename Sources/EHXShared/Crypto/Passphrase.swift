@@ -1,0 +1,38 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where a key passphrase comes from. Never a command-line argument: those
+/// are visible to every user through /proc and `ps`.
+public enum Passphrase {
+    public static let environmentVariable = "EHX_PASSPHRASE"
+
+    /// From --passphrase-file (first line, without trailing newline) or else the EHX_PASSPHRASE environment variable; nil when neither.
+    /// The file may be a pipe (`--passphrase-file <(pass show ehx)`), so its
+    /// permissions are not checked. An empty environment variable counts as
+    /// unset; an empty first line in a file is an error, since the user
+    /// clearly meant to give one.
+    public static func load(file: String?) throws(KeyFileError) -> [UInt8]? {
+        if let file {
+            let descriptor = open(file, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else {
+                let code = errno
+                if code == ENOENT { throw .missing(path: file) }
+                throw .unreadable(path: file, reason: KeyFile.errorText(code))
+            }
+            defer { _ = close(descriptor) }
+            let contents = try KeyFile.readAll(descriptor: descriptor, path: file)
+            var line = Array(contents.prefix(while: { $0 != UInt8(ascii: "\n") }))
+            if line.last == UInt8(ascii: "\r") { line.removeLast() }
+            guard !line.isEmpty else { throw .malformed(path: file, detail: "the passphrase file's first line is empty") }
+            return line
+        }
+        guard let value = getenv(environmentVariable) else { return nil }
+        let bytes = Array(String(cString: value).utf8)
+        return bytes.isEmpty ? nil : bytes
+    }
+}
