@@ -27,19 +27,27 @@ let package = Package(
             name: "EHXShared",
             dependencies: ["COpenSSL", "CJansson"]
         ),
+        .target(
+            name: "EHXCommandLine",
+            dependencies: [
+                "EHXShared",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(
             name: "EHXSharedTests",
             dependencies: ["EHXShared"]
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["EHXShared"]
+            dependencies: ["EHXShared"] + tools.map { .target(name: $0) }
         ),
     ] + tools.map {
         .executableTarget(
             name: $0,
             dependencies: [
                 "EHXShared",
+                "EHXCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         )

@@ -1,1 +1,147 @@
-print("ehx-keygen: not built yet")
+import ArgumentParser
+import EHXCommandLine
+import EHXShared
+
+@main
+struct Keygen: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ehx-keygen",
+        abstract: "Make ehx signing keys, device pre-shared keys and the genesis block.",
+        version: EHXVersion.string,
+        subcommands: [Key.self, PSK.self, Genesis.self]
+    )
+}
+
+extension Keygen {
+    struct Key: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make an Ed25519 key pair: NAME.key (PKCS#8, 0600) and NAME.pub (SPKI).",
+            discussion: "Prints one JSON line with the role, the public key (base64url) and its id (hex SHA-256 of the raw key). The role is recorded on the chain by a genesis grant or a key transaction, not in the files."
+        )
+
+        @Option(help: "The role the key is meant for (authority, gateway, device, clinician, physio, researcher, auditor, miner, manufacturer).")
+        var role: String
+
+        @Option(name: .shortAndLong, help: "Path prefix of the files to write: NAME.key and NAME.pub.")
+        var output: String
+
+        @Option(help: "Encrypt the private key with the passphrase in this file (or set EHX_PASSPHRASE).")
+        var passphraseFile: String?
+
+        func run() throws {
+            let diagnostics = Diagnostics(tool: "ehx-keygen")
+            try reportingFailures(diagnostics) {
+                let role = try Role.parse(role)
+                let key = try Ed25519.PrivateKey()
+                let passphrase = try Passphrase.load(file: passphraseFile)
+                try KeyFile.writePrivateKey(key, path: output + ".key", passphrase: passphrase)
+                try KeyFile.writePublicKey(key.publicKey, path: output + ".pub")
+                let line: JSONValue = [
+                    "role": .string(role.rawValue),
+                    "key": .string(Base64URL.encode(key.publicKey.rawRepresentation)),
+                    "id": .string(key.publicKey.id.hex),
+                    "private": .string(output + ".key"),
+                    "public": .string(output + ".pub"),
+                ]
+                print(line.canonicalString)
+            }
+        }
+    }
+
+    struct PSK: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "psk",
+            abstract: "Add a device's random 32-byte pre-shared key to a PSK file (created 0600).",
+            discussion: "The same file is given to ehx-sign --psk on the device side and to ehx-ingest --psk on the gateway. The key itself is never printed."
+        )
+
+        @Option(help: "The device id, as it appears in the readings' \"device\" field.")
+        var device: String
+
+        @Option(help: "The PSK file to create or update.")
+        var psk: String
+
+        @Flag(help: "Replace the device's existing key.")
+        var replace = false
+
+        func run() throws {
+            let diagnostics = Diagnostics(tool: "ehx-keygen")
+            try reportingFailures(diagnostics) {
+                guard !device.isEmpty, device.utf8.count <= 128, !device.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
+                    throw ToolError(.usage, "--device must be 1 to 128 printable characters")
+                }
+                var file = try PSKFile.loadOrEmpty(path: psk)
+                if file.key(for: device) != nil && !replace {
+                    throw ToolError(.cantCreate, "\(psk): device \(device) already has a key (use --replace to change it)")
+                }
+                file.add(device: device, key: try SecureRandom.bytes(count: PSKFile.keyBytes))
+                try file.save(path: psk)
+                let line: JSONValue = ["device": .string(device), "psk": .string(psk)]
+                print(line.canonicalString)
+            }
+        }
+    }
+
+    struct Genesis: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write block 0 of a new chain: the authority's signed rules, mined at --bits.",
+            discussion: "Refuses to overwrite an existing file. Prints the genesis hash: give it to auditors (ehx-verify --genesis HASH)."
+        )
+
+        @Option(help: "The authority's private key (its public key is the chain's authority).")
+        var authority: String
+
+        @Option(help: "Proof-of-work target in Bitcoin compact form, 8 hex digits (1f00ffff: about 65,000 hashes a block; 1e0fffff: about 1 M).")
+        var bits: String = "1f00ffff"
+
+        @Option(help: "A name for the chain.")
+        var name: String = "ehx"
+
+        @Option(help: "Grant a role to a public key from block 1 on: ROLE=PUBFILE (repeatable).")
+        var grant: [String] = []
+
+        @Option(help: "Most transactions in one block (stamp included).")
+        var maxBlockTxs: Int64 = ChainRules.defaultMaxBlockTxs
+
+        @Option(help: "Most bytes in one block line.")
+        var maxBlockBytes: Int64 = ChainRules.defaultMaxBlockBytes
+
+        @Option(name: .shortAndLong, help: "The chain file to create.")
+        var output: String
+
+        @Option(help: "Passphrase file for an encrypted authority key (or set EHX_PASSPHRASE).")
+        var passphraseFile: String?
+
+        func run() throws {
+            let diagnostics = Diagnostics(tool: "ehx-keygen")
+            try reportingFailures(diagnostics) {
+                guard let target = CompactTarget(bitsHex: bits) else {
+                    throw ToolError(.usage, "--bits \(bits): not a compact target (8 lowercase hex digits such as 1f00ffff)")
+                }
+                let key = try KeyFile.readPrivateKey(path: authority, passphrase: try Passphrase.load(file: passphraseFile))
+                var grants: [ChainRules.Grant] = []
+                for spec in grant {
+                    let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
+                    guard parts.count == 2 else { throw ToolError(.usage, "--grant \(spec): expected ROLE=PUBFILE") }
+                    grants.append(ChainRules.Grant(role: try Role.parse(parts[0]), key: try KeyFile.readPublicKey(path: parts[1])))
+                }
+                let rules = ChainRules(chain: name, authorities: [key.publicKey], bits: target,
+                                       maxBlockTxs: maxBlockTxs, maxBlockBytes: maxBlockBytes, grants: grants)
+                do { _ = try ChainRules(parsing: rules.json) } catch {
+                    throw ToolError(.usage, "invalid rules: \(error)")
+                }
+                let tx = try Transaction.sign(type: .genesis, body: rules.json, key: key)
+                let merkle = MerkleTree.root(leaves: [tx.leaf])
+                let header = BlockHeader(version: ChainValidator.headerVersion, prev: .zero, merkle: merkle,
+                                         time: UInt32(clamping: Timestamp.now().unixSeconds), bits: target.bits, nonce: 0)
+                guard let mined = NonceSearch.search(header, target: target, from: 0, through: UInt32.max) else {
+                    throw ToolError(.usage, "no nonce meets bits \(bits); choose an easier target")
+                }
+                let block = Block(height: 0, header: mined, txs: [tx])
+                try ChainFile.create(path: output, firstLine: block.canonicalLine)
+                let line: JSONValue = ["chain": .string(output), "genesis": .string(block.claimedHash.displayHex)]
+                print(line.canonicalString)
+            }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Buffered JSON-lines output to stdout ("-") or a file opened for append, so
+/// earlier runs' records are never overwritten. Write errors surface as 74.
+public final class LineWriter {
+    public let name: String
+    private let file: UnsafeMutablePointer<FILE>
+    private let ownsFile: Bool
+
+    public init(path: String) throws(ToolError) {
+        if path == "-" {
+            guard let f = fdopen(STDOUT_FILENO, "wb") else { throw ToolError(.ioErr, "stdout: cannot write") }
+            file = f
+            ownsFile = false
+            name = "stdout"
+            return
+        }
+        guard let f = fopen(path, "ab") else {
+            throw ToolError(.cantCreate, "\(path): cannot open for writing: \(String(cString: strerror(errno)))")
+        }
+        file = f
+        ownsFile = true
+        name = path
+    }
+
+    deinit {
+        if ownsFile { fclose(file) }
+    }
+
+    public func write(line bytes: [UInt8]) throws(ToolError) {
+        let ok = bytes.withUnsafeBytes { raw in
+            (raw.count == 0 || fwrite(raw.baseAddress, 1, raw.count, file) == raw.count) && fputc(0x0a, file) != EOF
+        }
+        if !ok { throw ToolError(.ioErr, "\(name): write error: \(String(cString: strerror(errno)))") }
+    }
+
+    public func write(_ value: JSONValue) throws(ToolError) {
+        try write(line: value.canonicalBytes())
+    }
+
+    public func write(text: String) throws(ToolError) {
+        try write(line: Array(text.utf8))
+    }
+
+    /// Flushes and, for files, fsyncs: alerts and rejects must survive a crash
+    /// as surely as the records they explain.
+    public func close() throws(ToolError) {
+        if fflush(file) != 0 { throw ToolError(.ioErr, "\(name): write error: \(String(cString: strerror(errno)))") }
+        if ownsFile && fsync(fileno(file)) != 0 {
+            throw ToolError(.ioErr, "\(name): fsync failed: \(String(cString: strerror(errno)))")
+        }
+    }
+}

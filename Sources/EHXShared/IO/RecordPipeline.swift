@@ -1,0 +1,83 @@
+/// The read loop shared by the line-oriented tools: each line is parsed as
+/// JSON and handed to the tool; a line the tool refuses goes to the rejects
+/// file and to stderr with its line number and reason, and the loop goes
+/// on, so good lines before and after a bad one are all handled.
+public final class RecordPipeline {
+    public struct Counts: Sendable {
+        public var records = 0
+        public var accepted = 0
+        public var rejected = 0
+    }
+
+    /// The longest line taken as a record; longer ones are rejected unread
+    /// rather than parsed, so a runaway producer cannot exhaust memory twice.
+    public static let defaultMaxLineBytes = 1 << 20
+    /// Input kept in a reject record, enough to reprocess a reading by hand.
+    static let maxEchoedBytes = 64 << 10
+
+    private let reader: LineReader
+    private let rejects: LineWriter?
+    private let diagnostics: Diagnostics
+    private let maxLineBytes: Int
+    public private(set) var counts = Counts()
+
+    public init(input: String, rejects: String?, diagnostics: Diagnostics, maxLineBytes: Int = defaultMaxLineBytes) throws(ToolError) {
+        reader = try LineReader(path: input)
+        self.rejects = try rejects.map { path throws(ToolError) in try LineWriter(path: path) }
+        self.diagnostics = diagnostics
+        self.maxLineBytes = maxLineBytes
+    }
+
+    public var inputName: String { reader.name }
+
+    /// Runs `handle` on every record. `handle` throws a RecordError (or any
+    /// error but ToolError) to reject the line; a ToolError (an output that
+    /// cannot be written) stops the run, since going on would lose records.
+    public func run(_ handle: (JSONValue) throws -> Void) throws(ToolError) {
+        while let line = try reader.next() {
+            var bytes = line.bytes
+            if bytes.last == 0x0d { bytes.removeLast() } // CRLF files from other systems
+            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            counts.records += 1
+            if bytes.count > maxLineBytes {
+                try reject(line: line.number, bytes: bytes, reason: "line too long (\(bytes.count) bytes; the limit is \(maxLineBytes))")
+                continue
+            }
+            let value: JSONValue
+            do { value = try JSONValue.parse(bytes) } catch {
+                try reject(line: line.number, bytes: bytes, reason: error.description)
+                continue
+            }
+            do {
+                try handle(value)
+                counts.accepted += 1
+            } catch let failure as ToolError {
+                throw failure
+            } catch {
+                try reject(line: line.number, bytes: bytes, reason: String(describing: error))
+            }
+        }
+        try rejects?.close()
+        if counts.records == 0 {
+            throw ToolError(.dataErr, "\(reader.name): no input records")
+        }
+    }
+
+    private func reject(line: Int, bytes: [UInt8], reason: String) throws(ToolError) {
+        counts.rejected += 1
+        diagnostics.error("\(reader.name):\(line): \(reason)")
+        guard let rejects else { return }
+        var record: [String: JSONValue] = [
+            "file": .string(reader.name), "line": .number(Double(line)), "reason": .string(reason),
+        ]
+        if bytes.count <= Self.maxEchoedBytes, let text = String(validating: bytes, as: UTF8.self) {
+            record["input"] = .string(text)
+        } else {
+            record["input_bytes"] = .number(Double(bytes.count))
+        }
+        try rejects.write(.object(record))
+    }
+
+    /// 0 when every record was accepted, 65 when any was rejected.
+    public var exitStatus: Sysexits { counts.rejected > 0 ? .dataErr : .ok }
+}

@@ -1,0 +1,79 @@
+/// The rules a chain is born with, carried by its genesis transaction:
+/// name, authority keys, proof-of-work bits, block limits and the first
+/// role grants. Every later check on the chain derives from these.
+public struct ChainRules: Sendable {
+    public struct Grant: Sendable, Equatable {
+        public let role: Role
+        public let key: Ed25519.PublicKey
+
+        public init(role: Role, key: Ed25519.PublicKey) {
+            self.role = role
+            self.key = key
+        }
+    }
+
+    public static let defaultMaxBlockTxs: Int64 = 10_000
+    public static let defaultMaxBlockBytes: Int64 = 8 << 20
+
+    public let chain: String
+    public let authorities: [Ed25519.PublicKey]
+    public let bits: CompactTarget
+    public let maxBlockTxs: Int64
+    public let maxBlockBytes: Int64
+    public let grants: [Grant]
+
+    public init(chain: String, authorities: [Ed25519.PublicKey], bits: CompactTarget,
+                maxBlockTxs: Int64 = defaultMaxBlockTxs, maxBlockBytes: Int64 = defaultMaxBlockBytes,
+                grants: [Grant]) {
+        self.chain = chain
+        self.authorities = authorities
+        self.bits = bits
+        self.maxBlockTxs = maxBlockTxs
+        self.maxBlockBytes = maxBlockBytes
+        self.grants = grants
+    }
+
+    public init(parsing json: JSONValue) throws(RecordError) {
+        let f = try RecordFields(json, allowed: ["chain", "authorities", "bits", "max_block_txs", "max_block_bytes", "grants"])
+        chain = try f.string("chain", maxLength: 128)
+        var authorities: [Ed25519.PublicKey] = []
+        for (i, a) in try f.array("authorities").enumerated() {
+            guard let s = a.stringValue, let raw = Base64URL.decode(s), let key = try? Ed25519.PublicKey(rawRepresentation: raw) else {
+                throw RecordError(field: "authorities[\(i)]", "not a base64url Ed25519 public key")
+            }
+            authorities.append(key)
+        }
+        guard !authorities.isEmpty else { throw RecordError(field: "authorities", "must list at least one key") }
+        self.authorities = authorities
+        let bitsHex = try f.string("bits", maxLength: 8)
+        guard let bits = CompactTarget(bitsHex: bitsHex) else {
+            throw RecordError(field: "bits", "\"\(bitsHex)\" is not a valid compact target (8 hex digits, e.g. 1f00ffff)")
+        }
+        self.bits = bits
+        maxBlockTxs = try f.integer("max_block_txs", in: 2...1_000_000)
+        maxBlockBytes = try f.integer("max_block_bytes", in: 1024...(1 << 30))
+        var grants: [Grant] = []
+        for (i, g) in try f.array("grants").enumerated() {
+            do {
+                let gf = try RecordFields(g, allowed: ["role", "key"])
+                grants.append(Grant(role: try Role.parse(try gf.string("role", maxLength: 32)), key: try gf.publicKey("key")))
+            } catch {
+                throw error.nested(in: "grants[\(i)]")
+            }
+        }
+        self.grants = grants
+    }
+
+    public var json: JSONValue {
+        [
+            "chain": .string(chain),
+            "authorities": .array(authorities.map { .string(Base64URL.encode($0.rawRepresentation)) }),
+            "bits": .string(bits.bitsHex),
+            "max_block_txs": .number(Double(maxBlockTxs)),
+            "max_block_bytes": .number(Double(maxBlockBytes)),
+            "grants": .array(grants.map {
+                ["role": .string($0.role.rawValue), "key": .string(Base64URL.encode($0.key.rawRepresentation))]
+            }),
+        ]
+    }
+}

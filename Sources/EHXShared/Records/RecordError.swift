@@ -1,0 +1,21 @@
+/// Why a record (reading, transaction, block) was refused. The tools prefix
+/// it with the file and line, so the message itself names only the field.
+public struct RecordError: Error, CustomStringConvertible, Sendable, Equatable {
+    public let field: String?
+    public let message: String
+
+    public init(field: String?, _ message: String) {
+        self.field = field
+        self.message = message
+    }
+
+    /// Re-roots a nested field name ("value" inside "body" becomes "body.value").
+    public func nested(in parent: String) -> RecordError {
+        RecordError(field: field.map { "\(parent).\($0)" } ?? parent, message)
+    }
+
+    public var description: String {
+        guard let field else { return message }
+        return "field \"\(field)\": \(message)"
+    }
+}

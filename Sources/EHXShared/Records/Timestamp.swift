@@ -1,0 +1,109 @@
+import Foundation
+
+/// An instant with millisecond precision, written in exactly one form:
+/// RFC 3339 UTC with three fractional digits ("2026-11-26T10:00:00.000Z").
+/// A single spelling matters because records are hashed as text.
+public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public let millisecondsSince1970: Int64
+
+    public init(millisecondsSince1970: Int64) {
+        self.millisecondsSince1970 = millisecondsSince1970
+    }
+
+    public static func now() -> Timestamp {
+        Timestamp(millisecondsSince1970: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
+    }
+
+    public var unixSeconds: Int64 { millisecondsSince1970 >= 0 ? millisecondsSince1970 / 1000 : (millisecondsSince1970 - 999) / 1000 }
+
+    /// Parses the strict form only; years 0000 and 9999 (and anything outside
+    /// 1970...9998) are refused as implausible for a sensor clock.
+    public init?(rfc3339 text: String) {
+        let b = Array(text.utf8)
+        guard b.count == 24, b[4] == 0x2d, b[7] == 0x2d, b[10] == 0x54, b[13] == 0x3a,
+              b[16] == 0x3a, b[19] == 0x2e, b[23] == 0x5a else { return nil }
+        func digits(_ range: Range<Int>) -> Int? {
+            var n = 0
+            for i in range {
+                guard b[i] >= 0x30, b[i] <= 0x39 else { return nil }
+                n = n * 10 + Int(b[i] - 0x30)
+            }
+            return n
+        }
+        guard let year = digits(0..<4), let month = digits(5..<7), let day = digits(8..<10),
+              let hour = digits(11..<13), let minute = digits(14..<16), let second = digits(17..<19),
+              let milli = digits(20..<23) else { return nil }
+        guard (1970...9998).contains(year), (1...12).contains(month),
+              day >= 1, day <= Timestamp.daysIn(month: month, year: year),
+              hour < 24, minute < 60, second < 60 else { return nil }
+        let days = Timestamp.daysFromCivil(year: year, month: month, day: day)
+        let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
+        millisecondsSince1970 = seconds * 1000 + Int64(milli)
+    }
+
+    public var description: String {
+        let ms = millisecondsSince1970
+        let seconds = unixSeconds
+        let milli = Int(ms - seconds * 1000)
+        var days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
+        let secondOfDay = Int(seconds - Int64(days) * 86_400)
+        let (year, month, day) = Timestamp.civilFromDays(&days)
+        func pad(_ n: Int, _ width: Int) -> String {
+            let s = String(n)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):"
+            + "\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(milli, 3))Z"
+    }
+
+    public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
+        lhs.millisecondsSince1970 < rhs.millisecondsSince1970
+    }
+
+    /// Accepts the strict RFC 3339 form, or Unix seconds, for command-line options.
+    public init?(argument: String) {
+        if let t = Timestamp(rfc3339: argument) { self = t; return }
+        if let seconds = Int64(argument), seconds >= 0, seconds < 253_402_300_800 {
+            self.init(millisecondsSince1970: seconds * 1000)
+            return
+        }
+        // Also accept a date-time without milliseconds, the form people type.
+        if argument.utf8.count == 20, argument.hasSuffix("Z"),
+           let t = Timestamp(rfc3339: String(argument.dropLast()) + ".000Z") {
+            self = t
+            return
+        }
+        return nil
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    // Howard Hinnant's days_from_civil / civil_from_days (proleptic Gregorian).
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    static func civilFromDays(_ days: inout Int) -> (Int, Int, Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}
