@@ -32,9 +32,9 @@ tolerate65() {
 # "  3  reason" per distinct reason in a rejects file; raw lines if it has none.
 reasons() {
   [ -s "$1" ] || return 0
-  local re='"reason"[[:space:]]*:[[:space:]]*"[^"]*"'
+  local re='"reason":"([^"\\]|\\.)*"'
   if grep -Eq "$re" "$1"; then
-    grep -Eo "$re" "$1" | sed 's/^[^:]*:[[:space:]]*"//; s/"$//' | sort | uniq -c | sed 's/^/     /'
+    grep -Eo "$re" "$1" | sed 's/^"reason":"//; s/"$//; s/\\"/"/g' | sort | uniq -c | sed 's/^/     /'
   else
     cut -c1-120 "$1" | sed 's/^/     /'
   fi

@@ -24,7 +24,7 @@ public func reportingFailures(_ diagnostics: Diagnostics, _ body: () throws -> V
 }
 
 /// Exits with `status` unless it is success.
-public func exit(with status: Sysexits) throws {
+public func exitUnlessOK(_ status: Sysexits) throws {
     if status != .ok { throw ExitCode(status.rawValue) }
 }
 

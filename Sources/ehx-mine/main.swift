@@ -1,1 +1,107 @@
-print("ehx-mine: not built yet")
+import ArgumentParser
+import EHXCommandLine
+import EHXShared
+
+@main
+struct Mine: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ehx-mine",
+        abstract: "Mine transactions into blocks and append them to the chain file.",
+        discussion: """
+            Takes the chain's lock (exit 75 at once if another miner holds it, unless \
+            --wait), replays and checks the chain, then reads transactions one per line. \
+            Each is checked like ehx-verify would (signature, signer's role, duplicate \
+            txid, device seq); refused ones go to --rejects. Every --max-txs accepted \
+            transactions, and at the end of input, a block is built with the miner's \
+            signed stamp first, mined, checked, and appended in one write with fsync. \
+            Prints one JSON line per block mined.
+            """,
+        version: EHXVersion.string
+    )
+
+    @Argument(help: "Transactions file ('-' or none: stdin).")
+    var input: String = "-"
+
+    @Option(help: "The chain file to extend.")
+    var chain: String
+
+    @Option(help: "The miner's private key; it must hold the miner role on the chain.")
+    var key: String
+
+    @Option(help: "Most transactions per block besides the stamp.")
+    var maxTxs: Int = 500
+
+    @Option(help: "Append refused lines here as JSON with file, line and reason.")
+    var rejects: String?
+
+    @Flag(help: "Wait for the chain's lock instead of exiting with status 75.")
+    var wait = false
+
+    @Option(help: "Passphrase file for an encrypted key (or set EHX_PASSPHRASE).")
+    var passphraseFile: String?
+
+    @Flag(name: .shortAndLong, help: "Print only errors on stderr.")
+    var quiet = false
+
+    func validate() throws {
+        guard maxTxs >= 1 else { throw ValidationError("--max-txs must be at least 1") }
+    }
+
+    func run() throws {
+        let diagnostics = Diagnostics(tool: "ehx-mine", quiet: quiet)
+        var status = Sysexits.ok
+        try reportingFailures(diagnostics) {
+            let minerKey = try loadSigningKey(path: key, passphraseFile: passphraseFile)
+            let file = try ChainFile(lockingForAppend: chain, wait: wait)
+            let torn = try file.cutTornTail()
+            if torn > 0 { diagnostics.warning("\(chain): cut \(torn) bytes of a torn last line left by an interrupted append") }
+            var validator = try ChainReader.validatedState(path: chain, now: Timestamp.now().unixSeconds)
+            guard let rules = validator.state.rules else { throw ToolError(.dataErr, "\(chain): no genesis rules") }
+            guard validator.state.roles(of: minerKey.publicKey).contains(.miner) else {
+                throw ToolError(.noPerm, "\(key): key \(minerKey.publicKey.id.hex.prefix(16)) does not hold the miner role on \(chain)")
+            }
+            let output = try LineWriter(path: "-")
+            let perBlock = min(maxTxs, Int(rules.maxBlockTxs) - 1)
+            let pipeline = try RecordPipeline(input: input, rejects: rejects, diagnostics: diagnostics,
+                                              maxLineBytes: Int(rules.maxBlockBytes))
+            var candidate = validator.candidate()
+
+            func mineCandidate() throws {
+                guard !candidate.transactions.isEmpty, let bits = validator.nextBits else { return }
+                let block = try BlockMiner.mine(
+                    transactions: candidate.transactions, height: validator.nextHeight, prev: validator.state.tip,
+                    bits: bits, earliestTime: validator.earliestNextTime, key: minerKey)
+                let line = block.canonicalLine
+                var check = validator
+                // The miner's own block passes the verifier's rules before it
+                // touches the file; a failure here is a bug, never appended.
+                if let problem = check.add(block, lineBytes: line.count).first {
+                    throw ToolError(.dataErr, "refusing to append block \(block.height): \(problem)")
+                }
+                try file.append(line)
+                validator = check
+                candidate = validator.candidate()
+                try output.write([
+                    "height": .number(Double(block.height)), "hash": .string(block.claimedHash.displayHex),
+                    "txs": .number(Double(block.txs.count)), "nonce": .number(Double(block.header.nonce)),
+                ])
+                diagnostics.note("block \(block.height) \(block.claimedHash.displayHex): \(block.txs.count) txs")
+            }
+
+            try pipeline.run { json in
+                let tx = try Transaction(parsing: json)
+                if let problem = candidate.admit(tx).first { throw problem }
+                if candidate.transactions.count >= perBlock
+                    || candidate.bytes >= Int(rules.maxBlockBytes) / 2 {
+                    try mineCandidate()
+                }
+            }
+            try mineCandidate()
+            try output.close()
+            let c = pipeline.counts
+            diagnostics.note("\(pipeline.inputName): \(c.accepted) transactions mined, \(c.rejected) rejected; tip \(validator.state.height) \(validator.state.tip.displayHex)")
+            status = pipeline.exitStatus
+        }
+        try exitUnlessOK(status)
+    }
+}

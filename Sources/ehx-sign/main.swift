@@ -1,1 +1,78 @@
-print("ehx-sign: not built yet")
+import ArgumentParser
+import EHXCommandLine
+import EHXShared
+
+@main
+struct Sign: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ehx-sign",
+        abstract: "Sign records as ehx transactions (--key), or attach device MACs to readings (--psk).",
+        discussion: """
+            With --key, each input line is a transaction body; its schema is checked for \
+            --type and it is wrapped as {"v":1,"type","ts","signer","body","sig"} with an \
+            Ed25519 signature over "ehx-tx-v1\\n" and the canonical bytes. With --psk, each \
+            line is a raw reading and gets "mac" = HMAC-SHA256 under its device's key, as a \
+            device or simulator would send it.
+            """,
+        version: EHXVersion.string
+    )
+
+    @Argument(help: "Input file ('-' or none: stdin).")
+    var input: String = "-"
+
+    @Option(help: "Sign with this Ed25519 private key (PEM).")
+    var key: String?
+
+    @Option(help: "Attach device MACs using this PSK file instead of signing.")
+    var psk: String?
+
+    @Option(help: "Transaction type of the bodies: reading, alert, key, policy, firmware, access.")
+    var type: String = "reading"
+
+    @Option(help: "Append refused lines here as JSON with file, line and reason.")
+    var rejects: String?
+
+    @Option(help: "Passphrase file for an encrypted key (or set EHX_PASSPHRASE).")
+    var passphraseFile: String?
+
+    @Flag(name: .shortAndLong, help: "Print only errors on stderr.")
+    var quiet = false
+
+    func validate() throws {
+        guard (key == nil) != (psk == nil) else {
+            throw ValidationError("give exactly one of --key (sign transactions) or --psk (attach device MACs)")
+        }
+        guard let t = TxType(rawValue: type), t != .genesis, t != .stamp else {
+            throw ValidationError("--type \(type): must be one of reading, alert, key, policy, firmware, access")
+        }
+    }
+
+    func run() throws {
+        let diagnostics = Diagnostics(tool: "ehx-sign", quiet: quiet)
+        var status = Sysexits.ok
+        try reportingFailures(diagnostics) {
+            let output = try LineWriter(path: "-")
+            let pipeline = try RecordPipeline(input: input, rejects: rejects, diagnostics: diagnostics)
+            if let psk {
+                let keys = try PSKFile.load(path: psk)
+                try pipeline.run { json in
+                    let reading = try SensorReading(parsing: json)
+                    guard let deviceKey = keys.key(for: reading.device) else {
+                        throw RecordError(field: "device", "unknown device \"\(reading.device)\" (not in the PSK file)")
+                    }
+                    try output.write(reading.authenticated(key: deviceKey))
+                }
+            } else if let key, let type = TxType(rawValue: type) {
+                let signingKey = try loadSigningKey(path: key, passphraseFile: passphraseFile)
+                try pipeline.run { json in
+                    try output.write(try Transaction.sign(type: type, body: json, key: signingKey).json)
+                }
+            }
+            try output.close()
+            let c = pipeline.counts
+            diagnostics.note("\(pipeline.inputName): \(c.accepted) signed, \(c.rejected) rejected")
+            status = pipeline.exitStatus
+        }
+        try exitUnlessOK(status)
+    }
+}
