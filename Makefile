@@ -9,15 +9,17 @@ MAN1DIR := $(DESTDIR)$(PREFIX)/share/man/man1
 MAN7DIR := $(DESTDIR)$(PREFIX)/share/man/man7
 RELEASE := .build/release
 TOOLS   := ehx-keygen ehx-ingest ehx-sign ehx-mine ehx-verify ehx-query
-APT_PKGS := libssl-dev libjansson-dev pkg-config
+APT_PKGS := libssl-dev libjansson-dev pkg-config openssl xxd
 
 .PHONY: all deps build test demo install clean
 
 all: build
 
-# Install the C libraries only when pkg-config is missing or cannot find them.
+# Install the C libraries (and the openssl/xxd commands the interop tests
+# use) only when something is missing.
 deps:
-	@if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libcrypto jansson; then \
+	@if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libcrypto jansson \
+	    && command -v openssl >/dev/null 2>&1 && command -v xxd >/dev/null 2>&1; then \
 	  :; \
 	else \
 	  if [ "$$(id -u)" -eq 0 ]; then SUDO=; \
