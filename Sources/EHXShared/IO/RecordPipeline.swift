@@ -71,9 +71,9 @@ public final class RecordPipeline {
             "file": .string(reader.name), "line": .number(Double(line)), "reason": .string(reason),
         ]
         if bytes.count <= Self.maxEchoedBytes, let text = String(validating: bytes, as: UTF8.self) {
-            record["input"] = .string(text)
+            record["raw"] = .string(text)
         } else {
-            record["input_bytes"] = .number(Double(bytes.count))
+            record["raw_bytes"] = .number(Double(bytes.count))
         }
         try rejects.write(.object(record))
     }
