@@ -7,6 +7,9 @@ DESTDIR ?=
 BINDIR  := $(DESTDIR)$(PREFIX)/bin
 MAN1DIR := $(DESTDIR)$(PREFIX)/share/man/man1
 MAN7DIR := $(DESTDIR)$(PREFIX)/share/man/man7
+BASHCOMPDIR := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  := $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR := $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 RELEASE := .build/release
 TOOLS   := ehx-keygen ehx-ingest ehx-sign ehx-mine ehx-verify ehx-query
 APT_PKGS := libssl-dev libjansson-dev pkg-config openssl xxd
@@ -48,6 +51,12 @@ install: build
 	  install -d $(MAN1DIR) && install -m 0644 man/*.1 $(MAN1DIR)/; fi
 	@if ls man/*.7 >/dev/null 2>&1; then \
 	  install -d $(MAN7DIR) && install -m 0644 man/*.7 $(MAN7DIR)/; fi
+	install -d $(BASHCOMPDIR) $(ZSHCOMPDIR) $(FISHCOMPDIR)
+	for t in $(TOOLS); do \
+	  install -m 0644 completions/$$t.bash $(BASHCOMPDIR)/$$t && \
+	  install -m 0644 completions/_$$t $(ZSHCOMPDIR)/_$$t && \
+	  install -m 0644 completions/$$t.fish $(FISHCOMPDIR)/$$t.fish || exit 1; \
+	done
 
 clean:
 	rm -rf .build demo

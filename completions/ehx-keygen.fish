@@ -1,0 +1,112 @@
+function __ehx-keygen_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __ehx-keygen_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __ehx-keygen_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __ehx-keygen_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __ehx-keygen_parse_tokens -S
+    set -l unparsed_tokens (__ehx-keygen_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'ehx-keygen'
+        __ehx-keygen_parse_subcommand 0 'version' 'h/help'
+        switch $unparsed_tokens[1]
+        case 'key'
+            __ehx-keygen_parse_subcommand 0 'role=' 'o/output=' 'passphrase-file=' 'version' 'h/help'
+        case 'psk'
+            __ehx-keygen_parse_subcommand 0 'device=' 'psk=' 'replace' 'version' 'h/help'
+        case 'genesis'
+            __ehx-keygen_parse_subcommand 0 'authority=' 'bits=' 'name=' 'grant=+' 'max-block-txs=' 'max-block-bytes=' 'o/output=' 'passphrase-file=' 'version' 'h/help'
+        case 'help'
+            __ehx-keygen_parse_subcommand -r 1 'version'
+        end
+    end
+end
+
+function __ehx-keygen_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __ehx-keygen_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __ehx-keygen_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __ehx-keygen_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__ehx-keygen_tokens -p)
+    if test -z "$(__ehx-keygen_tokens -t)"
+        set -l index (count (__ehx-keygen_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'ehx-keygen' -f
+complete -c 'ehx-keygen' -n '__ehx-keygen_should_offer_completions_for_flags_or_options "ehx-keygen" version' -l 'version' -d 'Show the version.'
+complete -c 'ehx-keygen' -n '__ehx-keygen_should_offer_completions_for_flags_or_options "ehx-keygen" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'ehx-keygen' -n '__ehx-keygen_should_offer_completions_for_positional "ehx-keygen" -eq 1' -fa 'key' -d 'Make an Ed25519 key pair: NAME.key (PKCS#8, 0600) and NAME.pub (SPKI).'
+complete -c 'ehx-keygen' -n '__ehx-keygen_should_offer_completions_for_positional "ehx-keygen" -eq 1' -fa 'psk' -d 'Add a device\'s random 32-byte pre-shared key to a PSK file (created 0600).'
+complete -c 'ehx-keygen' -n '__ehx-keygen_should_offer_completions_for_positional "ehx-keygen" -eq 1' -fa 'genesis' -d 'Write block 0 of a new chain: the authority\'s signed rules, mined at --bits.'
+complete -c 'ehx-keygen' -n '__ehx-keygen_should_offer_completions_for_positional "ehx-keygen" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'ehx-keygen' -n '__ehx-keygen_should_offer_completions_for_flags_or_options "ehx-keygen key" role' -l 'role' -d 'The role the key is meant for (authority, gateway, device, clinician, physio, researcher, auditor, miner, manufacturer).' -rfka ''
+complete -c 'ehx-keygen' -n '__ehx-keygen_should_offer_completions_for_flags_or_options "ehx-keygen key" o output' -l 'output' -s 'o' -d 'Path prefix of the files to write: NAME.key and NAME.pub.' -rfka ''
+complete -c 'ehx-keygen' -n '__ehx-keygen_should_offer_completions_for_flags_or_options "ehx-keygen key" passphrase-file' -l 'passphrase-file' -d 'Encrypt the private key with the passphrase in this file (or set EHX_PASSPHRASE).' -rfka ''
+complete -c 'ehx-keygen' -n '__ehx-keygen_should_offer_completions_for_flags_or_options "ehx-keygen key" version' -l 'version' -d 'Show the version.'
+complete -c 'ehx-keygen' -n '__ehx-keygen_should_offer_completions_for_flags_or_options "ehx-keygen key" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'ehx-keygen' -n '__ehx-keygen_should_offer_completions_for_flags_or_options "ehx-keygen psk" device' -l 'device' -d 'The device id, as it appears in the readings\' "device" field.' -rfka ''
+complete -c 'ehx-keygen' -n '__ehx-keygen_should_offer_completions_for_flags_or_options "ehx-keygen psk" psk' -l 'psk' -d 'The PSK file to create or update.' -rfka ''
+complete -c 'ehx-keygen' -n '__ehx-keygen_should_offer_completions_for_flags_or_options "ehx-keygen psk" replace' -l 'replace' -d 'Replace the device\'s existing key.'
+complete -c 'ehx-keygen' -n '__ehx-keygen_should_offer_completions_for_flags_or_options "ehx-keygen psk" version' -l 'version' -d 'Show the version.'
+complete -c 'ehx-keygen' -n '__ehx-keygen_should_offer_completions_for_flags_or_options "ehx-keygen psk" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'ehx-keygen' -n '__ehx-keygen_should_offer_completions_for_flags_or_options "ehx-keygen genesis" authority' -l 'authority' -d 'The authority\'s private key (its public key is the chain\'s authority).' -rfka ''
+complete -c 'ehx-keygen' -n '__ehx-keygen_should_offer_completions_for_flags_or_options "ehx-keygen genesis" bits' -l 'bits' -d 'Proof-of-work target in Bitcoin compact form, 8 hex digits (1f00ffff: about 65,000 hashes a block; 1e0fffff: about 1 M).' -rfka ''
+complete -c 'ehx-keygen' -n '__ehx-keygen_should_offer_completions_for_flags_or_options "ehx-keygen genesis" name' -l 'name' -d 'A name for the chain.' -rfka ''
+complete -c 'ehx-keygen' -n '__ehx-keygen_should_offer_completions_for_flags_or_options "ehx-keygen genesis"' -l 'grant' -d 'Grant a role to a public key from block 1 on: ROLE=PUBFILE (repeatable).' -rfka ''
+complete -c 'ehx-keygen' -n '__ehx-keygen_should_offer_completions_for_flags_or_options "ehx-keygen genesis" max-block-txs' -l 'max-block-txs' -d 'Most transactions in one block (stamp included).' -rfka ''
+complete -c 'ehx-keygen' -n '__ehx-keygen_should_offer_completions_for_flags_or_options "ehx-keygen genesis" max-block-bytes' -l 'max-block-bytes' -d 'Most bytes in one block line.' -rfka ''
+complete -c 'ehx-keygen' -n '__ehx-keygen_should_offer_completions_for_flags_or_options "ehx-keygen genesis" o output' -l 'output' -s 'o' -d 'The chain file to create.' -rfka ''
+complete -c 'ehx-keygen' -n '__ehx-keygen_should_offer_completions_for_flags_or_options "ehx-keygen genesis" passphrase-file' -l 'passphrase-file' -d 'Passphrase file for an encrypted authority key (or set EHX_PASSPHRASE).' -rfka ''
+complete -c 'ehx-keygen' -n '__ehx-keygen_should_offer_completions_for_flags_or_options "ehx-keygen genesis" version' -l 'version' -d 'Show the version.'
+complete -c 'ehx-keygen' -n '__ehx-keygen_should_offer_completions_for_flags_or_options "ehx-keygen genesis" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'ehx-keygen' -n '__ehx-keygen_should_offer_completions_for_flags_or_options "ehx-keygen help" version' -l 'version' -d 'Show the version.'

@@ -1,0 +1,90 @@
+function __ehx-mine_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __ehx-mine_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __ehx-mine_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __ehx-mine_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __ehx-mine_parse_tokens -S
+    set -l unparsed_tokens (__ehx-mine_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'ehx-mine'
+        __ehx-mine_parse_subcommand 1 'chain=' 'key=' 'max-txs=' 'rejects=' 'wait' 'passphrase-file=' 'q/quiet' 'version' 'h/help'
+        switch $unparsed_tokens[1]
+        case 'help'
+            __ehx-mine_parse_subcommand -r 1 'version'
+        end
+    end
+end
+
+function __ehx-mine_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __ehx-mine_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __ehx-mine_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __ehx-mine_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__ehx-mine_tokens -p)
+    if test -z "$(__ehx-mine_tokens -t)"
+        set -l index (count (__ehx-mine_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'ehx-mine' -f
+complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" chain' -l 'chain' -d 'The chain file to extend.' -rfka ''
+complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" key' -l 'key' -d 'The miner\'s private key; it must hold the miner role on the chain.' -rfka ''
+complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" max-txs' -l 'max-txs' -d 'Most transactions per block besides the stamp.' -rfka ''
+complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" rejects' -l 'rejects' -d 'Append refused lines here as JSON with file, line and reason.' -rfka ''
+complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" wait' -l 'wait' -d 'Wait for the chain\'s lock instead of exiting with status 75.'
+complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" passphrase-file' -l 'passphrase-file' -d 'Passphrase file for an encrypted key (or set EHX_PASSPHRASE).' -rfka ''
+complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" q quiet' -l 'quiet' -s 'q' -d 'Print only errors on stderr.'
+complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" version' -l 'version' -d 'Show the version.'
+complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_positional "ehx-mine" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine help" version' -l 'version' -d 'Show the version.'

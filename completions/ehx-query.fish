@@ -1,0 +1,107 @@
+function __ehx-query_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __ehx-query_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __ehx-query_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __ehx-query_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __ehx-query_parse_tokens -S
+    set -l unparsed_tokens (__ehx-query_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'ehx-query'
+        __ehx-query_parse_subcommand 0 'chain=' 'version' 'h/help'
+        switch $unparsed_tokens[1]
+        case 'txs'
+            __ehx-query_parse_subcommand 0 'type=' 'device=' 'patient=' 'since=' 'until=' 'version' 'h/help'
+        case 'block'
+            __ehx-query_parse_subcommand 1 'hash' 'header-hex' 'version' 'h/help'
+        case 'tip'
+            __ehx-query_parse_subcommand 0 'hash' 'version' 'h/help'
+        case 'help'
+            __ehx-query_parse_subcommand -r 1 'version'
+        end
+    end
+end
+
+function __ehx-query_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __ehx-query_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __ehx-query_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __ehx-query_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__ehx-query_tokens -p)
+    if test -z "$(__ehx-query_tokens -t)"
+        set -l index (count (__ehx-query_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'ehx-query' -f
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query" chain' -l 'chain' -d 'The chain file (default: $EHX_CHAIN, else chain.jsonl).' -rfka ''
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query" version' -l 'version' -d 'Show the version.'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_positional "ehx-query" -eq 1' -fa 'txs' -d 'Print transactions (canonical JSON, one per line) that match every filter given.'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_positional "ehx-query" -eq 1' -fa 'block' -d 'Print one block line, chosen by height or hash.'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_positional "ehx-query" -eq 1' -fa 'tip' -d 'Print the last block\'s height, hash, time and transaction count.'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_positional "ehx-query" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query txs" type' -l 'type' -d 'Only this type: genesis, key, policy, reading, alert, access, firmware, stamp.' -rfka ''
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query txs" device' -l 'device' -d 'Only records from this device.' -rfka ''
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query txs" patient' -l 'patient' -d 'Only records about this patient.' -rfka ''
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query txs" since' -l 'since' -d 'Only records at or after this time (RFC 3339 or Unix seconds).' -rfka ''
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query txs" until' -l 'until' -d 'Only records before this time (RFC 3339 or Unix seconds).' -rfka ''
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query txs" version' -l 'version' -d 'Show the version.'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query txs" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query block" hash' -l 'hash' -d 'Print only the block\'s hash.'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query block" header-hex' -l 'header-hex' -d 'Print only the 80-byte header as hex (recompute the hash with xxd -r -p | openssl dgst).'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query block" version' -l 'version' -d 'Show the version.'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query block" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query tip" hash' -l 'hash' -d 'Print only the tip\'s hash.'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query tip" version' -l 'version' -d 'Show the version.'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query tip" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query help" version' -l 'version' -d 'Show the version.'

@@ -1,0 +1,88 @@
+function __ehx-verify_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __ehx-verify_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __ehx-verify_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __ehx-verify_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __ehx-verify_parse_tokens -S
+    set -l unparsed_tokens (__ehx-verify_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'ehx-verify'
+        __ehx-verify_parse_subcommand 1 'genesis=' 'authority=' 'expect-tip=' 'now=' 'q/quiet' 'version' 'h/help'
+        switch $unparsed_tokens[1]
+        case 'help'
+            __ehx-verify_parse_subcommand -r 1 'version'
+        end
+    end
+end
+
+function __ehx-verify_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __ehx-verify_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __ehx-verify_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __ehx-verify_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__ehx-verify_tokens -p)
+    if test -z "$(__ehx-verify_tokens -t)"
+        set -l index (count (__ehx-verify_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'ehx-verify' -f
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" genesis' -l 'genesis' -d 'Pin the chain: the genesis block\'s hash must be this.' -rfka ''
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" authority' -l 'authority' -d 'Pin the chain: genesis must name this authority (public key PEM file, or base64url raw key).' -rfka ''
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" expect-tip' -l 'expect-tip' -d 'The last block\'s hash must be this (detects truncation).' -rfka ''
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" now' -l 'now' -d 'Judge block times against this time instead of the clock (RFC 3339 or Unix seconds).' -rfka ''
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" q quiet' -l 'quiet' -s 'q' -d 'No summary on stderr; problems are still printed.'
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" version' -l 'version' -d 'Show the version.'
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_positional "ehx-verify" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify help" version' -l 'version' -d 'Show the version.'
