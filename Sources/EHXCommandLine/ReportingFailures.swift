@@ -1,4 +1,9 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import EHXShared
 
 /// Runs a command's body and turns any failure into one line on stderr and
@@ -31,4 +36,14 @@ public func exitUnlessOK(_ status: Sysexits) throws {
 /// Loads a private key with the passphrase from --passphrase-file or EHX_PASSPHRASE.
 public func loadSigningKey(path: String, passphraseFile: String?) throws -> Ed25519.PrivateKey {
     try KeyFile.readPrivateKey(path: path, passphrase: try Passphrase.load(file: passphraseFile))
+}
+
+/// A role named on the command line; a wrong one is a usage error (64), not bad input data.
+public func roleArgument(_ text: String) throws(ToolError) -> Role {
+    do { return try Role.parse(text) } catch { throw ToolError(.usage, "unknown role \"\(text)\" (known: \(Role.allCases.map(\.rawValue).joined(separator: ", ")))") }
+}
+
+public func fileExists(_ path: String) -> Bool {
+    var info = stat()
+    return lstat(path, &info) == 0
 }

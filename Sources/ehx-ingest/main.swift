@@ -47,8 +47,15 @@ struct Ingest: ParsableCommand {
                 try output.write(.object(reading.object))
                 if let alert = AlertRules.evaluate(reading) {
                     alertCount += 1
-                    diagnostics.note("ALERT \(alert.level.rawValue): patient \(alert.patient): \(alert.reasons.joined(separator: "; "))")
-                    try alertSink?.write(alert.json)
+                    let text = "ALERT \(alert.level.rawValue): patient \(alert.patient): \(alert.reasons.joined(separator: "; "))"
+                    if let alertSink {
+                        try alertSink.write(alert.json)
+                        diagnostics.note(text)
+                    } else {
+                        // With no --alerts file stderr is the only place an alert
+                        // lands, so --quiet must not silence it.
+                        diagnostics.error(text)
+                    }
                 }
             }
             try output.close()

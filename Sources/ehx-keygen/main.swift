@@ -31,7 +31,11 @@ extension Keygen {
         func run() throws {
             let diagnostics = Diagnostics(tool: "ehx-keygen")
             try reportingFailures(diagnostics) {
-                let role = try Role.parse(role)
+                let role = try roleArgument(role)
+                // Both names are checked first so a refusal leaves no half pair behind.
+                for path in [output + ".key", output + ".pub"] where fileExists(path) {
+                    throw ToolError(.cantCreate, "\(path): already exists; keys are never overwritten")
+                }
                 let key = try Ed25519.PrivateKey()
                 let passphrase = try Passphrase.load(file: passphraseFile)
                 try KeyFile.writePrivateKey(key, path: output + ".key", passphrase: passphrase)
@@ -123,7 +127,8 @@ extension Keygen {
                 for spec in grant {
                     let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
                     guard parts.count == 2 else { throw ToolError(.usage, "--grant \(spec): expected ROLE=PUBFILE") }
-                    grants.append(ChainRules.Grant(role: try Role.parse(parts[0]), key: try KeyFile.readPublicKey(path: parts[1])))
+                    let role = try roleArgument(parts[0])
+                    grants.append(ChainRules.Grant(role: role, key: try KeyFile.readPublicKey(path: parts[1])))
                 }
                 let rules = ChainRules(chain: name, authorities: [key.publicKey], bits: target,
                                        maxBlockTxs: maxBlockTxs, maxBlockBytes: maxBlockBytes, grants: grants)

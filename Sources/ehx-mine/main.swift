@@ -68,9 +68,16 @@ struct Mine: ParsableCommand {
 
             func mineCandidate() throws {
                 guard !candidate.transactions.isEmpty, let bits = validator.nextBits else { return }
-                let block = try BlockMiner.mine(
-                    transactions: candidate.transactions, height: validator.nextHeight, prev: validator.state.tip,
-                    bits: bits, earliestTime: validator.earliestNextTime, key: minerKey)
+                let block: Block
+                do {
+                    block = try BlockMiner.mine(
+                        transactions: candidate.transactions, height: validator.nextHeight, prev: validator.state.tip,
+                        bits: bits, earliestTime: validator.earliestNextTime, key: minerKey)
+                } catch {
+                    // Raised from inside the read loop, anything but a ToolError
+                    // would be taken as a reject of the line that filled the block.
+                    throw ToolError(.dataErr, "mining block \(validator.nextHeight) failed: \(error)")
+                }
                 let line = block.canonicalLine
                 var check = validator
                 // The miner's own block passes the verifier's rules before it

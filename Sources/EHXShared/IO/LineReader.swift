@@ -34,7 +34,7 @@ public final class LineReader {
         }
         guard let f = fopen(path, "rb") else {
             let code = errno
-            throw ToolError(code == ENOENT ? .noInput : .noInput, "\(path): \(String(cString: strerror(code)))")
+            throw ToolError(code == EACCES || code == EPERM ? .noPerm : .noInput, "\(path): \(String(cString: strerror(code)))")
         }
         var info = stat()
         if fstat(fileno(f), &info) == 0, info.st_mode & S_IFMT == S_IFDIR {
