@@ -68,7 +68,9 @@ tolerate65 ehx-ingest --psk demo/devices.psk --rejects demo/rejects.jsonl \
 
 step "gateway signs readings and alerts as transactions (ehx-sign --key)"
 ehx-sign --key demo/gateway.key demo/accepted.jsonl > demo/txs.jsonl
-ehx-sign --key demo/gateway.key --type alert demo/alerts.jsonl >> demo/txs.jsonl
+if [ -s demo/alerts.jsonl ]; then
+  ehx-sign --key demo/gateway.key --type alert demo/alerts.jsonl >> demo/txs.jsonl
+fi
 
 step "miner batches $(count demo/txs.jsonl) transactions into blocks of at most 300 (ehx-mine)"
 ehx-mine --chain demo/chain.jsonl --key demo/miner.key --max-txs 300 < demo/txs.jsonl

@@ -56,11 +56,7 @@ struct Sign: ParsableCommand {
             if let psk {
                 let keys = try PSKFile.load(path: psk)
                 try pipeline.run { json in
-                    let reading = try SensorReading(parsing: json)
-                    guard let deviceKey = keys.key(for: reading.device) else {
-                        throw RecordError(field: "device", "unknown device \"\(reading.device)\" (not in the PSK file)")
-                    }
-                    try output.write(reading.authenticated(key: deviceKey))
+                    try output.write(try DeviceMAC.attach(to: json, keys: keys))
                 }
             } else if let key, let type = TxType(rawValue: type) {
                 let signingKey = try loadSigningKey(path: key, passphraseFile: passphraseFile)

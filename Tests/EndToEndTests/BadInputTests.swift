@@ -39,7 +39,10 @@ import Testing
         /// Field names the mutations use for this tool's records.
         func fields(_ tool: RecordTool) -> (typed: String, missing: String, text: String) {
             switch tool {
-            case .signPSK, .ingest, .signKey: return ("seq", "device", "patient")
+            // A device only MACs what it sends, so for ehx-sign --psk the one
+            // field that can be of the wrong type is the device that picks the key.
+            case .signPSK: return ("device", "device", "patient")
+            case .ingest, .signKey: return ("seq", "device", "patient")
             case .mine: return ("v", "signer", "ts")
             case .verify: return ("height", "header", "hash")
             }
@@ -54,7 +57,7 @@ import Testing
             case .wrongJSONType:
                 return Array("[1,2]".utf8)
             case .wrongFieldType:
-                return try JSONValue.parse(template).setting([.key(typed)], to: "x").canonicalBytes()
+                return try JSONValue.parse(template).setting([.key(typed)], to: typed == "device" ? 42 : "x").canonicalBytes()
             case .missingField:
                 return try JSONValue.parse(template).setting([.key(missing)], to: nil).canonicalBytes()
             case .tenMegabyteLine:

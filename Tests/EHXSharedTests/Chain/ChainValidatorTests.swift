@@ -146,3 +146,15 @@ import Testing
         #expect(candidate.transactions.count == 1)
     }
 }
+
+@Suite struct ChainValidatorMissingGenesisTests {
+    @Test func anUnreadableGenesisIsReportedOnceNotPerTransaction() throws {
+        var chain = try TestChain()
+        for seq in 1...3 { _ = try chain.append([try chain.signed(chain.reading(seq: Int64(seq)))]) }
+        var validator = ChainValidator(now: chain.clock)
+        validator.skipUnreadableBlock()
+        var all: [ChainProblem] = []
+        for block in chain.blocks.dropFirst() { all += validator.add(block, lineBytes: 100) }
+        #expect(all.map(\.rule) == [.genesis])
+    }
+}
