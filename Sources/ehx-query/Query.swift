@@ -1,0 +1,17 @@
+import ArgumentParser
+import EHXCommandLine
+import EHXShared
+
+@main
+struct Query: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ehx-query",
+        abstract: "Read transactions and blocks from an ehx chain file.",
+        discussion: "Query reads the chain as it is; it does not judge it. Run ehx-verify for that.",
+        version: EHXVersion.string,
+        subcommands: [Txs.self, BlockCommand.self, Tip.self]
+    )
+
+    @Option(help: "The chain file (default: $EHX_CHAIN, else chain.jsonl).")
+    var chain: String = ProcessInfoLite.environment("EHX_CHAIN") ?? "chain.jsonl"
+}
