@@ -235,7 +235,10 @@ final class RejectSink {
 
     /// The reason's category for the summary: the field, or what failed.
     static func category(_ error: RecordError) -> String {
-        guard let field = error.field else { return error.message.hasPrefix("not JSON") ? "json" : "record" }
+        guard var field = error.field else { return error.message.hasPrefix("not JSON") ? "json" : "record" }
+        // A Bundle entry's field counts under the field, not the entry.
+        if field.hasPrefix("entry["), let r = field.range(of: ".resource.") { field = String(field[r.upperBound...]) }
+        if let bracket = field.firstIndex(of: "[") { field = String(field[..<bracket]) }
         if field == "seq", error.message.hasPrefix("replay") { return "replay" }
         if field == "ts", error.message.contains("ahead") { return "ts (future)" }
         if field == "ts", error.message.contains("older") { return "ts (older than last)" }

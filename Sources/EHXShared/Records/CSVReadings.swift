@@ -143,6 +143,9 @@ public struct CSVReadings: Sendable {
         guard let ts else { throw RecordError(field: "ts", "missing") }
         guard let device, !device.isEmpty else { throw RecordError(field: "device", "missing") }
         guard let patient, !patient.isEmpty else { throw RecordError(field: "patient", "missing") }
+        // In seq order: seq rises with the kind's index at one instant.
+        let order = { (k: ReadingKind) in ReadingKind.allCases.firstIndex(of: k) ?? 0 }
+        values.sort { order($0.0) < order($1.0) }
         return values.map { ImportedReading.object(device: device, patient: patient, ts: ts, kind: $0.0, value: $0.1) }
     }
 
