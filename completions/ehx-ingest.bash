@@ -164,19 +164,53 @@ _ehx-ingest() {
 
     local -a repeating_flags=()
     local -a non_repeating_flags=(--quiet -q --version -h --help)
-    local -a repeating_options=()
-    local -a non_repeating_options=(--psk --rejects --alerts)
+    local -a repeating_options=(--column)
+    local -a non_repeating_options=(--from --psk --state --rejects --alerts --rules --window --max-skew --learn --z --now --device --patient)
     __ehx-ingest_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
+    '--from')
+        __ehx-ingest_add_completions -W 'jsonl'$'\n''fhir'$'\n''csv'
+        return
+        ;;
     '--psk')
+        return
+        ;;
+    '--state')
         return
         ;;
     '--rejects')
         return
         ;;
     '--alerts')
+        return
+        ;;
+    '--rules')
+        return
+        ;;
+    '--window')
+        return
+        ;;
+    '--max-skew')
+        return
+        ;;
+    '--learn')
+        return
+        ;;
+    '--z')
+        return
+        ;;
+    '--now')
+        return
+        ;;
+    '--device')
+        return
+        ;;
+    '--patient')
+        return
+        ;;
+    '--column')
         return
         ;;
     esac

@@ -207,9 +207,9 @@ _ehx-keygen_key() {
 
 _ehx-keygen_psk() {
     repeating_flags=()
-    non_repeating_flags=(--replace --version -h --help)
+    non_repeating_flags=(--replace --rotate --version -h --help)
     repeating_options=()
-    non_repeating_options=(--device --psk)
+    non_repeating_options=(--device --psk --grace)
     __ehx-keygen_offer_flags_options 0
 
     # Offer option value completions
@@ -218,6 +218,9 @@ _ehx-keygen_psk() {
         return
         ;;
     '--psk')
+        return
+        ;;
+    '--grace')
         return
         ;;
     esac

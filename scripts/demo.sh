@@ -62,15 +62,21 @@ step "devices attach MACs (ehx-sign --psk); lines that are not JSON are rejected
 tolerate65 ehx-sign --psk demo/devices.psk --rejects demo/device-rejects.jsonl \
   examples/readings.jsonl > demo/readings.jsonl
 
-step "gateway checks MACs, seqs, kinds and ranges, and raises alerts (ehx-ingest)"
-tolerate65 ehx-ingest --psk demo/devices.psk --rejects demo/rejects.jsonl \
+step "gateway checks MACs, seqs, times, kinds and ranges; scores NEWS2; raises alerts (ehx-ingest)"
+tolerate65 ehx-ingest --psk demo/devices.psk --state demo/ingest-state.json --rejects demo/rejects.jsonl \
   --alerts demo/alerts.jsonl demo/readings.jsonl > demo/accepted.jsonl
+echo "   state file demo/ingest-state.json: $(grep -o '"seq":[0-9]*' demo/ingest-state.json | wc -l | tr -d ' ') devices, baselines per patient"
+echo "   first NEWS2 alert:"
+grep -m1 '"news2"' demo/alerts.jsonl | cut -c1-300 | sed 's/^/     /'
 
-step "gateway signs readings and alerts as transactions (ehx-sign --key)"
+step "a second run over the same file: every reading is now a replay (state kept across runs)"
+rc=0
+ehx-ingest -q --psk demo/devices.psk --state demo/ingest-state.json --rejects demo/replays.jsonl \
+  demo/readings.jsonl > /dev/null 2> /dev/null || rc=$?
+echo "   exit $rc; $(count demo/replays.jsonl) lines refused (replays), nothing accepted"
+
+step "gateway signs readings and the alerts in the same stream as transactions (ehx-sign --key)"
 ehx-sign --key demo/gateway.key demo/accepted.jsonl > demo/txs.jsonl
-if [ -s demo/alerts.jsonl ]; then
-  ehx-sign --key demo/gateway.key --type alert demo/alerts.jsonl >> demo/txs.jsonl
-fi
 
 step "miner batches $(count demo/txs.jsonl) transactions into blocks of at most 300 (ehx-mine)"
 ehx-mine --chain demo/chain.jsonl --key demo/miner.key --max-txs 300 < demo/txs.jsonl
@@ -101,7 +107,7 @@ step "summary"
 echo "   readings in        $(count examples/readings.jsonl)   examples/readings.jsonl"
 echo "   rejected by device $(count demo/device-rejects.jsonl)   demo/device-rejects.jsonl"
 reasons demo/device-rejects.jsonl
-echo "   accepted           $(count demo/accepted.jsonl)   demo/accepted.jsonl"
+echo "   accepted           $(grep -vc "^{\"body\":" demo/accepted.jsonl)   demo/accepted.jsonl (readings; plus $(grep -c "^{\"body\":" demo/accepted.jsonl) alert envelopes)"
 echo "   rejected by ingest $(count demo/rejects.jsonl)   demo/rejects.jsonl"
 reasons demo/rejects.jsonl
 echo "   alerts             $(count demo/alerts.jsonl)   demo/alerts.jsonl ($(count demo/alert-txs.jsonl) on the chain)"

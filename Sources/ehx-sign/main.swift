@@ -47,6 +47,16 @@ struct Sign: ParsableCommand {
         }
     }
 
+    /// `{"type":T,"body":B}` (exactly these members, as ehx-ingest writes
+    /// alerts into its output) signs B as type T; nil for a bare body.
+    static func envelope(_ json: JSONValue) throws(RecordError) -> (TxType, JSONValue)? {
+        guard let members = json.objectValue, members.count == 2, let name = members["type"], let body = members["body"] else { return nil }
+        guard let text = name.stringValue, let type = TxType(rawValue: text), type != .genesis, type != .stamp else {
+            throw RecordError(field: "type", "envelope type must be one of reading, alert, key, policy, firmware, access")
+        }
+        return (type, body)
+    }
+
     func run() throws {
         let diagnostics = Diagnostics(tool: "ehx-sign", quiet: quiet)
         var status = Sysexits.ok
@@ -61,7 +71,8 @@ struct Sign: ParsableCommand {
             } else if let key, let type = TxType(rawValue: type) {
                 let signingKey = try loadSigningKey(path: key, passphraseFile: passphraseFile)
                 try pipeline.run { json in
-                    try output.write(try Transaction.sign(type: type, body: json, key: signingKey).json)
+                    let (bodyType, body) = try Self.envelope(json) ?? (type, json)
+                    try output.write(try Transaction.sign(type: bodyType, body: body, key: signingKey).json)
                 }
             }
             try output.close()

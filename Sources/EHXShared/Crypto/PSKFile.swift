@@ -1,16 +1,26 @@
 /// The gateway's table of device pre-shared keys:
 /// `{"v":1,"devices":{"bed12-hr":{"key":"<base64url 32 bytes>","created":"…"}}}`.
+/// After a rotation an entry also keeps the key it replaced and the end of
+/// its grace window: `"previous":{"key":"…","until":"<RFC 3339>"}`.
 /// It is a secret file: 0600, refused when others can read it, rewritten
 /// atomically. Keys never appear in messages.
 public struct PSKFile: Sendable {
     public static let keyBytes = 32
 
+    /// A device's key before a rotation, accepted until `until`.
+    public struct PreviousKey: Sendable, Equatable {
+        public let key: [UInt8]
+        public let until: Timestamp
+    }
+
     public private(set) var keys: [String: [UInt8]]
     private var created: [String: String]
+    public private(set) var previous: [String: PreviousKey]
 
     public init() {
         keys = [:]
         created = [:]
+        previous = [:]
     }
 
     public static func load(path: String) throws(KeyFileError) -> PSKFile {
@@ -29,6 +39,13 @@ public struct PSKFile: Sendable {
             }
             file.keys[device] = key
             file.created[device] = entry["created"]?.stringValue
+            if let old = entry["previous"] {
+                guard let oldText = old["key"]?.stringValue, let oldKey = Base64URL.decode(oldText), oldKey.count == keyBytes,
+                      let untilText = old["until"]?.stringValue, let until = Timestamp(rfc3339: untilText) else {
+                    throw .malformed(path: path, detail: "device \(device): previous must be {\"key\":<\(keyBytes) bytes base64url>,\"until\":<RFC 3339 time>}")
+                }
+                file.previous[device] = PreviousKey(key: oldKey, until: until)
+            }
         }
         return file
     }
@@ -43,9 +60,25 @@ public struct PSKFile: Sendable {
 
     public func key(for device: String) -> [UInt8]? { keys[device] }
 
+    /// The replaced key while its grace window is open at `now`.
+    public func previousKey(for device: String, at now: Timestamp) -> [UInt8]? {
+        guard let p = previous[device], now <= p.until else { return nil }
+        return p.key
+    }
+
     public mutating func add(device: String, key: [UInt8], created: Timestamp = .now()) {
         keys[device] = key
         self.created[device] = created.description
+        previous[device] = nil
+    }
+
+    /// Gives the device a new key; the current one stays valid until `graceUntil`.
+    public mutating func rotate(device: String, newKey: [UInt8], graceUntil: Timestamp, now: Timestamp = .now()) {
+        if let old = keys[device] {
+            previous[device] = PreviousKey(key: old, until: graceUntil)
+        }
+        keys[device] = newKey
+        created[device] = now.description
     }
 
     public func save(path: String) throws(KeyFileError) {
@@ -53,6 +86,9 @@ public struct PSKFile: Sendable {
         for (device, key) in keys {
             var entry: [String: JSONValue] = ["key": .string(Base64URL.encode(key))]
             if let c = created[device] { entry["created"] = .string(c) }
+            if let p = previous[device] {
+                entry["previous"] = ["key": .string(Base64URL.encode(p.key)), "until": .string(p.until.description)]
+            }
             devices[device] = .object(entry)
         }
         let root: JSONValue = ["v": 1, "devices": .object(devices)]

@@ -6,7 +6,10 @@ public struct Alert: Sendable {
         case low, lowMedium = "low-medium", medium, high
     }
 
-    static let fields: Set<String> = ["device", "patient", "seq", "ts", "kind", "value", "level", "reasons"]
+    static let fields: Set<String> = ["device", "patient", "seq", "ts", "kind", "value", "level", "reasons", "news2", "rules", "ref"]
+    /// Members a structured reason (`rules` entry) may have; `rule` is required.
+    static let ruleFields: Set<String> = ["rule", "parameter", "kind", "value", "score", "band", "risk", "was", "min", "max", "mean", "sd", "z", "limit", "n"]
+    static let ruleNames: Set<String> = ["news2", "news2-risk", "threshold", "baseline"]
 
     public let device: String
     public let patient: String
@@ -16,8 +19,15 @@ public struct Alert: Sendable {
     public let value: JSONValue
     public let level: Level
     public let reasons: [String]
+    /// Optional: the patient's NEWS2 aggregate when the alert was raised
+    /// (`{"score","risk","scale","scores","missing"}`).
+    public let news2: JSONValue?
+    /// Optional: one object per reason, naming the rule, value and threshold or baseline.
+    public let rules: [JSONValue]?
+    /// Optional: hex SHA-256 of the reading's canonical bytes (mac included).
+    public let ref: String?
 
-    public init(reading: SensorReading, level: Level, reasons: [String]) {
+    public init(reading: SensorReading, level: Level, reasons: [String], news2: JSONValue? = nil, rules: [JSONValue]? = nil, ref: String? = nil) {
         device = reading.device
         patient = reading.patient
         seq = reading.seq
@@ -26,6 +36,9 @@ public struct Alert: Sendable {
         value = reading.value
         self.level = level
         self.reasons = reasons
+        self.news2 = news2
+        self.rules = rules
+        self.ref = ref
     }
 
     public init(parsing json: JSONValue) throws(RecordError) {
@@ -51,13 +64,67 @@ public struct Alert: Sendable {
             reasons.append(s)
         }
         self.reasons = reasons
+        news2 = f.has("news2") ? try Self.checkNEWS2(try f.object("news2")) : nil
+        if f.has("rules") {
+            let list = try f.array("rules")
+            for (i, r) in list.enumerated() {
+                do throws(RecordError) {
+                    let rf = try RecordFields(r, allowed: Self.ruleFields)
+                    let name = try rf.string("rule", maxLength: 32)
+                    guard Self.ruleNames.contains(name) else {
+                        throw RecordError(field: "rule", "unknown rule \"\(name)\" (known: \(Self.ruleNames.sorted().joined(separator: ", ")))")
+                    }
+                } catch {
+                    throw error.nested(in: "rules[\(i)]")
+                }
+            }
+            rules = list
+        } else {
+            rules = nil
+        }
+        if f.has("ref") {
+            let text = try f.string("ref", maxLength: 64)
+            guard text.utf8.count == 64, Hex.decode(text) != nil else {
+                throw RecordError(field: "ref", "must be 64 lowercase hex digits (SHA-256 of the reading)")
+            }
+            ref = text
+        } else {
+            ref = nil
+        }
+    }
+
+    static func checkNEWS2(_ value: JSONValue) throws(RecordError) -> JSONValue {
+        do throws(RecordError) {
+            let f = try RecordFields(value, allowed: ["score", "risk", "scale", "scores", "missing"])
+            _ = try f.integer("score", in: 0...20)
+            guard Level(rawValue: try f.string("risk", maxLength: 16)) != nil else {
+                throw RecordError(field: "risk", "must be one of \(Level.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            _ = try f.integer("scale", in: 1...2)
+            for (name, score) in try f.object("scores").objectValue ?? [:] {
+                guard NEWS2.Parameter(rawValue: name) != nil else { throw RecordError(field: "scores.\(name)", "not a NEWS2 parameter") }
+                guard let n = score.integerValue, (0...3).contains(n) else { throw RecordError(field: "scores.\(name)", "expected an integer 0...3") }
+            }
+            for (i, m) in try f.array("missing").enumerated() {
+                guard let name = m.stringValue, NEWS2.Parameter(rawValue: name) != nil else {
+                    throw RecordError(field: "missing[\(i)]", "not a NEWS2 parameter")
+                }
+            }
+        } catch {
+            throw error.nested(in: "news2")
+        }
+        return value
     }
 
     public var json: JSONValue {
-        [
+        var m: [String: JSONValue] = [
             "device": .string(device), "patient": .string(patient), "seq": .number(Double(seq)),
             "ts": .string(ts.description), "kind": .string(kind.rawValue), "value": value,
             "level": .string(level.rawValue), "reasons": .array(reasons.map { .string($0) }),
         ]
+        if let news2 { m["news2"] = news2 }
+        if let rules { m["rules"] = .array(rules) }
+        if let ref { m["ref"] = .string(ref) }
+        return .object(m)
     }
 }

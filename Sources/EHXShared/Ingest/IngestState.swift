@@ -1,0 +1,138 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What ehx-ingest remembers between runs (`--state FILE`): per device the
+/// last accepted seq and ts (replay protection), per patient the latest value
+/// of each NEWS2 parameter, the last NEWS2 risk and the adaptive baselines.
+///
+///     {"v":1,"devices":{"bed12-mon":{"seq":42,"ts":"…"}},
+///      "patients":{"P-0001":{"risk":"low",
+///         "vitals":{"pulse":{"value":72,"ts":"…"}},
+///         "baselines":{"heart_rate":{"n":120,"mean":71.2,"var":3.4}}}}}
+public struct IngestState: Sendable {
+    public struct Device: Sendable, Equatable {
+        public var seq: Int64
+        public var ts: Timestamp
+    }
+
+    public struct Vital: Sendable, Equatable {
+        public var value: JSONValue
+        public var ts: Timestamp
+    }
+
+    public struct Patient: Sendable {
+        public var risk: Alert.Level?
+        public var vitals: [NEWS2.Parameter: Vital] = [:]
+        public var baselines: [ReadingKind: Baseline] = [:]
+        public init() {}
+    }
+
+    public var devices: [String: Device] = [:]
+    public var patients: [String: Patient] = [:]
+
+    public init() {}
+
+    public var json: JSONValue {
+        var d: [String: JSONValue] = [:]
+        for (id, dev) in devices { d[id] = ["seq": .number(Double(dev.seq)), "ts": .string(dev.ts.description)] }
+        var p: [String: JSONValue] = [:]
+        for (id, pat) in patients {
+            var vitals: [String: JSONValue] = [:]
+            for (param, v) in pat.vitals { vitals[param.rawValue] = ["value": v.value, "ts": .string(v.ts.description)] }
+            var baselines: [String: JSONValue] = [:]
+            for (kind, b) in pat.baselines { baselines[kind.rawValue] = b.json }
+            var entry: [String: JSONValue] = ["vitals": .object(vitals), "baselines": .object(baselines)]
+            if let risk = pat.risk { entry["risk"] = .string(risk.rawValue) }
+            p[id] = .object(entry)
+        }
+        return ["v": 1, "devices": .object(d), "patients": .object(p)]
+    }
+
+    public init(parsing json: JSONValue) throws(RecordError) {
+        let f = try RecordFields(json, allowed: ["v", "devices", "patients"])
+        guard try f.integer("v", in: 1...1) == 1 else { throw RecordError(field: "v", "must be 1") }
+        for (id, entry) in try f.object("devices").objectValue ?? [:] {
+            guard let seq = entry["seq"]?.integerValue, let tsText = entry["ts"]?.stringValue,
+                  let ts = Timestamp(rfc3339: tsText) else {
+                throw RecordError(field: "devices.\(id)", "expected {\"seq\":N,\"ts\":\"…\"}")
+            }
+            devices[id] = Device(seq: seq, ts: ts)
+        }
+        for (id, entry) in try f.object("patients").objectValue ?? [:] {
+            var pat = Patient()
+            if let r = entry["risk"] {
+                guard let name = r.stringValue, let level = Alert.Level(rawValue: name) else {
+                    throw RecordError(field: "patients.\(id).risk", "not a NEWS2 risk")
+                }
+                pat.risk = level
+            }
+            for (name, v) in entry["vitals"]?.objectValue ?? [:] {
+                guard let param = NEWS2.Parameter(rawValue: name), let value = v["value"],
+                      let tsText = v["ts"]?.stringValue, let ts = Timestamp(rfc3339: tsText) else {
+                    throw RecordError(field: "patients.\(id).vitals.\(name)", "expected a NEWS2 parameter with value and ts")
+                }
+                pat.vitals[param] = Vital(value: value, ts: ts)
+            }
+            for (name, b) in entry["baselines"]?.objectValue ?? [:] {
+                guard let kind = ReadingKind(rawValue: name), let baseline = Baseline(json: b) else {
+                    throw RecordError(field: "patients.\(id).baselines.\(name)", "expected a kind with n, mean and var")
+                }
+                pat.baselines[kind] = baseline
+            }
+            patients[id] = pat
+        }
+    }
+
+    /// The state in `path`, or an empty one when the file does not exist yet.
+    public static func load(path: String) throws(ToolError) -> IngestState {
+        let bytes: [UInt8]
+        do {
+            bytes = try KeyFile.readSecretFile(path: path)
+        } catch {
+            if case .missing = error { return IngestState() }
+            throw ToolError(error.exitStatus, error.description)
+        }
+        do {
+            return try IngestState(parsing: try JSONValue.parse(bytes))
+        } catch {
+            throw ToolError(.dataErr, "\(path): not an ehx-ingest state file: \(error)")
+        }
+    }
+
+    /// Replaces the file atomically (temporary file, fsync, rename, fsync of
+    /// the directory): a crash leaves either the old state or the new one.
+    public func save(path: String) throws(ToolError) {
+        do {
+            try KeyFile.writeSecretFileAtomically(path: path, contents: json.canonicalBytes() + [0x0a])
+        } catch {
+            throw ToolError(.cantCreate, error.description)
+        }
+    }
+}
+
+/// An exclusive, non-blocking flock(2) on `STATE.lock`, so two gateway runs
+/// (an overlapping cron job) never read the same state and both write it.
+public final class StateLock {
+    private let descriptor: Int32
+
+    public init(statePath: String) throws(ToolError) {
+        let path = statePath + ".lock"
+        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw ToolError(.cantCreate, "\(path): cannot open: \(String(cString: strerror(errno)))")
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            close(descriptor)
+            if code == EWOULDBLOCK {
+                throw ToolError(.tempFail, "\(statePath): another ehx-ingest run holds \(path); try again later")
+            }
+            throw ToolError(.ioErr, "\(path): cannot lock: \(String(cString: strerror(code)))")
+        }
+    }
+
+    deinit { close(descriptor) }
+}

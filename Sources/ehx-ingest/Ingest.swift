@@ -1,0 +1,266 @@
+import ArgumentParser
+import EHXCommandLine
+import EHXShared
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+@main
+struct Ingest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ehx-ingest",
+        abstract: "Authenticate sensor readings, refuse replays, score NEWS2 and raise alerts.",
+        discussion: """
+            Reads sensor readings (JSON lines; or FHIR Observations or CSV with --from) and \
+            writes each accepted one (canonical JSON) to stdout, followed by an alert \
+            envelope {"type":"alert","body":{…}} for each abnormal one, ready for \
+            ehx-sign --key. Every refused line goes to --rejects with its line number and \
+            reason, and the exit status is 65.
+            """,
+        version: EHXVersion.string
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case jsonl, fhir, csv }
+
+    @Argument(help: "Input file ('-' or none: stdin).")
+    var input: String = "-"
+
+    @Option(help: "Input format: jsonl (sensor readings with MACs), fhir (Observations or a Bundle), csv (monitor export with a header).")
+    var from: Format = .jsonl
+
+    @Option(help: "The gateway's device PSK file (from ehx-keygen psk); required for jsonl.")
+    var psk: String?
+
+    @Option(help: "Keep replay memory, NEWS2 vitals and baselines in this file across runs (rewritten atomically).")
+    var state: String?
+
+    @Option(help: "Append refused lines here as JSON with file, line, reason and raw.")
+    var rejects: String?
+
+    @Option(help: "Write each alert as a JSON line here at once: a file (appended), a FIFO, or '-' for stderr.")
+    var alerts: String?
+
+    @Option(help: "Thresholds and adaptive settings per kind and patient (JSON; see RULES FILE).")
+    var rules: String?
+
+    @Option(help: "NEWS2 window: a parameter older than this before a reading is missing (seconds, or 15m, 1h).")
+    var window: String = "15m"
+
+    @Option(help: "Refuse readings whose ts is further than this ahead of the gateway's clock.")
+    var maxSkew: String = "5m"
+
+    @Option(help: "Readings of a kind a patient's baseline learns from before it judges.")
+    var learn: Int = RuleEngine.defaultLearn
+
+    @Option(help: "Alert when a reading is more than this many standard deviations from the patient's baseline.")
+    var z: Double = RuleEngine.defaultZ
+
+    @Option(help: "Judge skew and PSK grace windows against this time instead of the clock (RFC 3339 or Unix seconds; for re-processing archives and tests).")
+    var now: String?
+
+    @Option(help: "For fhir and csv: the device id when the record names none.")
+    var device: String?
+
+    @Option(help: "For fhir and csv: the patient id when the record names none.")
+    var patient: String?
+
+    @Option(help: "For csv: map a header column: NAME=ROLE (a kind, ts, device, patient, systolic, diastolic, ignore). Repeatable.")
+    var column: [String] = []
+
+    @Flag(name: .shortAndLong, help: "Print only errors and alerts on stderr.")
+    var quiet = false
+
+    func validate() throws {
+        if from == .jsonl && psk == nil { throw ValidationError("--psk is required for jsonl input") }
+        guard DurationArgument.milliseconds(window) != nil else { throw ValidationError("--window \(window): expected a duration such as 900, 15m or 1h") }
+        guard DurationArgument.milliseconds(maxSkew) != nil else { throw ValidationError("--max-skew \(maxSkew): expected a duration such as 300 or 5m") }
+        guard learn >= 2 else { throw ValidationError("--learn must be 2 or more") }
+        guard z > 0, z.isFinite else { throw ValidationError("--z must be above 0") }
+        if let now, Timestamp(argument: now) == nil { throw ValidationError("--now \(now): expected RFC 3339 UTC (2026-11-26T10:00:00.000Z) or Unix seconds") }
+        for c in column {
+            let parts = c.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, CSVReadings.Role(name: parts[1]) != nil else {
+                throw ValidationError("--column \(c): expected NAME=ROLE with ROLE a kind, ts, device, patient, systolic, diastolic or ignore")
+            }
+        }
+    }
+
+    func run() throws {
+        let diagnostics = Diagnostics(tool: "ehx-ingest", quiet: quiet)
+        var status = Sysexits.ok
+        try reportingFailures(diagnostics) {
+            let lock = try state.map { path throws(ToolError) in try StateLock(statePath: path) }
+            defer { withExtendedLifetime(lock) {} }
+            let keys = try psk.map { path throws(KeyFileError) in try PSKFile.load(path: path) } ?? PSKFile()
+            let ruleSet = try rules.map { path throws(ToolError) in try IngestRules.load(path: path) } ?? IngestRules()
+            var gateway = Gateway(
+                gate: ReadingGate(keys: keys, maxSkewMs: DurationArgument.milliseconds(maxSkew)!, now: now.flatMap(Timestamp.init(argument:))),
+                engine: RuleEngine(windowMs: DurationArgument.milliseconds(window)!, learn: learn, z: z, rules: ruleSet),
+                state: try state.map { path throws(ToolError) in try IngestState.load(path: path) } ?? IngestState()
+            )
+            let output = try LineWriter(path: "-")
+            let alertSink = try alerts.map { path throws(ToolError) in try AlertSink(path: path) }
+            let rejectSink = try RejectSink(path: rejects, diagnostics: diagnostics)
+            let source = try InputSource(path: input, format: from, device: device, patient: patient, columns: column, diagnostics: diagnostics)
+            var accepted = 0
+            var alertCounts: [Alert.Level: Int] = [:]
+            var sinceCheckpoint = 0
+            var lastCheckpoint = Timestamp.now()
+
+            func checkpoint() throws(ToolError) {
+                guard let state else { return }
+                // Output first: the state must never claim a reading that was not written out.
+                try output.close()
+                try rejectSink.flush()
+                try gateway.state.save(path: state)
+            }
+
+            try source.forEach { unit throws(ToolError) in
+                let records: [JSONValue]
+                switch unit.records {
+                case let .failure(error):
+                    try rejectSink.reject(file: source.name, line: unit.line, raw: unit.raw, error: error)
+                    return
+                case let .success(list): records = list
+                }
+                for record in records {
+                    let result: (reading: SensorReading, canonical: [UInt8], alert: Alert?)
+                    do throws(RecordError) {
+                        result = try gateway.process(record, authenticated: from == .jsonl)
+                    } catch {
+                        try rejectSink.reject(file: source.name, line: unit.line, raw: unit.raw, error: error)
+                        continue
+                    }
+                    try output.write(line: result.canonical)
+                    accepted += 1
+                    guard let alert = result.alert else { continue }
+                    alertCounts[alert.level, default: 0] += 1
+                    let body = alert.json
+                    try output.write(["type": "alert", "body": body])
+                    if let alertSink {
+                        try alertSink.write(body.canonicalBytes())
+                    } else {
+                        // With no --alerts stderr is the only place an alert lands,
+                        // so --quiet must not silence it.
+                        diagnostics.error("ALERT \(alert.level.rawValue): patient \(alert.patient): \(alert.reasons.joined(separator: "; "))")
+                    }
+                }
+                sinceCheckpoint += 1
+                if state != nil, sinceCheckpoint >= 4096 {
+                    sinceCheckpoint = 0
+                    let t = Timestamp.now()
+                    if t.millisecondsSince1970 - lastCheckpoint.millisecondsSince1970 >= 1000 {
+                        try checkpoint()
+                        lastCheckpoint = t
+                    }
+                }
+            }
+            try output.close()
+            try rejectSink.close()
+            try checkpoint()
+            if source.units == 0 { throw ToolError(.dataErr, "\(source.name): no input records") }
+
+            var summary = "\(source.name): \(accepted) accepted, \(rejectSink.total) rejected"
+            if !rejectSink.byReason.isEmpty {
+                summary += " (" + rejectSink.byReason.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+                    .map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")"
+            }
+            let totalAlerts = alertCounts.values.reduce(0, +)
+            summary += ", \(totalAlerts) alerts"
+            if totalAlerts > 0 {
+                summary += " (" + Alert.Level.allCases.reversed().compactMap { l in alertCounts[l].map { "\(l.rawValue) \($0)" } }.joined(separator: ", ") + ")"
+            }
+            if gateway.gate.previousKeyUses > 0 { summary += ", \(gateway.gate.previousKeyUses) MACed with a rotated key in its grace window" }
+            if source.skipped > 0 { summary += ", \(source.skipped) non-Observation resources skipped" }
+            diagnostics.note(summary)
+            status = rejectSink.total > 0 ? .dataErr : .ok
+        }
+        try exitUnlessOK(status)
+    }
+}
+
+/// Alert lines, each one write(2) so a monitor tailing the file or reading
+/// the FIFO sees it at once. "-" is stderr.
+final class AlertSink {
+    let name: String
+    private let descriptor: Int32
+    private let owns: Bool
+
+    init(path: String) throws(ToolError) {
+        if path == "-" {
+            descriptor = STDERR_FILENO; owns = false; name = "stderr"
+            return
+        }
+        // A FIFO blocks here until the monitor opens it for reading.
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o666)
+        guard fd >= 0 else { throw ToolError(.cantCreate, "\(path): cannot open for writing: \(String(cString: strerror(errno)))") }
+        descriptor = fd; owns = true; name = path
+    }
+
+    deinit {
+        if owns {
+            _ = fsync(descriptor)
+            close(descriptor)
+        }
+    }
+
+    func write(_ bytes: [UInt8]) throws(ToolError) {
+        let line = bytes + [0x0a]
+        var offset = 0
+        while offset < line.count {
+            let n = line.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ToolError(.ioErr, "\(name): write error: \(String(cString: strerror(errno)))")
+            }
+            offset += n
+        }
+    }
+}
+
+/// Reject records `{"file","line","reason","raw"}`, counted per reason.
+final class RejectSink {
+    private let writer: LineWriter?
+    private let diagnostics: Diagnostics
+    private(set) var total = 0
+    private(set) var byReason: [String: Int] = [:]
+    static let maxEchoedBytes = 64 << 10
+
+    init(path: String?, diagnostics: Diagnostics) throws(ToolError) {
+        writer = try path.map { p throws(ToolError) in try LineWriter(path: p) }
+        self.diagnostics = diagnostics
+    }
+
+    /// The reason's category for the summary: the field, or what failed.
+    static func category(_ error: RecordError) -> String {
+        guard var field = error.field else { return error.message.hasPrefix("not JSON") ? "json" : "record" }
+        // A Bundle entry's field counts under the field, not the entry.
+        if field.hasPrefix("entry["), let r = field.range(of: ".resource.") { field = String(field[r.upperBound...]) }
+        if let bracket = field.firstIndex(of: "[") { field = String(field[..<bracket]) }
+        if field == "seq", error.message.hasPrefix("replay") { return "replay" }
+        if field == "ts", error.message.contains("ahead") { return "ts (future)" }
+        if field == "ts", error.message.contains("older") { return "ts (older than last)" }
+        if field == "device", error.message.hasPrefix("unknown device") { return "unknown device" }
+        if field == "mac" { return error.message.hasPrefix("missing") ? "mac missing" : "mac" }
+        return field.split(separator: ".").first.map(String.init) ?? field
+    }
+
+    func reject(file: String, line: Int, raw: [UInt8], error: RecordError) throws(ToolError) {
+        total += 1
+        byReason[Self.category(error), default: 0] += 1
+        diagnostics.error("\(file):\(line): \(error.description)")
+        guard let writer else { return }
+        var record: [String: JSONValue] = ["file": .string(file), "line": .number(Double(line)), "reason": .string(error.description)]
+        if raw.count <= Self.maxEchoedBytes, let text = String(validating: raw, as: UTF8.self) {
+            record["raw"] = .string(text)
+        } else {
+            record["raw_bytes"] = .number(Double(raw.count))
+        }
+        try writer.write(.object(record))
+    }
+
+    func flush() throws(ToolError) { try writer?.close() }
+    func close() throws(ToolError) { try writer?.close() }
+}

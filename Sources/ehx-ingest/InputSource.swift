@@ -1,0 +1,146 @@
+import EHXShared
+
+/// One unit of input: a line (JSON lines, CSV) or a whole document's entry
+/// (a pretty-printed FHIR resource or Bundle), with the readings in it or
+/// the reason it gives none.
+struct InputUnit {
+    let line: Int
+    let raw: [UInt8]
+    let records: Result<[JSONValue], RecordError>
+}
+
+final class InputSource {
+    let name: String
+    private let reader: LineReader
+    private let format: Ingest.Format
+    private let device: String?
+    private let patient: String?
+    private let overrides: [String: CSVReadings.Role]
+    private let diagnostics: Diagnostics
+    private(set) var units = 0
+    private(set) var skipped = 0
+    static let maxLineBytes = 1 << 20
+    static let maxDocumentBytes = 64 << 20
+
+    init(path: String, format: Ingest.Format, device: String?, patient: String?, columns: [String], diagnostics: Diagnostics) throws(ToolError) {
+        reader = try LineReader(path: path)
+        name = reader.name
+        self.format = format
+        self.device = device
+        self.patient = patient
+        var o: [String: CSVReadings.Role] = [:]
+        for c in columns {
+            let parts = c.split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2, let role = CSVReadings.Role(name: parts[1]) { o[parts[0]] = role }
+        }
+        overrides = o
+        self.diagnostics = diagnostics
+    }
+
+    func forEach(_ body: (InputUnit) throws(ToolError) -> Void) throws(ToolError) {
+        switch format {
+        case .jsonl: try jsonLines(body)
+        case .csv: try csv(body)
+        case .fhir: try fhir(body)
+        }
+    }
+
+    /// Next non-blank line without its CR, or nil at end.
+    struct Line { let number: Int; let bytes: [UInt8] }
+
+    private func nextLine() throws(ToolError) -> Line? {
+        while let line = try reader.next() {
+            var bytes = line.bytes
+            if bytes.last == 0x0d { bytes.removeLast() }
+            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            return Line(number: line.number, bytes: bytes)
+        }
+        return nil
+    }
+
+    static func parse(_ bytes: [UInt8]) -> Result<JSONValue, RecordError> {
+        if bytes.count > maxLineBytes {
+            return .failure(RecordError(field: nil, "line too long (\(bytes.count) bytes; the limit is \(maxLineBytes))"))
+        }
+        do { return .success(try JSONValue.parse(bytes)) } catch {
+            return .failure(RecordError(field: nil, "not JSON: \(error.description)"))
+        }
+    }
+
+    private func jsonLines(_ body: (InputUnit) throws(ToolError) -> Void) throws(ToolError) {
+        while let line = try nextLine() {
+            units += 1
+            try body(InputUnit(line: line.number, raw: line.bytes, records: Self.parse(line.bytes).map { [$0] }))
+        }
+    }
+
+    private func csv(_ body: (InputUnit) throws(ToolError) -> Void) throws(ToolError) {
+        guard let header = try nextLine() else { return }
+        guard let names = CSVReadings.split(header.bytes) else { throw ToolError(.dataErr, "\(name):\(header.number): CSV header is not valid UTF-8 CSV") }
+        let table = try CSVReadings(header: names, overrides: overrides, device: device, patient: patient)
+        if !table.ignored.isEmpty { diagnostics.note("\(name): ignoring CSV columns \(table.ignored.joined(separator: ", "))") }
+        while let line = try nextLine() {
+            units += 1
+            let records: Result<[JSONValue], RecordError>
+            if let cells = CSVReadings.split(line.bytes) {
+                do throws(RecordError) { records = .success(try table.readings(cells)) } catch { records = .failure(error) }
+            } else {
+                records = .failure(RecordError(field: nil, "not a CSV row (bad quotes or UTF-8)"))
+            }
+            try body(InputUnit(line: line.number, raw: line.bytes, records: records))
+        }
+    }
+
+    /// A whole document (a pretty-printed resource or Bundle) when the input
+    /// parses as one JSON value; otherwise one resource per line.
+    private func fhir(_ body: (InputUnit) throws(ToolError) -> Void) throws(ToolError) {
+        var lines: [Line] = []
+        var size = 0
+        while let line = try nextLine() {
+            size += line.bytes.count + 1
+            if size > Self.maxDocumentBytes { throw ToolError(.dataErr, "\(name): FHIR input over \(Self.maxDocumentBytes >> 20) MiB; split it into one resource per line") }
+            lines.append(line)
+        }
+        var document: [UInt8] = []
+        for l in lines { document += l.bytes; document.append(0x0a) }
+        if lines.count > 1, let whole = try? JSONValue.parse(document) {
+            try resource(whole, line: lines[0].number, raw: nil, body)
+            return
+        }
+        for line in lines {
+            switch Self.parse(line.bytes) {
+            case let .failure(e):
+                units += 1
+                try body(InputUnit(line: line.number, raw: line.bytes, records: .failure(e)))
+            case let .success(v):
+                try resource(v, line: line.number, raw: line.bytes, body)
+            }
+        }
+    }
+
+    private func resource(_ value: JSONValue, line: Int, raw: [UInt8]?, _ body: (InputUnit) throws(ToolError) -> Void) throws(ToolError) {
+        if value["resourceType"]?.stringValue == "Bundle" {
+            for (i, entry) in (value["entry"]?.arrayValue ?? []).enumerated() {
+                guard let r = entry["resource"] else { continue }
+                guard r["resourceType"]?.stringValue == "Observation" else { skipped += 1; continue }
+                units += 1
+                let records: Result<[JSONValue], RecordError>
+                do throws(RecordError) {
+                    records = .success([try FHIRObservation.reading(r, defaultDevice: device, defaultPatient: patient)])
+                } catch {
+                    records = .failure(error.nested(in: "entry[\(i)].resource"))
+                }
+                try body(InputUnit(line: line, raw: r.canonicalBytes(), records: records))
+            }
+            return
+        }
+        units += 1
+        let records: Result<[JSONValue], RecordError>
+        do throws(RecordError) {
+            records = .success([try FHIRObservation.reading(value, defaultDevice: device, defaultPatient: patient)])
+        } catch {
+            records = .failure(error)
+        }
+        try body(InputUnit(line: line, raw: raw ?? value.canonicalBytes(), records: records))
+    }
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Ingest throughput next to jq on the same generated file, in the same run:
+#   scripts/bench-ingest.sh                 (LINES=1000000, BIN=.build/release)
+# Generates LINES MACed sensor readings (50 devices, 10 patients, every kind
+# but emg), then times `ehx-ingest --psk` (MAC, replay, NEWS2, baselines on)
+# and `jq -c .` over it, and prints lines/s for both and their ratio.
+set -euo pipefail
+export LC_ALL=C
+cd "$(dirname "$0")/.."
+LINES=${LINES:-1000000}
+BIN=${BIN:-.build/release}
+WORK=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/ehx-bench.XXXXXX")}
+trap 'rm -rf "$WORK"' EXIT
+
+if [ ! -x "$BIN/ehx-ingest" ]; then
+  echo "bench-ingest: building release tools into $BIN" >&2
+  swift build -c release --scratch-path "${BIN%/release}" >&2
+fi
+if ! command -v jq >/dev/null 2>&1; then
+  echo "bench-ingest: installing jq" >&2
+  if [ "$(id -u)" = 0 ]; then apt-get install -y jq >&2; else sudo apt-get install -y jq >&2; fi
+fi
+
+for i in $(seq 0 49); do
+  "$BIN/ehx-keygen" psk --device "dev$i" --psk "$WORK/devices.psk" >/dev/null
+done
+
+# Raw readings: device i belongs to patient i % 10; one reading per device
+# per second, kinds in rotation, values in normal ranges with some spread.
+awk -v n="$LINES" 'BEGIN {
+  srand(7); base = 1767225600  # 2026-01-01T00:00:00Z
+  for (k = 0; k < n; k++) {
+    d = k % 50; t = base + int(k / 50); s = k / 50 + 1
+    ms = sprintf("%03d", k % 1000)
+    ts = strftime("%Y-%m-%dT%H:%M:%S", t, 1) "." ms "Z"
+    kind = int(k / 50) % 6
+    if (kind == 0) { kk = "heart_rate"; u = "/min"; v = 60 + int(rand() * 30) }
+    else if (kind == 1) { kk = "spo2"; u = "%"; v = 94 + int(rand() * 6) }
+    else if (kind == 2) { kk = "resp_rate"; u = "/min"; v = 12 + int(rand() * 8) }
+    else if (kind == 3) { kk = "temperature"; u = "Cel"; v = sprintf("%.1f", 36.2 + rand() * 1.5) }
+    else if (kind == 4) { kk = "blood_pressure"; u = "mm[Hg]"; sy = 110 + int(rand() * 30); v = "{\"systolic\":" sy ",\"diastolic\":" (sy - 40) "}" }
+    else { kk = "consciousness"; u = "1"; v = "\"A\"" }
+    printf "{\"device\":\"dev%d\",\"patient\":\"P-%04d\",\"seq\":%d,\"ts\":\"%s\",\"kind\":\"%s\",\"value\":%s,\"unit\":\"%s\"}\n", d, d % 10, s, ts, kk, v, u
+  }
+}' > "$WORK/raw.jsonl"
+"$BIN/ehx-sign" -q --psk "$WORK/devices.psk" "$WORK/raw.jsonl" > "$WORK/readings.jsonl"
+rm -f "$WORK/raw.jsonl"
+bytes=$(wc -c < "$WORK/readings.jsonl")
+
+seconds() { # run "$@" with stdout to /dev/null; print elapsed seconds
+  local t0 t1
+  t0=$(date +%s.%N)
+  "$@" > /dev/null
+  t1=$(date +%s.%N)
+  echo "$t0 $t1" | awk '{ printf "%.3f", $2 - $1 }'
+}
+
+rc=0
+ingest_s=$(seconds "$BIN/ehx-ingest" -q --psk "$WORK/devices.psk" --alerts "$WORK/alerts.jsonl" "$WORK/readings.jsonl") || rc=$?
+jq_s=$(seconds jq -c . "$WORK/readings.jsonl")
+
+awk -v n="$LINES" -v b="$bytes" -v i="$ingest_s" -v j="$jq_s" 'BEGIN {
+  printf "bench-ingest: %d lines, %.1f MB\n", n, b / 1e6
+  printf "  ehx-ingest --psk (MAC, replay, NEWS2, baselines)  %7.3f s  %9.0f lines/s\n", i, n / i
+  printf "  jq -c .                                           %7.3f s  %9.0f lines/s\n", j, n / j
+  printf "  ratio ehx-ingest / jq: %.2fx   target: >= 250000 lines/s and > 1x\n", j / i
+}'
