@@ -68,19 +68,4 @@ import Testing
         #expect((try? gate.admit(try SensorReading(parsing: .object(next)).authenticated(key: try SecureRandom.bytes(count: 32)))) == nil)
         _ = try gate.admit(try SensorReading(parsing: .object(next)).authenticated(key: key))
     }
-
-    @Test func alertsOnNEWS2RedScoresOnly() throws {
-        func reading(_ kind: String, _ value: String, _ unit: String) throws -> SensorReading {
-            try parse(#"{"device":"d","patient":"p","seq":1,"ts":"2026-11-26T10:00:00.000Z","kind":"\#(kind)","value":\#(value),"unit":"\#(unit)"}"#)
-        }
-        #expect(AlertRules.evaluate(try reading("heart_rate", "131", "/min"))?.level == .lowMedium)
-        #expect(AlertRules.evaluate(try reading("heart_rate", "130", "/min")) == nil)
-        #expect(AlertRules.evaluate(try reading("heart_rate", "40", "/min")) != nil)
-        #expect(AlertRules.evaluate(try reading("spo2", "92", "%")) == nil)
-        #expect(AlertRules.evaluate(try reading("spo2", "91", "%")) != nil)
-        #expect(AlertRules.evaluate(try reading("resp_rate", "24.5", "/min")) != nil)
-        #expect(AlertRules.evaluate(try reading("consciousness", "\"A\"", "1")) == nil)
-        #expect(AlertRules.evaluate(try reading("consciousness", "\"V\"", "1")) != nil)
-        #expect(AlertRules.evaluate(try reading("blood_pressure", #"{"systolic":90,"diastolic":50}"#, "mm[Hg]")) != nil)
-    }
 }
