@@ -185,14 +185,35 @@ SHANI __m128i next_group(__m128i m4, __m128i m3, __m128i m2, __m128i m1) {
     return _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(m4, m3), _mm_alignr_epi8(m1, m2, 4)), m1);
 }
 
-/* Four rounds for each of two independent nonces. sha256rnds2 has a long
- * latency and each call needs the previous one's result; alternating two
- * nonces keeps the unit busy (trick: interleave to hide latency). */
-SHANI void rnd4x2(__m128i abef[2], __m128i cdgh[2], __m128i wk0, __m128i wk1) {
-    cdgh[0] = _mm_sha256rnds2_epu32(cdgh[0], abef[0], wk0);
-    cdgh[1] = _mm_sha256rnds2_epu32(cdgh[1], abef[1], wk1);
-    abef[0] = _mm_sha256rnds2_epu32(abef[0], cdgh[0], _mm_shuffle_epi32(wk0, 0x0E));
-    abef[1] = _mm_sha256rnds2_epu32(abef[1], cdgh[1], _mm_shuffle_epi32(wk1, 0x0E));
+/* Nonces hashed side by side. sha256rnds2 has a long latency and each call
+ * needs the previous one's result; independent nonces keep the unit busy
+ * (trick: interleave to hide latency). Measured on Zen 3, one thread:
+ * 1 lane 17, 2 lanes 25.8, 3 lanes 27, 4 lanes 28.7, 8 lanes 30 MH/s; 4 is
+ * past the knee without leaning on spills of 8 lanes' state. */
+#define LANES 4
+
+/* Four rounds for every lane. */
+SHANI void rnd4(__m128i abef[LANES], __m128i cdgh[LANES], const __m128i wk[LANES]) {
+    UNROLL for (int l = 0; l < LANES; l++) cdgh[l] = _mm_sha256rnds2_epu32(cdgh[l], abef[l], wk[l]);
+    UNROLL for (int l = 0; l < LANES; l++)
+        abef[l] = _mm_sha256rnds2_epu32(abef[l], cdgh[l], _mm_shuffle_epi32(wk[l], 0x0E));
+}
+
+/* The same four rounds with one constant message (padding words) for all lanes. */
+SHANI void rnd4_same(__m128i abef[LANES], __m128i cdgh[LANES], __m128i wk) {
+    __m128i all[LANES];
+    UNROLL for (int l = 0; l < LANES; l++) all[l] = wk;
+    rnd4(abef, cdgh, all);
+}
+
+/* Extends every lane's schedule to group i (kept mod 4) and does its rounds. */
+SHANI void group(__m128i abef[LANES], __m128i cdgh[LANES], __m128i m[LANES][4], int i) {
+    __m128i wk[LANES];
+    UNROLL for (int l = 0; l < LANES; l++) {
+        m[l][i & 3] = next_group(m[l][i & 3], m[l][(i + 1) & 3], m[l][(i + 2) & 3], m[l][(i + 3) & 3]);
+        wk[l] = _mm_add_epi32(m[l][i & 3], KV(i));
+    }
+    rnd4(abef, cdgh, wk);
 }
 
 /* What stays fixed for one header, in SHA-NI form. */
@@ -225,52 +246,43 @@ SHANI void shani_setup(const ehx_sha256d_job *job, shani_consts *c) {
     c->pwk3 = _mm_add_epi32(c->p3, KV(3));
 }
 
-/* Two nonces a and b; outputs as portable_one (full == 0: word 7 only, after
- * 31 of the second hash's 32 rnds2: f after round 62 is h64). */
-SHANI void shani_two(const shani_consts *c, uint32_t a, uint32_t b, int full, uint32_t oa[8], uint32_t ob[8]) {
-    __m128i m[2][4], abef[2], cdgh[2];
-    m[0][0] = _mm_insert_epi32(c->m0, (int)__builtin_bswap32(a), 3);
-    m[1][0] = _mm_insert_epi32(c->m0, (int)__builtin_bswap32(b), 3);
-    UNROLL for (int l = 0; l < 2; l++) {
+/* LANES nonces; outputs as portable_one (full == 0: word 7 only, after 31 of
+ * the second hash's 32 rnds2: f after round 62 is h64). */
+SHANI void shani_lanes(const shani_consts *c, const uint32_t nonce[LANES], int full, uint32_t out[LANES][8]) {
+    __m128i m[LANES][4], abef[LANES], cdgh[LANES], wk[LANES];
+    UNROLL for (int l = 0; l < LANES; l++) {
+        m[l][0] = _mm_insert_epi32(c->m0, (int)__builtin_bswap32(nonce[l]), 3);
         m[l][1] = c->m1; m[l][2] = c->m2; m[l][3] = c->m3;
         /* rounds 2-3: the first that see the nonce */
         cdgh[l] = c->r2_abef;
         abef[l] = _mm_sha256rnds2_epu32(c->r2_cdgh, c->r2_abef,
                                         _mm_shuffle_epi32(_mm_add_epi32(m[l][0], KV(0)), 0x0E));
     }
-    rnd4x2(abef, cdgh, c->wk1, c->wk1);
-    rnd4x2(abef, cdgh, c->wk2, c->wk2);
-    rnd4x2(abef, cdgh, c->wk3, c->wk3);
-    UNROLL for (int i = 4; i < 16; i++) {
-        UNROLL for (int l = 0; l < 2; l++)
-            m[l][i & 3] = next_group(m[l][i & 3], m[l][(i + 1) & 3], m[l][(i + 2) & 3], m[l][(i + 3) & 3]);
-        rnd4x2(abef, cdgh, _mm_add_epi32(m[0][i & 3], KV(i)), _mm_add_epi32(m[1][i & 3], KV(i)));
-    }
+    rnd4_same(abef, cdgh, c->wk1);
+    rnd4_same(abef, cdgh, c->wk2);
+    rnd4_same(abef, cdgh, c->wk3);
+    UNROLL for (int i = 4; i < 16; i++) group(abef, cdgh, m, i);
 
     /* second hash: message = first digest + constant padding */
-    UNROLL for (int l = 0; l < 2; l++) {
+    UNROLL for (int l = 0; l < LANES; l++) {
         from_shani(_mm_add_epi32(abef[l], c->mid_abef), _mm_add_epi32(cdgh[l], c->mid_cdgh), &m[l][0], &m[l][1]);
         m[l][2] = c->p2; m[l][3] = c->p3;
         abef[l] = c->iv_abef; cdgh[l] = c->iv_cdgh;
     }
-    rnd4x2(abef, cdgh, _mm_add_epi32(m[0][0], KV(0)), _mm_add_epi32(m[1][0], KV(0)));
-    rnd4x2(abef, cdgh, _mm_add_epi32(m[0][1], KV(1)), _mm_add_epi32(m[1][1], KV(1)));
-    rnd4x2(abef, cdgh, c->pwk2, c->pwk2);
-    rnd4x2(abef, cdgh, c->pwk3, c->pwk3);
-    UNROLL for (int i = 4; i < 15; i++) {
-        UNROLL for (int l = 0; l < 2; l++)
-            m[l][i & 3] = next_group(m[l][i & 3], m[l][(i + 1) & 3], m[l][(i + 2) & 3], m[l][(i + 3) & 3]);
-        rnd4x2(abef, cdgh, _mm_add_epi32(m[0][i & 3], KV(i)), _mm_add_epi32(m[1][i & 3], KV(i)));
-    }
-    __m128i wk[2];
-    UNROLL for (int l = 0; l < 2; l++) {
+    UNROLL for (int l = 0; l < LANES; l++) wk[l] = _mm_add_epi32(m[l][0], KV(0));
+    rnd4(abef, cdgh, wk);
+    UNROLL for (int l = 0; l < LANES; l++) wk[l] = _mm_add_epi32(m[l][1], KV(1));
+    rnd4(abef, cdgh, wk);
+    rnd4_same(abef, cdgh, c->pwk2);
+    rnd4_same(abef, cdgh, c->pwk3);
+    UNROLL for (int i = 4; i < 15; i++) group(abef, cdgh, m, i);
+    UNROLL for (int l = 0; l < LANES; l++) {
         m[l][3] = next_group(m[l][3], m[l][0], m[l][1], m[l][2]);
         wk[l] = _mm_add_epi32(m[l][3], KV(15));
     }
     if (full) {
-        rnd4x2(abef, cdgh, wk[0], wk[1]);
-        uint32_t *out[2] = {oa, ob};
-        UNROLL for (int l = 0; l < 2; l++) {
+        rnd4(abef, cdgh, wk);
+        UNROLL for (int l = 0; l < LANES; l++) {
             __m128i lo, hi;
             from_shani(_mm_add_epi32(abef[l], c->iv_abef), _mm_add_epi32(cdgh[l], c->iv_cdgh), &lo, &hi);
             _mm_storeu_si128((__m128i *)out[l], lo);
@@ -278,10 +290,10 @@ SHANI void shani_two(const shani_consts *c, uint32_t a, uint32_t b, int full, ui
         }
     } else {
         /* rounds 60-61 only; the new ABEF's F lane (lane 0) is h64 */
-        cdgh[0] = _mm_sha256rnds2_epu32(cdgh[0], abef[0], wk[0]);
-        cdgh[1] = _mm_sha256rnds2_epu32(cdgh[1], abef[1], wk[1]);
-        oa[7] = (uint32_t)_mm_cvtsi128_si32(cdgh[0]) + IV[7];
-        ob[7] = (uint32_t)_mm_cvtsi128_si32(cdgh[1]) + IV[7];
+        UNROLL for (int l = 0; l < LANES; l++) {
+            cdgh[l] = _mm_sha256rnds2_epu32(cdgh[l], abef[l], wk[l]);
+            out[l][7] = (uint32_t)_mm_cvtsi128_si32(cdgh[l]) + IV[7];
+        }
     }
 }
 
@@ -289,19 +301,17 @@ __attribute__((target("sha,sse4.1")))
 static int scan_shani(const ehx_sha256d_job *job, uint32_t from, uint32_t through, uint32_t *found) {
     shani_consts c;
     shani_setup(job, &c);
-    for (uint64_t n = from; n <= through; n += 2) {
-        /* An odd-sized range repeats its last nonce in the second lane. */
-        uint32_t a = (uint32_t)n, b = n < through ? a + 1 : a;
-        uint32_t ha[8], hb[8];
-        shani_two(&c, a, b, 0, ha, hb);
+    for (uint64_t n = from; n <= through; n += LANES) {
+        /* A range that is not a multiple of LANES repeats its last nonce. */
+        uint32_t nonce[LANES], h[LANES][8];
+        for (int l = 0; l < LANES; l++) nonce[l] = n + l <= through ? (uint32_t)(n + l) : through;
+        shani_lanes(&c, nonce, 0, h);
         /* In nonce order, so the first solution of the range wins. */
-        if (__builtin_expect(__builtin_bswap32(ha[7]) <= job->target_top, 0) && confirm(job, a)) {
-            *found = a;
-            return 1;
-        }
-        if (__builtin_expect(__builtin_bswap32(hb[7]) <= job->target_top, 0) && confirm(job, b)) {
-            *found = b;
-            return 1;
+        for (int l = 0; l < LANES; l++) {
+            if (__builtin_expect(__builtin_bswap32(h[l][7]) <= job->target_top, 0) && confirm(job, nonce[l])) {
+                *found = nonce[l];
+                return 1;
+            }
         }
     }
     return 0;
@@ -310,9 +320,14 @@ static int scan_shani(const ehx_sha256d_job *job, uint32_t from, uint32_t throug
 __attribute__((target("sha,sse4.1")))
 static void hash_shani(const ehx_sha256d_job *job, uint32_t nonce, uint32_t out[8]) {
     shani_consts c;
-    uint32_t spare[8];
+    uint32_t nonces[LANES], digests[LANES][8];
     shani_setup(job, &c);
-    shani_two(&c, nonce, nonce ^ 1, 1, out, spare);
+    /* The header's nonce goes in lane nonce % LANES, so random headers
+     * exercise every lane; the other lanes get its neighbours. */
+    int lane = (int)(nonce % LANES);
+    for (int l = 0; l < LANES; l++) nonces[l] = nonce - (uint32_t)lane + (uint32_t)l;
+    shani_lanes(&c, nonces, 1, digests);
+    memcpy(out, digests[lane], 32);
 }
 #endif
 
