@@ -7,7 +7,7 @@ import Foundation   // Thread, DispatchGroup: the multi-threaded search
 /// has them (chosen at run time) and a portable C path otherwise.
 public enum NonceSearch {
     public enum Kernel: Sendable, Equatable, Hashable, CustomStringConvertible {
-        /// x86 SHA extensions, two nonces interleaved.
+        /// x86 SHA extensions, four nonces interleaved.
         case shaNI
         /// Plain C SHA-256 compression; runs anywhere.
         case portable
