@@ -14,7 +14,7 @@ RELEASE := .build/release
 TOOLS   := ehx-keygen ehx-ingest ehx-sign ehx-mine ehx-verify ehx-query
 APT_PKGS := libssl-dev libjansson-dev pkg-config openssl xxd
 
-.PHONY: all deps build test demo install clean
+.PHONY: all deps build test demo bench install clean
 
 all: build
 
@@ -43,6 +43,12 @@ test: deps
 
 demo: deps build
 	BIN=$(RELEASE) bash scripts/demo.sh
+
+# Mining rate against OpenSSL's SHA-256 compression rate (and cpuminer when
+# one is on PATH), measured in the same run; writes bench/results.json.
+bench: deps
+	$(SWIFT) build -c release --product ehx-mine
+	BIN=$(RELEASE) bash scripts/bench.sh
 
 install: build
 	install -d $(BINDIR)

@@ -23,9 +23,12 @@ let package = Package(
             pkgConfig: "jansson",
             providers: [.apt(["libjansson-dev"])]
         ),
+        // The sha256d nonce-search kernel (SHA-NI with cpuid dispatch and a
+        // portable fallback): the one C target DESIGN.md allows.
+        .target(name: "CSHA256d"),
         .target(
             name: "EHXShared",
-            dependencies: ["COpenSSL", "CJansson"]
+            dependencies: ["COpenSSL", "CJansson", "CSHA256d"]
         ),
         .target(
             name: "EHXCommandLine",

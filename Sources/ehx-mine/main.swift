@@ -1,6 +1,11 @@
 import ArgumentParser
 import EHXCommandLine
 import EHXShared
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 @main
 struct Mine: ParsableCommand {
@@ -14,7 +19,10 @@ struct Mine: ParsableCommand {
             txid, device seq); refused ones go to --rejects. Every --max-txs accepted \
             transactions, and at the end of input, a block is built with the miner's \
             signed stamp first, mined, checked, and appended in one write with fsync. \
-            Prints one JSON line per block mined.
+            Prints one JSON line per block mined. The nonce search runs on --threads \
+            threads with SHA extensions when the CPU has them. --bench needs no chain: \
+            it hashes random headers at an unreachable target for --seconds and prints \
+            one JSON line with hashes_per_second, threads, kernel and seconds.
             """,
         version: EHXVersion.string
     )
@@ -22,11 +30,20 @@ struct Mine: ParsableCommand {
     @Argument(help: "Transactions file ('-' or none: stdin).")
     var input: String = "-"
 
-    @Option(help: "The chain file to extend.")
-    var chain: String
+    @Option(help: "The chain file to extend (required unless --bench).")
+    var chain: String?
 
-    @Option(help: "The miner's private key; it must hold the miner role on the chain.")
-    var key: String
+    @Option(help: "The miner's private key; it must hold the miner role on the chain (required unless --bench).")
+    var key: String?
+
+    @Option(help: "Nonce-search threads (default: all online cores).")
+    var threads: Int?
+
+    @Flag(help: "Measure the nonce search's hash rate instead of mining; needs no chain.")
+    var bench = false
+
+    @Option(help: "How long --bench runs, in seconds.")
+    var seconds: Double = 5
 
     @Option(help: "Most transactions per block besides the stamp.")
     var maxTxs: Int = 500
@@ -45,10 +62,36 @@ struct Mine: ParsableCommand {
 
     func validate() throws {
         guard maxTxs >= 1 else { throw ValidationError("--max-txs must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        guard seconds > 0, seconds.isFinite else { throw ValidationError("--seconds must be a positive number") }
+        if !bench {
+            guard chain != nil else { throw ValidationError("--chain is required (unless --bench)") }
+            guard key != nil else { throw ValidationError("--key is required (unless --bench)") }
+        }
+    }
+
+    var threadCount: Int {
+        threads ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 
     func run() throws {
         let diagnostics = Diagnostics(tool: "ehx-mine", quiet: quiet)
+        if bench {
+            try reportingFailures(diagnostics) {
+                let result = MiningBenchmark.run(seconds: seconds, threads: threadCount)
+                let output = try LineWriter(path: "-")
+                try output.write([
+                    "hashes_per_second": .number(result.hashesPerSecond.rounded()),
+                    "threads": .number(Double(result.threads)),
+                    "kernel": .string(result.kernel.name),
+                    "seconds": .number((result.seconds * 1000).rounded() / 1000),
+                ])
+                try output.close()
+            }
+            return
+        }
+        guard let chain, let key else { throw ValidationError("--chain and --key are required") }
+        let searchThreads = threadCount
         var status = Sysexits.ok
         try reportingFailures(diagnostics) {
             let minerKey = try loadSigningKey(path: key, passphraseFile: passphraseFile)
@@ -72,7 +115,8 @@ struct Mine: ParsableCommand {
                 do {
                     block = try BlockMiner.mine(
                         transactions: candidate.transactions, height: validator.nextHeight, prev: validator.state.tip,
-                        bits: bits, earliestTime: validator.earliestNextTime, key: minerKey)
+                        bits: bits, earliestTime: validator.earliestNextTime, key: minerKey,
+                        threads: searchThreads)
                 } catch {
                     // Raised from inside the read loop, anything but a ToolError
                     // would be taken as a reject of the line that filled the block.
