@@ -11,6 +11,11 @@ public struct ChainState: Sendable {
     public private(set) var tipTime: UInt32 = 0
     public private(set) var firstTime: UInt32 = 0
     public private(set) var cumulativeWork: Double = 0
+    /// The exact sum of every block's work (fork choice compares this).
+    public private(set) var chainWork = ChainWork.zero
+    /// Distinct keys that signed a valid transaction, by the role that let them.
+    public private(set) var signersByRole: [Role: Set<Ed25519.PublicKey>] = [:]
+    private var workByBits: [UInt32: ChainWork] = [:]
     public private(set) var txCount = 0
     public private(set) var countsByType: [TxType: Int] = [:]
     var recentTimes: [UInt32] = []
@@ -44,16 +49,27 @@ public struct ChainState: Sendable {
     /// later transactions in the same block or chain are checked against it.
     /// It is recorded even when it breaks a rule, so one forgery does not
     /// hide a later duplicate.
-    mutating func admit(_ tx: Transaction, height: Int64) -> [ChainProblem] {
-        let found = problems(with: tx, height: height)
+    /// `signature` is the precomputed result of the signature check (nil: not
+    /// checked here, because a checkpoint vouches for it).
+    mutating func admit(_ tx: Transaction, height: Int64, signature: SignatureCheck = .compute) -> [ChainProblem] {
+        let found = problems(with: tx, height: height, signature: signature)
+        if found.isEmpty, let role = roles(of: tx.signer).sorted().first(where: { $0.maySign.contains(tx.type) }) {
+            signersByRole[role, default: []].insert(tx.signer)
+        }
         record(tx, valid: found.isEmpty)
         return found
     }
 
     /// The rules a transaction breaks given everything recorded so far.
-    func problems(with tx: Transaction, height: Int64) -> [ChainProblem] {
+    func problems(with tx: Transaction, height: Int64, signature: SignatureCheck = .compute) -> [ChainProblem] {
         var problems: [ChainProblem] = []
-        if !tx.hasValidSignature {
+        let signatureHolds: Bool
+        switch signature {
+        case .compute: signatureHolds = tx.hasValidSignature
+        case .checked(let valid): signatureHolds = valid
+        case .trusted: signatureHolds = true
+        }
+        if !signatureHolds {
             problems.append(ChainProblem(.signature, "Ed25519 signature does not verify for signer \(tx.signer.id.hex.prefix(16))", txid: tx.txid))
         }
         let held = roles(of: tx.signer)
@@ -106,7 +122,16 @@ public struct ChainState: Sendable {
         tipTime = header.time
         recentTimes.append(header.time)
         if recentTimes.count > Self.medianTimeSpan { recentTimes.removeFirst() }
-        if let target = try? CompactTarget(bits: header.bits) { cumulativeWork += target.work }
+        if let target = try? CompactTarget(bits: header.bits) {
+            cumulativeWork += target.work
+            if let known = workByBits[header.bits] {
+                chainWork += known
+            } else {
+                let work = ChainWork(of: target)
+                workByBits[header.bits] = work
+                chainWork += work
+            }
+        }
         for change in pendingKeyChanges {
             switch change.action {
             case .grant: roles[change.key, default: []].insert(change.role)
@@ -115,4 +140,12 @@ public struct ChainState: Sendable {
         }
         pendingKeyChanges.removeAll()
     }
+}
+
+/// How a transaction's signature is judged: checked now, checked earlier
+/// (in parallel, by `ChainBatch`), or vouched for by a trusted checkpoint.
+public enum SignatureCheck: Sendable, Equatable {
+    case compute
+    case checked(Bool)
+    case trusted
 }
