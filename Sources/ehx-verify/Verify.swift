@@ -123,7 +123,7 @@ struct Verify: ParsableCommand {
         try output.close()
         diagnostics.note("\(reader.name): \(audit.verdict)")
         if summary && !json { diagnostics.error("\(reader.name): summary: \(audit.summary.canonicalString)") }
-        return audit.problemCount == 0 ? .ok : .checkedBad
+        return audit.exitStatus
     }
 
     /// --best: every file audited in full; the valid one with the most work wins.
@@ -184,34 +184,4 @@ struct ReportPrinter {
             try output.write(text: "\(file):\(report.line): \(report)")
         }
     }
-}
-
-extension ChainAudit {
-    /// Reads `reader` to the end in windows of lines and checks them; each
-    /// problem goes to `emit` in chain order. `after` sees the audit after
-    /// every line (block hashes for --append).
-    mutating func run(reader: LineReader, emit: (AuditReport) throws(ToolError) -> Void,
-                      after: ((ChainAudit, ChainBatch.Prepared) -> Void)? = nil) throws(ToolError) {
-        var window: [LineReader.Line] = []
-        var bytes = 0
-        func flush(_ audit: inout ChainAudit) throws(ToolError) {
-            for prepared in ChainBatch.prepare(window, threads: audit.threads, trustSignaturesBelow: audit.trustSignaturesBelow) {
-                for report in audit.check(prepared) { try emit(report) }
-                after?(audit, prepared)
-            }
-            window.removeAll(keepingCapacity: true)
-            bytes = 0
-        }
-        while let line = try reader.next() {
-            bytes += line.bytes.count
-            window.append(line)
-            if window.count >= ChainAudit.windowLines || bytes >= ChainAudit.windowBytes { try flush(&self) }
-        }
-        try flush(&self)
-    }
-
-    /// A window holds at most this many lines or bytes: enough transactions
-    /// to keep every core busy, little enough to keep memory flat.
-    static let windowLines = 256
-    static let windowBytes = 4 << 20
 }

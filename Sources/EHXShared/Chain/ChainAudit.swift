@@ -124,6 +124,10 @@ public struct ChainAudit: Sendable {
 
     public var isValid: Bool { problemCount == 0 && blocks > 0 }
 
+    /// ehx-verify's exit status once `finish()` ran: 65 without any block,
+    /// 1 with a problem, else 0.
+    public var exitStatus: Sysexits { blocks == 0 ? .dataErr : problemCount > 0 ? .checkedBad : .ok }
+
     /// "valid", "consistent" (nothing pinned the genesis) or "invalid".
     public var verdictWord: String {
         problemCount > 0 ? "invalid" : pins.pinsGenesis ? "valid" : "consistent"
@@ -179,4 +183,34 @@ public struct ChainAudit: Sendable {
         if let below = trustSignaturesBelow { out["signatures_trusted_below"] = .number(Double(below)) }
         return .object(out)
     }
+}
+
+extension ChainAudit {
+    /// Reads `reader` to the end in windows of lines and checks them; each
+    /// problem goes to `emit` in chain order. `after` sees the audit after
+    /// every line (block hashes for --append).
+    public mutating func run(reader: LineReader, emit: (AuditReport) throws(ToolError) -> Void,
+                      after: ((ChainAudit, ChainBatch.Prepared) -> Void)? = nil) throws(ToolError) {
+        var window: [LineReader.Line] = []
+        var bytes = 0
+        func flush(_ audit: inout ChainAudit) throws(ToolError) {
+            for prepared in ChainBatch.prepare(window, threads: audit.threads, trustSignaturesBelow: audit.trustSignaturesBelow) {
+                for report in audit.check(prepared) { try emit(report) }
+                after?(audit, prepared)
+            }
+            window.removeAll(keepingCapacity: true)
+            bytes = 0
+        }
+        while let line = try reader.next() {
+            bytes += line.bytes.count
+            window.append(line)
+            if window.count >= ChainAudit.windowLines || bytes >= ChainAudit.windowBytes { try flush(&self) }
+        }
+        try flush(&self)
+    }
+
+    /// A window holds at most this many lines or bytes: enough transactions
+    /// to keep every core busy, little enough to keep memory flat.
+    public static let windowLines = 256
+    public static let windowBytes = 4 << 20
 }
