@@ -67,13 +67,16 @@ RSS_KB=$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$TIMEF
 # OpenSSL's own verify rate on this machine, measured now (one core).
 SPEED=$(openssl speed -seconds 3 ed25519 2>/dev/null | awk '/^ *253 bits EdDSA \(Ed25519\)/ { print $NF }' | tail -1)
 CORES=$(nproc)
+# What all cores together reach right now (lower than speed x cores on a busy or throttled host).
+MULTI=$(openssl speed -seconds 3 -multi "$CORES" ed25519 2>/dev/null | awk '/^ *253 bits EdDSA \(Ed25519\)/ { print $NF }' | tail -1)
 
-awk -v tx="$NTX" -v s="$SECONDS_TAKEN" -v ossl="$SPEED" -v cores="$CORES" -v threads="$THREADS" \
+awk -v tx="$NTX" -v s="$SECONDS_TAKEN" -v ossl="$SPEED" -v cores="$CORES" -v multi="${MULTI:-0}" -v threads="$THREADS" \
     -v rss="${RSS_KB:-}" -v blocks="$BLOCKS" -v bytes="$BYTES" 'BEGIN {
   rate = tx / s
   printf "chain:            %d blocks, %d transactions, %.1f MB\n", blocks, tx, bytes / 1e6
   printf "ehx-verify:       %.2f s, %.0f tx/s (--threads %d)\n", s, rate, threads
   printf "openssl verify:   %.0f /s per core x %d cores = %.0f /s\n", ossl, cores, ossl * cores
   printf "ratio:            %.2f (target >= 0.75)\n", rate / (ossl * cores)
+  if (multi > 0) printf "openssl -multi %d: %.0f /s together now; ratio to it %.2f\n", cores, multi, rate / multi
   if (rss != "") printf "peak RSS:         %.1f MB\n", rss / 1024
 }'

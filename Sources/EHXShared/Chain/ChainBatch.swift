@@ -22,8 +22,8 @@ public enum ChainBatch {
         let parsed = Slots<(Result<Block, ChainProblem>, SHA256Digest, SHA256Digest)?>(count: n, initial: nil)
         parallel(n, threads: threads) { i in
             do throws(ChainProblem) {
-                let block = try BlockLine.parse(lines[i].bytes)
-                parsed[i] = (.success(block), block.header.hash, block.merkleRoot)
+                let (block, root) = try BlockLine.parseWithRoot(lines[i].bytes)
+                parsed[i] = (.success(block), block.header.hash, root)
             } catch {
                 parsed[i] = (.failure(error), .zero, .zero)
             }
@@ -43,9 +43,10 @@ public enum ChainBatch {
         let checks = Slots<Bool>(count: jobs.count, initial: false)
         let frozenBlocks = blocks
         let frozenJobs = jobs
-        parallel(jobs.count, threads: threads) { j in
+        let verifiers = UncheckedBox((0..<max(1, threads)).map { _ in SignatureVerifier() })
+        parallel(jobs.count, threads: threads) { w, j in
             let (b, t) = frozenJobs[j]
-            checks[j] = frozenBlocks[b]!.txs[t].hasValidSignature
+            checks[j] = verifiers.value[w].isValid(frozenBlocks[b]!.txs[t])
         }
         var out: [Prepared] = []
         out.reserveCapacity(n)
@@ -70,9 +71,14 @@ public enum ChainBatch {
     /// Worker w takes i = w, w + threads, …: signatures cost the same, so
     /// striping balances without a shared counter.
     static func parallel(_ count: Int, threads: Int, _ body: (Int) -> Void) {
+        parallel(count, threads: threads) { _, i in body(i) }
+    }
+
+    /// As `parallel(_:threads:_:)`, telling `body` which worker (0..<threads) runs it.
+    static func parallel(_ count: Int, threads: Int, _ body: (_ worker: Int, _ index: Int) -> Void) {
         let workers = max(1, min(threads, count))
         if workers == 1 {
-            for i in 0..<count { body(i) }
+            for i in 0..<count { body(0, i) }
             return
         }
         withoutActuallyEscaping(body) { body in
@@ -80,7 +86,7 @@ public enum ChainBatch {
             DispatchQueue.concurrentPerform(iterations: workers) { w in
                 var i = w
                 while i < count {
-                    box.value(i)
+                    box.value(w, i)
                     i += workers
                 }
             }
