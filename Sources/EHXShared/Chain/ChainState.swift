@@ -19,7 +19,8 @@ public struct ChainState: Sendable {
     public private(set) var txCount = 0
     public private(set) var countsByType: [TxType: Int] = [:]
     var recentTimes: [UInt32] = []
-    var txids: Set<SHA256Digest> = []
+    /// Every txid so far, 32 bytes inline each (no per-txid heap array).
+    var txids: Set<TxidKey> = []
     var deviceSeqs: [String: Int64] = [:]
     var roles: [Ed25519.PublicKey: Set<Role>] = [:]
     var pendingKeyChanges: [KeyChange] = []
@@ -35,7 +36,7 @@ public struct ChainState: Sendable {
         return counts
     }
 
-    public func contains(txid: SHA256Digest) -> Bool { txids.contains(txid) }
+    public func contains(txid: SHA256Digest) -> Bool { txids.contains(TxidKey(txid)) }
 
     public func lastSeq(device: String) -> Int64? { deviceSeqs[device] }
 
@@ -79,7 +80,7 @@ public struct ChainState: Sendable {
             let heldText = held.isEmpty ? "no role" : held.sorted().map(\.rawValue).joined(separator: ",")
             problems.append(ChainProblem(.role, "signer \(tx.signer.id.hex.prefix(16)) (\(heldText)) may not sign \(tx.type.rawValue) at height \(height)", txid: tx.txid))
         }
-        if txids.contains(tx.txid) {
+        if txids.contains(TxidKey(tx.txid)) {
             problems.append(ChainProblem(.duplicateTxid, "transaction already on the chain", txid: tx.txid))
         }
         if let (device, seq) = Self.deviceSeq(of: tx), let last = deviceSeqs[device], seq <= last {
@@ -89,7 +90,7 @@ public struct ChainState: Sendable {
     }
 
     mutating func record(_ tx: Transaction, valid: Bool) {
-        txids.insert(tx.txid)
+        txids.insert(TxidKey(tx.txid))
         if let (device, seq) = Self.deviceSeq(of: tx), seq > deviceSeqs[device] ?? -1 {
             deviceSeqs[device] = seq
         }
@@ -148,4 +149,18 @@ public enum SignatureCheck: Sendable, Equatable {
     case compute
     case checked(Bool)
     case trusted
+}
+
+/// A txid as four machine words, so a chain's set of txids costs about 32
+/// bytes a transaction plus the set's slack.
+struct TxidKey: Hashable, Sendable {
+    let a: UInt64, b: UInt64, c: UInt64, d: UInt64
+
+    init(_ digest: SHA256Digest) {
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &words) { out in
+            digest.bytes.withUnsafeBytes { input in out.copyMemory(from: UnsafeRawBufferPointer(rebasing: input.prefix(32))) }
+        }
+        (a, b, c, d) = words
+    }
 }
