@@ -180,13 +180,13 @@ _ehx-query() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    txs|block|tip|help)
+    txs|block|tip|blocks|help)
         # Offer subcommand argument completions
         "_ehx-query_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'txs block tip help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'txs block tip blocks help' -- "${cur}"))
         ;;
     esac
 }
@@ -232,6 +232,21 @@ _ehx-query_tip() {
     repeating_options=()
     non_repeating_options=()
     __ehx-query_offer_flags_options 0
+}
+
+_ehx-query_blocks() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--since)
+    __ehx-query_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--since')
+        return
+        ;;
+    esac
 }
 
 _ehx-query_help() {

@@ -163,10 +163,10 @@ _ehx-verify() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(--quiet -q --version -h --help)
-    local -a repeating_options=()
-    local -a non_repeating_options=(--genesis --authority --expect-tip --now)
-    __ehx-verify_offer_flags_options 1
+    local -a non_repeating_flags=(--json --summary --wait --best --quiet -q --version -h --help)
+    local -a repeating_options=(--checkpoint)
+    local -a non_repeating_options=(--genesis --authority --expect-tip --from-height --now --threads --append)
+    __ehx-verify_offer_flags_options -1
 
     # Offer option value completions
     case "${prev}" in
@@ -179,7 +179,19 @@ _ehx-verify() {
     '--expect-tip')
         return
         ;;
+    '--checkpoint')
+        return
+        ;;
+    '--from-height')
+        return
+        ;;
     '--now')
+        return
+        ;;
+    '--threads')
+        return
+        ;;
+    '--append')
         return
         ;;
     esac

@@ -20,7 +20,7 @@ function __ehx-verify_parse_tokens -S
     set -l unparsed_tokens (__ehx-verify_tokens -pc)
     switch $unparsed_tokens[1]
     case 'ehx-verify'
-        __ehx-verify_parse_subcommand 1 'genesis=' 'authority=' 'expect-tip=' 'now=' 'q/quiet' 'version' 'h/help'
+        __ehx-verify_parse_subcommand -r 1 'genesis=' 'authority=' 'expect-tip=' 'checkpoint=+' 'from-height=' 'now=' 'json' 'summary' 'threads=' 'append=' 'wait' 'best' 'q/quiet' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __ehx-verify_parse_subcommand -r 1 'version'
@@ -80,8 +80,16 @@ complete -c 'ehx-verify' -f
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" genesis' -l 'genesis' -d 'Pin the chain: the genesis block\'s hash must be this.' -rfka ''
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" authority' -l 'authority' -d 'Pin the chain: genesis must name this authority (public key PEM file, or base64url raw key).' -rfka ''
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" expect-tip' -l 'expect-tip' -d 'The last block\'s hash must be this (detects truncation).' -rfka ''
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify"' -l 'checkpoint' -d 'The block at HEIGHT must have HASH (repeatable; 0:HASH pins the genesis).' -rfka ''
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" from-height' -l 'from-height' -d 'Check signatures only from block N on; needs --checkpoint at N-1 or N (see ehx(7) for what this trusts).' -rfka ''
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" now' -l 'now' -d 'Judge block times against this time instead of the clock (RFC 3339 or Unix seconds).' -rfka ''
-complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" q quiet' -l 'quiet' -s 'q' -d 'No summary on stderr; problems are still printed.'
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" json' -l 'json' -d 'One JSON object per problem on stdout, then a verdict object.'
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" summary' -l 'summary' -d 'Also report blocks, transactions per type, signers per role, first and last time, cumulative work and tip.'
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" threads' -l 'threads' -d 'Threads for signature checks (default: all cores).' -rfka ''
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" append' -l 'append' -d 'Append the valid prefix of the input\'s blocks to CHAIN, under its lock.' -rfka ''
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" wait' -l 'wait' -d 'With --append: wait for CHAIN\'s lock instead of exiting with status 75.'
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" best' -l 'best' -d 'Print the path of the valid chain with the most cumulative work among the files.'
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" q quiet' -l 'quiet' -s 'q' -d 'No verdict on stderr; problems are still printed.'
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" version' -l 'version' -d 'Show the version.'
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_positional "ehx-verify" -eq 1' -fa 'help' -d 'Show subcommand help information.'

@@ -2,6 +2,14 @@
 /// that makes any byte change of an exported chain visible.
 public enum BlockLine {
     public static func parse(_ bytes: [UInt8]) throws(ChainProblem) -> Block {
+        try parseWithRoot(bytes).block
+    }
+
+    /// Parses, checks the canonical form and computes the Merkle root, each
+    /// transaction serialized once: the canonical block line is assembled from
+    /// the same leaves the Merkle tree hashes (a block object has exactly the
+    /// members hash, header, height and txs, in that JCS order).
+    public static func parseWithRoot(_ bytes: [UInt8]) throws(ChainProblem) -> (block: Block, merkleRoot: SHA256Digest) {
         let json: JSONValue
         do { json = try JSONValue.parse(bytes) } catch {
             throw ChainProblem(.json, error.description)
@@ -12,10 +20,26 @@ public enum BlockLine {
         }
         // Checked after the schema so that a record with a wrong field is
         // reported as such, not merely as "not canonical".
-        if json.canonicalBytes() != bytes {
+        let leaves = block.txs.map(\.leaf)
+        guard let members = json.objectValue, let hash = members["hash"], let header = members["header"],
+              let height = members["height"] else {
+            throw ChainProblem(.schema, "not a block object")
+        }
+        var canonical: [UInt8] = []
+        canonical.reserveCapacity(bytes.count)
+        canonical += Array(#"{"hash":"#.utf8) + hash.canonicalBytes()
+        canonical += Array(#","header":"#.utf8) + header.canonicalBytes()
+        canonical += Array(#","height":"#.utf8) + height.canonicalBytes()
+        canonical += Array(#","txs":["#.utf8)
+        for (i, leaf) in leaves.enumerated() {
+            if i > 0 { canonical.append(0x2c) }
+            canonical += leaf
+        }
+        canonical += Array("]}".utf8)
+        if canonical != bytes {
             throw ChainProblem(.canonical, "the line is not the canonical (RFC 8785) form of its block")
         }
-        return block
+        return (block, MerkleTree.root(leaves: leaves))
     }
 }
 

@@ -1,34 +1,91 @@
-/// ehx-verify's streaming judgement of a chain: every line through the
-/// validator, pins checked, problems rendered as `block H[ tx ID]: RULE: detail`
-/// (the tool prefixes FILE:LINE). Memory is the validator's state only.
+/// One problem found by `ChainAudit`, where it was found.
+public struct AuditReport: Sendable, CustomStringConvertible {
+    /// The input line (1-based) the problem is reported on.
+    public let line: Int
+    public let height: Int64
+    public let problem: ChainProblem
+
+    public init(line: Int, height: Int64, problem: ChainProblem) {
+        self.line = line
+        self.height = height
+        self.problem = problem
+    }
+
+    /// `block HEIGHT[ tx TXID]: RULE: detail` (the tool prefixes FILE:LINE).
+    public var description: String {
+        let tx = problem.txid.map { " tx \($0.hex)" } ?? ""
+        return "block \(height)\(tx): \(problem)"
+    }
+
+    /// `{"file","line","height","txid"?,"rule","detail"}` for --json.
+    public func json(file: String) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "file": .string(file), "line": .number(Double(line)), "height": .number(Double(height)),
+            "rule": .string(problem.rule.rawValue), "detail": .string(problem.detail),
+        ]
+        if let txid = problem.txid { object["txid"] = .string(txid.hex) }
+        return .object(object)
+    }
+}
+
+/// ehx-verify's streaming judgement of a chain: lines through the validator
+/// in windows (`ChainBatch` does the order-free work on all threads), pins
+/// and checkpoints checked, problems returned in chain order. Memory is the
+/// validator's state plus one window of lines.
 public struct ChainAudit: Sendable {
     public private(set) var validator: ChainValidator
     public let pins: ChainPins
+    public let threads: Int
+    /// `--from-height`: signatures of blocks below it are not checked.
+    public let trustSignaturesBelow: Int64?
     public private(set) var problemCount = 0
     public private(set) var blocks = 0
-    private var sawTruncation = false
+    public private(set) var lastLine = 0
+    private var checkpointsSeen: Set<Int64> = []
 
-    public init(now: Int64, pins: ChainPins) {
+    public init(now: Int64, pins: ChainPins, threads: Int = 1, trustSignaturesBelow: Int64? = nil) {
         validator = ChainValidator(now: now)
         self.pins = pins
+        self.threads = max(1, threads)
+        self.trustSignaturesBelow = trustSignaturesBelow
     }
 
-    /// Checks one line and returns its problem reports.
-    public mutating func check(line: LineReader.Line) -> [String] {
+    /// Checks one line and returns its problems.
+    public mutating func check(line: LineReader.Line) -> [AuditReport] {
+        check(lines: [line])
+    }
+
+    /// Checks a window of consecutive lines; problems in chain order.
+    public mutating func check(lines: [LineReader.Line]) -> [AuditReport] {
+        var reports: [AuditReport] = []
+        for prepared in ChainBatch.prepare(lines, threads: threads, trustSignaturesBelow: trustSignaturesBelow) {
+            reports += check(prepared)
+        }
+        return reports
+    }
+
+    /// The ordered rules for one prepared line.
+    public mutating func check(_ prepared: ChainBatch.Prepared) -> [AuditReport] {
+        let line = prepared.line
         blocks += 1
-        var reports: [String] = []
+        lastLine = line.number
+        var reports: [AuditReport] = []
         let height = validator.state.height + 1
         if !line.terminated {
-            sawTruncation = true
-            reports.append("block \(height): \(ChainProblem(.truncated, "the last line has no newline: a torn or cut-off write"))")
+            reports.append(AuditReport(line: line.number, height: height,
+                                       problem: ChainProblem(.truncated, "the last line has no newline: a torn or cut-off write")))
         }
         let block: Block
-        do { block = try BlockLine.parse(line.bytes) } catch {
+        switch prepared.parsed {
+        case .failure(let problem):
             validator.skipUnreadableBlock()
-            problemCount += reports.count + 1
-            return reports + ["block \(height): \(error)"]
+            reports.append(AuditReport(line: line.number, height: height, problem: problem))
+            problemCount += reports.count
+            return reports
+        case .success(let parsed):
+            block = parsed
         }
-        var problems = validator.add(block, lineBytes: line.bytes.count + 1)
+        var problems = validator.add(block, lineBytes: line.bytes.count + 1, facts: prepared.facts)
         if block.height == 0 {
             if let pinned = pins.genesis, pinned != block.claimedHash {
                 problems.append(ChainProblem(.pin, "genesis hash \(block.claimedHash.displayHex) is not the pinned \(pinned.displayHex)"))
@@ -37,22 +94,43 @@ public struct ChainAudit: Sendable {
                 problems.append(ChainProblem(.pin, "genesis does not name the pinned authority \(authority.id.hex.prefix(16))"))
             }
         }
-        for p in problems {
-            let tx = p.txid.map { " tx \($0.hex)" } ?? ""
-            reports.append("block \(block.height)\(tx): \(p)")
+        if let pinned = pins.checkpoints[block.height] {
+            checkpointsSeen.insert(block.height)
+            if pinned != block.claimedHash || pinned != prepared.facts?.hash ?? block.header.hash {
+                problems.append(ChainProblem(.pin, "block \(block.height) is \(block.claimedHash.displayHex), not the checkpoint \(pinned.displayHex)"))
+            }
+        }
+        for p in problems { reports.append(AuditReport(line: line.number, height: block.height, problem: p)) }
+        problemCount += reports.count
+        return reports
+    }
+
+    /// Checks that can only be made at the end: the pinned tip, checkpoints
+    /// beyond the last block.
+    public mutating func finish() -> [AuditReport] {
+        var reports: [AuditReport] = []
+        let s = validator.state
+        for (height, hash) in pins.checkpoints.sorted(by: { $0.key < $1.key }) where !checkpointsSeen.contains(height) {
+            reports.append(AuditReport(line: lastLine, height: s.height, problem: ChainProblem(
+                .pin, "the chain ends at height \(s.height) and never reaches the checkpoint \(height):\(hash.displayHex) (truncated chain?)")))
+        }
+        if let tip = pins.expectTip, tip != s.tip {
+            reports.append(AuditReport(line: lastLine, height: s.height, problem: ChainProblem(
+                .pin, "tip \(s.tip.displayHex) is not the expected \(tip.displayHex) (truncated or extended chain?)")))
         }
         problemCount += reports.count
         return reports
     }
 
-    /// Checks that can only be made at the end: the pinned tip.
-    public mutating func finish() -> [String] {
-        var reports: [String] = []
-        if let tip = pins.expectTip, tip != validator.state.tip {
-            reports.append("block \(validator.state.height): \(ChainProblem(.pin, "tip \(validator.state.tip.displayHex) is not the expected \(tip.displayHex) (truncated or extended chain?)"))")
-        }
-        problemCount += reports.count
-        return reports
+    public var isValid: Bool { problemCount == 0 && blocks > 0 }
+
+    /// ehx-verify's exit status once `finish()` ran: 65 without any block,
+    /// 1 with a problem, else 0.
+    public var exitStatus: Sysexits { blocks == 0 ? .dataErr : problemCount > 0 ? .checkedBad : .ok }
+
+    /// "valid", "consistent" (nothing pinned the genesis) or "invalid".
+    public var verdictWord: String {
+        problemCount > 0 ? "invalid" : pins.pinsGenesis ? "valid" : "consistent"
     }
 
     /// The one-line verdict for stderr.
@@ -60,8 +138,79 @@ public struct ChainAudit: Sendable {
         let s = validator.state
         let facts = "\(s.height + 1) blocks, \(s.txCount) transactions, tip \(s.tip.displayHex)"
         if problemCount > 0 { return "INVALID: \(problemCount) problem\(problemCount == 1 ? "" : "s"); \(facts)" }
-        let tip = pins.expectTip != nil ? ", tip pinned" : ""
-        guard pins.pinsGenesis else { return "consistent, genesis not pinned\(tip): \(facts)" }
-        return "valid (genesis pinned\(tip)): \(facts)"
+        let tip = pins.pinsTip ? ", tip pinned" : ""
+        let trust = trustSignaturesBelow.map { ", signatures below height \($0) taken on the checkpoint's trust" } ?? ""
+        guard pins.pinsGenesis else { return "consistent, genesis not pinned\(tip)\(trust): \(facts)" }
+        return "valid (genesis pinned\(tip)\(trust)): \(facts)"
     }
+
+    /// `--summary`: what the chain holds.
+    public var summary: JSONValue {
+        let s = validator.state
+        var types: [String: JSONValue] = [:]
+        for (type, count) in s.countsByType { types[type.rawValue] = .number(Double(count)) }
+        var signers: [String: JSONValue] = [:]
+        for (role, keys) in s.signersByRole { signers[role.rawValue] = .number(Double(keys.count)) }
+        var out: [String: JSONValue] = [
+            "blocks": .number(Double(s.height + 1)),
+            "transactions": .number(Double(s.txCount)),
+            "types": .object(types),
+            "signers": .object(signers),
+            "work": .string(s.chainWork.hex),
+            "tip": .string(s.tip.displayHex),
+            "height": .number(Double(s.height)),
+        ]
+        if s.height >= 0 {
+            out["first_time"] = .string(Timestamp(millisecondsSince1970: Int64(s.firstTime) * 1000).description)
+            out["last_time"] = .string(Timestamp(millisecondsSince1970: Int64(s.tipTime) * 1000).description)
+        }
+        if let g = s.genesisHash { out["genesis"] = .string(g.displayHex) }
+        return .object(out)
+    }
+
+    /// The final object of `--json`.
+    public var verdictJSON: JSONValue {
+        let s = validator.state
+        var out: [String: JSONValue] = [
+            "verdict": .string(verdictWord),
+            "problems": .number(Double(problemCount)),
+            "blocks": .number(Double(s.height + 1)),
+            "transactions": .number(Double(s.txCount)),
+            "tip": .string(s.tip.displayHex),
+            "genesis_pinned": .bool(pins.pinsGenesis),
+            "tip_pinned": .bool(pins.pinsTip),
+        ]
+        if let below = trustSignaturesBelow { out["signatures_trusted_below"] = .number(Double(below)) }
+        return .object(out)
+    }
+}
+
+extension ChainAudit {
+    /// Reads `reader` to the end in windows of lines and checks them; each
+    /// problem goes to `emit` in chain order. `after` sees the audit after
+    /// every line (block hashes for --append).
+    public mutating func run(reader: LineReader, emit: (AuditReport) throws(ToolError) -> Void,
+                      after: ((ChainAudit, ChainBatch.Prepared) -> Void)? = nil) throws(ToolError) {
+        var window: [LineReader.Line] = []
+        var bytes = 0
+        func flush(_ audit: inout ChainAudit) throws(ToolError) {
+            for prepared in ChainBatch.prepare(window, threads: audit.threads, trustSignaturesBelow: audit.trustSignaturesBelow) {
+                for report in audit.check(prepared) { try emit(report) }
+                after?(audit, prepared)
+            }
+            window.removeAll(keepingCapacity: true)
+            bytes = 0
+        }
+        while let line = try reader.next() {
+            bytes += line.bytes.count
+            window.append(line)
+            if window.count >= ChainAudit.windowLines || bytes >= ChainAudit.windowBytes { try flush(&self) }
+        }
+        try flush(&self)
+    }
+
+    /// A window holds at most this many lines or bytes: enough transactions
+    /// to keep every core busy, little enough to keep memory flat.
+    public static let windowLines = 256
+    public static let windowBytes = 4 << 20
 }

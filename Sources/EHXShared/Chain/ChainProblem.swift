@@ -9,6 +9,8 @@ public struct ChainProblem: Sendable, Equatable, CustomStringConvertible {
         case replay
         case blockSize = "block-size"
         case pin
+        /// `ehx-verify --append`: an incoming block competes with one this chain holds.
+        case fork
     }
 
     public let rule: Rule

@@ -11,10 +11,16 @@ public struct ChainState: Sendable {
     public private(set) var tipTime: UInt32 = 0
     public private(set) var firstTime: UInt32 = 0
     public private(set) var cumulativeWork: Double = 0
+    /// The exact sum of every block's work (fork choice compares this).
+    public private(set) var chainWork = ChainWork.zero
+    /// Distinct keys that signed a valid transaction, by the role that let them.
+    public private(set) var signersByRole: [Role: Set<Ed25519.PublicKey>] = [:]
+    private var workByBits: [UInt32: ChainWork] = [:]
     public private(set) var txCount = 0
     public private(set) var countsByType: [TxType: Int] = [:]
     var recentTimes: [UInt32] = []
-    var txids: Set<SHA256Digest> = []
+    /// Every txid so far, 32 bytes inline each (no per-txid heap array).
+    var txids: Set<TxidKey> = []
     var deviceSeqs: [String: Int64] = [:]
     var roles: [Ed25519.PublicKey: Set<Role>] = [:]
     var pendingKeyChanges: [KeyChange] = []
@@ -30,7 +36,7 @@ public struct ChainState: Sendable {
         return counts
     }
 
-    public func contains(txid: SHA256Digest) -> Bool { txids.contains(txid) }
+    public func contains(txid: SHA256Digest) -> Bool { txids.contains(TxidKey(txid)) }
 
     public func lastSeq(device: String) -> Int64? { deviceSeqs[device] }
 
@@ -44,16 +50,27 @@ public struct ChainState: Sendable {
     /// later transactions in the same block or chain are checked against it.
     /// It is recorded even when it breaks a rule, so one forgery does not
     /// hide a later duplicate.
-    mutating func admit(_ tx: Transaction, height: Int64) -> [ChainProblem] {
-        let found = problems(with: tx, height: height)
+    /// `signature` is the precomputed result of the signature check (nil: not
+    /// checked here, because a checkpoint vouches for it).
+    mutating func admit(_ tx: Transaction, height: Int64, signature: SignatureCheck = .compute) -> [ChainProblem] {
+        let found = problems(with: tx, height: height, signature: signature)
+        if found.isEmpty, let role = roles(of: tx.signer).sorted().first(where: { $0.maySign.contains(tx.type) }) {
+            signersByRole[role, default: []].insert(tx.signer)
+        }
         record(tx, valid: found.isEmpty)
         return found
     }
 
     /// The rules a transaction breaks given everything recorded so far.
-    func problems(with tx: Transaction, height: Int64) -> [ChainProblem] {
+    func problems(with tx: Transaction, height: Int64, signature: SignatureCheck = .compute) -> [ChainProblem] {
         var problems: [ChainProblem] = []
-        if !tx.hasValidSignature {
+        let signatureHolds: Bool
+        switch signature {
+        case .compute: signatureHolds = tx.hasValidSignature
+        case .checked(let valid): signatureHolds = valid
+        case .trusted: signatureHolds = true
+        }
+        if !signatureHolds {
             problems.append(ChainProblem(.signature, "Ed25519 signature does not verify for signer \(tx.signer.id.hex.prefix(16))", txid: tx.txid))
         }
         let held = roles(of: tx.signer)
@@ -63,7 +80,7 @@ public struct ChainState: Sendable {
             let heldText = held.isEmpty ? "no role" : held.sorted().map(\.rawValue).joined(separator: ",")
             problems.append(ChainProblem(.role, "signer \(tx.signer.id.hex.prefix(16)) (\(heldText)) may not sign \(tx.type.rawValue) at height \(height)", txid: tx.txid))
         }
-        if txids.contains(tx.txid) {
+        if txids.contains(TxidKey(tx.txid)) {
             problems.append(ChainProblem(.duplicateTxid, "transaction already on the chain", txid: tx.txid))
         }
         if let (device, seq) = Self.deviceSeq(of: tx), let last = deviceSeqs[device], seq <= last {
@@ -73,7 +90,7 @@ public struct ChainState: Sendable {
     }
 
     mutating func record(_ tx: Transaction, valid: Bool) {
-        txids.insert(tx.txid)
+        txids.insert(TxidKey(tx.txid))
         if let (device, seq) = Self.deviceSeq(of: tx), seq > deviceSeqs[device] ?? -1 {
             deviceSeqs[device] = seq
         }
@@ -106,7 +123,16 @@ public struct ChainState: Sendable {
         tipTime = header.time
         recentTimes.append(header.time)
         if recentTimes.count > Self.medianTimeSpan { recentTimes.removeFirst() }
-        if let target = try? CompactTarget(bits: header.bits) { cumulativeWork += target.work }
+        if let target = try? CompactTarget(bits: header.bits) {
+            cumulativeWork += target.work
+            if let known = workByBits[header.bits] {
+                chainWork += known
+            } else {
+                let work = ChainWork(of: target)
+                workByBits[header.bits] = work
+                chainWork += work
+            }
+        }
         for change in pendingKeyChanges {
             switch change.action {
             case .grant: roles[change.key, default: []].insert(change.role)
@@ -114,5 +140,27 @@ public struct ChainState: Sendable {
             }
         }
         pendingKeyChanges.removeAll()
+    }
+}
+
+/// How a transaction's signature is judged: checked now, checked earlier
+/// (in parallel, by `ChainBatch`), or vouched for by a trusted checkpoint.
+public enum SignatureCheck: Sendable, Equatable {
+    case compute
+    case checked(Bool)
+    case trusted
+}
+
+/// A txid as four machine words, so a chain's set of txids costs about 32
+/// bytes a transaction plus the set's slack.
+struct TxidKey: Hashable, Sendable {
+    let a: UInt64, b: UInt64, c: UInt64, d: UInt64
+
+    init(_ digest: SHA256Digest) {
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &words) { out in
+            digest.bytes.withUnsafeBytes { input in out.copyMemory(from: UnsafeRawBufferPointer(rebasing: input.prefix(32))) }
+        }
+        (a, b, c, d) = words
     }
 }

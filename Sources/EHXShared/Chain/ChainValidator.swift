@@ -27,9 +27,15 @@ public struct ChainValidator: Sendable {
     /// Checks `block` against every rule, then makes it the tip even when it
     /// broke some, so later blocks are judged on their own merits.
     public mutating func add(_ block: Block, lineBytes: Int) -> [ChainProblem] {
+        add(block, lineBytes: lineBytes, facts: nil)
+    }
+
+    /// As `add(_:lineBytes:)`, with the expensive per-block work (header
+    /// hash, Merkle root, signatures) done beforehand, possibly in parallel.
+    public mutating func add(_ block: Block, lineBytes: Int, facts: BlockFacts?) -> [ChainProblem] {
         var problems: [ChainProblem] = []
         let header = block.header
-        let hash = header.hash
+        let hash = facts?.hash ?? header.hash
         let expectedHeight = state.height + 1
 
         if block.height == 0 {
@@ -74,10 +80,8 @@ public struct ChainValidator: Sendable {
             target = nil
             problems.append(ChainProblem(.bits, "\(String(header.bits, radix: 16)) is not a valid compact target: \(error)"))
         }
+        if let problem = bitsProblem(header) { problems.append(problem) }
         if let rules = state.rules {
-            if header.bits != rules.bits.bits {
-                problems.append(ChainProblem(.bits, "bits \(Block.hexBits(header.bits)); the chain's rules require \(rules.bits.bitsHex)"))
-            }
             if Int64(block.txs.count) > rules.maxBlockTxs {
                 problems.append(ChainProblem(.blockSize, "\(block.txs.count) transactions; the limit is \(rules.maxBlockTxs)"))
             }
@@ -94,18 +98,18 @@ public struct ChainValidator: Sendable {
         if Int64(header.time) > now + Self.maxFutureSeconds {
             problems.append(ChainProblem(.timeFuture, "time \(header.time) is more than 2 h after now (\(now)); use --now for old exports"))
         }
-        let root = block.merkleRoot
+        let root = facts?.merkleRoot ?? block.merkleRoot
         if header.merkle != root {
             problems.append(ChainProblem(.merkle, "header merkle \(header.merkle.displayHex) but the transactions hash to \(root.displayHex)"))
         }
 
-        problems += checkTransactions(block)
+        problems += checkTransactions(block, signatures: facts?.signatures)
         state.advance(to: header, hash: hash, height: block.height)
         linkUnknown = false
         return problems
     }
 
-    private mutating func checkTransactions(_ block: Block) -> [ChainProblem] {
+    private mutating func checkTransactions(_ block: Block, signatures: [SignatureCheck]?) -> [ChainProblem] {
         var problems: [ChainProblem] = []
         for (index, tx) in block.txs.enumerated() {
             switch (block.height, index, tx.type) {
@@ -126,9 +130,17 @@ public struct ChainValidator: Sendable {
             default:
                 break
             }
-            problems += state.admit(tx, height: block.height)
+            let signature = signatures.map { index < $0.count ? $0[index] : .compute } ?? .compute
+            problems += state.admit(tx, height: block.height, signature: signature)
         }
         return problems
+    }
+
+    /// The one place the `bits` rule is judged: the bits the chain's rules
+    /// require of the next block (today the genesis bits; retargeting goes here).
+    private func bitsProblem(_ header: BlockHeader) -> ChainProblem? {
+        guard let rules = state.rules, header.bits != rules.bits.bits else { return nil }
+        return ChainProblem(.bits, "bits \(Block.hexBits(header.bits)); the chain's rules require \(rules.bits.bitsHex)")
     }
 
     // MARK: - Building the next block (ehx-mine)
@@ -143,6 +155,20 @@ public struct ChainValidator: Sendable {
     /// Starts a candidate block whose transactions are admitted one by one.
     public func candidate() -> BlockCandidate {
         BlockCandidate(state: state, height: nextHeight)
+    }
+}
+
+/// What `ChainBatch` computes for a block off the ordered path: its header
+/// hash, its Merkle root and each transaction's signature check.
+public struct BlockFacts: Sendable {
+    public let hash: SHA256Digest
+    public let merkleRoot: SHA256Digest
+    public let signatures: [SignatureCheck]
+
+    public init(hash: SHA256Digest, merkleRoot: SHA256Digest, signatures: [SignatureCheck]) {
+        self.hash = hash
+        self.merkleRoot = merkleRoot
+        self.signatures = signatures
     }
 }
 

@@ -1,0 +1,105 @@
+import COpenSSL
+
+/// Cumulative proof of work as an exact 256-bit integer: the sum over blocks
+/// of floor(2^256 / (target + 1)), Bitcoin Core's `GetBlockProof`. Fork
+/// choice compares these exactly; `approximate` is for display only.
+public struct ChainWork: Sendable, Equatable, Comparable, CustomStringConvertible {
+    /// Little-endian 64-bit limbs.
+    private var limbs: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+    public static let zero = ChainWork()
+
+    public init() {}
+
+    /// The work of one block at `target`: floor(2^256 / (target + 1)),
+    /// computed with OpenSSL's BIGNUM so no bit is approximated.
+    public init(of target: CompactTarget) {
+        self.init(bigEndian: Self.blockWork(target.target))
+    }
+
+    init(bigEndian bytes: [UInt8]) {
+        var l: [UInt64] = [0, 0, 0, 0]
+        for (i, byte) in bytes.suffix(32).reversed().enumerated() {
+            l[i / 8] |= UInt64(byte) << (8 * UInt64(i % 8))
+        }
+        limbs = (l[0], l[1], l[2], l[3])
+    }
+
+    private var array: [UInt64] { [limbs.0, limbs.1, limbs.2, limbs.3] }
+
+    /// Sum, saturating at 2^256 - 1 (unreachable by any real chain).
+    public static func + (a: ChainWork, b: ChainWork) -> ChainWork {
+        let x = a.array, y = b.array
+        var out: [UInt64] = [0, 0, 0, 0]
+        var carry: UInt64 = 0
+        for i in 0..<4 {
+            let (s1, o1) = x[i].addingReportingOverflow(y[i])
+            let (s2, o2) = s1.addingReportingOverflow(carry)
+            out[i] = s2
+            carry = (o1 ? 1 : 0) + (o2 ? 1 : 0)
+        }
+        if carry != 0 { out = [.max, .max, .max, .max] }
+        var w = ChainWork()
+        w.limbs = (out[0], out[1], out[2], out[3])
+        return w
+    }
+
+    public static func += (a: inout ChainWork, b: ChainWork) { a = a + b }
+
+    /// a - b for a >= b (zero otherwise): the work of a chain's part after a block.
+    public static func difference(_ a: ChainWork, _ b: ChainWork) -> ChainWork {
+        guard b < a else { return .zero }
+        let x = a.array, y = b.array
+        var out: [UInt64] = [0, 0, 0, 0]
+        var borrow: UInt64 = 0
+        for i in 0..<4 {
+            let (d1, o1) = x[i].subtractingReportingOverflow(y[i])
+            let (d2, o2) = d1.subtractingReportingOverflow(borrow)
+            out[i] = d2
+            borrow = (o1 ? 1 : 0) + (o2 ? 1 : 0)
+        }
+        var w = ChainWork()
+        w.limbs = (out[0], out[1], out[2], out[3])
+        return w
+    }
+
+    public static func < (a: ChainWork, b: ChainWork) -> Bool {
+        let x = a.array, y = b.array
+        for i in stride(from: 3, through: 0, by: -1) where x[i] != y[i] { return x[i] < y[i] }
+        return false
+    }
+
+    public static func == (a: ChainWork, b: ChainWork) -> Bool { a.array == b.array }
+
+    /// Lowercase hex without leading zeros ("0" for none), like Bitcoin's chainwork.
+    public var hex: String {
+        let bytes = array.reversed().flatMap { limb in (0..<8).reversed().map { UInt8(truncatingIfNeeded: limb >> (8 * UInt64($0))) } }
+        let text = Hex.encode(bytes)
+        let trimmed = text.drop(while: { $0 == "0" })
+        return trimmed.isEmpty ? "0" : String(trimmed)
+    }
+
+    /// About 53 significant bits, for people.
+    public var approximate: Double {
+        array.reversed().reduce(0.0) { $0 * 0x1p64 + Double($1) }
+    }
+
+    public var description: String { hex }
+
+    private static func blockWork(_ targetBigEndian: [UInt8]) -> [UInt8] {
+        guard let numerator = BN_new(), let divisor = BN_new(), let quotient = BN_new(), let ctx = BN_CTX_new() else {
+            return [UInt8](repeating: 0, count: 32)
+        }
+        defer { BN_free(numerator); BN_free(divisor); BN_free(quotient); BN_CTX_free(ctx) }
+        var out = [UInt8](repeating: 0, count: 32)
+        guard BN_set_bit(numerator, 256) == 1,
+              targetBigEndian.withUnsafeBufferPointer({ BN_bin2bn($0.baseAddress, Int32($0.count), divisor) }) != nil,
+              BN_add_word(divisor, 1) == 1,
+              BN_div(quotient, nil, numerator, divisor, ctx) == 1,
+              out.withUnsafeMutableBufferPointer({ BN_bn2binpad(quotient, $0.baseAddress, 32) }) == 32 else {
+            // Only a zero target would give 2^256 (33 bytes); CompactTarget refuses it.
+            return [UInt8](repeating: 0xff, count: 32)
+        }
+        return out
+    }
+}

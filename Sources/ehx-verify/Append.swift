@@ -1,0 +1,144 @@
+import EHXCommandLine
+import EHXShared
+
+/// `ehx-verify --append CHAIN INPUT`: under CHAIN's lock, check CHAIN, then
+/// the incoming block lines against its tip; append the valid prefix in one
+/// write with fsync; report and refuse the rest. Blocks CHAIN already holds
+/// are skipped, so pulling with an older `--since` is harmless. A competing
+/// branch is never appended: it is refused with the fork point and the work
+/// of both sides.
+struct Appender {
+    let settings: AuditSettings
+    let chain: String
+    let input: String
+    let wait: Bool
+    let json: Bool
+    let diagnostics: Diagnostics
+
+    func run() throws -> Sysexits {
+        let file = try ChainFile(lockingForAppend: chain, wait: wait)
+        let torn = try file.cutTornTail()
+        if torn > 0 { diagnostics.warning("\(chain): cut \(torn) bytes of a torn last line left by an interrupted append") }
+        let output = try LineWriter(path: "-")
+
+        // 1. The local chain, checked in full; its hashes and per-block work kept for fork reports.
+        let local = try LineReader(path: chain)
+        var audit = settings.makeAudit()
+        var hashes: [SHA256Digest] = []
+        var works: [ChainWork] = []
+        let localPrinter = ReportPrinter(output: output, file: local.name, json: json)
+        try audit.run(reader: local, emit: { report throws(ToolError) in try localPrinter(report) }, after: { audit, _ in
+            let s = audit.validator.state
+            hashes.append(s.tip)
+            works.append(s.chainWork)
+        })
+        guard audit.blocks > 0 else { throw ToolError(.dataErr, "\(chain): empty chain (no genesis block)") }
+        guard audit.problemCount == 0 else {
+            try output.close()
+            diagnostics.error("\(chain): \(audit.verdict); nothing appended")
+            return .checkedBad
+        }
+
+        // 2. Incoming lines, one block at a time (each block's signatures in parallel).
+        let incoming = try LineReader(path: input)
+        let printer = ReportPrinter(output: output, file: incoming.name, json: json)
+        var pending: [UInt8] = []
+        var accepted = 0
+        var known = 0
+        var refused = 0
+        var stopped = false
+        func refuse(_ line: LineReader.Line, _ height: Int64, _ problem: ChainProblem) throws(ToolError) {
+            try printer(AuditReport(line: line.number, height: height, problem: problem))
+            refused += 1
+            stopped = true
+        }
+        while let line = try incoming.next() {
+            if stopped { refused += 1; continue }
+            let tipHeight = Int64(hashes.count - 1)
+            guard line.terminated else {
+                try refuse(line, tipHeight + 1, ChainProblem(.truncated, "the last line has no newline: a torn or cut-off write"))
+                continue
+            }
+            let block: Block
+            do { block = try BlockLine.parse(line.bytes) } catch {
+                try refuse(line, tipHeight + 1, error)
+                continue
+            }
+            if block.height <= tipHeight {
+                if hashes[Int(block.height)] == block.claimedHash {
+                    known += 1 // already ours
+                    continue
+                }
+                let report = try forkReport(first: block, firstLine: line, incoming: incoming, hashes: hashes, works: works)
+                refused += report.lines
+                stopped = true
+                try printer(AuditReport(line: line.number, height: block.height, problem: report.problem))
+                continue
+            }
+            let reports = audit.check(line: line)
+            if !reports.isEmpty {
+                for report in reports { try printer(report) }
+                refused += 1
+                stopped = true
+                continue
+            }
+            pending += line.bytes
+            pending.append(0x0a)
+            hashes.append(audit.validator.state.tip)
+            works.append(audit.validator.state.chainWork)
+            accepted += 1
+        }
+        if !pending.isEmpty { try file.append(pending) }
+        try output.close()
+        let tip = hashes[hashes.count - 1]
+        var message = "\(chain): appended \(accepted) block\(accepted == 1 ? "" : "s")"
+        if known > 0 { message += ", \(known) already held" }
+        if refused > 0 { message += ", refused \(refused) line\(refused == 1 ? "" : "s")" }
+        message += "; tip \(hashes.count - 1) \(tip.displayHex)"
+        if refused > 0 { diagnostics.error(message) } else { diagnostics.note(message) }
+        return refused > 0 ? .checkedBad : .ok
+    }
+
+    /// A block at or below our tip that is not ours: a competing branch.
+    /// Reads the rest of the input to weigh the branch (headers only: link
+    /// and proof of work), and names the fork point and both sides' work.
+    private func forkReport(first: Block, firstLine: LineReader.Line, incoming: LineReader,
+                            hashes: [SHA256Digest], works: [ChainWork]) throws(ToolError) -> (problem: ChainProblem, lines: Int) {
+        let height = Int(first.height)
+        var lines = 1
+        guard height > 0, first.header.prev == hashes[height - 1] else {
+            // Drain the rest: all of it is refused.
+            while try incoming.next() != nil { lines += 1 }
+            let what = height == 0 ? "a different genesis block" : "block \(height) whose prev \(first.header.prev.displayHex) is not this chain's block \(height - 1)"
+            return (ChainProblem(.fork, "\(what): not a branch of this chain; nothing appended"), lines)
+        }
+        let forkHeight = height - 1
+        var branchWork = ChainWork.zero
+        var branchBlocks = 0
+        var prev = hashes[forkHeight]
+        var linked = true
+        func weigh(_ block: Block) {
+            guard linked, block.header.prev == prev, let target = try? CompactTarget(bits: block.header.bits),
+                  target.isMet(by: block.header.hash) else { linked = false; return }
+            branchWork += ChainWork(of: target)
+            branchBlocks += 1
+            prev = block.header.hash
+        }
+        weigh(first)
+        while let line = try incoming.next() {
+            lines += 1
+            if linked, line.terminated, let block = try? BlockLine.parse(line.bytes) { weigh(block) } else { linked = false }
+        }
+        let ours = works[works.count - 1]
+        let base = works[forkHeight]
+        let ourBlocks = hashes.count - 1 - forkHeight
+        // Our side's work: total minus work up to the fork point.
+        let ourSide = ChainWork.difference(ours, base)
+        let heavier = branchWork > ourSide ? "the incoming branch is heavier" : branchWork == ourSide ? "both sides have equal work" : "this chain is heavier"
+        return (ChainProblem(.fork, """
+            competing branch forks after block \(forkHeight) \(hashes[forkHeight].displayHex): incoming \(branchBlocks) block\(branchBlocks == 1 ? "" : "s"), work \(branchWork.hex); \
+            this chain \(ourBlocks) block\(ourBlocks == 1 ? "" : "s"), work \(ourSide.hex); \(heavier); not appended (no silent rewrite: \
+            compare whole chains with ehx-verify --best)
+            """), lines)
+    }
+}

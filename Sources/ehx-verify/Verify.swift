@@ -1,0 +1,187 @@
+import ArgumentParser
+import EHXCommandLine
+import EHXShared
+
+@main
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ehx-verify",
+        abstract: "Check every rule of an ehx chain, offline; take a peer's blocks; pick the best of several chains.",
+        discussion: """
+            Reads the chain once, line by line, and prints one line per problem on stdout: \
+            FILE:LINE: block HEIGHT[ tx TXID]: RULE: detail (or one JSON object per problem \
+            with --json, then a verdict object). A summary goes to stderr. A chain vouches \
+            for itself only up to its genesis: pin it with --genesis, --authority or \
+            --checkpoint 0:HASH, and pin its tip with --expect-tip against truncation. \
+            Signatures are checked on --threads threads while the other rules run in chain \
+            order. With --append CHAIN, the input's blocks are checked against CHAIN's tip \
+            and the valid prefix is appended under CHAIN's lock; with --best, the path of \
+            the valid chain with the most cumulative work is printed. Exit 0: valid (or \
+            consistent, when not pinned); 1: problems found or blocks refused; 65: no chain \
+            to read; 66: missing file; 75: CHAIN locked (--append).
+            """,
+        version: EHXVersion.string
+    )
+
+    @Argument(help: "Chain file ('-' or none: stdin); with --append the incoming blocks; with --best two or more chain files.")
+    var files: [String] = []
+
+    @Option(help: "Pin the chain: the genesis block's hash must be this.")
+    var genesis: String?
+
+    @Option(help: "Pin the chain: genesis must name this authority (public key PEM file, or base64url raw key).")
+    var authority: String?
+
+    @Option(help: "The last block's hash must be this (detects truncation).")
+    var expectTip: String?
+
+    @Option(name: .customLong("checkpoint"), help: ArgumentHelp("The block at HEIGHT must have HASH (repeatable; 0:HASH pins the genesis).", valueName: "height:hash"))
+    var checkpoints: [String] = []
+
+    @Option(help: ArgumentHelp("Check signatures only from block N on; needs --checkpoint at N-1 or N (see ehx(7) for what this trusts).", valueName: "n"))
+    var fromHeight: Int64?
+
+    @Option(help: "Judge block times against this time instead of the clock (RFC 3339 or Unix seconds).")
+    var now: String?
+
+    @Flag(help: "One JSON object per problem on stdout, then a verdict object.")
+    var json = false
+
+    @Flag(help: "Also report blocks, transactions per type, signers per role, first and last time, cumulative work and tip.")
+    var summary = false
+
+    @Option(help: "Threads for signature checks (default: all cores).")
+    var threads: Int = CPU.count
+
+    @Option(help: ArgumentHelp("Append the valid prefix of the input's blocks to CHAIN, under its lock.", valueName: "chain"))
+    var append: String?
+
+    @Flag(help: "With --append: wait for CHAIN's lock instead of exiting with status 75.")
+    var wait = false
+
+    @Flag(help: "Print the path of the valid chain with the most cumulative work among the files.")
+    var best = false
+
+    @Flag(name: .shortAndLong, help: "No verdict on stderr; problems are still printed.")
+    var quiet = false
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        if append != nil && best { throw ValidationError("--append and --best do not go together") }
+        if append != nil && files.count > 1 { throw ValidationError("--append takes one input (the incoming blocks, '-' for stdin)") }
+        if append != nil && expectTip != nil { throw ValidationError("--expect-tip does not go with --append (the tip moves)") }
+        if best && files.count < 2 { throw ValidationError("--best needs at least two chain files") }
+        if !best && append == nil && files.count > 1 { throw ValidationError("one chain file at a time (or --best)") }
+    }
+
+    func run() throws {
+        let diagnostics = Diagnostics(tool: "ehx-verify", quiet: quiet)
+        var status = Sysexits.ok
+        try reportingFailures(diagnostics) {
+            let pins = try ChainPins(genesis: genesis, authority: authority, expectTip: expectTip, checkpoints: checkpoints)
+            var clock = Timestamp.now().unixSeconds
+            if let now {
+                guard let t = Timestamp(argument: now) else { throw ToolError(.usage, "--now \(now): not an RFC 3339 time or Unix seconds") }
+                clock = t.unixSeconds
+            }
+            if let fromHeight {
+                guard fromHeight >= 0 else { throw ToolError(.usage, "--from-height \(fromHeight): must be 0 or more") }
+                guard pins.checkpoints[fromHeight] != nil || pins.checkpoints[fromHeight - 1] != nil else {
+                    throw ToolError(.usage, "--from-height \(fromHeight) needs a trusted --checkpoint at height \(fromHeight - 1) or \(fromHeight)")
+                }
+            }
+            let settings = AuditSettings(now: clock, pins: pins, threads: threads, trustSignaturesBelow: fromHeight)
+            if let append {
+                status = try Appender(settings: settings, chain: append, input: files.first ?? "-", wait: wait,
+                                      json: json, diagnostics: diagnostics).run()
+            } else if best {
+                status = try bestChain(settings: settings, diagnostics: diagnostics)
+            } else {
+                status = try verify(path: files.first ?? "-", settings: settings, diagnostics: diagnostics)
+            }
+        }
+        try exitUnlessOK(status)
+    }
+
+    func verify(path: String, settings: AuditSettings, diagnostics: Diagnostics) throws -> Sysexits {
+        let reader = try LineReader(path: path)
+        let output = try LineWriter(path: "-")
+        var audit = settings.makeAudit()
+        let emit = ReportPrinter(output: output, file: reader.name, json: json)
+        try audit.run(reader: reader) { report throws(ToolError) in try emit(report) }
+        for report in audit.finish() { try emit(report) }
+        guard audit.blocks > 0 else {
+            try output.close()
+            throw ToolError(.dataErr, "\(reader.name): no blocks (empty input)")
+        }
+        if json {
+            var verdict = audit.verdictJSON.objectValue ?? [:]
+            verdict["file"] = .string(reader.name)
+            if summary { verdict["summary"] = audit.summary }
+            try output.write(.object(verdict))
+        }
+        try output.close()
+        diagnostics.note("\(reader.name): \(audit.verdict)")
+        if summary && !json { diagnostics.error("\(reader.name): summary: \(audit.summary.canonicalString)") }
+        return audit.exitStatus
+    }
+
+    /// --best: every file audited in full; the valid one with the most work wins.
+    func bestChain(settings: AuditSettings, diagnostics: Diagnostics) throws -> Sysexits {
+        var winner: (path: String, work: ChainWork)?
+        for path in files {
+            let reader = try LineReader(path: path)
+            var audit = settings.makeAudit()
+            try audit.run(reader: reader) { _ throws(ToolError) in }
+            _ = audit.finish()
+            let work = audit.validator.state.chainWork
+            guard audit.isValid else {
+                diagnostics.error("\(path): not a candidate: \(audit.blocks == 0 ? "no blocks" : audit.verdict)")
+                continue
+            }
+            diagnostics.note("\(path): \(audit.verdictWord), work \(work.hex), tip \(audit.validator.state.tip.displayHex)")
+            if let current = winner {
+                if work > current.work { winner = (path, work) } else if work == current.work {
+                    diagnostics.note("\(path): same work as \(current.path); keeping the first named")
+                }
+            } else {
+                winner = (path, work)
+            }
+        }
+        guard let winner else {
+            diagnostics.error("no valid chain among \(files.count) files")
+            return .checkedBad
+        }
+        let output = try LineWriter(path: "-")
+        try output.write(text: winner.path)
+        try output.close()
+        return .ok
+    }
+}
+
+/// How every audit of one run is set up.
+struct AuditSettings {
+    let now: Int64
+    let pins: ChainPins
+    let threads: Int
+    let trustSignaturesBelow: Int64?
+
+    func makeAudit(pins override: ChainPins? = nil) -> ChainAudit {
+        ChainAudit(now: now, pins: override ?? pins, threads: threads, trustSignaturesBelow: trustSignaturesBelow)
+    }
+}
+
+/// Prints problems as `FILE:LINE: block H[ tx ID]: RULE: detail` or JSON.
+struct ReportPrinter {
+    let output: LineWriter
+    let file: String
+    let json: Bool
+
+    func callAsFunction(_ report: AuditReport) throws(ToolError) {
+        if json {
+            try output.write(report.json(file: file))
+        } else {
+            try output.write(text: "\(file):\(report.line): \(report)")
+        }
+    }
+}

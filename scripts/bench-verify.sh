@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# ehx-verify throughput against OpenSSL's Ed25519 verify rate, in one run.
+#
+#   scripts/bench-verify.sh            (BIN=.build/release, TXS=200000)
+#
+# Generates (once, cached in $WORK) a chain of $TXS reading transactions at the
+# easiest target with the tools themselves (ehx-keygen, ehx-sign, ehx-mine),
+# then times `ehx-verify` on it with /usr/bin/time -v, runs
+# `openssl speed -seconds 3 ed25519`, and prints:
+#   verify tx/s, OpenSSL verify/s x cores, their ratio (target >= 0.75), peak RSS.
+# Set BIN to the tools' directory (a release build: swift build -c release).
+set -euo pipefail
+export LC_ALL=C
+cd "$(dirname "$0")/.."
+BIN=${BIN:-.build/release}
+TXS=${TXS:-200000}
+PER_BLOCK=${PER_BLOCK:-2000}
+THREADS=${THREADS:-$(nproc)}
+WORK=${WORK:-.bench/verify-$TXS}
+
+for t in ehx-keygen ehx-sign ehx-mine ehx-verify; do
+  [ -x "$BIN/$t" ] || { echo "bench-verify: $BIN/$t missing (swift build -c release, or set BIN)" >&2; exit 66; }
+done
+command -v openssl >/dev/null || { echo "bench-verify: openssl not found" >&2; exit 69; }
+
+if [ ! -s "$WORK/chain.jsonl" ] || [ ! -f "$WORK/done" ]; then
+  rm -rf "$WORK"; mkdir -p "$WORK"
+  echo "bench-verify: generating a chain of $TXS transactions in $WORK ..." >&2
+  for role in authority gateway miner; do
+    "$BIN/ehx-keygen" key --role "$role" -o "$WORK/$role" >/dev/null
+  done
+  "$BIN/ehx-keygen" genesis --authority "$WORK/authority.key" --bits 207fffff --name bench \
+    --grant gateway="$WORK/gateway.pub" --grant miner="$WORK/miner.pub" \
+    --max-block-txs 100000 --max-block-bytes 67108864 -o "$WORK/chain.jsonl" >/dev/null
+  # Distinct devices and seqs; values and times vary so every tx differs.
+  awk -v n="$TXS" 'BEGIN {
+    for (i = 0; i < n; i++) {
+      d = i % 64; s = int(i / 64); ms = i * 37
+      printf "{\"device\":\"bed%02d-hr\",\"patient\":\"P-%04d\",\"seq\":%d,\"ts\":\"2026-11-26T%02d:%02d:%02d.%03dZ\",\"kind\":\"heart_rate\",\"value\":%d,\"unit\":\"/min\"}\n",
+        d, d, s, int(ms / 3600000) % 24, int(ms / 60000) % 60, int(ms / 1000) % 60, ms % 1000, 50 + i % 60
+    }}' > "$WORK/readings.jsonl"
+  "$BIN/ehx-sign" --key "$WORK/gateway.key" -q "$WORK/readings.jsonl" > "$WORK/txs.jsonl"
+  "$BIN/ehx-mine" --chain "$WORK/chain.jsonl" --key "$WORK/miner.key" --max-txs "$PER_BLOCK" -q "$WORK/txs.jsonl" >/dev/null
+  rm -f "$WORK/readings.jsonl" "$WORK/txs.jsonl"
+  touch "$WORK/done"
+fi
+
+CHAIN=$WORK/chain.jsonl
+BLOCKS=$(wc -l < "$CHAIN")
+NTX=$(( TXS + BLOCKS ))   # readings + one stamp per block + genesis (close enough: +1)
+BYTES=$(wc -c < "$CHAIN")
+GEN=$("$BIN/ehx-query" --chain "$CHAIN" block 0 --hash)
+
+TIMEFILE=$(mktemp)
+trap 'rm -f "$TIMEFILE"' EXIT
+if [ -x /usr/bin/time ]; then
+  TIMECMD=(/usr/bin/time -v -o "$TIMEFILE")
+else
+  TIMECMD=()
+fi
+START=$(date +%s.%N)
+"${TIMECMD[@]}" "$BIN/ehx-verify" --threads "$THREADS" --genesis "$GEN" -q "$CHAIN"
+END=$(date +%s.%N)
+SECONDS_TAKEN=$(echo "$END - $START" | bc -l)
+RSS_KB=$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$TIMEFILE" 2>/dev/null || true)
+
+# OpenSSL's own verify rate on this machine, measured now (one core).
+SPEED=$(openssl speed -seconds 3 ed25519 2>/dev/null | awk '/^ *253 bits EdDSA \(Ed25519\)/ { print $NF }' | tail -1)
+CORES=$(nproc)
+# What all cores together reach right now (lower than speed x cores on a busy or throttled host).
+MULTI=$(openssl speed -seconds 3 -multi "$CORES" ed25519 2>/dev/null | awk '/^ *253 bits EdDSA \(Ed25519\)/ { print $NF }' | tail -1)
+
+awk -v tx="$NTX" -v s="$SECONDS_TAKEN" -v ossl="$SPEED" -v cores="$CORES" -v multi="${MULTI:-0}" -v threads="$THREADS" \
+    -v rss="${RSS_KB:-}" -v blocks="$BLOCKS" -v bytes="$BYTES" 'BEGIN {
+  rate = tx / s
+  printf "chain:            %d blocks, %d transactions, %.1f MB\n", blocks, tx, bytes / 1e6
+  printf "ehx-verify:       %.2f s, %.0f tx/s (--threads %d)\n", s, rate, threads
+  printf "openssl verify:   %.0f /s per core x %d cores = %.0f /s\n", ossl, cores, ossl * cores
+  printf "ratio:            %.2f (target >= 0.75)\n", rate / (ossl * cores)
+  if (multi > 0) printf "openssl -multi %d: %.0f /s together now; ratio to it %.2f\n", cores, multi, rate / multi
+  if (rss != "") printf "peak RSS:         %.1f MB\n", rss / 1024
+}'
