@@ -46,7 +46,8 @@ public enum ChainBatch {
         let verifiers = UncheckedBox((0..<max(1, threads)).map { _ in SignatureVerifier() })
         parallel(jobs.count, threads: threads) { w, j in
             let (b, t) = frozenJobs[j]
-            checks[j] = verifiers.value[w].isValid(frozenBlocks[b]!.txs[t])
+            guard let block = frozenBlocks[b] else { return } // jobs exist only for parsed blocks
+            checks[j] = verifiers.value[w].isValid(block.txs[t])
         }
         var out: [Prepared] = []
         out.reserveCapacity(n)
