@@ -11,6 +11,11 @@ public struct ChainState: Sendable {
     public private(set) var tipTime: UInt32 = 0
     public private(set) var firstTime: UInt32 = 0
     public private(set) var cumulativeWork: Double = 0
+    /// Difficulty retarget (Chain/Retarget.swift): the bits the rules
+    /// required of the tip, and the time of the block that opened the
+    /// current retarget interval (height a multiple of the interval).
+    public private(set) var tipRequiredBits: UInt32 = 0
+    public private(set) var intervalStartTime: UInt32 = 0
     public private(set) var txCount = 0
     public private(set) var countsByType: [TxType: Int] = [:]
     var recentTimes: [UInt32] = []
@@ -99,8 +104,10 @@ public struct ChainState: Sendable {
 
     /// Makes the block the tip. Key changes it carried take effect now, i.e.
     /// for the next block, so a block's validity never depends on its own order.
-    mutating func advance(to header: BlockHeader, hash: SHA256Digest, height: Int64) {
+    mutating func advance(to header: BlockHeader, hash: SHA256Digest, height: Int64, requiredBits: UInt32? = nil) {
         if height == 0 { genesisHash = hash; firstTime = header.time }
+        tipRequiredBits = requiredBits ?? header.bits
+        if let interval = rules?.retarget?.interval, height % interval == 0 { intervalStartTime = header.time }
         self.height = height
         tip = hash
         tipTime = header.time

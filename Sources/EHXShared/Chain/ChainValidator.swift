@@ -74,9 +74,10 @@ public struct ChainValidator: Sendable {
             target = nil
             problems.append(ChainProblem(.bits, "\(String(header.bits, radix: 16)) is not a valid compact target: \(error)"))
         }
+        let requiredBits = Retarget.requiredBits(at: linkUnknown ? block.height : expectedHeight, after: state)
         if let rules = state.rules {
-            if header.bits != rules.bits.bits {
-                problems.append(ChainProblem(.bits, "bits \(Block.hexBits(header.bits)); the chain's rules require \(rules.bits.bitsHex)"))
+            if let requiredBits, header.bits != requiredBits {
+                problems.append(ChainProblem(.bits, "bits \(Block.hexBits(header.bits)); the chain's rules require \(Block.hexBits(requiredBits))"))
             }
             if Int64(block.txs.count) > rules.maxBlockTxs {
                 problems.append(ChainProblem(.blockSize, "\(block.txs.count) transactions; the limit is \(rules.maxBlockTxs)"))
@@ -100,7 +101,7 @@ public struct ChainValidator: Sendable {
         }
 
         problems += checkTransactions(block)
-        state.advance(to: header, hash: hash, height: block.height)
+        state.advance(to: header, hash: hash, height: block.height, requiredBits: requiredBits)
         linkUnknown = false
         return problems
     }
@@ -136,7 +137,9 @@ public struct ChainValidator: Sendable {
     /// The height, bits and earliest time a new block on the tip must have.
     public var nextHeight: Int64 { state.height + 1 }
 
-    public var nextBits: CompactTarget? { state.rules?.bits }
+    public var nextBits: CompactTarget? {
+        Retarget.requiredBits(at: nextHeight, after: state).flatMap { try? CompactTarget(bits: $0) }
+    }
 
     public var earliestNextTime: UInt32 { state.medianTimePast &+ 1 }
 
