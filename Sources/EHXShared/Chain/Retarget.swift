@@ -57,3 +57,21 @@ extension CompactTarget {
         (BigNumber.power(ofTwo: 256) / (BigNumber(bigEndian: target) + BigNumber(1))) ?? .zero
     }
 }
+
+/// Picking a target from a measured hash rate (`ehx-keygen genesis --block-seconds`).
+public enum Difficulty {
+    /// The easiest target ehx-keygen chooses: about 2 hashes a block.
+    public static let easiest = try! CompactTarget(bits: 0x207f_ffff)
+
+    /// The compact target whose expected work, 2^256 / (target + 1), is about
+    /// `hashesPerSecond × blockSeconds` hashes: target = 2^256 / hashes − 1,
+    /// rounded down by the compact form, never easier than `easiest`.
+    public static func bits(hashesPerSecond: Double, blockSeconds: Double) -> CompactTarget {
+        let hashes = hashesPerSecond * blockSeconds
+        guard hashes.isFinite, hashes >= 2 else { return easiest }
+        let count = BigNumber(UInt64(min(hashes, 0x1p63).rounded()))
+        guard let quotient = BigNumber.power(ofTwo: 256) / count else { return easiest }
+        let value = quotient - BigNumber(1)
+        return min(value, BigNumber(bigEndian: easiest.target)) == value ? Retarget.compact(value) : easiest
+    }
+}

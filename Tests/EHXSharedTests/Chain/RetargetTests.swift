@@ -180,3 +180,22 @@ import Testing
         }
     }
 }
+
+/// `ehx-keygen genesis --block-seconds`: a rate and a time become bits.
+@Suite struct DifficultyFromRate {
+    @Test func bitsMatchTheExpectedHashes() throws {
+        for (rate, seconds) in [(1e6, 1.0), (3.5e7, 60.0), (2e8, 600.0), (12_345.0, 0.5)] {
+            let bits = Difficulty.bits(hashesPerSecond: rate, blockSeconds: seconds)
+            let work = bits.exactWork.doubleValue
+            // Compact rounding only ever lowers the target (more work), by under 2^-15.
+            #expect(work >= rate * seconds * 0.9999 && work <= rate * seconds * 1.0001, "\(bits.bitsHex): \(work)")
+        }
+    }
+
+    @Test func neverEasierThanTheEasiest() {
+        #expect(Difficulty.bits(hashesPerSecond: 1, blockSeconds: 1).bits == 0x207f_ffff)
+        #expect(Difficulty.bits(hashesPerSecond: 0, blockSeconds: 1).bits == 0x207f_ffff)
+        #expect(Difficulty.bits(hashesPerSecond: .nan, blockSeconds: 1).bits == 0x207f_ffff)
+        #expect(Difficulty.bits(hashesPerSecond: 3, blockSeconds: 1).bits != 0x207f_ffff)
+    }
+}
