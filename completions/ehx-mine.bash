@@ -163,9 +163,9 @@ _ehx-mine() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(--wait --quiet -q --version -h --help)
+    local -a non_repeating_flags=(--bench --wait --quiet -q --version -h --help)
     local -a repeating_options=()
-    local -a non_repeating_options=(--chain --key --max-txs --rejects --passphrase-file)
+    local -a non_repeating_options=(--chain --key --threads --seconds --max-txs --spool --min-txs --max-bytes --deadline --rejects --passphrase-file)
     __ehx-mine_offer_flags_options 1
 
     # Offer option value completions
@@ -176,7 +176,25 @@ _ehx-mine() {
     '--key')
         return
         ;;
+    '--threads')
+        return
+        ;;
+    '--seconds')
+        return
+        ;;
     '--max-txs')
+        return
+        ;;
+    '--spool')
+        return
+        ;;
+    '--min-txs')
+        return
+        ;;
+    '--max-bytes')
+        return
+        ;;
+    '--deadline')
         return
         ;;
     '--rejects')
