@@ -230,7 +230,7 @@ _ehx-keygen_genesis() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=(--grant)
-    non_repeating_options=(--authority --bits --name --max-block-txs --max-block-bytes --output -o --passphrase-file)
+    non_repeating_options=(--authority --bits --block-seconds --threads --retarget-interval --target-spacing --name --max-block-txs --max-block-bytes --output -o --passphrase-file)
     __ehx-keygen_offer_flags_options 0
 
     # Offer option value completions
@@ -239,6 +239,18 @@ _ehx-keygen_genesis() {
         return
         ;;
     '--bits')
+        return
+        ;;
+    '--block-seconds')
+        return
+        ;;
+    '--threads')
+        return
+        ;;
+    '--retarget-interval')
+        return
+        ;;
+    '--target-spacing')
         return
         ;;
     '--name')

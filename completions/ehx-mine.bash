@@ -165,7 +165,7 @@ _ehx-mine() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--bench --wait --quiet -q --version -h --help)
     local -a repeating_options=()
-    local -a non_repeating_options=(--chain --key --threads --seconds --max-txs --rejects --passphrase-file)
+    local -a non_repeating_options=(--chain --key --threads --seconds --max-txs --spool --min-txs --max-bytes --deadline --rejects --passphrase-file)
     __ehx-mine_offer_flags_options 1
 
     # Offer option value completions
@@ -183,6 +183,18 @@ _ehx-mine() {
         return
         ;;
     '--max-txs')
+        return
+        ;;
+    '--spool')
+        return
+        ;;
+    '--min-txs')
+        return
+        ;;
+    '--max-bytes')
+        return
+        ;;
+    '--deadline')
         return
         ;;
     '--rejects')

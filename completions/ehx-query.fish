@@ -90,7 +90,7 @@ complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_op
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_positional "ehx-query" -eq 1' -fa 'txs' -d 'Print transactions (canonical JSON, one per line) that match every filter given.'
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_positional "ehx-query" -eq 1' -fa 'block' -d 'Print one block line, chosen by height or hash.'
-complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_positional "ehx-query" -eq 1' -fa 'tip' -d 'Print the last block\'s height, hash, time and transaction count.'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_positional "ehx-query" -eq 1' -fa 'tip' -d 'Print the last block\'s height, hash, time, transaction count and bits, and the chain\'s cumulative work.'
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_positional "ehx-query" -eq 1' -fa 'blocks' -d 'Print the block lines after a given block, as they are in the chain file (for ehx-verify --append).'
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_positional "ehx-query" -eq 1' -fa 'help' -d 'Show subcommand help information.'
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query txs" type' -l 'type' -d 'Only this type: genesis, key, policy, reading, alert, access, firmware, stamp.' -rfka ''

@@ -165,7 +165,7 @@ _ehx-sign() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--quiet -q --version -h --help)
     local -a repeating_options=()
-    local -a non_repeating_options=(--key --psk --type --rejects --passphrase-file)
+    local -a non_repeating_options=(--key --psk --type --rejects --spool --passphrase-file)
     __ehx-sign_offer_flags_options 1
 
     # Offer option value completions
@@ -180,6 +180,9 @@ _ehx-sign() {
         return
         ;;
     '--rejects')
+        return
+        ;;
+    '--spool')
         return
         ;;
     '--passphrase-file')

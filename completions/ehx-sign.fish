@@ -20,7 +20,7 @@ function __ehx-sign_parse_tokens -S
     set -l unparsed_tokens (__ehx-sign_tokens -pc)
     switch $unparsed_tokens[1]
     case 'ehx-sign'
-        __ehx-sign_parse_subcommand 1 'key=' 'psk=' 'type=' 'rejects=' 'passphrase-file=' 'q/quiet' 'version' 'h/help'
+        __ehx-sign_parse_subcommand 1 'key=' 'psk=' 'type=' 'rejects=' 'spool=' 'passphrase-file=' 'q/quiet' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __ehx-sign_parse_subcommand -r 1 'version'
@@ -81,6 +81,7 @@ complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_opti
 complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" psk' -l 'psk' -d 'Attach device MACs using this PSK file instead of signing.' -rfka ''
 complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" type' -l 'type' -d 'Transaction type of the bodies: reading, alert, key, policy, firmware, access.' -rfka ''
 complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" rejects' -l 'rejects' -d 'Append refused lines here as JSON with file, line and reason.' -rfka ''
+complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" spool' -l 'spool' -d 'With --key: write each transaction atomically into this maildir-style spool (DIR/tmp, then DIR/new) for ehx-mine --spool; stdout gets {"file","txid"} per transaction.' -rfka ''
 complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" passphrase-file' -l 'passphrase-file' -d 'Passphrase file for an encrypted key (or set EHX_PASSPHRASE).' -rfka ''
 complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" q quiet' -l 'quiet' -s 'q' -d 'Print only errors on stderr.'
 complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" version' -l 'version' -d 'Show the version.'

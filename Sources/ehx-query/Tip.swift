@@ -4,7 +4,8 @@ import EHXShared
 
 extension Query {
     struct Tip: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the last block's height, hash, time and transaction count.")
+        static let configuration = CommandConfiguration(abstract: "Print the last block's height, hash, time, transaction count and bits, and the chain's cumulative work.",
+            discussion: "\"work\" is the exact sum over every block of Bitcoin's 2^256 / (target + 1) for the bits it carries, as 64 lowercase hex digits (Bitcoin's chainwork form); the chain is read, not judged (use ehx-verify).")
 
         @ParentCommand var query: Query
 
@@ -15,7 +16,11 @@ extension Query {
             let diagnostics = Diagnostics(tool: "ehx-query")
             try reportingFailures(diagnostics) {
                 var last: Block?
-                try ChainReader.forEachBlock(path: query.chain) { (_, block, _) throws(ToolError) in last = block }
+                var work = BigNumber.zero
+                try ChainReader.forEachBlock(path: query.chain) { (_, block, _) throws(ToolError) in
+                    last = block
+                    if let target = try? CompactTarget(bits: block.header.bits) { work = work + target.exactWork }
+                }
                 guard let tip = last else { throw ToolError(.dataErr, "\(query.chain): empty chain") }
                 if hash {
                     print(tip.claimedHash.displayHex)
@@ -23,6 +28,7 @@ extension Query {
                     let line: JSONValue = [
                         "height": .number(Double(tip.height)), "hash": .string(tip.claimedHash.displayHex),
                         "time": .number(Double(tip.header.time)), "txs": .number(Double(tip.txs.count)),
+                        "bits": .string(Block.hexBits(tip.header.bits)), "work": .string(work.hex(digits: 64)),
                     ]
                     print(line.canonicalString)
                 }

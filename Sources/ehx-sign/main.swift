@@ -12,7 +12,9 @@ struct Sign: ParsableCommand {
             --type and it is wrapped as {"v":1,"type","ts","signer","body","sig"} with an \
             Ed25519 signature over "ehx-tx-v1\\n" and the canonical bytes. With --psk, each \
             line is a raw reading and gets "mac" = HMAC-SHA256 under its device's key, as a \
-            device or simulator would send it.
+            device or simulator would send it. With --key and --spool DIR, each transaction \
+            becomes one file in DIR/new (written in DIR/tmp, fsynced, renamed, directory \
+            fsynced) for ehx-mine --spool.
             """,
         version: EHXVersion.string
     )
@@ -32,6 +34,9 @@ struct Sign: ParsableCommand {
     @Option(help: "Append refused lines here as JSON with file, line and reason.")
     var rejects: String?
 
+    @Option(help: "With --key: write each transaction atomically into this maildir-style spool (DIR/tmp, then DIR/new) for ehx-mine --spool; stdout gets {\"file\",\"txid\"} per transaction.")
+    var spool: String?
+
     @Option(help: "Passphrase file for an encrypted key (or set EHX_PASSPHRASE).")
     var passphraseFile: String?
 
@@ -42,6 +47,7 @@ struct Sign: ParsableCommand {
         guard (key == nil) != (psk == nil) else {
             throw ValidationError("give exactly one of --key (sign transactions) or --psk (attach device MACs)")
         }
+        if spool != nil && key == nil { throw ValidationError("--spool holds transactions: it needs --key") }
         guard let t = TxType(rawValue: type), t != .genesis, t != .stamp else {
             throw ValidationError("--type \(type): must be one of reading, alert, key, policy, firmware, access")
         }
@@ -70,9 +76,16 @@ struct Sign: ParsableCommand {
                 }
             } else if let key, let type = TxType(rawValue: type) {
                 let signingKey = try loadSigningKey(path: key, passphraseFile: passphraseFile)
+                let spooler = try spool.map { dir throws(ToolError) in try Spool(path: dir, create: true) }
                 try pipeline.run { json in
                     let (bodyType, body) = try Self.envelope(json) ?? (type, json)
-                    try output.write(try Transaction.sign(type: bodyType, body: body, key: signingKey).json)
+                    let tx = try Transaction.sign(type: bodyType, body: body, key: signingKey)
+                    if let spooler {
+                        let name = try spooler.deposit(Array(tx.json.canonicalString.utf8) + [0x0a], txid: tx.txid)
+                        try output.write(["file": .string("new/" + name), "txid": .string(tx.txid.hex)])
+                    } else {
+                        try output.write(tx.json)
+                    }
                 }
             }
             try output.close()

@@ -16,6 +16,11 @@ public struct ChainState: Sendable {
     /// Distinct keys that signed a valid transaction, by the role that let them.
     public private(set) var signersByRole: [Role: Set<Ed25519.PublicKey>] = [:]
     private var workByBits: [UInt32: ChainWork] = [:]
+    /// Difficulty retarget (Chain/Retarget.swift): the bits the rules
+    /// required of the tip, and the time of the block that opened the
+    /// current retarget interval (height a multiple of the interval).
+    public private(set) var tipRequiredBits: UInt32 = 0
+    public private(set) var intervalStartTime: UInt32 = 0
     public private(set) var txCount = 0
     public private(set) var countsByType: [TxType: Int] = [:]
     var recentTimes: [UInt32] = []
@@ -116,8 +121,10 @@ public struct ChainState: Sendable {
 
     /// Makes the block the tip. Key changes it carried take effect now, i.e.
     /// for the next block, so a block's validity never depends on its own order.
-    mutating func advance(to header: BlockHeader, hash: SHA256Digest, height: Int64) {
+    mutating func advance(to header: BlockHeader, hash: SHA256Digest, height: Int64, requiredBits: UInt32? = nil) {
         if height == 0 { genesisHash = hash; firstTime = header.time }
+        tipRequiredBits = requiredBits ?? header.bits
+        if let interval = rules?.retarget?.interval, height % interval == 0 { intervalStartTime = header.time }
         self.height = height
         tip = hash
         tipTime = header.time

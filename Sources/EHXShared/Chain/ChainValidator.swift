@@ -80,7 +80,8 @@ public struct ChainValidator: Sendable {
             target = nil
             problems.append(ChainProblem(.bits, "\(String(header.bits, radix: 16)) is not a valid compact target: \(error)"))
         }
-        if let problem = bitsProblem(header) { problems.append(problem) }
+        let requiredBits = Retarget.requiredBits(at: linkUnknown ? block.height : expectedHeight, after: state)
+        if let problem = bitsProblem(header, required: requiredBits) { problems.append(problem) }
         if let rules = state.rules {
             if Int64(block.txs.count) > rules.maxBlockTxs {
                 problems.append(ChainProblem(.blockSize, "\(block.txs.count) transactions; the limit is \(rules.maxBlockTxs)"))
@@ -104,7 +105,7 @@ public struct ChainValidator: Sendable {
         }
 
         problems += checkTransactions(block, signatures: facts?.signatures)
-        state.advance(to: header, hash: hash, height: block.height)
+        state.advance(to: header, hash: hash, height: block.height, requiredBits: requiredBits)
         linkUnknown = false
         return problems
     }
@@ -138,9 +139,11 @@ public struct ChainValidator: Sendable {
 
     /// The one place the `bits` rule is judged: the bits the chain's rules
     /// require of the next block (today the genesis bits; retargeting goes here).
-    private func bitsProblem(_ header: BlockHeader) -> ChainProblem? {
-        guard let rules = state.rules, header.bits != rules.bits.bits else { return nil }
-        return ChainProblem(.bits, "bits \(Block.hexBits(header.bits)); the chain's rules require \(rules.bits.bitsHex)")
+    /// The one place the bits rule is judged: fixed difficulty or Bitcoin's
+    /// retarget (Chain/Retarget.swift) decides `required`.
+    private func bitsProblem(_ header: BlockHeader, required: UInt32?) -> ChainProblem? {
+        guard let required, header.bits != required else { return nil }
+        return ChainProblem(.bits, "bits \(Block.hexBits(header.bits)); the chain's rules require \(Block.hexBits(required))")
     }
 
     // MARK: - Building the next block (ehx-mine)
@@ -148,7 +151,9 @@ public struct ChainValidator: Sendable {
     /// The height, bits and earliest time a new block on the tip must have.
     public var nextHeight: Int64 { state.height + 1 }
 
-    public var nextBits: CompactTarget? { state.rules?.bits }
+    public var nextBits: CompactTarget? {
+        Retarget.requiredBits(at: nextHeight, after: state).flatMap { try? CompactTarget(bits: $0) }
+    }
 
     public var earliestNextTime: UInt32 { state.medianTimePast &+ 1 }
 

@@ -1,7 +1,40 @@
 /// The rules a chain is born with, carried by its genesis transaction:
-/// name, authority keys, proof-of-work bits, block limits and the first
-/// role grants. Every later check on the chain derives from these.
+/// name, authority keys, proof-of-work bits, an optional difficulty
+/// retarget, block limits and the first role grants. Every later check on
+/// the chain derives from these.
 public struct ChainRules: Sendable {
+    /// Bitcoin's difficulty retarget (`man ehx.7`, DIFFICULTY): every
+    /// `interval` blocks the target is scaled by how long the last interval
+    /// took against `interval × spacing` seconds. Absent: fixed difficulty.
+    public struct Retarget: Sendable, Equatable {
+        public static let intervals: ClosedRange<Int64> = 2...1_000_000
+        public static let spacings: ClosedRange<Int64> = 1...(7 * 86_400)
+
+        /// Blocks per retarget period.
+        public let interval: Int64
+        /// Target seconds per block.
+        public let spacing: Int64
+
+        public init(interval: Int64, spacing: Int64) {
+            self.interval = interval
+            self.spacing = spacing
+        }
+
+        /// Seconds one interval should take (interval × spacing).
+        public var targetTimespan: Int64 { interval * spacing }
+
+        public init(parsing json: JSONValue) throws(RecordError) {
+            let f = try RecordFields(json, allowed: ["interval", "spacing"])
+            interval = try f.integer("interval", in: Self.intervals)
+            spacing = try f.integer("spacing", in: Self.spacings)
+        }
+
+        public var json: JSONValue {
+            ["interval": .number(Double(interval)), "spacing": .number(Double(spacing))]
+        }
+    }
+
+
     public struct Grant: Sendable, Equatable {
         public let role: Role
         public let key: Ed25519.PublicKey
@@ -18,23 +51,27 @@ public struct ChainRules: Sendable {
     public let chain: String
     public let authorities: [Ed25519.PublicKey]
     public let bits: CompactTarget
+    /// nil: every block carries `bits` (fixed difficulty, the default).
+    public let retarget: Retarget?
     public let maxBlockTxs: Int64
     public let maxBlockBytes: Int64
     public let grants: [Grant]
 
     public init(chain: String, authorities: [Ed25519.PublicKey], bits: CompactTarget,
+                retarget: Retarget? = nil,
                 maxBlockTxs: Int64 = defaultMaxBlockTxs, maxBlockBytes: Int64 = defaultMaxBlockBytes,
                 grants: [Grant]) {
         self.chain = chain
         self.authorities = authorities
         self.bits = bits
+        self.retarget = retarget
         self.maxBlockTxs = maxBlockTxs
         self.maxBlockBytes = maxBlockBytes
         self.grants = grants
     }
 
     public init(parsing json: JSONValue) throws(RecordError) {
-        let f = try RecordFields(json, allowed: ["chain", "authorities", "bits", "max_block_txs", "max_block_bytes", "grants"])
+        let f = try RecordFields(json, allowed: ["chain", "authorities", "bits", "retarget", "max_block_txs", "max_block_bytes", "grants"])
         chain = try f.string("chain", maxLength: 128)
         var authorities: [Ed25519.PublicKey] = []
         for (i, a) in try f.array("authorities").enumerated() {
@@ -50,6 +87,11 @@ public struct ChainRules: Sendable {
             throw RecordError(field: "bits", "\"\(bitsHex)\" is not a valid compact target (8 hex digits, e.g. 1f00ffff)")
         }
         self.bits = bits
+        if f.has("retarget") {
+            do { retarget = try Retarget(parsing: try f.value("retarget")) } catch { throw error.nested(in: "retarget") }
+        } else {
+            retarget = nil
+        }
         maxBlockTxs = try f.integer("max_block_txs", in: 2...1_000_000)
         maxBlockBytes = try f.integer("max_block_bytes", in: 1024...(1 << 30))
         var grants: [Grant] = []
@@ -65,7 +107,7 @@ public struct ChainRules: Sendable {
     }
 
     public var json: JSONValue {
-        [
+        var members: [String: JSONValue] = [
             "chain": .string(chain),
             "authorities": .array(authorities.map { .string(Base64URL.encode($0.rawRepresentation)) }),
             "bits": .string(bits.bitsHex),
@@ -75,5 +117,7 @@ public struct ChainRules: Sendable {
                 ["role": .string($0.role.rawValue), "key": .string(Base64URL.encode($0.key.rawRepresentation))]
             }),
         ]
+        if let retarget { members["retarget"] = retarget.json }
+        return .object(members)
     }
 }

@@ -10,12 +10,12 @@ struct TestChain {
     var blocks: [Block] = []
     var clock: Int64 = 1_795_000_000
 
-    init() throws {
+    init(retarget: ChainRules.Retarget? = nil) throws {
         authority = try Ed25519.PrivateKey()
         gateway = try Ed25519.PrivateKey()
         miner = try Ed25519.PrivateKey()
         let target = try CompactTarget(bits: Self.easyBits)
-        let rules = ChainRules(chain: "test", authorities: [authority.publicKey], bits: target, grants: [
+        let rules = ChainRules(chain: "test", authorities: [authority.publicKey], bits: target, retarget: retarget, grants: [
             .init(role: .gateway, key: gateway.publicKey), .init(role: .miner, key: miner.publicKey),
         ])
         let genesis = try Transaction.sign(type: .genesis, body: rules.json, key: authority)

@@ -19,7 +19,11 @@ struct Mine: ParsableCommand {
             txid, device seq); refused ones go to --rejects. Every --max-txs accepted \
             transactions, and at the end of input, a block is built with the miner's \
             signed stamp first, mined, checked, and appended in one write with fsync. \
-            Prints one JSON line per block mined. The nonce search runs on --threads \
+            Prints one JSON line per block mined. With --spool DIR (for cron) the \
+            transactions come from the spool ehx-sign --spool fills: oldest first, those \
+            already on the chain are retired, invalid ones move to DIR/rejected with a \
+            .reason file, and mined entries are removed only after their block is appended \
+            and fsynced, so a run killed at any instant loses and repeats nothing. The nonce search runs on --threads \
             threads with SHA extensions when the CPU has them. --bench needs no chain: \
             it hashes random headers at an unreachable target for --seconds and prints \
             one JSON line with hashes_per_second, threads, kernel and seconds.
@@ -48,6 +52,18 @@ struct Mine: ParsableCommand {
     @Option(help: "Most transactions per block besides the stamp.")
     var maxTxs: Int = 500
 
+    @Option(help: "Mine from this maildir-style spool (DIR/new, written by ehx-sign --spool) instead of a file or stdin.")
+    var spool: String?
+
+    @Option(help: "With --spool: mine only when at least this many transactions are waiting (0 mines an empty block).")
+    var minTxs: Int = 1
+
+    @Option(help: "Most bytes of transactions per block (default: half the chain's max_block_bytes).")
+    var maxBytes: Int?
+
+    @Option(help: "With --spool: give up cleanly after this many seconds (exit 75), leaving the spool intact.")
+    var deadline: Double?
+
     @Option(help: "Append refused lines here as JSON with file, line and reason.")
     var rejects: String?
 
@@ -63,6 +79,12 @@ struct Mine: ParsableCommand {
     func validate() throws {
         guard maxTxs >= 1 else { throw ValidationError("--max-txs must be at least 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        guard minTxs >= 0 else { throw ValidationError("--min-txs must be 0 or more") }
+        if let maxBytes, maxBytes < 1 { throw ValidationError("--max-bytes must be at least 1") }
+        if let deadline, !(deadline > 0 && deadline.isFinite) { throw ValidationError("--deadline must be a positive number of seconds") }
+        if spool != nil && input != "-" { throw ValidationError("give either --spool or an input file, not both") }
+        if spool == nil && (deadline != nil || minTxs != 1) { throw ValidationError("--min-txs and --deadline go with --spool") }
+        if spool != nil && bench { throw ValidationError("--bench needs no --spool") }
         guard seconds > 0, seconds.isFinite else { throw ValidationError("--seconds must be a positive number") }
         if !bench {
             guard chain != nil else { throw ValidationError("--chain is required (unless --bench)") }
@@ -76,6 +98,7 @@ struct Mine: ParsableCommand {
 
     func run() throws {
         let diagnostics = Diagnostics(tool: "ehx-mine", quiet: quiet)
+        let started = ContinuousClock.now
         if bench {
             try reportingFailures(diagnostics) {
                 let result = MiningBenchmark.run(seconds: seconds, threads: threadCount)
@@ -105,6 +128,12 @@ struct Mine: ParsableCommand {
             }
             let output = try LineWriter(path: "-")
             let perBlock = min(maxTxs, Int(rules.maxBlockTxs) - 1)
+            if let spool {
+                status = try mineSpool(spool, started: started, file: file, validator: &validator, minerKey: minerKey, output: output,
+                                       perBlock: perBlock, threads: searchThreads, diagnostics: diagnostics)
+                try output.close()
+                return
+            }
             let pipeline = try RecordPipeline(input: input, rejects: rejects, diagnostics: diagnostics,
                                               maxLineBytes: Int(rules.maxBlockBytes))
             var candidate = validator.candidate()
@@ -143,7 +172,7 @@ struct Mine: ParsableCommand {
                 let tx = try Transaction(parsing: json)
                 if let problem = candidate.admit(tx).first { throw problem }
                 if candidate.transactions.count >= perBlock
-                    || candidate.bytes >= Int(rules.maxBlockBytes) / 2 {
+                    || candidate.bytes >= (maxBytes ?? Int(rules.maxBlockBytes) / 2) {
                     try mineCandidate()
                 }
             }

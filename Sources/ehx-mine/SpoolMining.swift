@@ -1,0 +1,143 @@
+import ArgumentParser
+import EHXCommandLine
+import EHXShared
+
+extension Mine {
+    /// `--spool DIR`: mines the entries in DIR/new present at the start,
+    /// oldest first, in blocks of at most `perBlock` transactions and
+    /// --max-bytes bytes, under the chain lock the caller holds. The order of
+    /// effects is what makes a kill at any instant harmless:
+    ///
+    /// 1. entries whose txid is already on the chain are retired (unlinked);
+    /// 2. the block is mined, checked and appended (one write, fsync);
+    /// 3. only then are its entries retired;
+    /// 4. then the entries judged invalid move to rejected/.
+    ///
+    /// A run killed before 2 completes leaves every entry in the spool; one
+    /// killed after it finds their txids on the chain and retires them.
+    func mineSpool(_ dir: String, started: ContinuousClock.Instant, file: ChainFile, validator: inout ChainValidator,
+                   minerKey: Ed25519.PrivateKey, output: LineWriter, perBlock: Int, threads: Int,
+                   diagnostics: Diagnostics) throws -> Sysexits {
+        guard let rules = validator.state.rules else { throw ToolError(.dataErr, "\(dir): no genesis rules") }
+        let spool = try Spool(path: dir, create: false)
+        let cleaned = spool.cleanTemporary(olderThan: 36 * 3600)
+        if cleaned > 0 { diagnostics.note("\(dir)/tmp: removed \(cleaned) files left by interrupted writers over 36 h ago") }
+        let limit = deadline.map { started + .nanoseconds(Int64($0 * 1e9)) }
+        func pastDeadline() -> Bool { limit.map { ContinuousClock.now >= $0 } ?? false }
+        // A block line is the stamp, the header and the transactions: keep the
+        // transactions well inside max_block_bytes.
+        let byteBudget = min(maxBytes ?? Int(rules.maxBlockBytes) / 2, Int(rules.maxBlockBytes) - 4096)
+        let entries = try spool.entries()
+        var next = 0
+        var blocks = 0, mined = 0, retiredDuplicates = 0, rejected = 0
+
+        func giveUp() throws -> Sysexits {
+            throw ToolError(.tempFail, "\(dir): --deadline reached after \(blocks) blocks; the entries not yet mined stay in the spool for the next run")
+        }
+
+        while true {
+            if pastDeadline() { return try giveUp() }
+            var candidate = validator.candidate()
+            var taken: [String] = []
+            var onChain: [String] = []
+            var repeats: [String] = []
+            var refused: [(name: String, reason: String)] = []
+            gathering: while next < entries.count && candidate.transactions.count < perBlock {
+                let entry = entries[next]
+                let bytes: [UInt8]
+                switch try spool.read(entry, maxBytes: Int(rules.maxBlockBytes)) {
+                case .missing:
+                    next += 1
+                    continue gathering
+                case .tooLong(let size):
+                    refused.append((entry.name, "entry too long (\(size) bytes; the chain's max_block_bytes is \(rules.maxBlockBytes))"))
+                    next += 1
+                    continue gathering
+                case .bytes(let content):
+                    bytes = content
+                }
+                let tx: Transaction
+                do {
+                    var line = bytes
+                    while let last = line.last, last == 0x0a || last == 0x0d { line.removeLast() }
+                    tx = try Transaction(parsing: try JSONValue.parse(line))
+                } catch {
+                    refused.append((entry.name, String(describing: error)))
+                    next += 1
+                    continue gathering
+                }
+                if validator.state.contains(txid: tx.txid) {
+                    onChain.append(entry.name)
+                    next += 1
+                    continue gathering
+                }
+                if !candidate.transactions.isEmpty && candidate.bytes + tx.leaf.count + 1 > byteBudget { break gathering }
+                let problems = candidate.admit(tx)
+                if problems.isEmpty {
+                    taken.append(entry.name)
+                } else if problems.allSatisfy({ $0.rule == .duplicateTxid }) {
+                    // The same transaction spooled twice: one copy is in this block.
+                    repeats.append(entry.name)
+                } else if problems.allSatisfy({ $0.rule == .role }) && candidate.transactions.contains(where: { $0.type == .key }) {
+                    // A key change in this block takes effect from the next one: judge it there.
+                    break gathering
+                } else {
+                    refused.append((entry.name, problems.map(\.description).joined(separator: "; ")))
+                }
+                next += 1
+            }
+            // Already on the chain: a run killed after its append left them.
+            try spool.retire(onChain)
+            retiredDuplicates += onChain.count
+
+            let needed = blocks == 0 ? minTxs : max(minTxs, 1)
+            if candidate.transactions.count < needed {
+                rejected += try moveRejects(refused, spool: spool, dir: dir, diagnostics: diagnostics)
+                if blocks == 0 && !entries.isEmpty || candidate.transactions.count > 0 {
+                    diagnostics.note("\(dir): \(candidate.transactions.count) transactions waiting, fewer than --min-txs \(minTxs); no block mined")
+                }
+                break
+            }
+            let block: Block
+            do {
+                block = try BlockMiner.mine(
+                    transactions: candidate.transactions, height: validator.nextHeight, prev: validator.state.tip,
+                    bits: validator.nextBits ?? rules.bits, earliestTime: validator.earliestNextTime, key: minerKey,
+                    threads: threads, shouldStop: pastDeadline)
+            } catch is BlockMiner.Cancelled {
+                return try giveUp()
+            } catch {
+                throw ToolError(.dataErr, "mining block \(validator.nextHeight) failed: \(error)")
+            }
+            let line = block.canonicalLine
+            var check = validator
+            if let problem = check.add(block, lineBytes: line.count).first {
+                throw ToolError(.dataErr, "refusing to append block \(block.height): \(problem)")
+            }
+            try file.append(line)
+            validator = check
+            try spool.retire(taken + repeats)
+            retiredDuplicates += repeats.count
+            rejected += try moveRejects(refused, spool: spool, dir: dir, diagnostics: diagnostics)
+            blocks += 1
+            mined += candidate.transactions.count
+            try output.write([
+                "height": .number(Double(block.height)), "hash": .string(block.claimedHash.displayHex),
+                "txs": .number(Double(block.txs.count)), "nonce": .number(Double(block.header.nonce)),
+            ])
+            diagnostics.note("block \(block.height) \(block.claimedHash.displayHex): \(block.txs.count) txs")
+            if next >= entries.count { break }
+        }
+        diagnostics.note("\(dir): \(mined) transactions mined in \(blocks) blocks, \(retiredDuplicates) already on the chain retired, \(rejected) rejected; tip \(validator.state.height) \(validator.state.tip.displayHex)")
+        return rejected > 0 ? .dataErr : .ok
+    }
+
+    private func moveRejects(_ refused: [(name: String, reason: String)], spool: Spool, dir: String,
+                             diagnostics: Diagnostics) throws -> Int {
+        for (name, reason) in refused {
+            diagnostics.error("\(dir)/new/\(name): \(reason); moved to rejected/")
+            try spool.reject(name, reason: reason)
+        }
+        return refused.count
+    }
+}
