@@ -173,20 +173,20 @@ _ehx-keygen() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    key|psk|genesis|help)
+    key|psk|genesis|grant|revoke|pseudonym|help)
         # Offer subcommand argument completions
         "_ehx-keygen_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'key psk genesis help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'key psk genesis grant revoke pseudonym help' -- "${cur}"))
         ;;
     esac
 }
 
 _ehx-keygen_key() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--enc --version -h --help)
     repeating_options=()
     non_repeating_options=(--role --output -o --passphrase-file)
     __ehx-keygen_offer_flags_options 0
@@ -269,6 +269,60 @@ _ehx-keygen_genesis() {
         return
         ;;
     '--passphrase-file')
+        return
+        ;;
+    esac
+}
+
+_ehx-keygen_grant() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--role --key --enc)
+    __ehx-keygen_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--role')
+        return
+        ;;
+    '--key')
+        return
+        ;;
+    '--enc')
+        return
+        ;;
+    esac
+}
+
+_ehx-keygen_revoke() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--role --key)
+    __ehx-keygen_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--role')
+        return
+        ;;
+    '--key')
+        return
+        ;;
+    esac
+}
+
+_ehx-keygen_pseudonym() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--output -o)
+    __ehx-keygen_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--output'|'-o')
         return
         ;;
     esac

@@ -193,9 +193,9 @@ _ehx-query() {
 
 _ehx-query_txs() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--require-open --version -h --help)
     repeating_options=()
-    non_repeating_options=(--type --device --patient --since --until)
+    non_repeating_options=(--type --device --patient --since --until --key --enc-key --audit-spool --reason --break-glass --passphrase-file)
     __ehx-query_offer_flags_options 0
 
     # Offer option value completions
@@ -213,6 +213,24 @@ _ehx-query_txs() {
         return
         ;;
     '--until')
+        return
+        ;;
+    '--key')
+        return
+        ;;
+    '--enc-key')
+        return
+        ;;
+    '--audit-spool')
+        return
+        ;;
+    '--reason')
+        return
+        ;;
+    '--break-glass')
+        return
+        ;;
+    '--passphrase-file')
         return
         ;;
     esac

@@ -163,9 +163,9 @@ _ehx-sign() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(--quiet -q --version -h --help)
+    local -a non_repeating_flags=(--seal --quiet -q --version -h --help)
     local -a repeating_options=()
-    local -a non_repeating_options=(--key --psk --type --rejects --spool --passphrase-file)
+    local -a non_repeating_options=(--key --psk --type --rejects --spool --passphrase-file --chain --pseudonym-key)
     __ehx-sign_offer_flags_options 1
 
     # Offer option value completions
@@ -186,6 +186,12 @@ _ehx-sign() {
         return
         ;;
     '--passphrase-file')
+        return
+        ;;
+    '--chain')
+        return
+        ;;
+    '--pseudonym-key')
         return
         ;;
     esac

@@ -20,7 +20,7 @@ function __ehx-sign_parse_tokens -S
     set -l unparsed_tokens (__ehx-sign_tokens -pc)
     switch $unparsed_tokens[1]
     case 'ehx-sign'
-        __ehx-sign_parse_subcommand 1 'key=' 'psk=' 'type=' 'rejects=' 'spool=' 'passphrase-file=' 'q/quiet' 'version' 'h/help'
+        __ehx-sign_parse_subcommand 1 'key=' 'psk=' 'type=' 'rejects=' 'spool=' 'passphrase-file=' 'seal' 'chain=' 'pseudonym-key=' 'q/quiet' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __ehx-sign_parse_subcommand -r 1 'version'
@@ -83,6 +83,9 @@ complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_opti
 complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" rejects' -l 'rejects' -d 'Append refused lines here as JSON with file, line and reason.' -rfka ''
 complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" spool' -l 'spool' -d 'With --key: write each transaction atomically into this maildir-style spool (DIR/tmp, then DIR/new) for ehx-mine --spool; stdout gets {"file","txid"} per transaction.' -rfka ''
 complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" passphrase-file' -l 'passphrase-file' -d 'Passphrase file for an encrypted key (or set EHX_PASSPHRASE).' -rfka ''
+complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" seal' -l 'seal' -d 'Seal reading and alert bodies for the readers the chain\'s read policy allows (needs --chain and --pseudonym-key).'
+complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" chain' -l 'chain' -d 'With --seal: the chain whose tip\'s policy, roles and reader keys choose the recipients.' -rfka ''
+complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" pseudonym-key' -l 'pseudonym-key' -d 'With --seal: the pseudonym key file (0600; ehx-keygen pseudonym).' -rfka ''
 complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" q quiet' -l 'quiet' -s 'q' -d 'Print only errors on stderr.'
 complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" version' -l 'version' -d 'Show the version.'
 complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" h help' -s 'h' -l 'help' -d 'Show help information.'

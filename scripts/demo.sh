@@ -95,6 +95,24 @@ step "first alerts on the chain (ehx-query txs --type alert)"
 ehx-query --chain demo/chain.jsonl txs --type alert > demo/alert-txs.jsonl
 head -n 3 demo/alert-txs.jsonl | cut -c1-200
 
+step "privacy: a clinician's reader key, a read policy, five readings sealed (ehx-sign --seal) and opened"
+ehx-keygen key --role clinician --enc -o demo/drlee
+ehx-keygen pseudonym -o demo/pseudonym.key
+{ ehx-keygen grant --role clinician --key demo/drlee.pub --enc demo/drlee.enc.pub \
+    | ehx-sign -q --type key --key demo/authority.key
+  echo '{"read":{"clinician":["*"],"physio":["*"],"researcher":["*"]},"view":{"researcher":"research","auditor":"metadata"}}' \
+    | ehx-sign -q --type policy --key demo/authority.key; } > demo/privacy-setup.jsonl
+ehx-mine -q --chain demo/chain.jsonl --key demo/miner.key demo/privacy-setup.jsonl
+grep -v '^{"body":' demo/accepted.jsonl | tail -n 5 \
+  | ehx-sign -q --seal --chain demo/chain.jsonl --pseudonym-key demo/pseudonym.key --key demo/gateway.key > demo/sealed-txs.jsonl
+ehx-mine -q --chain demo/chain.jsonl --key demo/miner.key demo/sealed-txs.jsonl
+echo "   on the chain (anyone):"
+ehx-query --chain demo/chain.jsonl txs --type reading | tail -n 1 | cut -c1-160
+echo "   opened by the clinician, recorded in demo/spool:"
+ehx-query --chain demo/chain.jsonl txs --type reading --key demo/drlee.key \
+  --audit-spool demo/spool --reason "demo ward round" | grep '"opened"' | tail -n 1
+cat demo/spool/new/* | ehx-mine -q --chain demo/chain.jsonl --key demo/miner.key
+
 blocks=$(count demo/chain.jsonl)
 height=$((blocks - 1))
 tip=$(ehx-query --chain demo/chain.jsonl block "$height" --hash)

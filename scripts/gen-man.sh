@@ -22,7 +22,7 @@ TOOLS=${TOOLS:-"ehx-keygen ehx-ingest ehx-sign ehx-mine ehx-verify ehx-query"}
 # Subcommands in the order their pages list them.
 subcommands() {
   case $1 in
-    ehx-keygen) echo "key psk genesis" ;;
+    ehx-keygen) echo "key psk genesis grant revoke pseudonym" ;;
     ehx-query) echo "txs block tip blocks" ;;
     *) echo "" ;;
   esac

@@ -12,6 +12,7 @@
 #include <openssl/bn.h>
 #include <openssl/x509.h>
 #include <openssl/pkcs12.h>
+#include <openssl/kdf.h>
 
 /* BIO_get_mem_data is a macro, which Swift cannot import. */
 static inline long ehx_bio_get_mem_data(BIO *bio, char **out) {

@@ -11,9 +11,9 @@ import Darwin
 struct Keygen: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ehx-keygen",
-        abstract: "Make ehx signing keys, device pre-shared keys and the genesis block.",
+        abstract: "Make ehx signing and reader keys, device pre-shared keys, key grants and the genesis block.",
         version: EHXVersion.string,
-        subcommands: [Key.self, PSK.self, Genesis.self]
+        subcommands: [Key.self, PSK.self, Genesis.self, Grant.self, Revoke.self, Pseudonym.self]
     )
 }
 
@@ -21,7 +21,7 @@ extension Keygen {
     struct Key: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Make an Ed25519 key pair: NAME.key (PKCS#8, 0600) and NAME.pub (SPKI).",
-            discussion: "Prints one JSON line with the role, the public key (base64url) and its id (hex SHA-256 of the raw key). The role is recorded on the chain by a genesis grant or a key transaction, not in the files."
+            discussion: "Prints one JSON line with the role, the public key (base64url) and its id (hex SHA-256 of the raw key). The role is recorded on the chain by a genesis grant or a key transaction, not in the files. With --enc, also an X25519 key pair for opening sealed readings: NAME.enc.key (PKCS#8, 0600) and NAME.enc.pub (SPKI), and the line gains \"enc\" (the raw X25519 public key, base64url); give NAME.enc.pub to ehx-keygen grant --enc."
         )
 
         @Option(help: "The role the key is meant for (authority, gateway, device, clinician, physio, researcher, auditor, miner, manufacturer).")
@@ -33,26 +33,38 @@ extension Keygen {
         @Option(help: "Encrypt the private key with the passphrase in this file (or set EHX_PASSPHRASE).")
         var passphraseFile: String?
 
+        @Flag(help: "Also make an X25519 key pair for reading sealed data: NAME.enc.key (0600) and NAME.enc.pub.")
+        var enc = false
+
         func run() throws {
             let diagnostics = Diagnostics(tool: "ehx-keygen")
             try reportingFailures(diagnostics) {
                 let role = try roleArgument(role)
-                // Both names are checked first so a refusal leaves no half pair behind.
-                for path in [output + ".key", output + ".pub"] where fileExists(path) {
+                // Every name is checked first so a refusal leaves no half set behind.
+                let paths = [output + ".key", output + ".pub"] + (enc ? [output + ".enc.key", output + ".enc.pub"] : [])
+                for path in paths where fileExists(path) {
                     throw ToolError(.cantCreate, "\(path): already exists; keys are never overwritten")
                 }
                 let key = try Ed25519.PrivateKey()
                 let passphrase = try Passphrase.load(file: passphraseFile)
                 try KeyFile.writePrivateKey(key, path: output + ".key", passphrase: passphrase)
                 try KeyFile.writePublicKey(key.publicKey, path: output + ".pub")
-                let line: JSONValue = [
+                var line: [String: JSONValue] = [
                     "role": .string(role.rawValue),
                     "key": .string(Base64URL.encode(key.publicKey.rawRepresentation)),
                     "id": .string(key.publicKey.id.hex),
                     "private": .string(output + ".key"),
                     "public": .string(output + ".pub"),
                 ]
-                print(line.canonicalString)
+                if enc {
+                    let encryptionKey = try X25519.PrivateKey()
+                    try KeyFile.writeEncryptionKey(encryptionKey, path: output + ".enc.key", passphrase: passphrase)
+                    try KeyFile.writeEncryptionPublicKey(encryptionKey.publicKey, path: output + ".enc.pub")
+                    line["enc"] = .string(Base64URL.encode(encryptionKey.publicKey.rawRepresentation))
+                    line["enc_private"] = .string(output + ".enc.key")
+                    line["enc_public"] = .string(output + ".enc.pub")
+                }
+                print(JSONValue.object(line).canonicalString)
             }
         }
     }
@@ -229,6 +241,71 @@ extension Keygen {
                                                  "bits": .string(target.bitsHex)]
                 if let rate { line["hashes_per_second"] = .number(rate.rounded()) }
                 print(JSONValue.object(line).canonicalString)
+            }
+        }
+    }
+}
+
+extension Keygen {
+    struct Grant: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the body of a key transaction granting a role to a public key.",
+            discussion: "Sign it as the authority: ehx-keygen grant ... | ehx-sign --type key --key authority.key | ehx-mine .... It takes effect from the block after the one that carries it. --enc attaches the key's X25519 reader key, so sealed readings are wrapped for it when the read policy lets its role read them."
+        )
+
+        @Option(help: "The role to grant (authority, gateway, device, clinician, physio, researcher, auditor, miner, manufacturer).")
+        var role: String
+
+        @Option(help: "The Ed25519 public key file (NAME.pub) of the key to grant it to.")
+        var key: String
+
+        @Option(help: "The X25519 public key file (NAME.enc.pub) to attach for reading sealed data.")
+        var enc: String?
+
+        func run() throws {
+            try reportingFailures(Diagnostics(tool: "ehx-keygen")) {
+                let change = KeyChange(action: .grant, role: try roleArgument(role), key: try KeyFile.readPublicKey(path: key),
+                                       encryptionKey: try enc.map { (path: String) throws(KeyFileError) in
+                                           try KeyFile.readEncryptionPublicKey(path: path).rawRepresentation
+                                       })
+                print(change.json.canonicalString)
+            }
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the body of a key transaction revoking a role from a public key.",
+            discussion: "Sign it with ehx-sign --type key --key authority.key. From the block after the one that carries it, the key's signatures for that role are refused (ehx-mine) and reported (ehx-verify, rule role), and new sealed readings are no longer wrapped for it. Readings sealed before stay readable with its X25519 key: see ehx(7), REVOCATION."
+        )
+
+        @Option(help: "The role to revoke.")
+        var role: String
+
+        @Option(help: "The Ed25519 public key file (NAME.pub) of the key.")
+        var key: String
+
+        func run() throws {
+            try reportingFailures(Diagnostics(tool: "ehx-keygen")) {
+                let change = KeyChange(action: .revoke, role: try roleArgument(role), key: try KeyFile.readPublicKey(path: key))
+                print(change.json.canonicalString)
+            }
+        }
+    }
+
+    struct Pseudonym: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a pseudonym key file (32 random bytes, base64url, 0600) for ehx-sign --seal.",
+            discussion: "Sealed readings carry HMAC-SHA256 pseudonyms of the patient and device ids under this key instead of the ids. The authority keeps it and gives it to its gateways; whoever holds it can test a guessed id against the chain, so it is as secret as the ids. The key is never printed."
+        )
+
+        @Option(name: .shortAndLong, help: "The file to create (never overwritten).")
+        var output: String
+
+        func run() throws {
+            try reportingFailures(Diagnostics(tool: "ehx-keygen")) {
+                try KeyFile.createPseudonymKey(path: output)
+                print(JSONValue.object(["pseudonym_key": .string(output)]).canonicalString)
             }
         }
     }

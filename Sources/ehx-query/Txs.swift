@@ -5,7 +5,18 @@ import EHXShared
 extension Query {
     struct Txs: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print transactions (canonical JSON, one per line) that match every filter given."
+            abstract: "Print transactions (canonical JSON, one per line) that match every filter given.",
+            discussion: """
+                Without --key each transaction is printed as it is on the chain. With --key \
+                (and its X25519 key, --enc-key), each is printed as {"txid","height","type", \
+                "status",…}: status "plain" with its body; "opened" with the view ("full" or \
+                "research") and the opened body; "not a recipient" with only the clear part; \
+                "tampered" with an "error" and never a body. With --audit-spool, every \
+                opening is first recorded as an access transaction signed by --key in the \
+                spool (one file per transaction) and only then printed. --break-glass opens \
+                through the policy's emergency key what --key cannot, always recorded with \
+                reason "emergency".
+                """
         )
 
         @ParentCommand var query: Query
@@ -13,10 +24,10 @@ extension Query {
         @Option(help: "Only this type: genesis, key, policy, reading, alert, access, firmware, stamp.")
         var type: String?
 
-        @Option(help: "Only records from this device.")
+        @Option(help: "Only records from this device (a pseudonym for sealed bodies).")
         var device: String?
 
-        @Option(help: "Only records about this patient.")
+        @Option(help: "Only records about this patient (a pseudonym for sealed bodies).")
         var patient: String?
 
         @Option(help: "Only records at or after this time (RFC 3339 or Unix seconds).")
@@ -25,18 +36,210 @@ extension Query {
         @Option(help: "Only records before this time (RFC 3339 or Unix seconds).")
         var until: String?
 
+        @Option(help: "Open sealed bodies as this reader: its Ed25519 key (signs access records; its id finds the entries).")
+        var key: String?
+
+        @Option(help: "The reader's X25519 key (default: KEY with .key replaced by .enc.key).")
+        var encKey: String?
+
+        @Flag(help: "Exit 77 when nothing was opened.")
+        var requireOpen = false
+
+        @Option(help: "Write an access transaction for every opening into this spool directory (DIR/tmp, DIR/new) before printing.")
+        var auditSpool: String?
+
+        @Option(help: "Why the data is read; goes into the access records (required with --audit-spool).")
+        var reason: String?
+
+        @Option(help: "Break-glass: the emergency X25519 key named by the policy; opens what --key cannot, recorded with reason \"emergency\".")
+        var breakGlass: String?
+
+        @Option(help: "Passphrase file for encrypted keys (or set EHX_PASSPHRASE).")
+        var passphraseFile: String?
+
+        func validate() throws {
+            if key == nil {
+                for (given, name) in [(encKey != nil, "--enc-key"), (requireOpen, "--require-open"), (auditSpool != nil, "--audit-spool"),
+                                      (breakGlass != nil, "--break-glass")] where given {
+                    throw ValidationError("\(name) needs --key")
+                }
+            }
+            if auditSpool != nil, reason == nil { throw ValidationError("--audit-spool needs --reason") }
+            if breakGlass != nil, auditSpool == nil { throw ValidationError("--break-glass needs --audit-spool: an emergency opening is always recorded") }
+            if let reason {
+                guard !reason.isEmpty, reason.utf8.count <= 256, !reason.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
+                    throw ValidationError("--reason must be 1 to 256 bytes without control characters")
+                }
+            }
+        }
+
         func run() throws {
             let diagnostics = Diagnostics(tool: "ehx-query")
+            var status = Sysexits.ok
             try reportingFailures(diagnostics) {
                 let filter = try TxFilter(type: type, device: device, patient: patient, since: since, until: until)
                 let output = try LineWriter(path: "-")
+                guard let key else {
+                    try ChainReader.forEachBlock(path: query.chain) { (_, block, _) throws(ToolError) in
+                        for tx in block.txs where filter.matches(tx) {
+                            try output.write(tx.json)
+                        }
+                    }
+                    try output.close()
+                    return
+                }
+                var reader = try openReader(key: key)
                 try ChainReader.forEachBlock(path: query.chain) { (_, block, _) throws(ToolError) in
-                    for tx in block.txs where filter.matches(tx) {
-                        try output.write(tx.json)
+                    for tx in block.txs {
+                        reader.note(tx)
+                        if filter.matches(tx) { try reader.show(tx, height: block.height, output: output) }
                     }
                 }
+                try reader.flush(output: output)
                 try output.close()
+                let c = reader.counts
+                diagnostics.note("\(c.opened) opened, \(c.notRecipient) not for this key, \(c.tampered) tampered, \(c.plain) plain"
+                                 + (c.recorded > 0 ? "; \(c.recorded) access record(s) in \(auditSpool ?? "")" : ""))
+                if c.tampered > 0 {
+                    diagnostics.error("\(c.tampered) sealed transaction(s) failed authentication: altered after sealing; not shown")
+                    status = .checkedBad
+                } else if requireOpen && c.opened == 0 {
+                    diagnostics.error("\(key): opened nothing: this key is not a recipient of any selected transaction")
+                    status = .noPerm
+                }
+            }
+            try exitUnlessOK(status)
+        }
+
+        private func openReader(key: String) throws -> SealedReader {
+            let passphrase = try Passphrase.load(file: passphraseFile)
+            let signing = try KeyFile.readPrivateKey(path: key, passphrase: passphrase)
+            var encPath = encKey
+            if encPath == nil, key.hasSuffix(".key") {
+                let derived = String(key.dropLast(4)) + ".enc.key"
+                if fileExists(derived) { encPath = derived }
+            }
+            let enc = try encPath.map { (path: String) throws(KeyFileError) in try KeyFile.readEncryptionKey(path: path, passphrase: passphrase) }
+            if enc == nil && breakGlass == nil {
+                throw ToolError(.noInput, "\(key): no X25519 key to open sealed data with; give --enc-key (ehx-keygen key --enc makes NAME.enc.key)")
+            }
+            let emergency = try breakGlass.map { (path: String) throws(KeyFileError) in try KeyFile.readEncryptionKey(path: path, passphrase: passphrase) }
+            let spool = try auditSpool.map { (dir: String) throws(ToolError) in try Spool(path: dir, create: true) }
+            return SealedReader(signing: signing, enc: enc, emergency: emergency, spool: spool, reason: reason ?? "")
+        }
+    }
+}
+
+/// Opens what one reader may open and keeps the audit trail: openings are
+/// held back in batches, and each batch's access records reach the spool
+/// (fsynced) before any of its plaintext is printed.
+struct SealedReader {
+    struct Counts { var opened = 0, notRecipient = 0, tampered = 0, plain = 0, recorded = 0 }
+
+    let signing: Ed25519.PrivateKey
+    let enc: X25519.PrivateKey?
+    let emergency: X25519.PrivateKey?
+    let spool: Spool?
+    let reason: String
+    private(set) var counts = Counts()
+    private var pending: [JSONValue] = []
+    private var openedOwn: [SHA256Digest] = []
+    private var openedEmergency: [SHA256Digest] = []
+    /// The X25519 key the chain's key transactions last attached to our key (not judged).
+    private var granted: X25519.PublicKey?
+
+    init(signing: Ed25519.PrivateKey, enc: X25519.PrivateKey?, emergency: X25519.PrivateKey?, spool: Spool?, reason: String) {
+        self.signing = signing
+        self.enc = enc
+        self.emergency = emergency
+        self.spool = spool
+        self.reason = reason
+    }
+
+    var kid: String { signing.publicKey.id.hex }
+
+    mutating func note(_ tx: Transaction) {
+        if tx.type == .key, let change = try? KeyChange(parsing: tx.body), change.key == signing.publicKey,
+           change.action == .grant, let raw = change.encryptionKey {
+            granted = try? X25519.PublicKey(rawRepresentation: raw)
+        }
+    }
+
+    mutating func show(_ tx: Transaction, height: Int64, output: LineWriter) throws(ToolError) {
+        var line: [String: JSONValue] = ["txid": .string(tx.txid.hex), "height": .number(Double(height)), "type": .string(tx.type.rawValue)]
+        guard (tx.type == .reading || tx.type == .alert) && SealedBody.isSealed(tx.body),
+              let sealed = try? SealedBody(parsing: tx.body) else {
+            counts.plain += 1
+            line["status"] = "plain"
+            line["body"] = tx.body
+            return try emit(.object(line), output: output)
+        }
+        guard tx.hasValidSignature else {
+            return try tampered(&line, "the signature does not verify", output: output)
+        }
+        var result = Sealing.Opening.notRecipient
+        if let enc {
+            result = Sealing.open(sealed, kid: kid, key: enc)
+            if case .tampered = result, let granted, granted != enc.publicKey {
+                throw ToolError(.noPerm, "the X25519 key given is not the one granted on the chain to key \(kid.prefix(16)); use its NAME.enc.key")
             }
         }
+        var viaEmergency = false
+        if case .notRecipient = result, let emergency {
+            result = Sealing.open(sealed, kid: emergency.publicKey.id.hex, key: emergency)
+            viaEmergency = true
+        }
+        switch result {
+        case let .opened(view, body):
+            counts.opened += 1
+            line["status"] = "opened"
+            line["view"] = .string(view.rawValue)
+            line["body"] = body
+            if viaEmergency { line["via"] = "emergency"; openedEmergency.append(tx.txid) } else { openedOwn.append(tx.txid) }
+            try emit(.object(line), output: output)
+        case .notRecipient:
+            counts.notRecipient += 1
+            line["status"] = "not a recipient"
+            line["view"] = "metadata"
+            line["body"] = .object(sealed.clear)
+            try emit(.object(line), output: output)
+        case let .tampered(reason):
+            try tampered(&line, reason, output: output)
+        }
+    }
+
+    private mutating func tampered(_ line: inout [String: JSONValue], _ reason: String, output: LineWriter) throws(ToolError) {
+        counts.tampered += 1
+        line["status"] = "tampered"
+        line["error"] = .string(reason)
+        try emit(.object(line), output: output)
+    }
+
+    private mutating func emit(_ line: JSONValue, output: LineWriter) throws(ToolError) {
+        guard spool != nil else { return try output.write(line) }
+        pending.append(line)
+        if openedOwn.count + openedEmergency.count >= AccessRecord.maxTxids || pending.count >= 10_000 { try flush(output: output) }
+    }
+
+    /// Records the batch's openings, then prints it.
+    mutating func flush(output: LineWriter) throws(ToolError) {
+        if let spool {
+            let records: [(AccessRecord, [SHA256Digest])] = [
+                (AccessRecord(txids: openedOwn, reason: reason), openedOwn),
+                (AccessRecord(txids: openedEmergency, reason: AccessRecord.emergencyReason, note: reason), openedEmergency),
+            ]
+            for (record, txids) in records where !txids.isEmpty {
+                let tx: Transaction
+                do { tx = try Transaction.sign(type: .access, body: record.json, key: signing) } catch {
+                    throw ToolError(.dataErr, "cannot sign the access record: \(error)")
+                }
+                _ = try spool.deposit(tx.leaf + [0x0a], txid: tx.txid)
+                counts.recorded += 1
+            }
+        }
+        openedOwn.removeAll()
+        openedEmergency.removeAll()
+        for line in pending { try output.write(line) }
+        pending.removeAll()
     }
 }

@@ -14,7 +14,10 @@ struct Sign: ParsableCommand {
             line is a raw reading and gets "mac" = HMAC-SHA256 under its device's key, as a \
             device or simulator would send it. With --key and --spool DIR, each transaction \
             becomes one file in DIR/new (written in DIR/tmp, fsynced, renamed, directory \
-            fsynced) for ehx-mine --spool.
+            fsynced) for ehx-mine --spool. With --seal, reading and alert bodies are sealed \
+            before signing: kind, ts, seq and pseudonyms of the patient and device stay in clear; \
+            the body is encrypted for every reader key the read policy in force at --chain's tip \
+            allows (the full view), and its research fields separately for research readers.
             """,
         version: EHXVersion.string
     )
@@ -40,6 +43,15 @@ struct Sign: ParsableCommand {
     @Option(help: "Passphrase file for an encrypted key (or set EHX_PASSPHRASE).")
     var passphraseFile: String?
 
+    @Flag(help: "Seal reading and alert bodies for the readers the chain's read policy allows (needs --chain and --pseudonym-key).")
+    var seal = false
+
+    @Option(help: "With --seal: the chain whose tip's policy, roles and reader keys choose the recipients.")
+    var chain: String?
+
+    @Option(help: "With --seal: the pseudonym key file (0600; ehx-keygen pseudonym).")
+    var pseudonymKey: String?
+
     @Flag(name: .shortAndLong, help: "Print only errors on stderr.")
     var quiet = false
 
@@ -50,6 +62,12 @@ struct Sign: ParsableCommand {
         if spool != nil && key == nil { throw ValidationError("--spool holds transactions: it needs --key") }
         guard let t = TxType(rawValue: type), t != .genesis, t != .stamp else {
             throw ValidationError("--type \(type): must be one of reading, alert, key, policy, firmware, access")
+        }
+        if seal {
+            guard key != nil else { throw ValidationError("--seal needs --key (sealed bodies are signed)") }
+            guard chain != nil, pseudonymKey != nil else { throw ValidationError("--seal needs --chain and --pseudonym-key") }
+        } else if chain != nil || pseudonymKey != nil {
+            throw ValidationError("--chain and --pseudonym-key go with --seal")
         }
     }
 
@@ -77,8 +95,12 @@ struct Sign: ParsableCommand {
             } else if let key, let type = TxType(rawValue: type) {
                 let signingKey = try loadSigningKey(path: key, passphraseFile: passphraseFile)
                 let spooler = try spool.map { dir throws(ToolError) in try Spool(path: dir, create: true) }
+                let sealer = try sealerIfAsked(diagnostics)
                 try pipeline.run { json in
-                    let (bodyType, body) = try Self.envelope(json) ?? (type, json)
+                    var (bodyType, body) = try Self.envelope(json) ?? (type, json)
+                    if let sealer, bodyType == .reading || bodyType == .alert {
+                        body = try sealer.seal(body, type: bodyType)
+                    }
                     let tx = try Transaction.sign(type: bodyType, body: body, key: signingKey)
                     if let spooler {
                         let name = try spooler.deposit(Array(tx.json.canonicalString.utf8) + [0x0a], txid: tx.txid)
@@ -94,5 +116,35 @@ struct Sign: ParsableCommand {
             status = pipeline.exitStatus
         }
         try exitUnlessOK(status)
+    }
+}
+
+/// --seal: the recipients come from the chain's state at its tip (which must
+/// verify), per kind; the pseudonym key turns ids into pseudonyms.
+struct Sealer {
+    let state: ChainState
+    let pseudonyms: PseudonymKey
+
+    func seal(_ body: JSONValue, type: TxType) throws -> JSONValue {
+        let kindName = body["kind"]?.stringValue ?? ""
+        guard let kind = ReadingKind(rawValue: kindName) else {
+            try TransactionBody.check(body, type: type)
+            throw RecordError(field: "kind", "unknown kind \"\(kindName)\"")
+        }
+        return try Sealing.seal(body, type: type, recipients: state.sealRecipients(kind: kind), pseudonyms: pseudonyms)
+    }
+}
+
+extension Sign {
+    func sealerIfAsked(_ diagnostics: Diagnostics) throws -> Sealer? {
+        guard seal, let chain, let pseudonymKey else { return nil }
+        let pseudonyms = try KeyFile.readPseudonymKey(path: pseudonymKey)
+        let state = try ChainReader.validatedState(path: chain, now: Timestamp.now().unixSeconds).state
+        guard state.readPolicy != nil else {
+            throw ToolError(.dataErr, "\(chain): no read policy on the chain yet; sign one with ehx-sign --type policy --key AUTHORITY first")
+        }
+        let readers = Set(ReadingKind.allCases.flatMap { state.sealRecipients(kind: $0).map(\.kid) })
+        diagnostics.note("sealing for \(readers.count) reader key(s) under the policy at height \(state.height)")
+        return Sealer(state: state, pseudonyms: pseudonyms)
     }
 }

@@ -29,6 +29,10 @@ public struct ChainState: Sendable {
     var deviceSeqs: [String: Int64] = [:]
     var roles: [Ed25519.PublicKey: Set<Role>] = [:]
     var pendingKeyChanges: [KeyChange] = []
+    // Privacy: readers' X25519 keys and the read policy (ChainState+Policy.swift).
+    var encryptionKeys: [Ed25519.PublicKey: X25519.PublicKey] = [:]
+    var policyInForce: ReadPolicy?
+    var pendingPolicy: ReadPolicy?
 
     public init() {}
 
@@ -99,6 +103,7 @@ public struct ChainState: Sendable {
         if let (device, seq) = Self.deviceSeq(of: tx), seq > deviceSeqs[device] ?? -1 {
             deviceSeqs[device] = seq
         }
+        recordPrivacy(tx, valid: valid)
         if tx.type == .key, valid, let change = try? KeyChange(parsing: tx.body) {
             pendingKeyChanges.append(change)
         }
@@ -140,6 +145,7 @@ public struct ChainState: Sendable {
                 chainWork += work
             }
         }
+        applyPendingPrivacy()
         for change in pendingKeyChanges {
             switch change.action {
             case .grant: roles[change.key, default: []].insert(change.role)

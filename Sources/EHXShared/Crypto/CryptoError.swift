@@ -7,6 +7,9 @@ public enum CryptoError: Error, CustomStringConvertible, Equatable, Sendable {
     case libcrypto(operation: String, detail: String)
     case wrongPassphrase
     case passphraseRequired
+    /// An AEAD tag did not verify: the ciphertext, its associated data or the
+    /// key is not what was sealed.
+    case authenticationFailed
 
     public var description: String {
         switch self {
@@ -20,6 +23,8 @@ public enum CryptoError: Error, CustomStringConvertible, Equatable, Sendable {
             return "wrong passphrase"
         case .passphraseRequired:
             return "the key is encrypted: give a passphrase with --passphrase-file or EHX_PASSPHRASE"
+        case .authenticationFailed:
+            return "authentication failed: the sealed data or its associated data was altered, or the key is wrong"
         }
     }
 }

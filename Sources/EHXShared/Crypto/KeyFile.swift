@@ -136,7 +136,7 @@ public enum KeyFile {
     /// O_EXCL so an existing file (or a symlink planted at `path`) is never
     /// overwritten; fchmod because the umask may have narrowed or, for the
     /// public key, the caller wants exactly `mode`.
-    private static func createExclusively(path: String, mode: mode_t, contents: [UInt8]) throws(KeyFileError) {
+    static func createExclusively(path: String, mode: mode_t, contents: [UInt8]) throws(KeyFileError) {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard descriptor >= 0 else {
             let code = errno

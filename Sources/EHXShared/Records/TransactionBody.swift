@@ -6,15 +6,13 @@ public enum TransactionBody {
         switch type {
         case .genesis: _ = try ChainRules(parsing: body)
         case .key: _ = try KeyChange(parsing: body)
-        case .reading: _ = try SensorReading(parsing: body)
-        case .alert: _ = try Alert(parsing: body)
+        // A reading or alert is either plain or sealed (man ehx.7, SEALED BODIES).
+        case .reading: if SealedBody.isSealed(body) { _ = try SealedBody(parsing: body) } else { _ = try SensorReading(parsing: body) }
+        case .alert: if SealedBody.isSealed(body) { _ = try SealedBody(parsing: body) } else { _ = try Alert(parsing: body) }
         case .stamp: _ = try Stamp(parsing: body)
         case .firmware: _ = try FirmwareRelease(parsing: body)
         case .policy: _ = try ReadPolicy(parsing: body)
-        case .access:
-            // The access-audit body is defined with sealed payloads; until
-            // then any object (the envelope checks that much) is carried.
-            break
+        case .access: _ = try AccessRecord(parsing: body)
         }
     }
 }
@@ -102,13 +100,18 @@ public struct FirmwareRelease: Sendable {
     }
 }
 
-/// Which roles may read which reading kinds. Sealing (which needs it) is
-/// not built yet; the schema is fixed now so policies can be put on chain.
+/// Which roles may read which kinds, and how much of them:
+/// `{"read":{role:[kind|"*",…]},"view":{role:"full"|"research"|"metadata"},"emergency":"<X25519 key>"}`.
+/// A role listed in `read` sees the `full` body unless `view` says less; a
+/// role not listed sees the clear part only. `emergency` names the X25519
+/// key every sealed body is also wrapped for (break-glass; man ehx.7).
 public struct ReadPolicy: Sendable {
     public let read: [Role: Set<String>]
+    public let views: [Role: ReadView]
+    public let emergency: X25519.PublicKey?
 
     public init(parsing json: JSONValue) throws(RecordError) {
-        let f = try RecordFields(json, allowed: ["read"])
+        let f = try RecordFields(json, allowed: ["read", "view", "emergency"])
         let table = try f.object("read")
         var read: [Role: Set<String>] = [:]
         for (roleName, kinds) in table.objectValue ?? [:] {
@@ -125,5 +128,31 @@ public struct ReadPolicy: Sendable {
             read[role] = set
         }
         self.read = read
+        var views: [Role: ReadView] = [:]
+        if f.has("view") {
+            for (roleName, value) in (try f.object("view")).objectValue ?? [:] {
+                let role: Role
+                do { role = try Role.parse(roleName) } catch { throw RecordError(field: "view.\(roleName)", "unknown role") }
+                guard let name = value.stringValue, let view = ReadView(rawValue: name) else {
+                    throw RecordError(field: "view.\(roleName)", "must be \"full\", \"research\" or \"metadata\"")
+                }
+                views[role] = view
+            }
+        }
+        self.views = views
+        if f.has("emergency") {
+            let raw = try f.bytes("emergency", count: X25519.keyByteCount)
+            do { emergency = try X25519.PublicKey(rawRepresentation: raw) } catch {
+                throw RecordError(field: "emergency", "must be a raw X25519 public key (32 bytes, base64url)")
+            }
+        } else {
+            emergency = nil
+        }
+    }
+
+    /// What a holder of `role` may see of a sealed body of `kind`.
+    public func view(for role: Role, kind: ReadingKind) -> ReadView {
+        guard let kinds = read[role], kinds.contains("*") || kinds.contains(kind.rawValue) else { return .metadata }
+        return views[role] ?? .full
     }
 }
