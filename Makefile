@@ -12,7 +12,7 @@ ZSHCOMPDIR  := $(DESTDIR)$(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR := $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 RELEASE := .build/release
 TOOLS   := ehx-keygen ehx-ingest ehx-sign ehx-mine ehx-verify ehx-query
-APT_PKGS := libssl-dev libjansson-dev pkg-config openssl xxd
+APT_PKGS := libssl-dev libjansson-dev libsqlite3-dev pkg-config openssl xxd
 
 .PHONY: all deps build test demo bench install clean
 
@@ -21,7 +21,7 @@ all: build
 # Install the C libraries (and the openssl/xxd commands the interop tests
 # use) only when something is missing.
 deps:
-	@if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libcrypto jansson \
+	@if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libcrypto jansson sqlite3 \
 	    && command -v openssl >/dev/null 2>&1 && command -v xxd >/dev/null 2>&1; then \
 	  :; \
 	else \
