@@ -90,6 +90,7 @@ public final class TxPrinter {
                 let shown = clean.count > width ? String(clean.prefix(width - 1)) + "…" : clean
                 line += i == cells.count - 1 ? shown : shown + String(repeating: " ", count: width - shown.count + 2)
             }
+            while line.last == " " { line.removeLast() }
             try output.write(text: line)
         case .jsonl:
             break
