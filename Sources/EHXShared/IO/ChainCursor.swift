@@ -60,23 +60,22 @@ public final class ChainCursor {
                 bufferStart = newline + 1
                 return (start, line)
             }
-            // Keep the partial line, read more after it.
-            if bufferStart > 0 {
-                buffer.removeFirst(bufferStart)
-                bufferStart = 0
-            }
-            let have = buffer.count
-            buffer.append(contentsOf: repeatElement(0, count: Self.chunk))
+            // Read the partial line again from its start, with more after
+            // it: bytes kept from an earlier read may belong to a torn tail
+            // the miner has since cut and overwritten.
+            let want = buffer.count - bufferStart + Self.chunk
+            buffer = [UInt8](repeating: 0, count: want)
+            bufferStart = 0
             let n = buffer.withUnsafeMutableBytes { raw in
-                pread(fd, raw.baseAddress! + have, Self.chunk, off_t(offset) + off_t(have))
+                pread(fd, raw.baseAddress!, want, off_t(offset))
             }
             if n < 0 {
-                buffer.removeLast(Self.chunk)
+                buffer.removeAll()
                 if errno == EINTR { continue }
                 throw ToolError(.ioErr, "\(path): read error: \(String(cString: strerror(errno)))")
             }
-            buffer.removeLast(Self.chunk - n)
-            if n == 0 {
+            buffer.removeLast(want - n)
+            if n == 0 || buffer.firstIndex(of: 0x0a) == nil && n < want {
                 // A partial line may yet be cut (torn tail) and rewritten:
                 // drop it and read it afresh next time.
                 rewind(to: offset)

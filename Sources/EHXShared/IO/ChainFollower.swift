@@ -34,6 +34,12 @@ public struct ChainFollower {
         signal(SIGINT, requestFollowStop)
         signal(SIGTERM, requestFollowStop)
         signal(SIGPIPE, SIG_IGN)
+        // A parent may have spawned us with these blocked (or ignored).
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGINT)
+        sigaddset(&unblock, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
     }
 
     public static var stopRequested: Bool { followStopRequested != 0 }
