@@ -173,13 +173,13 @@ _ehx-keygen() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    key|psk|genesis|help)
+    key|psk|genesis|firmware|help)
         # Offer subcommand argument completions
         "_ehx-keygen_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'key psk genesis help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'key psk genesis firmware help' -- "${cur}"))
         ;;
     esac
 }
@@ -257,6 +257,30 @@ _ehx-keygen_genesis() {
         return
         ;;
     '--passphrase-file')
+        return
+        ;;
+    esac
+}
+
+_ehx-keygen_firmware() {
+    repeating_flags=()
+    non_repeating_flags=(--revoke --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--vendor --model --version --url)
+    __ehx-keygen_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--vendor')
+        return
+        ;;
+    '--model')
+        return
+        ;;
+    '--version')
+        return
+        ;;
+    '--url')
         return
         ;;
     esac

@@ -6,7 +6,7 @@ extension Query {
     struct Proof: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print a self-contained inclusion proof of one transaction (check it with ehx-verify --proof).",
-            discussion: "One JSON line: the transaction, its leaf index, the tree size, the RFC 6962 audit path, the block's height, hash and header (fields and 80-byte hex). Uses the index when it is current."
+            discussion: "One JSON line: the transaction, its leaf index, the tree size, the RFC 6962 audit path, the block's height, hash and header (fields and 80-byte hex)."
         )
 
         @ParentCommand var query: Query
