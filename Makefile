@@ -12,16 +12,16 @@ ZSHCOMPDIR  := $(DESTDIR)$(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR := $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 RELEASE := .build/release
 TOOLS   := ehx-keygen ehx-ingest ehx-sign ehx-mine ehx-verify ehx-query
-APT_PKGS := libssl-dev libjansson-dev pkg-config openssl xxd
+APT_PKGS := libssl-dev libjansson-dev libsqlite3-dev pkg-config openssl xxd
 
-.PHONY: all deps build test demo bench install clean
+.PHONY: all deps test-deps build test demo bench install clean
 
 all: build
 
 # Install the C libraries (and the openssl/xxd commands the interop tests
 # use) only when something is missing.
 deps:
-	@if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libcrypto jansson \
+	@if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libcrypto jansson sqlite3 \
 	    && command -v openssl >/dev/null 2>&1 && command -v xxd >/dev/null 2>&1; then \
 	  :; \
 	else \
@@ -33,11 +33,27 @@ deps:
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y $(APT_PKGS); \
 	fi
 
+# The independent FHIR R4 model the FHIR export test validates against:
+# fhir.resources 6.5.0 (R4 4.0.1, pydantic 1), installed with pip into
+# .deps/python only when missing. Without python3 or pip the test skips.
+PYDEPS := .deps/python
+test-deps:
+	@if PYTHONPATH=$(PYDEPS) python3 -c 'import fhir.resources.bundle' >/dev/null 2>&1; then \
+	  :; \
+	elif command -v python3 >/dev/null 2>&1; then \
+	  echo "make test-deps: installing fhir.resources 6.5.0 into $(PYDEPS)"; \
+	  python3 -m pip install --quiet --disable-pip-version-check --target $(PYDEPS) \
+	    'fhir.resources==6.5.0' 'pydantic>=1.10,<2' \
+	  || echo "make test-deps: pip failed; the FHIR validation test will be skipped" >&2; \
+	else \
+	  echo "make test-deps: no python3; the FHIR validation test will be skipped" >&2; \
+	fi
+
 build: deps
 	$(SWIFT) build -c release
 
 # Debug build first: the end-to-end tests run the built debug executables.
-test: deps
+test: deps test-deps
 	$(SWIFT) build
 	$(SWIFT) test
 
@@ -65,4 +81,4 @@ install: build
 	done
 
 clean:
-	rm -rf .build demo
+	rm -rf .build demo .deps

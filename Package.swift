@@ -23,12 +23,18 @@ let package = Package(
             pkgConfig: "jansson",
             providers: [.apt(["libjansson-dev"])]
         ),
+        // The query index (ehx-query index): the system's SQLite, no ORM.
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
         // The sha256d nonce-search kernel (SHA-NI with cpuid dispatch and a
         // portable fallback): the one C target DESIGN.md allows.
         .target(name: "CSHA256d"),
         .target(
             name: "EHXShared",
-            dependencies: ["COpenSSL", "CJansson", "CSHA256d"]
+            dependencies: ["COpenSSL", "CJansson", "CSHA256d", "CSQLite"]
         ),
         .target(
             name: "EHXCommandLine",

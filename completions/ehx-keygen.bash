@@ -173,13 +173,13 @@ _ehx-keygen() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    key|psk|genesis|grant|revoke|pseudonym|help)
+    key|psk|genesis|grant|revoke|pseudonym|firmware|help)
         # Offer subcommand argument completions
         "_ehx-keygen_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'key psk genesis grant revoke pseudonym help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'key psk genesis grant revoke pseudonym firmware help' -- "${cur}"))
         ;;
     esac
 }
@@ -323,6 +323,30 @@ _ehx-keygen_pseudonym() {
     # Offer option value completions
     case "${prev}" in
     '--output'|'-o')
+        return
+        ;;
+    esac
+}
+
+_ehx-keygen_firmware() {
+    repeating_flags=()
+    non_repeating_flags=(--revoke --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--vendor --model --version --url)
+    __ehx-keygen_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--vendor')
+        return
+        ;;
+    '--model')
+        return
+        ;;
+    '--version')
+        return
+        ;;
+    '--url')
         return
         ;;
     esac

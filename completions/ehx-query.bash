@@ -180,22 +180,22 @@ _ehx-query() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    txs|block|tip|blocks|help)
+    txs|block|tip|blocks|proof|headers|fhir|index|firmware|help)
         # Offer subcommand argument completions
         "_ehx-query_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'txs block tip blocks help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'txs block tip blocks proof headers fhir index firmware help' -- "${cur}"))
         ;;
     esac
 }
 
 _ehx-query_txs() {
     repeating_flags=()
-    non_repeating_flags=(--require-open --version -h --help)
+    non_repeating_flags=(--require-open --alerts --follow --no-index --version -h --help)
     repeating_options=()
-    non_repeating_options=(--type --device --patient --since --until --key --enc-key --audit-spool --reason --break-glass --passphrase-file)
+    non_repeating_options=(--type --device --patient --since --until --key --enc-key --audit-spool --reason --break-glass --passphrase-file --format --index)
     __ehx-query_offer_flags_options 0
 
     # Offer option value completions
@@ -233,6 +233,12 @@ _ehx-query_txs() {
     '--passphrase-file')
         return
         ;;
+    '--format')
+        return
+        ;;
+    '--index')
+        return
+        ;;
     esac
 }
 
@@ -262,6 +268,88 @@ _ehx-query_blocks() {
     # Offer option value completions
     case "${prev}" in
     '--since')
+        return
+        ;;
+    esac
+}
+
+_ehx-query_proof() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __ehx-query_offer_flags_options 1
+}
+
+_ehx-query_headers() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __ehx-query_offer_flags_options 0
+}
+
+_ehx-query_fhir() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--patient --device --since --until --emg-period)
+    __ehx-query_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--patient')
+        return
+        ;;
+    '--device')
+        return
+        ;;
+    '--since')
+        return
+        ;;
+    '--until')
+        return
+        ;;
+    '--emg-period')
+        return
+        ;;
+    esac
+}
+
+_ehx-query_index() {
+    repeating_flags=()
+    non_repeating_flags=(--emit-sql --quiet -q --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--db)
+    __ehx-query_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--db')
+        return
+        ;;
+    esac
+}
+
+_ehx-query_firmware() {
+    repeating_flags=()
+    non_repeating_flags=(--all --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--model --vendor --check --genesis)
+    __ehx-query_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--model')
+        return
+        ;;
+    '--vendor')
+        return
+        ;;
+    '--check')
+        return
+        ;;
+    '--genesis')
         return
         ;;
     esac

@@ -20,7 +20,7 @@ function __ehx-verify_parse_tokens -S
     set -l unparsed_tokens (__ehx-verify_tokens -pc)
     switch $unparsed_tokens[1]
     case 'ehx-verify'
-        __ehx-verify_parse_subcommand -r 1 'genesis=' 'authority=' 'expect-tip=' 'checkpoint=+' 'from-height=' 'now=' 'json' 'summary' 'threads=' 'append=' 'wait' 'best' 'q/quiet' 'version' 'h/help'
+        __ehx-verify_parse_subcommand -r 1 'genesis=' 'authority=' 'expect-tip=' 'checkpoint=+' 'from-height=' 'now=' 'json' 'summary' 'threads=' 'append=' 'wait' 'best' 'proof=' 'headers=' 'q/quiet' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __ehx-verify_parse_subcommand -r 1 'version'
@@ -89,6 +89,8 @@ complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" append' -l 'append' -d 'Append the valid prefix of the input\'s blocks to CHAIN, under its lock.' -rfka ''
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" wait' -l 'wait' -d 'With --append: wait for CHAIN\'s lock instead of exiting with status 75.'
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" best' -l 'best' -d 'Print the path of the valid chain with the most cumulative work among the files.'
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" proof' -l 'proof' -d 'Check the inclusion proof(s) in FILE (from ehx-query proof) instead of a chain.' -rfka ''
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" headers' -l 'headers' -d 'With --proof: the header chain (from ehx-query headers) that links the proof\'s block to the pins.' -rfka ''
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" q quiet' -l 'quiet' -s 'q' -d 'No verdict on stderr; problems are still printed.'
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" version' -l 'version' -d 'Show the version.'
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" h help' -s 'h' -l 'help' -d 'Show help information.'

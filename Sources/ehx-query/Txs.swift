@@ -57,12 +57,30 @@ extension Query {
         @Option(help: "Passphrase file for encrypted keys (or set EHX_PASSPHRASE).")
         var passphraseFile: String?
 
+        @Flag(help: "Only alert records (the same as --type alert).")
+        var alerts = false
+
+        @Option(help: "Output: jsonl, csv or table (default: table on a terminal, else jsonl).")
+        var format: String?
+
+        @Flag(help: "Keep printing matching transactions as blocks are appended, until SIGINT or SIGTERM.")
+        var follow = false
+
+        @Option(help: "The index to use when current (default: CHAIN.index.sqlite).")
+        var index: String?
+
+        @Flag(help: "Scan the chain even when a current index exists.")
+        var noIndex = false
+
         func validate() throws {
             if key == nil {
                 for (given, name) in [(encKey != nil, "--enc-key"), (requireOpen, "--require-open"), (auditSpool != nil, "--audit-spool"),
                                       (breakGlass != nil, "--break-glass")] where given {
                     throw ValidationError("\(name) needs --key")
                 }
+            }
+            if follow || format != nil || index != nil || noIndex {
+                if key != nil { throw ValidationError("--key reads sealed bodies from a scan; it does not combine with --follow, --format or --index") }
             }
             if auditSpool != nil, reason == nil { throw ValidationError("--audit-spool needs --reason") }
             if breakGlass != nil, auditSpool == nil { throw ValidationError("--break-glass needs --audit-spool: an emergency opening is always recorded") }
@@ -77,12 +95,20 @@ extension Query {
             let diagnostics = Diagnostics(tool: "ehx-query")
             var status = Sysexits.ok
             try reportingFailures(diagnostics) {
-                let filter = try TxFilter(type: type, device: device, patient: patient, since: since, until: until)
+                if alerts, let type, type != "alert" { throw ToolError(.usage, "--alerts contradicts --type \(type)") }
+                let filter = try TxFilter(type: alerts ? "alert" : type, device: device, patient: patient, since: since, until: until)
                 let output = try LineWriter(path: "-")
                 guard let key else {
-                    try ChainReader.forEachBlock(path: query.chain) { (_, block, _) throws(ToolError) in
-                        for tx in block.txs where filter.matches(tx) {
-                            try output.write(tx.json)
+                    let printer = TxPrinter(format: try ListingFormat.resolve(format), output: output)
+                    if follow {
+                        ChainFollower.installStopHandlers()
+                        try ChainFollower(path: query.chain).run({ (block) throws(ToolError) in
+                            for tx in block.txs where filter.matches(tx) { try printer.write(tx) }
+                        }, idle: { () throws(ToolError) in try printer.flush() })
+                    } else {
+                        try TxSource.forEachMatch(chain: query.chain, filter: filter, index: index, useIndex: !noIndex,
+                                                  diagnostics: diagnostics) { (bytes, tx) throws(ToolError) in
+                            try printer.write(bytes: bytes, tx: tx)
                         }
                     }
                     try output.close()

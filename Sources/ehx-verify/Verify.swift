@@ -62,6 +62,12 @@ struct Verify: ParsableCommand {
     @Flag(help: "Print the path of the valid chain with the most cumulative work among the files.")
     var best = false
 
+    @Option(help: ArgumentHelp("Check the inclusion proof(s) in FILE (from ehx-query proof) instead of a chain.", valueName: "file"))
+    var proof: String?
+
+    @Option(help: ArgumentHelp("With --proof: the header chain (from ehx-query headers) that links the proof's block to the pins.", valueName: "file"))
+    var headers: String?
+
     @Flag(name: .shortAndLong, help: "No verdict on stderr; problems are still printed.")
     var quiet = false
 
@@ -70,6 +76,8 @@ struct Verify: ParsableCommand {
         if append != nil && best { throw ValidationError("--append and --best do not go together") }
         if append != nil && files.count > 1 { throw ValidationError("--append takes one input (the incoming blocks, '-' for stdin)") }
         if append != nil && expectTip != nil { throw ValidationError("--expect-tip does not go with --append (the tip moves)") }
+        if proof != nil && (append != nil || best || !files.isEmpty) { throw ValidationError("--proof checks a proof file alone (no chain file, --append or --best)") }
+        if headers != nil && proof == nil { throw ValidationError("--headers goes with --proof") }
         if best && files.count < 2 { throw ValidationError("--best needs at least two chain files") }
         if !best && append == nil && files.count > 1 { throw ValidationError("one chain file at a time (or --best)") }
     }
@@ -91,7 +99,9 @@ struct Verify: ParsableCommand {
                 }
             }
             let settings = AuditSettings(now: clock, pins: pins, threads: threads, trustSignaturesBelow: fromHeight)
-            if let append {
+            if let proof {
+                status = try ProofMode(proofFile: proof, headersFile: headers, pins: pins, diagnostics: diagnostics).run()
+            } else if let append {
                 status = try Appender(settings: settings, chain: append, input: files.first ?? "-", wait: wait,
                                       json: json, diagnostics: diagnostics).run()
             } else if best {

@@ -80,16 +80,32 @@ public struct KeyChange: Sendable {
 }
 
 /// A manufacturer's statement that a firmware image has this hash, so a
-/// device can check an update against the chain.
-public struct FirmwareRelease: Sendable {
+/// device can check an update against the chain. With `"revoked":true` the
+/// same body withdraws that release (see `FirmwareRegistry`).
+public struct FirmwareRelease: Sendable, Equatable {
     public let vendor: String
     public let model: String
     public let version: String
     public let sha256: SHA256Digest
     public let size: Int64
+    /// Where the image can be fetched; informational (the hash is what counts).
+    public let url: String?
+    /// True for a revocation of this release; absent on a release.
+    public let revoked: Bool
+
+    public init(vendor: String, model: String, version: String, sha256: SHA256Digest, size: Int64,
+                url: String? = nil, revoked: Bool = false) {
+        self.vendor = vendor
+        self.model = model
+        self.version = version
+        self.sha256 = sha256
+        self.size = size
+        self.url = url
+        self.revoked = revoked
+    }
 
     public init(parsing json: JSONValue) throws(RecordError) {
-        let f = try RecordFields(json, allowed: ["vendor", "model", "version", "sha256", "size"])
+        let f = try RecordFields(json, allowed: ["vendor", "model", "version", "sha256", "size", "url", "revoked"])
         vendor = try f.string("vendor")
         model = try f.string("model")
         version = try f.string("version", maxLength: 64)
@@ -97,6 +113,25 @@ public struct FirmwareRelease: Sendable {
         guard let digest = SHA256Digest(hex: hex) else { throw RecordError(field: "sha256", "must be 64 lowercase hex digits") }
         sha256 = digest
         size = try f.integer("size", in: 0...SensorReading.maxSeq)
+        url = try f.optionalString("url", maxLength: 2048)
+        if f.has("revoked") {
+            guard try f.value("revoked") == .bool(true) else {
+                throw RecordError(field: "revoked", "must be true (leave it out for a release)")
+            }
+            revoked = true
+        } else {
+            revoked = false
+        }
+    }
+
+    public var json: JSONValue {
+        var m: [String: JSONValue] = [
+            "vendor": .string(vendor), "model": .string(model), "version": .string(version),
+            "sha256": .string(sha256.hex), "size": .number(Double(size)),
+        ]
+        if let url { m["url"] = .string(url) }
+        if revoked { m["revoked"] = .bool(true) }
+        return .object(m)
     }
 }
 

@@ -1,0 +1,305 @@
+import EHXShared
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One mined chain shared by the read-only query tests (built once).
+enum QueryFixture {
+    nonisolated(unsafe) static var made: (dir: Scratch, fixture: ChainFixture)?
+    static let lock = NSLock()
+
+    static func shared() throws -> ChainFixture {
+        lock.lock()
+        defer { lock.unlock() }
+        if let made { return made.fixture }
+        let dir = try Scratch("query-shared")
+        let fixture = try ChainFixture.make(in: dir, sampleLines: 300, maxTxs: 40)
+        made = (dir, fixture)
+        return fixture
+    }
+
+    /// The txids of the chain's readings, in chain order (from the CSV listing).
+    static func readingTxids(_ f: ChainFixture) throws -> [String] {
+        try f.query(["txs", "--type", "reading", "--format", "csv"]).outLines.dropFirst().map { String($0.prefix(64)) }
+    }
+}
+
+/// Python with the fhir.resources R4 model (installed by `make test-deps`).
+enum FHIRPython {
+    static let path: String = ProcessInfo.processInfo.environment["EHX_FHIR_PYTHONPATH"]
+        ?? Package.root.appendingPathComponent(".deps/python").path
+
+    static let available: Bool = {
+        guard Tool.hasCommand("python3"),
+              let r = try? Tool.shell("PYTHONPATH='\(path)' python3 -c 'import fhir.resources.bundle'", timeout: 60) else { return false }
+        return r.status == 0 && !r.signaled
+    }()
+}
+
+@Suite struct EndToEndQueryProofTests {
+    @Test func proofsOfRealTransactionsCheckAgainstPinnedHeaders() throws {
+        let f = try QueryFixture.shared()
+        let dir = try Scratch("proof")
+        defer { dir.remove() }
+        let txids = try QueryFixture.readingTxids(f)
+        #expect(txids.count > 100)
+        let headers = dir.path("headers.jsonl")
+        try Files.write(headers, f.query(["headers"]).stdout)
+        let blockCount = try f.chainLines().count
+        #expect(try Files.lineCount(headers) == blockCount)
+        let tip = try f.tipHash()
+        for txid in [txids[0], txids[txids.count / 2], txids[txids.count - 1]] {
+            let proof = dir.path("\(txid.prefix(8)).json")
+            try Files.write(proof, f.query(["proof", txid]).stdout)
+            let object = try JSONLine.object(Data(try Files.bytes(proof)))
+            #expect(object["txid"] as? String == txid && (object["header_hex"] as? String)?.count == 160)
+            let ok = try Tool.run("ehx-verify", ["--proof", proof, "--headers", headers, "--genesis", f.genesisHash, "--expect-tip", tip])
+            #expect(ok.status == 0, "\(ok)")
+            #expect(ok.err.contains("valid (genesis pinned, tip pinned"))
+            let unpinned = try Tool.run("ehx-verify", ["--proof", proof])
+            #expect(unpinned.status == 0 && unpinned.err.contains("not pinned"), "\(unpinned)")
+        }
+        // Tampering: the reading's value, a path hash, the header, the pins.
+        let proof = dir.path("p.json")
+        try Files.write(proof, f.query(["proof", txids[5]]).stdout)
+        let original = try JSONValue.parse(try Files.bytes(proof))
+        let path0 = original.value(at: ["path", 0])?.stringValue ?? ""
+        let flipped = String(path0.prefix(63)) + (path0.hasSuffix("0") ? "1" : "0")
+        let edits: [(String, JSONValue)] = [
+            ("value", original.setting(["tx", "body", "seq"], to: .number((original.value(at: ["tx", "body", "seq"])?.numberValue ?? 0) + 1))),
+            ("path", original.setting(["path", 0], to: .string(flipped))),
+            ("index", original.setting(["leaf_index"], to: .number((original.value(at: ["leaf_index"])?.numberValue ?? 0) + 1))),
+            ("nonce", original.setting(["header", "nonce"], to: .number((original.value(at: ["header", "nonce"])?.numberValue ?? 0) + 1))),
+        ]
+        for (name, edited) in edits {
+            let bad = dir.path("bad-\(name).json")
+            try Files.write(bad, edited.canonicalBytes() + [0x0a])
+            let r = try Tool.run("ehx-verify", ["--proof", bad, "--headers", headers, "--genesis", f.genesisHash])
+            #expect(r.status == 1, "\(name): \(r)")
+            #expect(!r.outLines.isEmpty, "\(name): a problem line on stdout")
+        }
+        let wrongGenesis = String(repeating: "ab", count: 32)
+        #expect(try Tool.run("ehx-verify", ["--proof", proof, "--headers", headers, "--genesis", wrongGenesis]).status == 1)
+        #expect(try Tool.run("ehx-verify", ["--proof", proof, "--genesis", f.genesisHash]).status == 1)
+        var lines = try Files.lines(headers)
+        lines.remove(at: 1)
+        try Files.writeLines(dir.path("gap.jsonl"), lines)
+        #expect(try Tool.run("ehx-verify", ["--proof", proof, "--headers", dir.path("gap.jsonl"), "--genesis", f.genesisHash]).status == 1)
+        // Usage and unreadable input.
+        #expect(try Tool.run("ehx-query", ["--chain", f.chain, "proof", "xyz"]).status == 64)
+        #expect(try Tool.run("ehx-query", ["--chain", f.chain, "proof", String(repeating: "0", count: 64)]).status == 66)
+        try Files.write(dir.path("junk.json"), Array("not json\n".utf8))
+        #expect(try Tool.run("ehx-verify", ["--proof", dir.path("junk.json")]).status == 65)
+        #expect(try Tool.run("ehx-verify", ["--proof", proof, f.chain]).status == 64)
+    }
+}
+
+@Suite struct EndToEndQueryFHIRTests {
+    static let script = #"""
+import json, os, sys
+from fhir.resources.bundle import Bundle
+from fhir.resources.observation import Observation
+b = Bundle.parse_file(sys.argv[1])
+assert b.type == "collection", b.type
+raw = json.load(open(sys.argv[1]))
+examples = sys.argv[2]
+def codes(o): return [c["code"] for c in o["code"]["coding"] if c["system"] == "http://loinc.org"]
+seen = set()
+for e in raw["entry"]:
+    o = e["resource"]
+    Observation.parse_obj(o)
+    assert o["resourceType"] == "Observation" and o["status"] == "final"
+    assert o["identifier"][0]["system"] == "urn:ehx:txid" and o["identifier"][0]["value"] == o["id"]
+    assert o["meta"]["tag"][0]["system"] == "urn:ehx:block" and len(o["meta"]["tag"][0]["code"]) == 64
+    c = codes(o)
+    if c: seen.add(c[0])
+    if c and c[0] == "85354-9":
+        assert [codes(x)[0] for x in o["component"]] == ["8480-6", "8462-4"]
+# Each kind we emit carries the codes, unit and category the official R4 examples carry.
+names = {"8867-4": "heart-rate", "8310-5": "body-temperature", "2708-6": "satO2", "9279-1": "respiratory-rate", "85354-9": "bloodpressure"}
+checked = 0
+for e in raw["entry"]:
+    o = e["resource"]
+    c = codes(o)
+    if not c or c[0] not in names: continue
+    path = os.path.join(examples, "observation-example-%s.json" % names[c[0]])
+    if not os.path.exists(path): continue
+    ex = json.load(open(path))
+    assert set(codes(ex)) <= set(c) or set(c) <= set(codes(ex)) or c[0] in codes(ex), (c, codes(ex))
+    assert ex["category"][0]["coding"][0]["code"] == o["category"][0]["coding"][0]["code"]
+    assert ex["meta"]["profile"] == o["meta"]["profile"]
+    if "valueQuantity" in ex:
+        assert ex["valueQuantity"]["code"] == o["valueQuantity"]["code"] and ex["valueQuantity"]["system"] == o["valueQuantity"]["system"]
+    checked += 1
+print(len(raw["entry"]), sorted(seen), checked)
+"""#
+
+    @Test(.enabled(if: FHIRPython.available))
+    func bundleValidatesWithAnIndependentR4Model() throws {
+        let f = try QueryFixture.shared()
+        let dir = try Scratch("fhir")
+        defer { dir.remove() }
+        let bundle = dir.path("bundle.json")
+        try Files.write(bundle, f.query(["fhir"]).stdout)
+        try Files.write(dir.path("check.py"), Array(Self.script.utf8))
+        let examples = Package.root.deletingLastPathComponent().appendingPathComponent("shared/fhir-examples").path
+        let r = try Tool.shell("PYTHONPATH='\(FHIRPython.path)' python3 '\(dir.path("check.py"))' '\(bundle)' '\(examples)'", timeout: 120)
+        #expect(r.status == 0, "\(r)")
+        let words = r.out.split(separator: " ")
+        #expect((Int(words.first ?? "") ?? 0) > 100, "\(r.out)")
+        #expect(r.out.contains("8867-4") && r.out.contains("2708-6"), "\(r.out)")
+    }
+
+    @Test func bundleShapeAndFilters() throws {
+        let f = try QueryFixture.shared()
+        let all = try JSONLine.object(f.query(["fhir"]).stdout)
+        #expect(all["resourceType"] as? String == "Bundle" && all["type"] as? String == "collection")
+        let entries = all["entry"] as? [[String: Any]] ?? []
+        let one = try JSONLine.object(f.query(["fhir", "--patient", "P-0002"]).stdout)
+        let some = one["entry"] as? [[String: Any]] ?? []
+        #expect(!some.isEmpty && some.count < entries.count)
+        for e in some {
+            let subject = (e["resource"] as? [String: Any])?["subject"] as? [String: Any]
+            #expect(subject?["reference"] as? String == "Patient/P-0002")
+        }
+        let none = try JSONLine.object(f.query(["fhir", "--patient", "nobody"]).stdout)
+        #expect(none["entry"] == nil && none["type"] as? String == "collection")
+        #expect(try Tool.run("ehx-query", ["--chain", f.chain, "fhir", "--since", "yesterday"]).status == 64)
+    }
+}
+
+@Suite struct EndToEndQueryIndexTests {
+    @Test func indexAnswersLikeAScanAndSaysWhenStale() throws {
+        let dir = try Scratch("index")
+        defer { dir.remove() }
+        let f = try ChainFixture.make(in: dir, sampleLines: 200, maxTxs: 30, mine: false)
+        let lines = try Files.lines(f.txs)
+        try Files.writeLines(dir.path("a.jsonl"), Array(lines.prefix(120)))
+        try Files.writeLines(dir.path("b.jsonl"), Array(lines.dropFirst(120)))
+        try ChainFixture.check(Tool.run("ehx-mine", ["--chain", f.chain, "--key", f.minerKey, "--max-txs", "30", "-q", dir.path("a.jsonl")]))
+        let db = dir.path("idx.sqlite")
+        let built = try JSONLine.object(f.query(["index", "--db", db, "-q"]).stdout)
+        #expect((built["transactions"] as? Int ?? 0) > 120)
+        let filters: [[String]] = [[], ["--patient", "P-0002"], ["--type", "alert"], ["--device", "bed12-mon", "--since", "2026-11-26T08:05:00Z"],
+                                   ["--alerts", "--patient", "P-0001"], ["--until", "2026-11-26T08:03:00Z"]]
+        for filter in filters {
+            let indexed = try f.query(["txs", "--index", db, "--format", "jsonl"] + filter)
+            let scanned = try f.query(["txs", "--no-index", "--format", "jsonl"] + filter)
+            #expect(indexed.stdout == scanned.stdout, "\(filter)")
+            #expect(!indexed.err.contains("stale"))
+        }
+        try ChainFixture.check(Tool.run("ehx-mine", ["--chain", f.chain, "--key", f.minerKey, "--max-txs", "30", "-q", dir.path("b.jsonl")]))
+        let stale = try f.query(["txs", "--index", db, "--patient", "P-0002", "--format", "jsonl"])
+        #expect(stale.err.contains("stale"), "\(stale)")
+        #expect(stale.stdout == (try f.query(["txs", "--no-index", "--patient", "P-0002", "--format", "jsonl"]).stdout))
+        let updated = try JSONLine.object(f.query(["index", "--db", db, "-q"]).stdout)
+        #expect((updated["blocks"] as? Int ?? 0) >= 1 && updated["rebuilt"] as? Bool == false)
+        let fresh = try f.query(["txs", "--index", db, "--patient", "P-0002", "--format", "jsonl"])
+        #expect(!fresh.err.contains("stale") && fresh.stdout == stale.stdout)
+        let sql = try f.query(["index", "--db", db, "--emit-sql"]).out
+        #expect(sql.contains("CREATE TABLE txs (") && sql.contains("COPY txs (") && sql.contains("\n\\.\n"))
+        // The default index lives beside the chain.
+        _ = try f.query(["index", "-q"])
+        #expect(FileManager.default.fileExists(atPath: f.chain + ".index.sqlite"))
+        // CSV and table listings.
+        let csv = try f.query(["txs", "--patient", "P-0002", "--format", "csv"]).outLines
+        #expect(csv.first == "txid,type,ts,signer,device,patient,kind,value,unit" && csv.count == fresh.outLines.count + 1)
+        let table = try f.query(["txs", "--type", "reading", "--format", "table"]).outLines
+        #expect(table.first?.hasPrefix("txid") == true && table.count > 100)
+        #expect(try Tool.run("ehx-query", ["--chain", f.chain, "txs", "--format", "xml"]).status == 64)
+        #expect(try Tool.run("ehx-query", ["--chain", f.chain, "txs", "--alerts", "--type", "reading"]).status == 64)
+    }
+}
+
+@Suite struct EndToEndQueryFollowTests {
+    @Test func followSeesBlocksAppendedByAConcurrentMiner() throws {
+        let dir = try Scratch("follow")
+        defer { dir.remove() }
+        let f = try ChainFixture.make(in: dir, sampleLines: 160, maxTxs: 20, mine: false)
+        let lines = try Files.lines(f.txs)
+        try Files.writeLines(dir.path("a.jsonl"), Array(lines.prefix(60)))
+        try Files.writeLines(dir.path("b.jsonl"), Array(lines.dropFirst(60)))
+        try ChainFixture.check(Tool.run("ehx-mine", ["--chain", f.chain, "--key", f.minerKey, "--max-txs", "20", "-q", dir.path("a.jsonl")]))
+        let out = dir.path("follow.out")
+        let follower = try Tool.start("/bin/sh", ["-c", "exec ehx-query --chain '\(f.chain)' txs --follow --type reading --format jsonl > '\(out)'"])
+        func count() -> Int { (try? Files.lineCount(out)) ?? 0 }
+        let readings = lines.filter { String(decoding: $0, as: UTF8.self).contains(#""type":"reading""#) }.count
+        let firstHalf = try Files.lines(dir.path("a.jsonl")).filter { String(decoding: $0, as: UTF8.self).contains(#""type":"reading""#) }.count
+        var waited = 0
+        while count() < firstHalf && waited < 100 { usleep(100_000); waited += 1 }
+        #expect(count() == firstHalf)
+        // A torn tail (a killed append) must not be read; the miner cuts it.
+        try Files.append(f.chain, Array(#"{"hash":"00"#.utf8))
+        usleep(400_000)
+        #expect(count() == firstHalf)
+        try ChainFixture.check(Tool.run("ehx-mine", ["--chain", f.chain, "--key", f.minerKey, "--max-txs", "20", "-q", dir.path("b.jsonl")]))
+        waited = 0
+        while count() < readings && waited < 100 { usleep(100_000); waited += 1 }
+        follower.kill(SIGTERM)
+        let result = follower.wait(timeout: 10)
+        #expect(!result.signaled && result.status == 0, "\(result)")
+        let printed = try Files.lines(out)
+        #expect(printed.count == readings)
+        #expect(printed == (try f.query(["txs", "--type", "reading", "--format", "jsonl", "--no-index"]).stdout).split(separator: 0x0a).map(Array.init))
+    }
+}
+
+@Suite struct EndToEndQueryFirmwareTests {
+    @Test func firmwareAcceptAndReject() throws {
+        let dir = try Scratch("firmware")
+        defer { dir.remove() }
+        let p = dir.path
+        for role in ["authority", "miner", "manufacturer", "gateway"] {
+            try ChainFixture.check(Tool.run("ehx-keygen", ["key", "--role", role, "-o", p(role)]))
+        }
+        try ChainFixture.check(Tool.run("ehx-keygen", ["genesis", "--authority", p("authority.key"), "--bits", "207fffff",
+                                                       "--grant", "miner=" + p("miner.pub"), "--grant", "manufacturer=" + p("manufacturer.pub"),
+                                                       "--grant", "gateway=" + p("gateway.pub"), "-o", p("chain.jsonl")]))
+        let chain = p("chain.jsonl")
+        for (name, size) in [("v1.bin", 4000), ("v2.bin", 9000), ("bad.bin", 300), ("rogue.bin", 500)] {
+            try Files.write(p(name), (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ name.count) })
+        }
+        func body(_ file: String, _ version: String, _ extra: [String] = []) throws -> Data {
+            try ChainFixture.check(Tool.run("ehx-keygen", ["firmware", p(file), "--vendor", "Acme", "--model", "HR-9", "--version", version] + extra)).stdout
+        }
+        let v1 = try body("v1.bin", "1.0", ["--url", "https://acme.example/hr9/1.0"])
+        let fields = try JSONLine.object(v1)
+        #expect(fields["size"] as? Int == 4000 && (fields["sha256"] as? String)?.count == 64 && fields["url"] != nil)
+        func publish(_ data: Data) throws {
+            let signed = try ChainFixture.check(Tool.run("ehx-sign", ["--type", "firmware", "--key", p("manufacturer.key")], stdin: .data(data)))
+            try ChainFixture.check(Tool.run("ehx-mine", ["--chain", chain, "--key", p("miner.key"), "-q"], stdin: .data(signed.stdout)))
+        }
+        try publish(v1)
+        try publish(try body("v2.bin", "2.0"))
+        try publish(try body("bad.bin", "2.1"))
+        try publish(try body("bad.bin", "2.1", ["--revoke"]))
+        // A release signed by the gateway, mined by a forger holding the miner key.
+        let rogueBody = try JSONValue.parse([UInt8](try body("rogue.bin", "3.0")))
+        let gateway = try KeyFile.readPrivateKey(path: p("gateway.key"), passphrase: nil)
+        _ = try Forge.appendBlock(to: chain, minerKey: p("miner.key"), transactions: [try Transaction.sign(type: .firmware, body: rogueBody, key: gateway)])
+
+        func firmware(_ args: [String]) throws -> ToolResult { try Tool.run("ehx-query", ["--chain", chain, "firmware"] + args) }
+        let latest = try firmware(["--model", "HR-9"])
+        let latestVersion = try JSONLine.object(latest.stdout)["version"] as? String
+        #expect(latest.status == 0 && latestVersion == "2.0", "\(latest)")
+        let ok = try firmware(["--model", "HR-9", "--check", p("v1.bin")])
+        #expect(ok.status == 0, "\(ok)")
+        let cases: [([String], String)] = [
+            (["--model", "XX-1", "--check", p("v1.bin")], "unknown model"),
+            (["--model", "HR-9", "--check", p("chain.jsonl")], "not a registered release"),
+            (["--model", "HR-9", "--check", p("bad.bin")], "revoked"),
+            (["--model", "HR-9", "--check", p("rogue.bin")], "role"),
+        ]
+        for (args, reason) in cases {
+            let r = try firmware(args)
+            #expect(r.status == 1 && r.err.contains(reason), "\(args): \(r)")
+            #expect(r.errLines.count == 1)
+        }
+        #expect(try firmware(["--model", "HR-9", "--check", p("missing.bin")]).status == 66)
+        #expect(try firmware(["--model", "HR-9", "--all"]).outLines.count == 4)
+        #expect(try firmware(["--model", "HR-9", "--check", p("v1.bin"), "--genesis", String(repeating: "0", count: 64)]).status == 1)
+        #expect(try Tool.run("ehx-keygen", ["firmware", p("missing.bin"), "--vendor", "A", "--model", "M", "--version", "1"]).status == 66)
+    }
+}
