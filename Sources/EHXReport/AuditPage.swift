@@ -119,7 +119,14 @@ public final class AuditPage {
         func chart(_ title: String, _ unit: String, _ cls: String, _ value: ((Int64, Int64, Int64)) -> Int64) -> Node<HTML.BodyContext> {
             let top = Double(max(1, cumulative.map(value).max() ?? 1))
             let frame = Frame(height: 170, left: 72, t0: t0, t1: t1, y0: 0, y1: top * 1.05)
-            let samples = cumulative.map { Downsample.Sample(t: $0.0, v: Double(value($0))) }
+            // A step line: the count holds until the next block.
+            var samples: [Downsample.Sample] = []
+            var previous = 0.0
+            for c in cumulative {
+                samples.append(.init(t: c.0, v: previous))
+                previous = Double(value(c))
+                samples.append(.init(t: c.0, v: previous))
+            }
             var line: SVG
             if samples.count > frame.columns {
                 let buckets = Downsample.buckets(samples, t0: frame.t0, t1: frame.t1, columns: frame.columns)
@@ -127,7 +134,15 @@ public final class AuditPage {
             } else {
                 line = SVG.polyline(samples.map { (frame.x($0.t), frame.y($0.v)) }).data("points", String(samples.count))
             }
-            var layers: [SVG] = [frame.axes(unit: unit), line.cssClass("line").data("series", cls)]
+            var layers: [SVG] = [frame.axes(unit: unit, integer: true), line.cssClass("line").data("series", cls)]
+            if blocks.count <= frame.columns {
+                var dots: [SVG] = []
+                for (b, c) in zip(blocks, cumulative) {
+                    dots.append(SVG.circle(cx: frame.x(c.0), cy: frame.y(Double(value(c))), r: 2.5).cssClass("block-dot").fill("#1c7ed6")
+                        .titled("block \(b.height) at \(Timestamp(millisecondsSince1970: c.0)): \(b.txs) transactions"))
+                }
+                layers.append(SVG.group(dots).data("blocks", String(blocks.count)))
+            }
             var ticks: [SVG] = []
             let bad = Set(problems.compactMap { $0["height"]?.numberValue.map { Int64($0) } })
             for b in blocks where bad.contains(b.height) {

@@ -95,6 +95,7 @@ public enum Page {
         table{border-collapse:collapse;width:100%;background:#fff;margin:6px 0}
         th,td{border:1px solid #dee2e6;padding:4px 6px;text-align:left;vertical-align:top}
         th{background:#f1f3f5}
+        td.time{white-space:nowrap;font-variant-numeric:tabular-nums}
         td.num{text-align:right;font-variant-numeric:tabular-nums}
         .level{display:inline-block;padding:0 6px;border-radius:4px;color:#fff;font-weight:600}
         .level.low-medium{color:#212529}

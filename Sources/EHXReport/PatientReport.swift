@@ -180,9 +180,9 @@ public struct PatientReport: Sendable {
         if let worst = series.max(by: { ($0.total, Self.order($0.risk)) < ($1.total, Self.order($1.risk)) }) {
             let first = series.first { $0.total == worst.total }!
             let firstMedium = series.first { Self.order($0.risk) >= Self.order(.medium) }
-            var text = "Highest NEWS2 aggregate \(worst.total) (\(worst.risk.rawValue) risk), first at \(Timestamp(millisecondsSince1970: first.t))"
+            var text = "Highest NEWS2 aggregate \(worst.total) (\(worst.risk.rawValue) risk), first at \(Self.shortTime(first.t))"
             if let m = firstMedium, Self.order(worst.risk) >= Self.order(.medium) {
-                text += "; medium or high risk from \(Timestamp(millisecondsSince1970: m.t))"
+                text += "; medium or high risk from \(Self.shortTime(m.t))"
             }
             let cls = Self.order(worst.risk) >= Self.order(.medium) ? "bad" : worst.risk == .lowMedium ? "warn" : "ok"
             verdict = .p(.class("verdict " + cls), Page.attr("data-risk", worst.risk.rawValue), Page.text(text))
@@ -200,7 +200,7 @@ public struct PatientReport: Sendable {
         for a in alerts.sorted(by: { $0.t < $1.t }) {
             rows.append(.tr(
                 .class("alert-row"),
-                .td(.class("hash"), Page.text(Timestamp(millisecondsSince1970: a.t).description)),
+                .td(.class("time"), Page.text(Self.shortTime(a.t))),
                 .td(.span(.class("level " + a.level.rawValue), Page.attr("style", "background:" + Page.colour(a.level)), Page.text(a.level.rawValue))),
                 .td(Page.text(a.kind.rawValue + " " + VitalChart.valueText(a.value, kind: a.kind))),
                 .td(.ul(.group(a.reasons.map { .li(Page.text($0)) }))),
@@ -231,6 +231,12 @@ public struct PatientReport: Sendable {
     }
 
     // MARK: - Helpers
+
+    /// "2026-11-26 08:42:31" (UTC).
+    static func shortTime(_ t: Int64) -> String {
+        let s = Timestamp(millisecondsSince1970: t).description
+        return String(s.prefix(19)).replacingAll("T", with: " ")
+    }
 
     static func order(_ level: Alert.Level) -> Int {
         switch level {

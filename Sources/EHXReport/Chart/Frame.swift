@@ -13,7 +13,7 @@ public struct Frame: Sendable {
     public let y0: Double
     public let y1: Double
 
-    public init(width: Double = 960, height: Double, left: Double = 64, right: Double = 16, top: Double = 10, bottom: Double = 26,
+    public init(width: Double = 960, height: Double, left: Double = 64, right: Double = 30, top: Double = 22, bottom: Double = 26,
                 t0: Int64, t1: Int64, y0: Double, y1: Double) {
         self.width = width
         self.height = height
@@ -53,7 +53,7 @@ public struct Frame: Sendable {
         .map { $0 * 1000 }
 
     /// The frame, grid lines, time labels (UTC) below and value labels left.
-    public func axes(unit: String, valueLabel: (Double) -> String = { SVG.num($0) }) -> SVG {
+    public func axes(unit: String, integer: Bool = false, valueLabel: (Double) -> String = { SVG.num($0) }) -> SVG {
         var parts: [SVG] = []
         let span = t1 - t0
         let step: Int64 = Self.timeSteps.first(where: { span / $0 <= 8 }) ?? 604_800_000
@@ -67,14 +67,14 @@ public struct Frame: Sendable {
                 .cssClass("tick").anchor("middle"))
             t += step
         }
-        let ys = Self.niceTicks(y0, y1)
+        let ys = Self.niceTicks(y0, y1, integer: integer)
         for v in ys {
             let y = self.y(v)
             parts.append(SVG.line(x1: left, y1: y, x2: left + plotWidth, y2: y).cssClass("grid"))
             parts.append(SVG.text(valueLabel(v), x: left - 6, y: y + 4).cssClass("tick").anchor("end"))
         }
         parts.append(SVG.rect(x: left, y: top, width: plotWidth, height: plotHeight).cssClass("frame"))
-        parts.append(SVG.text(unit, x: 4, y: top + 10).cssClass("unit"))
+        parts.append(SVG.text(unit, x: left, y: top - 8).cssClass("unit"))
         return SVG.group(parts).cssClass("axes")
     }
 
@@ -88,7 +88,7 @@ public struct Frame: Sendable {
     }
 
     /// About five round values between a and b.
-    static func niceTicks(_ a: Double, _ b: Double) -> [Double] {
+    static func niceTicks(_ a: Double, _ b: Double, integer: Bool = false) -> [Double] {
         let span = b - a
         guard span > 0, span.isFinite else { return [a] }
         var step = 1.0
@@ -100,6 +100,7 @@ public struct Frame: Sendable {
             step = magnitude * m
             break
         }
+        if integer { step = max(1, step.rounded(.up)) }
         var out: [Double] = []
         var v = (a / step).rounded(.up) * step
         while v <= b + step * 1e-9 {

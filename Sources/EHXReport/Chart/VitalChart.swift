@@ -186,7 +186,7 @@ struct NEWS2Strip {
     var node: Node<HTML.BodyContext> {
         let maxScore = max(10, points.map(\.total).max() ?? 0)
         let frame = Frame(height: 150, t0: t0, t1: t1, y0: 0, y1: Double(maxScore) + 0.5)
-        var layers: [SVG] = [frame.axes(unit: "NEWS2", valueLabel: { SVG.num($0) })]
+        var layers: [SVG] = [frame.axes(unit: "NEWS2 aggregate", integer: true)]
         // Worst point per column; a column holds its value until the next point.
         var worst: [Int: PatientReport.NEWS2Point] = [:]
         for p in points {
@@ -200,7 +200,8 @@ struct NEWS2Strip {
         var lastColumnWithData = -1
         func flush(until end: Int) {
             guard let s = runStart, let p = current, end > s else { return }
-            let y = frame.y(Double(p.total))
+            // A score of 0 still shows as a thin green bar: scored, and low.
+            let y = min(frame.y(Double(p.total)), frame.top + frame.plotHeight - 3)
             let missing = p.missing.isEmpty ? "" : "; missing: " + p.missing.map(\.rawValue).joined(separator: ", ")
             bars.append(SVG.rect(x: frame.left + Double(s), y: y, width: Double(end - s), height: frame.top + frame.plotHeight - y)
                 .cssClass("bar").fill(Page.colour(p.risk)).data("risk", p.risk.rawValue).data("score", String(p.total))
