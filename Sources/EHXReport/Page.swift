@@ -87,6 +87,7 @@ public enum Page {
         svg .frame{fill:none;stroke:#adb5bd;stroke-width:1}
         svg .line{fill:none;stroke:#1c7ed6;stroke-width:1.4;stroke-linejoin:round}
         svg .line.dia{stroke:#7048e8}
+        svg .dot{fill:#1c7ed6}
         svg .bp-band{fill:#d0bfff;fill-opacity:.45;stroke:none}
         svg .alert-marker{stroke:#212529;stroke-width:1}
         svg .threshold{stroke:#495057;stroke-width:1;stroke-dasharray:4 3}

@@ -53,7 +53,7 @@ public struct Frame: Sendable {
         .map { $0 * 1000 }
 
     /// The frame, grid lines, time labels (UTC) below and value labels left.
-    public func axes(unit: String, integer: Bool = false, valueLabel: (Double) -> String = { SVG.num($0) }) -> SVG {
+    public func axes(unit: String, integer: Bool = false, valueLabel: (Double) -> String = { JCS.serialize(number: ($0 * 1000).rounded() / 1000) }) -> SVG {
         var parts: [SVG] = []
         let span = t1 - t0
         let step: Int64 = Self.timeSteps.first(where: { span / $0 <= 8 }) ?? 604_800_000

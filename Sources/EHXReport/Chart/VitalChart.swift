@@ -128,6 +128,12 @@ struct VitalChart {
             }
             series = series.adding(SVG.polyline(primary.map { (frame.x($0.t), frame.y($0.v)) }).cssClass("line")
                 .data("points", String(primary.count)))
+            // Sparse series (ward rounds): each reading also as a dot, so two readings do not read as a trend.
+            if primary.count <= 120 {
+                series = series.adding(SVG.group((primary + secondary).map {
+                    SVG.circle(cx: frame.x($0.t), cy: frame.y($0.v), r: 2.2).cssClass("dot")
+                }))
+            }
         }
         layers.append(series)
 
