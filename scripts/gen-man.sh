@@ -23,7 +23,7 @@ TOOLS=${TOOLS:-"ehx-keygen ehx-ingest ehx-sign ehx-mine ehx-verify ehx-query"}
 subcommands() {
   case $1 in
     ehx-keygen) echo "key psk genesis grant revoke pseudonym" ;;
-    ehx-query) echo "txs block tip blocks" ;;
+    ehx-query) echo "txs block tip blocks report" ;;
     *) echo "" ;;
   esac
 }
