@@ -11,6 +11,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
     ],
     targets: [
         .systemLibrary(
@@ -43,9 +44,20 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // HTML reports (ehx-query report, ehx-verify --report): Plot for the
+        // page, a small typed SVG builder for the charts. Kept out of
+        // EHXShared so the other tools do not link an HTML generator.
+        .target(
+            name: "EHXReport",
+            dependencies: ["EHXShared", .product(name: "Plot", package: "Plot")]
+        ),
         .testTarget(
             name: "EHXSharedTests",
             dependencies: ["EHXShared"]
+        ),
+        .testTarget(
+            name: "EHXReportTests",
+            dependencies: ["EHXReport", "EHXShared"]
         ),
         .testTarget(
             name: "EndToEndTests",
@@ -57,6 +69,7 @@ let package = Package(
             dependencies: [
                 "EHXShared",
                 "EHXCommandLine",
+            ] + (["ehx-query", "ehx-verify"].contains($0) ? ["EHXReport"] : []) + [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         )

@@ -180,13 +180,13 @@ _ehx-query() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    txs|block|tip|blocks|proof|headers|fhir|index|firmware|help)
+    txs|block|tip|blocks|proof|headers|fhir|index|firmware|report|help)
         # Offer subcommand argument completions
         "_ehx-query_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'txs block tip blocks proof headers fhir index firmware help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'txs block tip blocks proof headers fhir index firmware report help' -- "${cur}"))
         ;;
     esac
 }
@@ -350,6 +350,39 @@ _ehx-query_firmware() {
         return
         ;;
     '--genesis')
+        return
+        ;;
+    esac
+}
+
+_ehx-query_report() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--patient --since --until --key --enc-key --passphrase-file --output -o)
+    __ehx-query_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--patient')
+        return
+        ;;
+    '--since')
+        return
+        ;;
+    '--until')
+        return
+        ;;
+    '--key')
+        return
+        ;;
+    '--enc-key')
+        return
+        ;;
+    '--passphrase-file')
+        return
+        ;;
+    '--output'|'-o')
         return
         ;;
     esac

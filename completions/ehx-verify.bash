@@ -165,7 +165,7 @@ _ehx-verify() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--json --summary --wait --best --quiet -q --version -h --help)
     local -a repeating_options=(--checkpoint)
-    local -a non_repeating_options=(--genesis --authority --expect-tip --from-height --now --threads --append --proof --headers)
+    local -a non_repeating_options=(--genesis --authority --expect-tip --from-height --now --report --threads --append --proof --headers)
     __ehx-verify_offer_flags_options -1
 
     # Offer option value completions
@@ -186,6 +186,9 @@ _ehx-verify() {
         return
         ;;
     '--now')
+        return
+        ;;
+    '--report')
         return
         ;;
     '--threads')

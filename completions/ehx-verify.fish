@@ -20,7 +20,7 @@ function __ehx-verify_parse_tokens -S
     set -l unparsed_tokens (__ehx-verify_tokens -pc)
     switch $unparsed_tokens[1]
     case 'ehx-verify'
-        __ehx-verify_parse_subcommand -r 1 'genesis=' 'authority=' 'expect-tip=' 'checkpoint=+' 'from-height=' 'now=' 'json' 'summary' 'threads=' 'append=' 'wait' 'best' 'proof=' 'headers=' 'q/quiet' 'version' 'h/help'
+        __ehx-verify_parse_subcommand -r 1 'genesis=' 'authority=' 'expect-tip=' 'checkpoint=+' 'from-height=' 'now=' 'json' 'summary' 'report=' 'threads=' 'append=' 'wait' 'best' 'proof=' 'headers=' 'q/quiet' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __ehx-verify_parse_subcommand -r 1 'version'
@@ -85,6 +85,7 @@ complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" now' -l 'now' -d 'Judge block times against this time instead of the clock (RFC 3339 or Unix seconds).' -rfka ''
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" json' -l 'json' -d 'One JSON object per problem on stdout, then a verdict object.'
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" summary' -l 'summary' -d 'Also report blocks, transactions per type, signers per role, first and last time, cumulative work and tip.'
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" report' -l 'report' -d 'Also write the verdict of --json with the summary as a self-contained HTML page (no script, nothing fetched).' -rfka ''
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" threads' -l 'threads' -d 'Threads for signature checks (default: all cores).' -rfka ''
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" append' -l 'append' -d 'Append the valid prefix of the input\'s blocks to CHAIN, under its lock.' -rfka ''
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" wait' -l 'wait' -d 'With --append: wait for CHAIN\'s lock instead of exiting with status 75.'

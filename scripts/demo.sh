@@ -121,6 +121,13 @@ audit=(ehx-verify --genesis "$genesis" --expect-tip "$tip" demo/chain.jsonl)
 step "audit with genesis and tip pinned"
 "${audit[@]}"
 
+step "pages for people: a patient report per patient and the audit report (open them in a browser)"
+for patient in P-0001 P-0002 P-0003; do
+  ehx-query --chain demo/chain.jsonl report --patient "$patient" --key demo/drlee.key -o "demo/report-$patient.html"
+done
+ehx-verify -q --genesis "$genesis" --expect-tip "$tip" --report demo/audit.html demo/chain.jsonl
+echo "   demo/report-P-0001.html demo/report-P-0002.html demo/report-P-0003.html demo/audit.html"
+
 step "summary"
 echo "   readings in        $(count examples/readings.jsonl)   examples/readings.jsonl"
 echo "   rejected by device $(count demo/device-rejects.jsonl)   demo/device-rejects.jsonl"

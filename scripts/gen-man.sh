@@ -23,7 +23,7 @@ TOOLS=${TOOLS:-"ehx-keygen ehx-ingest ehx-sign ehx-mine ehx-verify ehx-query"}
 subcommands() {
   case $1 in
     ehx-keygen) echo "key psk genesis grant revoke pseudonym firmware" ;;
-    ehx-query) echo "txs block tip blocks proof headers fhir index firmware" ;;
+    ehx-query) echo "txs block tip blocks proof headers fhir index firmware report" ;;
     *) echo "" ;;
   esac
 }

@@ -9,7 +9,7 @@ struct Query: ParsableCommand {
         abstract: "Read transactions and blocks from an ehx chain file.",
         discussion: "Query reads the chain as it is; it does not judge it. Run ehx-verify for that.",
         version: EHXVersion.string,
-        subcommands: [Txs.self, BlockCommand.self, Tip.self, Blocks.self, Proof.self, Headers.self, FHIR.self, Index.self, Firmware.self]
+        subcommands: [Txs.self, BlockCommand.self, Tip.self, Blocks.self, Proof.self, Headers.self, FHIR.self, Index.self, Firmware.self, Report.self]
     )
 
     @Option(help: "The chain file (default: $EHX_CHAIN, else chain.jsonl).")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EHXCommandLine
+import EHXReport
 import EHXShared
 
 @main
@@ -50,6 +51,9 @@ struct Verify: ParsableCommand {
     @Flag(help: "Also report blocks, transactions per type, signers per role, first and last time, cumulative work and tip.")
     var summary = false
 
+    @Option(help: ArgumentHelp("Also write the verdict of --json with the summary as a self-contained HTML page (no script, nothing fetched).", valueName: "file"))
+    var report: String?
+
     @Option(help: "Threads for signature checks (default: all cores).")
     var threads: Int = CPU.count
 
@@ -79,6 +83,7 @@ struct Verify: ParsableCommand {
         if proof != nil && (append != nil || best || !files.isEmpty) { throw ValidationError("--proof checks a proof file alone (no chain file, --append or --best)") }
         if headers != nil && proof == nil { throw ValidationError("--headers goes with --proof") }
         if best && files.count < 2 { throw ValidationError("--best needs at least two chain files") }
+        if report != nil && (append != nil || best) { throw ValidationError("--report goes with a plain audit, not --append or --best") }
         if !best && append == nil && files.count > 1 { throw ValidationError("one chain file at a time (or --best)") }
     }
 
@@ -118,8 +123,10 @@ struct Verify: ParsableCommand {
         let output = try LineWriter(path: "-")
         var audit = settings.makeAudit()
         let emit = ReportPrinter(output: output, file: reader.name, json: json)
-        try audit.run(reader: reader) { report throws(ToolError) in try emit(report) }
-        for report in audit.finish() { try emit(report) }
+        let page = report.map { _ in AuditPage(file: reader.name) }
+        try audit.run(reader: reader, emit: { report throws(ToolError) in try emit(report); page?.add(report) },
+                      after: page.map { page in { _, prepared in page.note(prepared) } })
+        for report in audit.finish() { try emit(report); page?.add(report) }
         guard audit.blocks > 0 else {
             try output.close()
             throw ToolError(.dataErr, "\(reader.name): no blocks (empty input)")
@@ -131,6 +138,15 @@ struct Verify: ParsableCommand {
             try output.write(.object(verdict))
         }
         try output.close()
+        if let page, let report {
+            var verdict = audit.verdictJSON.objectValue ?? [:]
+            verdict["file"] = .string(reader.name)
+            page.verdict = .object(verdict)
+            page.summary = audit.summary
+            page.verdictLine = audit.verdict
+            page.command = CommandLine.arguments.map(PatientReport.shellQuote).joined(separator: " ")
+            try Page.write(page.html(), to: report)
+        }
         diagnostics.note("\(reader.name): \(audit.verdict)")
         if summary && !json { diagnostics.error("\(reader.name): summary: \(audit.summary.canonicalString)") }
         return audit.exitStatus
