@@ -51,17 +51,22 @@ let package = Package(
             name: "EHXReport",
             dependencies: ["EHXShared", .product(name: "Plot", package: "Plot")]
         ),
+        // Helpers more than one test target needs (test targets cannot import each other).
+        .target(
+            name: "EHXTestSupport",
+            path: "Tests/EHXTestSupport"
+        ),
         .testTarget(
             name: "EHXSharedTests",
             dependencies: ["EHXShared"]
         ),
         .testTarget(
             name: "EHXReportTests",
-            dependencies: ["EHXReport", "EHXShared"]
+            dependencies: ["EHXReport", "EHXShared", "EHXTestSupport"]
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["EHXShared"] + tools.map { .target(name: $0) }
+            dependencies: ["EHXShared", "EHXTestSupport"] + tools.map { .target(name: $0) }
         ),
     ] + tools.map {
         .executableTarget(

@@ -139,27 +139,8 @@ struct Mine: ParsableCommand {
             var candidate = validator.candidate()
 
             func mineCandidate() throws {
-                guard !candidate.transactions.isEmpty, let bits = validator.nextBits else { return }
-                let block: Block
-                do {
-                    block = try BlockMiner.mine(
-                        transactions: candidate.transactions, height: validator.nextHeight, prev: validator.state.tip,
-                        bits: bits, earliestTime: validator.earliestNextTime, key: minerKey,
-                        threads: searchThreads)
-                } catch {
-                    // Raised from inside the read loop, anything but a ToolError
-                    // would be taken as a reject of the line that filled the block.
-                    throw ToolError(.dataErr, "mining block \(validator.nextHeight) failed: \(error)")
-                }
-                let line = block.canonicalLine
-                var check = validator
-                // The miner's own block passes the verifier's rules before it
-                // touches the file; a failure here is a bug, never appended.
-                if let problem = check.add(block, lineBytes: line.count).first {
-                    throw ToolError(.dataErr, "refusing to append block \(block.height): \(problem)")
-                }
-                try file.append(line)
-                validator = check
+                guard !candidate.transactions.isEmpty else { return }
+                let block = try validator.mineAndAppend(candidate.transactions, to: file, key: minerKey, threads: searchThreads)
                 candidate = validator.candidate()
                 try output.write([
                     "height": .number(Double(block.height)), "hash": .string(block.claimedHash.displayHex),

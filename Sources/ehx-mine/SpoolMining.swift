@@ -100,22 +100,11 @@ extension Mine {
             }
             let block: Block
             do {
-                block = try BlockMiner.mine(
-                    transactions: candidate.transactions, height: validator.nextHeight, prev: validator.state.tip,
-                    bits: validator.nextBits ?? rules.bits, earliestTime: validator.earliestNextTime, key: minerKey,
-                    threads: threads, shouldStop: pastDeadline)
+                block = try validator.mineAndAppend(candidate.transactions, to: file, key: minerKey,
+                                                    threads: threads, shouldStop: pastDeadline)
             } catch is BlockMiner.Cancelled {
                 return try giveUp()
-            } catch {
-                throw ToolError(.dataErr, "mining block \(validator.nextHeight) failed: \(error)")
             }
-            let line = block.canonicalLine
-            var check = validator
-            if let problem = check.add(block, lineBytes: line.count).first {
-                throw ToolError(.dataErr, "refusing to append block \(block.height): \(problem)")
-            }
-            try file.append(line)
-            validator = check
             try spool.retire(taken + repeats)
             retiredDuplicates += repeats.count
             rejected += try moveRejects(refused, spool: spool, dir: dir, diagnostics: diagnostics)

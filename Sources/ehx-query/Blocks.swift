@@ -19,19 +19,9 @@ extension Query {
                 guard let wanted = SHA256Digest(displayHex: since) else {
                     throw ToolError(.usage, "--since \(since): not a block hash (64 lowercase hex digits)")
                 }
-                let reader = try LineReader(path: query.chain)
                 let output = try LineWriter(path: "-")
                 var found = false
-                var any = false
-                while let line = try reader.next() {
-                    guard line.terminated else {
-                        throw ToolError(.dataErr, "\(reader.name):\(line.number): truncated: the last line has no newline (a torn write?)")
-                    }
-                    let block: Block
-                    do { block = try BlockLine.parse(line.bytes) } catch {
-                        throw ToolError(.dataErr, "\(reader.name):\(line.number): \(error)")
-                    }
-                    any = true
+                try ChainReader.forEachLine(path: query.chain) { (line, block) throws(ToolError) in
                     if found {
                         try output.write(line: line.bytes)
                     } else if block.claimedHash == wanted {
@@ -39,8 +29,7 @@ extension Query {
                     }
                 }
                 try output.close()
-                if !any { throw ToolError(.dataErr, "\(reader.name): empty chain (no genesis block)") }
-                if !found { throw ToolError(.noInput, "\(reader.name): no block \(since) (a block of another branch?)") }
+                if !found { throw ToolError(.noInput, "\(query.chain): no block \(since) (a block of another branch?)") }
             }
         }
     }

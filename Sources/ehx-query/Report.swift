@@ -101,17 +101,9 @@ extension Query {
         }
 
         private func openKeys(key: String) throws -> ReportReader {
-            let passphrase = try Passphrase.load(file: passphraseFile)
-            let signing = try KeyFile.readPrivateKey(path: key, passphrase: passphrase)
-            var encPath = encKey
-            if encPath == nil, key.hasSuffix(".key") {
-                let derived = String(key.dropLast(4)) + ".enc.key"
-                if fileExists(derived) { encPath = derived }
-            }
-            guard let encPath else {
-                throw ToolError(.noInput, "\(key): no X25519 key to open sealed data with; give --enc-key (ehx-keygen key --enc makes NAME.enc.key)")
-            }
-            return ReportReader(kid: signing.publicKey.id.hex, enc: try KeyFile.readEncryptionKey(path: encPath, passphrase: passphrase))
+            let keys = try ReaderKeys(key: key, encKey: encKey, passphraseFile: passphraseFile)
+            guard let enc = keys.enc else { throw ToolError(.noInput, "\(key): \(ReaderKeys.missingEncKey)") }
+            return ReportReader(kid: keys.signing.publicKey.id.hex, enc: enc)
         }
     }
 }

@@ -138,16 +138,10 @@ extension Query {
         }
 
         private func openReader(key: String) throws -> SealedReader {
-            let passphrase = try Passphrase.load(file: passphraseFile)
-            let signing = try KeyFile.readPrivateKey(path: key, passphrase: passphrase)
-            var encPath = encKey
-            if encPath == nil, key.hasSuffix(".key") {
-                let derived = String(key.dropLast(4)) + ".enc.key"
-                if fileExists(derived) { encPath = derived }
-            }
-            let enc = try encPath.map { (path: String) throws(KeyFileError) in try KeyFile.readEncryptionKey(path: path, passphrase: passphrase) }
+            let keys = try ReaderKeys(key: key, encKey: encKey, passphraseFile: passphraseFile)
+            let (signing, enc, passphrase) = (keys.signing, keys.enc, keys.passphrase)
             if enc == nil && breakGlass == nil {
-                throw ToolError(.noInput, "\(key): no X25519 key to open sealed data with; give --enc-key (ehx-keygen key --enc makes NAME.enc.key)")
+                throw ToolError(.noInput, "\(key): \(ReaderKeys.missingEncKey)")
             }
             let emergency = try breakGlass.map { (path: String) throws(KeyFileError) in try KeyFile.readEncryptionKey(path: path, passphrase: passphrase) }
             let spool = try auditSpool.map { (dir: String) throws(ToolError) in try Spool(path: dir, create: true) }

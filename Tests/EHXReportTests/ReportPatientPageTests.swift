@@ -1,5 +1,6 @@
 import EHXReport
 import EHXShared
+import EHXTestSupport
 import Foundation
 import Testing
 

@@ -1,4 +1,5 @@
 import EHXShared
+import EHXTestSupport
 import Foundation
 import Testing
 

@@ -49,9 +49,9 @@ extension ChainProblem: Error {}
 /// leave judging it to ehx-verify (ehx-query) or stop at the first problem
 /// (ehx-mine before it extends the chain).
 public enum ChainReader {
-    /// Calls `body` for every block in order; the first unreadable line stops
-    /// the walk with an error naming the file and line.
-    public static func forEachBlock(path: String, _ body: (_ line: Int, _ block: Block, _ bytes: Int) throws(ToolError) -> Void) throws(ToolError) {
+    /// Calls `body` for every block in order with the line it came from; the
+    /// first unreadable line stops the walk with an error naming the file and line.
+    public static func forEachLine(path: String, _ body: (_ line: LineReader.Line, _ block: Block) throws(ToolError) -> Void) throws(ToolError) {
         let reader = try LineReader(path: path)
         var any = false
         while let line = try reader.next() {
@@ -63,9 +63,16 @@ public enum ChainReader {
                 throw ToolError(.dataErr, "\(reader.name):\(line.number): \(error)")
             }
             any = true
-            try body(line.number, block, line.bytes.count + 1)
+            try body(line, block)
         }
         if !any { throw ToolError(.dataErr, "\(reader.name): empty chain (no genesis block)") }
+    }
+
+    /// As `forEachLine`, with the line's number and length (newline included).
+    public static func forEachBlock(path: String, _ body: (_ line: Int, _ block: Block, _ bytes: Int) throws(ToolError) -> Void) throws(ToolError) {
+        try forEachLine(path: path) { (line, block) throws(ToolError) in
+            try body(line.number, block, line.bytes.count + 1)
+        }
     }
 
     /// Replays the chain through the validator and fails on the first

@@ -3,18 +3,18 @@ import Foundation
 /// A page parsed by scripts/html-check.py (Python's html.parser, strict
 /// nesting): its elements in document order with their attributes and the
 /// text of their own `<title>` child. Tests that need it are enabled only
-/// when python3 is on PATH.
-struct ParsedHTML {
-    struct Element {
-        let tag: String
-        let attrs: [String: String]
-        let title: String?
-        var classes: Set<String> { Set((attrs["class"] ?? "").split(separator: " ").map(String.init)) }
+/// when python3 is on PATH. Shared by the report and end-to-end tests.
+public struct ParsedHTML {
+    public struct Element {
+        public let tag: String
+        public let attrs: [String: String]
+        public let title: String?
+        public var classes: Set<String> { Set((attrs["class"] ?? "").split(separator: " ").map(String.init)) }
     }
 
-    let elements: [Element]
+    public let elements: [Element]
 
-    func all(_ tag: String? = nil, class cls: String? = nil, where attr: String? = nil, is value: String? = nil) -> [Element] {
+    public func all(_ tag: String? = nil, class cls: String? = nil, where attr: String? = nil, is value: String? = nil) -> [Element] {
         elements.filter { e in
             (tag == nil || e.tag == tag) && (cls == nil || e.classes.contains(cls!))
                 && (attr == nil || (value == nil ? e.attrs[attr!] != nil : e.attrs[attr!] == value))
@@ -22,14 +22,14 @@ struct ParsedHTML {
     }
 }
 
-struct HTMLCheckFailure: Error, CustomStringConvertible { let description: String }
+public struct HTMLCheckFailure: Error, CustomStringConvertible { public let description: String }
 
-enum HTMLCheck {
-    static let script = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+public enum HTMLCheck {
+    public static let script = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("scripts/html-check.py").path
 
-    static let python: String? = {
+    public static let python: String? = {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         for dir in path.split(separator: ":") {
             let candidate = "\(dir)/python3"
@@ -47,10 +47,10 @@ enum HTMLCheck {
         return nil
     }()
 
-    static var available: Bool { python != nil }
+    public static var available: Bool { python != nil }
 
     /// Parses the page at `path`; throws with the parser's complaint when it is not well formed.
-    static func parse(file path: String) throws -> ParsedHTML {
+    public static func parse(file path: String) throws -> ParsedHTML {
         guard let python else { throw HTMLCheckFailure(description: "python3 not found") }
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("ehx-html-\(UUID().uuidString).json")
         let err = FileManager.default.temporaryDirectory.appendingPathComponent("ehx-html-\(UUID().uuidString).err")
@@ -74,7 +74,7 @@ enum HTMLCheck {
         })
     }
 
-    static func parse(html: String) throws -> ParsedHTML {
+    public static func parse(html: String) throws -> ParsedHTML {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("ehx-page-\(UUID().uuidString).html").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         try Data(html.utf8).write(to: URL(fileURLWithPath: path))
@@ -83,7 +83,7 @@ enum HTMLCheck {
 
     /// Nothing that runs or is fetched: no script, no remote URL, no
     /// external stylesheet, font or image.
-    static func selfContainedProblems(_ html: String) -> [String] {
+    public static func selfContainedProblems(_ html: String) -> [String] {
         var problems: [String] = []
         let lower = html.lowercased()
         for needle in ["<script", "http://", "https://", "@import", "url(", "<link", "<img", "<iframe", "<object", "<embed", " src=", " href="]
@@ -94,7 +94,7 @@ enum HTMLCheck {
     }
 
     /// The number of coordinate pairs in a `points` attribute.
-    static func pointCount(_ points: String?) -> Int {
+    public static func pointCount(_ points: String?) -> Int {
         (points ?? "").split(separator: " ").count
     }
 }
