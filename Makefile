@@ -14,7 +14,7 @@ RELEASE := .build/release
 TOOLS   := ehx-keygen ehx-ingest ehx-sign ehx-mine ehx-verify ehx-query
 APT_PKGS := libssl-dev libjansson-dev libsqlite3-dev pkg-config openssl xxd
 
-.PHONY: all deps test-deps build test demo bench install clean
+.PHONY: all deps test-deps build test check-faults fuzz demo bench install clean
 
 all: build
 
@@ -60,11 +60,26 @@ test: deps test-deps
 demo: deps build
 	BIN=$(RELEASE) bash scripts/demo.sh
 
-# Mining rate against OpenSSL's SHA-256 compression rate (and cpuminer when
-# one is on PATH), measured in the same run; writes bench/results.json.
+# Long fault loops (kill -9 of ehx-ingest --state and ehx-verify --append,
+# >= 20 each, while writers keep going): not in `make test`; .ci/run calls
+# this after it.
+check-faults: deps
+	$(SWIFT) build
+	EHX_FAULTS=1 $(SWIFT) test --filter EndToEndFaults
+
+# libFuzzer over the reading, transaction and block-line parsers and JCS,
+# FUZZ_SECONDS (default 60) each, from Tests/Fuzz/corpus/. Never in `make test`.
+fuzz: deps
+	bash scripts/fuzz.sh
+
+# One run, one machine: builds release, then every tool against its reference
+# (jq, openssl speed, the SHA-256 ceiling, cpuminer if on PATH), peak RSS and
+# growth from 10^4 to 10^6 transactions; prints a table and writes
+# bench/results.json. Generated inputs are cached under .bench/.
+# BENCH_SCRATCH picks the SwiftPM scratch path (default .build).
+BENCH_SCRATCH ?= .build
 bench: deps
-	$(SWIFT) build -c release --product ehx-mine
-	BIN=$(RELEASE) bash scripts/bench.sh
+	SCRATCH=$(BENCH_SCRATCH) bash scripts/bench-all.sh
 
 install: build
 	install -d $(BINDIR)

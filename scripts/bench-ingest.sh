@@ -9,8 +9,9 @@ export LC_ALL=C
 cd "$(dirname "$0")/.."
 LINES=${LINES:-1000000}
 BIN=${BIN:-.build/release}
-WORK=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/ehx-bench.XXXXXX")}
-trap 'rm -rf "$WORK"' EXIT
+# The generated readings are cached (gitignored) and reused by later runs.
+WORK=${WORK:-.bench/ingest-$LINES}
+. scripts/bench-lib.sh
 
 if [ ! -x "$BIN/ehx-ingest" ]; then
   echo "bench-ingest: building release tools into $BIN" >&2
@@ -21,6 +22,9 @@ if ! command -v jq >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then apt-get install -y jq >&2; else sudo apt-get install -y jq >&2; fi
 fi
 
+if [ ! -f "$WORK/done" ]; then
+rm -rf "$WORK"; mkdir -p "$WORK"
+echo "bench-ingest: generating $LINES MACed readings in $WORK ..." >&2
 for i in $(seq 0 49); do
   "$BIN/ehx-keygen" psk --device "dev$i" --psk "$WORK/devices.psk" >/dev/null
 done
@@ -45,23 +49,24 @@ awk -v n="$LINES" 'BEGIN {
 }' > "$WORK/raw.jsonl"
 "$BIN/ehx-sign" -q --psk "$WORK/devices.psk" "$WORK/raw.jsonl" > "$WORK/readings.jsonl"
 rm -f "$WORK/raw.jsonl"
+touch "$WORK/done"
+fi
 bytes=$(wc -c < "$WORK/readings.jsonl")
 
-seconds() { # run "$@" with stdout to /dev/null; print elapsed seconds
-  local t0 t1
-  t0=$(date +%s.%N)
-  "$@" > /dev/null
-  t1=$(date +%s.%N)
-  echo "$t0 $t1" | awk '{ printf "%.3f", $2 - $1 }'
-}
+echo "bench-ingest: ehx-ingest and jq -c . on $LINES lines ..." >&2
+timed /dev/null "$BIN/ehx-ingest" -q --psk "$WORK/devices.psk" --alerts /dev/null "$WORK/readings.jsonl"
+ingest_s=$T_WALL; ingest_cpu=$T_CPU; ingest_rss=$T_RSS_KB; ingest_status=$T_STATUS
+[ "$T_STATUS" = 0 ] || echo "bench-ingest: ehx-ingest exited $T_STATUS" >&2
+timed /dev/null jq -c . "$WORK/readings.jsonl"
+jq_s=$T_WALL; jq_cpu=$T_CPU; jq_rss=$T_RSS_KB
+result ingest.env "INGEST_LINES=$LINES" "INGEST_BYTES=$bytes" "INGEST_WALL=$ingest_s" "INGEST_CPU=$ingest_cpu" \
+  "INGEST_RSS_KB=$ingest_rss" "INGEST_STATUS=$ingest_status" "JQ_WALL=$jq_s" "JQ_CPU=$jq_cpu" "JQ_RSS_KB=$jq_rss"
 
-rc=0
-ingest_s=$(seconds "$BIN/ehx-ingest" -q --psk "$WORK/devices.psk" --alerts "$WORK/alerts.jsonl" "$WORK/readings.jsonl") || rc=$?
-jq_s=$(seconds jq -c . "$WORK/readings.jsonl")
-
-awk -v n="$LINES" -v b="$bytes" -v i="$ingest_s" -v j="$jq_s" 'BEGIN {
+awk -v n="$LINES" -v b="$bytes" -v i="$ingest_s" -v j="$jq_s" -v ic="$ingest_cpu" -v ir="$ingest_rss" -v jr="$jq_rss" 'BEGIN {
   printf "bench-ingest: %d lines, %.1f MB\n", n, b / 1e6
   printf "  ehx-ingest --psk (MAC, replay, NEWS2, baselines)  %7.3f s  %9.0f lines/s\n", i, n / i
   printf "  jq -c .                                           %7.3f s  %9.0f lines/s\n", j, n / j
-  printf "  ratio ehx-ingest / jq: %.2fx   target: >= 250000 lines/s and > 1x\n", j / i
+  printf "  ehx-ingest per CPU-second                          %7.3f s  %9.0f lines/s\n", ic, n / ic
+  printf "  peak RSS: ehx-ingest %.1f MB, jq %.1f MB\n", ir / 1024, jr / 1024
+  printf "  ratio ehx-ingest / jq: %.2fx   target: >= 250000 lines/s/core and >= 1x\n", j / i
 }'

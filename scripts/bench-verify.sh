@@ -17,6 +17,7 @@ TXS=${TXS:-200000}
 PER_BLOCK=${PER_BLOCK:-2000}
 THREADS=${THREADS:-$(nproc)}
 WORK=${WORK:-.bench/verify-$TXS}
+. scripts/bench-lib.sh
 
 for t in ehx-keygen ehx-sign ehx-mine ehx-verify; do
   [ -x "$BIN/$t" ] || { echo "bench-verify: $BIN/$t missing (swift build -c release, or set BIN)" >&2; exit 66; }
@@ -26,6 +27,7 @@ command -v openssl >/dev/null || { echo "bench-verify: openssl not found" >&2; e
 if [ ! -s "$WORK/chain.jsonl" ] || [ ! -f "$WORK/done" ]; then
   rm -rf "$WORK"; mkdir -p "$WORK"
   echo "bench-verify: generating a chain of $TXS transactions in $WORK ..." >&2
+  gen_start=$(date +%s)
   for role in authority gateway miner; do
     "$BIN/ehx-keygen" key --role "$role" -o "$WORK/$role" >/dev/null
   done
@@ -42,8 +44,9 @@ if [ ! -s "$WORK/chain.jsonl" ] || [ ! -f "$WORK/done" ]; then
   "$BIN/ehx-sign" --key "$WORK/gateway.key" -q "$WORK/readings.jsonl" > "$WORK/txs.jsonl"
   "$BIN/ehx-mine" --chain "$WORK/chain.jsonl" --key "$WORK/miner.key" --max-txs "$PER_BLOCK" -q "$WORK/txs.jsonl" >/dev/null
   rm -f "$WORK/readings.jsonl" "$WORK/txs.jsonl"
-  touch "$WORK/done"
+  echo $(( $(date +%s) - gen_start )) > "$WORK/done"
 fi
+GEN_SECONDS=$(cat "$WORK/done")
 
 CHAIN=$WORK/chain.jsonl
 BLOCKS=$(wc -l < "$CHAIN")
@@ -51,21 +54,20 @@ NTX=$(( TXS + BLOCKS ))   # readings + one stamp per block + genesis (close enou
 BYTES=$(wc -c < "$CHAIN")
 GEN=$("$BIN/ehx-query" --chain "$CHAIN" block 0 --hash)
 
-TIMEFILE=$(mktemp)
-trap 'rm -f "$TIMEFILE"' EXIT
-if [ -x /usr/bin/time ]; then
-  TIMECMD=(/usr/bin/time -v -o "$TIMEFILE")
-else
-  TIMECMD=()
+timed - "$BIN/ehx-verify" --threads "$THREADS" --genesis "$GEN" -q "$CHAIN"
+SECONDS_TAKEN=$T_WALL; RSS_KB=$T_RSS_KB; VCPU=$T_CPU
+[ "$T_STATUS" = 0 ] || echo "bench-verify: ehx-verify exited $T_STATUS" >&2
+result "verify-$TXS.env" "NTX=$NTX" "BLOCKS=$BLOCKS" "BYTES=$BYTES" "WALL=$SECONDS_TAKEN" "CPU=$VCPU" \
+  "RSS_KB=$RSS_KB" "STATUS=$T_STATUS" "GEN_SECONDS=$GEN_SECONDS" "THREADS=$THREADS"
+if [ -n "${SKIP_OPENSSL:-}" ]; then
+  awk -v tx="$NTX" -v s="$SECONDS_TAKEN" -v rss="$RSS_KB" -v blocks="$BLOCKS" 'BEGIN {
+    printf "bench-verify: %d blocks, %d transactions: %.2f s, %.0f tx/s, peak RSS %.1f MB\n", blocks, tx, s, tx / s, rss / 1024 }'
+  exit 0
 fi
-START=$(date +%s.%N)
-"${TIMECMD[@]}" "$BIN/ehx-verify" --threads "$THREADS" --genesis "$GEN" -q "$CHAIN"
-END=$(date +%s.%N)
-SECONDS_TAKEN=$(echo "$END - $START" | bc -l)
-RSS_KB=$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$TIMEFILE" 2>/dev/null || true)
 
 # OpenSSL's own verify rate on this machine, measured now (one core).
-SPEED=$(openssl speed -seconds 3 ed25519 2>/dev/null | awk '/^ *253 bits EdDSA \(Ed25519\)/ { print $NF }' | tail -1)
+openssl_ed25519
+SPEED=$OSSL_VERIFY
 CORES=$(nproc)
 # What all cores together reach right now (lower than speed x cores on a busy or throttled host).
 MULTI=$(openssl speed -seconds 3 -multi "$CORES" ed25519 2>/dev/null | awk '/^ *253 bits EdDSA \(Ed25519\)/ { print $NF }' | tail -1)

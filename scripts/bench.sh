@@ -24,12 +24,12 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:-.build/release}
 SECONDS_EACH=${BENCH_SECONDS:-5}
 THREADS=${THREADS:-$(nproc)}
-OUT=bench/results.json
+OUT=${MINE_OUT:-bench/results.json}
 MINE="$BIN/ehx-mine"
 
 [ -x "$MINE" ] || { echo "bench: $MINE not found; run 'swift build -c release' (or make bench)" >&2; exit 66; }
 command -v openssl >/dev/null || { echo "bench: openssl command not found" >&2; exit 69; }
-mkdir -p bench
+mkdir -p "$(dirname "$OUT")"
 
 # jq-free JSON field read for the one-line output of ehx-mine --bench.
 field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^,\"}]*\).*/\1/p"; }

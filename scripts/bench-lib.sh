@@ -1,0 +1,44 @@
+# Sourced by the bench scripts: run a command under /usr/bin/time -v and read
+# wall seconds, CPU seconds (user + sys) and peak RSS (KiB) from it.
+#   timed OUTFILE cmd...   (stdout of cmd to OUTFILE; "-" keeps it)
+# sets T_WALL, T_CPU, T_RSS_KB, T_STATUS.
+timed() {
+  local out=$1; shift
+  local tf; tf=$(mktemp)
+  T_STATUS=0
+  if [ -x /usr/bin/time ]; then
+    if [ "$out" = - ]; then /usr/bin/time -v -o "$tf" "$@" || T_STATUS=$?
+    else /usr/bin/time -v -o "$tf" "$@" > "$out" || T_STATUS=$?; fi
+    T_WALL=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; printf "%.3f", s }' "$tf")
+    T_CPU=$(awk -F': ' '/User time/ { u = $2 } /System time/ { s = $2 } END { printf "%.3f", u + s }' "$tf")
+    T_RSS_KB=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$tf")
+  else
+    local t0 t1; t0=$(date +%s.%N)
+    if [ "$out" = - ]; then "$@" || T_STATUS=$?; else "$@" > "$out" || T_STATUS=$?; fi
+    t1=$(date +%s.%N)
+    T_WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'); T_CPU=$T_WALL; T_RSS_KB=0
+  fi
+  rm -f "$tf"
+}
+
+# Writes NAME=VALUE lines for bench-all.sh when BENCH_RESULTS is a directory.
+result() { # result FILE NAME=VALUE...
+  local file=$1; shift
+  [ -n "${BENCH_RESULTS:-}" ] || return 0
+  printf '%s\n' "$@" >> "$BENCH_RESULTS/$file"
+}
+
+# Ed25519 sign and verify rates of `openssl speed` on one core (sets OSSL_SIGN, OSSL_VERIFY).
+openssl_ed25519() {
+  local line
+  line=$(openssl speed -mr -seconds "${OSSL_SECONDS:-3}" ed25519 2>/dev/null | awk -F: '/^\+F6:/ { print; exit }')
+  # OpenSSL 3: +F6:<n>:253:Ed25519:<sign/s>:<verify/s>
+  OSSL_SIGN=$(printf '%s' "$line" | awk -F: '{ printf "%.0f", $5 }')
+  OSSL_VERIFY=$(printf '%s' "$line" | awk -F: '{ printf "%.0f", $6 }')
+  case "$OSSL_SIGN" in ''|0) OSSL_SIGN= ;; esac
+  if [ -z "$OSSL_SIGN" ]; then
+    line=$(openssl speed -seconds "${OSSL_SECONDS:-3}" ed25519 2>/dev/null | awk '/^ *253 bits EdDSA \(Ed25519\)/ { print; exit }')
+    OSSL_SIGN=$(printf '%s' "$line" | awk '{ print $(NF-1) }')
+    OSSL_VERIFY=$(printf '%s' "$line" | awk '{ print $NF }')
+  fi
+}
