@@ -72,7 +72,7 @@ import Testing
             f = try ChainFixture.make(in: dir, sampleLines: 8, maxTxs: 2)
             bigLine = dir.path("big.line")
             // {"pad":"aaaa…"} of 100 MiB, written once in 1 MiB pieces.
-            FileManager.default.createFile(atPath: bigLine, contents: nil)
+            _ = FileManager.default.createFile(atPath: bigLine, contents: nil)
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: bigLine))
             try handle.write(contentsOf: Data(#"{"pad":""#.utf8))
             let chunk = Data(repeating: 0x61, count: 1 << 20)
@@ -231,7 +231,7 @@ import Testing
     }
 
     static func write(_ plan: Plan, to path: String, world w: World) throws {
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         defer { try? handle.close() }
         for (i, line) in plan.lines.enumerated() {

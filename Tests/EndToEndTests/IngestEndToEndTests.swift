@@ -28,9 +28,9 @@ enum IngestE2E {
         defer { try? FileManager.default.removeItem(at: scratch) }
         let outPath = scratch.appendingPathComponent("out").path, errPath = scratch.appendingPathComponent("err").path
         let inPath = scratch.appendingPathComponent("in").path
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
-        FileManager.default.createFile(atPath: inPath, contents: Data((stdin ?? "").utf8))
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: inPath, contents: Data((stdin ?? "").utf8))
         let p = Process()
         p.executableURL = URL(fileURLWithPath: bin! + "/" + tool)
         p.arguments = args

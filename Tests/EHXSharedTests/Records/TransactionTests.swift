@@ -28,7 +28,7 @@ import Testing
         func field(_ change: (inout [String: JSONValue]) -> Void) -> String? {
             var m = members
             change(&m)
-            do { _ = try Transaction(parsing: .object(m)); return nil } catch let e as RecordError { return e.field } catch { return "?" }
+            do throws(RecordError) { _ = try Transaction(parsing: .object(m)); return nil } catch { return error.field }
         }
         #expect(field { $0["type"] = "payment" } == "type")
         #expect(field { $0["v"] = 2 } == "v")

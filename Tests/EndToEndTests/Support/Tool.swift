@@ -138,7 +138,7 @@ final class RunningTool: @unchecked Sendable {
         }
         for stream in ["stdout", "stderr"] {
             let url = captureDir.appendingPathComponent(stream)
-            fm.createFile(atPath: url.path, contents: nil)
+            _ = fm.createFile(atPath: url.path, contents: nil)
             let handle = try FileHandle(forWritingTo: url)
             if stream == "stdout" { process.standardOutput = handle } else { process.standardError = handle }
         }
