@@ -33,7 +33,8 @@ deps:
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y $(APT_PKGS); \
 	fi
 
-# The independent FHIR R4 model the FHIR export test validates against:
+# Tools only tests use, each installed when missing and skipped by its test
+# when it cannot be had. The independent FHIR R4 model the FHIR export test validates against:
 # fhir.resources 6.5.0 (R4 4.0.1, pydantic 1), installed with pip into
 # .deps/python only when missing. Without python3 or pip the test skips.
 PYDEPS := .deps/python
@@ -42,11 +43,19 @@ test-deps:
 	  :; \
 	elif command -v python3 >/dev/null 2>&1; then \
 	  echo "make test-deps: installing fhir.resources 6.5.0 into $(PYDEPS)"; \
-	  python3 -m pip install --quiet --disable-pip-version-check --target $(PYDEPS) \
+	  PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check --no-warn-conflicts --target $(PYDEPS) \
 	    'fhir.resources==6.5.0' 'pydantic>=1.10,<2' \
 	  || echo "make test-deps: pip failed; the FHIR validation test will be skipped" >&2; \
 	else \
 	  echo "make test-deps: no python3; the FHIR validation test will be skipped" >&2; \
+	fi
+	@# Headless Chromium renders the report pages in a test (skipped without it).
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" -eq 0 ]; then SUDO=; elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; else SUDO=false; fi; \
+	  echo "make test-deps: installing chromium for the report rendering test"; \
+	  { $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 \
+	    || { $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1; }; } \
+	  || echo "make test-deps: chromium unavailable; the render test will be skipped" >&2; \
 	fi
 
 build: deps
