@@ -16,10 +16,10 @@ extension Query {
             let diagnostics = Diagnostics(tool: "ehx-query")
             try reportingFailures(diagnostics) {
                 var last: Block?
-                var work = BigNumber.zero
+                var work = ChainWork.zero
                 try ChainReader.forEachBlock(path: query.chain) { (_, block, _) throws(ToolError) in
                     last = block
-                    if let target = try? CompactTarget(bits: block.header.bits) { work = work + target.exactWork }
+                    if let target = try? CompactTarget(bits: block.header.bits) { work += ChainWork(of: target) }
                 }
                 guard let tip = last else { throw ToolError(.dataErr, "\(query.chain): empty chain") }
                 if hash {
@@ -28,7 +28,7 @@ extension Query {
                     let line: JSONValue = [
                         "height": .number(Double(tip.height)), "hash": .string(tip.claimedHash.displayHex),
                         "time": .number(Double(tip.header.time)), "txs": .number(Double(tip.txs.count)),
-                        "bits": .string(Block.hexBits(tip.header.bits)), "work": .string(work.hex(digits: 64)),
+                        "bits": .string(Block.hexBits(tip.header.bits)), "work": .string(work.paddedHex),
                     ]
                     print(line.canonicalString)
                 }

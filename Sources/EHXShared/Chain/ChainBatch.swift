@@ -43,11 +43,12 @@ public enum ChainBatch {
         let checks = Slots<Bool>(count: jobs.count, initial: false)
         let frozenBlocks = blocks
         let frozenJobs = jobs
-        let verifiers = UncheckedBox((0..<max(1, threads)).map { _ in SignatureVerifier() })
+        let verifiers = UncheckedBox((0..<max(1, threads)).map { _ in Ed25519Verifier() })
         parallel(jobs.count, threads: threads) { w, j in
             let (b, t) = frozenJobs[j]
             guard let block = frozenBlocks[b] else { return } // jobs exist only for parsed blocks
-            checks[j] = verifiers.value[w].isValid(block.txs[t])
+            let tx = block.txs[t]
+            checks[j] = verifiers.value[w].isValidSignature(tx.signature, for: Transaction.signatureDomain + tx.unsignedBytes, signer: tx.signer)
         }
         var out: [Prepared] = []
         out.reserveCapacity(n)

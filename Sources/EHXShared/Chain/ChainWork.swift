@@ -1,5 +1,3 @@
-import COpenSSL
-
 /// Cumulative proof of work as an exact 256-bit integer: the sum over blocks
 /// of floor(2^256 / (target + 1)), Bitcoin Core's `GetBlockProof`. Fork
 /// choice compares these exactly; `approximate` is for display only.
@@ -12,9 +10,10 @@ public struct ChainWork: Sendable, Equatable, Comparable, CustomStringConvertibl
     public init() {}
 
     /// The work of one block at `target`: floor(2^256 / (target + 1)),
-    /// computed with OpenSSL's BIGNUM so no bit is approximated.
+    /// exact (`CompactTarget.exactWork`, over OpenSSL's BIGNUM). Only a zero
+    /// target would need 257 bits, and CompactTarget refuses it.
     public init(of target: CompactTarget) {
-        self.init(bigEndian: Self.blockWork(target.target))
+        self.init(bigEndian: target.exactWork.bigEndianBytes(count: 32) ?? [UInt8](repeating: 0xff, count: 32))
     }
 
     init(bigEndian bytes: [UInt8]) {
@@ -73,9 +72,7 @@ public struct ChainWork: Sendable, Equatable, Comparable, CustomStringConvertibl
 
     /// Lowercase hex without leading zeros ("0" for none), like Bitcoin's chainwork.
     public var hex: String {
-        let bytes = array.reversed().flatMap { limb in (0..<8).reversed().map { UInt8(truncatingIfNeeded: limb >> (8 * UInt64($0))) } }
-        let text = Hex.encode(bytes)
-        let trimmed = text.drop(while: { $0 == "0" })
+        let trimmed = paddedHex.drop(while: { $0 == "0" })
         return trimmed.isEmpty ? "0" : String(trimmed)
     }
 
@@ -86,20 +83,8 @@ public struct ChainWork: Sendable, Equatable, Comparable, CustomStringConvertibl
 
     public var description: String { hex }
 
-    private static func blockWork(_ targetBigEndian: [UInt8]) -> [UInt8] {
-        guard let numerator = BN_new(), let divisor = BN_new(), let quotient = BN_new(), let ctx = BN_CTX_new() else {
-            return [UInt8](repeating: 0, count: 32)
-        }
-        defer { BN_free(numerator); BN_free(divisor); BN_free(quotient); BN_CTX_free(ctx) }
-        var out = [UInt8](repeating: 0, count: 32)
-        guard BN_set_bit(numerator, 256) == 1,
-              targetBigEndian.withUnsafeBufferPointer({ BN_bin2bn($0.baseAddress, Int32($0.count), divisor) }) != nil,
-              BN_add_word(divisor, 1) == 1,
-              BN_div(quotient, nil, numerator, divisor, ctx) == 1,
-              out.withUnsafeMutableBufferPointer({ BN_bn2binpad(quotient, $0.baseAddress, 32) }) == 32 else {
-            // Only a zero target would give 2^256 (33 bytes); CompactTarget refuses it.
-            return [UInt8](repeating: 0xff, count: 32)
-        }
-        return out
+    /// All 64 hex digits, for fixed-width output.
+    public var paddedHex: String {
+        Hex.encode(array.reversed().flatMap { limb in (0..<8).reversed().map { UInt8(truncatingIfNeeded: limb >> (8 * UInt64($0))) } })
     }
 }

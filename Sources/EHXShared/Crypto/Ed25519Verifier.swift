@@ -4,9 +4,9 @@ import COpenSSL
 /// cost of importing the raw key and fetching the algorithm: each signer's
 /// key is imported once and a verify context initialised once; every
 /// signature is then checked on a copy of that context. Falls back to
-/// `Transaction.hasValidSignature` if OpenSSL refuses any step. Not shared
+/// `PublicKey.isValidSignature` if OpenSSL refuses any step. Not shared
 /// between threads.
-final class SignatureVerifier {
+final class Ed25519Verifier {
     private struct Entry {
         let key: OpaquePointer
         let template: OpaquePointer
@@ -57,14 +57,13 @@ final class SignatureVerifier {
         return entry
     }
 
-    func isValid(_ tx: Transaction) -> Bool {
-        guard tx.signature.count == Ed25519.signatureByteCount, let scratch, let entry = entry(for: tx.signer),
+    func isValidSignature(_ signature: [UInt8], for message: [UInt8], signer: Ed25519.PublicKey) -> Bool {
+        guard signature.count == Ed25519.signatureByteCount, let scratch, let entry = entry(for: signer),
               EVP_MD_CTX_copy_ex(scratch, entry.template) == 1 else {
             ERR_clear_error()
-            return tx.hasValidSignature
+            return signer.isValidSignature(signature, for: message)
         }
-        let message = Transaction.signatureDomain + tx.unsignedBytes
-        let status = tx.signature.withUnsafeBufferPointer { sig in
+        let status = signature.withUnsafeBufferPointer { sig in
             message.withUnsafeBufferPointer { msg in
                 EVP_DigestVerify(scratch, sig.baseAddress, sig.count, msg.baseAddress, msg.count)
             }
