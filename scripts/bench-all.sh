@@ -6,7 +6,7 @@
 #   mine    scripts/bench.sh         ehx-mine --bench vs the SHA-256 compression
 #                                    ceiling of openssl speed (and cpuminer if on PATH)
 #   ingest  scripts/bench-ingest.sh  ehx-ingest vs jq -c . on the same 1 M-line file
-#   sign    scripts/bench-sign.sh    ehx-sign --key on 200 k readings vs openssl
+#   sign    scripts/bench-sign.sh    ehx-sign --key (all cores) on 200 k readings vs openssl
 #                                    speed ed25519 sign x cores; ehx-mine of them
 #   verify  scripts/bench-verify.sh  ehx-verify on a 200 k-tx chain vs openssl
 #                                    verify x cores; then 10^4, 10^5, 10^6 txs
@@ -88,7 +88,7 @@ BEGIN {
   printf fmt, "ingest lines/s per core (CPU-s)", sprintf("%.0f", il / ic), "250000", sprintf("%.2f", il / ic / 250000), ">= 250k/s/core: " ok(il / ic, 250000), "jq " sprintf("%.0f MB", jr / 1024)
   srate = sn / sw
   printf fmt, "sign tx/s (vs openssl x " cores ")", sprintf("%.0f", srate), sprintf("%.0f", os * cores), sprintf("%.2f", srate / (os * cores)), ">= 0.75: " ok(srate / (os * cores), 0.75), sprintf("%.0f MB", sr / 1024)
-  printf fmt, "sign tx/s per core (1 thread)", sprintf("%.0f", srate), sprintf("%.0f", os), sprintf("%.2f", srate / os), "(single-threaded)", ""
+  printf fmt, "sign tx/s per core (" cores " threads)", sprintf("%.0f", srate / cores), sprintf("%.0f", os), sprintf("%.2f", srate / cores / os), "(per core)", ""
   vrate = vt / vw
   printf fmt, "verify tx/s, " vt " txs (x " cores ")", sprintf("%.0f", vrate), sprintf("%.0f", ov * cores), sprintf("%.2f", vrate / (ov * cores)), ">= 0.75: " ok(vrate / (ov * cores), 0.75), sprintf("%.0f MB", vr / 1024)
   printf fmt, "mine sha256d/s, 1 thread, /CPU-s", sprintf("%.0f", m1), sprintf("%.0f", ceil), sprintf("%.2f", m1 / ceil), ">= 0.80: " ok(m1 / ceil, 0.8), ""

@@ -69,6 +69,9 @@ struct Ingest: ParsableCommand {
     @Option(help: "For csv: map a header column: NAME=ROLE (a kind, ts, device, patient, systolic, diastolic, ignore). Repeatable.")
     var column: [String] = []
 
+    @Option(help: "Threads for parsing and MAC checks (default: all online cores). Outputs, rejects and alerts keep input order whatever the count.")
+    var threads: Int?
+
     @Flag(name: .shortAndLong, help: "Print only errors and alerts on stderr.")
     var quiet = false
 
@@ -77,6 +80,7 @@ struct Ingest: ParsableCommand {
         guard DurationArgument.milliseconds(window) != nil else { throw ValidationError("--window \(window): expected a duration such as 900, 15m or 1h") }
         guard DurationArgument.milliseconds(maxSkew) != nil else { throw ValidationError("--max-skew \(maxSkew): expected a duration such as 300 or 5m") }
         guard learn >= 2 else { throw ValidationError("--learn must be 2 or more") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         guard z > 0, z.isFinite else { throw ValidationError("--z must be above 0") }
         if let now, Timestamp(argument: now) == nil { throw ValidationError("--now \(now): expected RFC 3339 UTC (2026-11-26T10:00:00.000Z) or Unix seconds") }
         for c in column {
@@ -117,8 +121,16 @@ struct Ingest: ParsableCommand {
                 try gateway.state.save(path: state)
             }
 
-            try source.forEach { unit throws(ToolError) in
-                let records: [JSONValue]
+            // Schema, MAC and canonical form need no state: they run on every
+            // thread. Replay, order, NEWS2, baselines and all output stay in
+            // input order below, so the results are those of one thread.
+            let gate = gateway.gate
+            let authenticated = from == .jsonl
+            let prepare: PrepareReading = { json in
+                do throws(RecordError) { return .success(try gate.prepare(json, authenticated: authenticated)) } catch { return .failure(error) }
+            }
+            try source.forEach(threads: threads ?? ParallelStage.onlineCores, prepare: prepare) { unit throws(ToolError) in
+                let records: [Result<ReadingGate.Prepared, RecordError>]
                 switch unit.records {
                 case let .failure(error):
                     try rejectSink.reject(file: source.name, line: unit.line, raw: unit.raw, error: error)
@@ -128,7 +140,7 @@ struct Ingest: ParsableCommand {
                 for record in records {
                     let result: (reading: SensorReading, canonical: [UInt8], alert: Alert?)
                     do throws(RecordError) {
-                        result = try gateway.process(record, authenticated: from == .jsonl)
+                        result = try gateway.finish(record.get())
                     } catch {
                         try rejectSink.reject(file: source.name, line: unit.line, raw: unit.raw, error: error)
                         continue

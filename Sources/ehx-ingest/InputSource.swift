@@ -1,13 +1,16 @@
 import EHXShared
 
 /// One unit of input: a line (JSON lines, CSV) or a whole document's entry
-/// (a pretty-printed FHIR resource or Bundle), with the readings in it or
-/// the reason it gives none.
+/// (a pretty-printed FHIR resource or Bundle), with the readings in it, each
+/// put through the stateless `prepare` (or the reason it gives none).
 struct InputUnit {
     let line: Int
     let raw: [UInt8]
-    let records: Result<[JSONValue], RecordError>
+    let records: Result<[Result<ReadingGate.Prepared, RecordError>], RecordError>
 }
+
+/// The stateless per-reading step (schema, MAC, canonical form).
+typealias PrepareReading = @Sendable (JSONValue) -> Result<ReadingGate.Prepared, RecordError>
 
 final class InputSource {
     let name: String
@@ -37,11 +40,14 @@ final class InputSource {
         self.diagnostics = diagnostics
     }
 
-    func forEach(_ body: (InputUnit) throws(ToolError) -> Void) throws(ToolError) {
+    /// Calls `body` for every unit in input order. For JSON lines, parsing
+    /// and `prepare` run on `threads` threads a batch at a time; `body` (the
+    /// ordered, stateful part) always runs on this thread.
+    func forEach(threads: Int, prepare: PrepareReading, _ body: (InputUnit) throws(ToolError) -> Void) throws(ToolError) {
         switch format {
-        case .jsonl: try jsonLines(body)
-        case .csv: try csv(body)
-        case .fhir: try fhir(body)
+        case .jsonl: try jsonLines(threads: threads, prepare: prepare, body)
+        case .csv: try csv(prepare: prepare, body)
+        case .fhir: try fhir(prepare: prepare, body)
         }
     }
 
@@ -67,14 +73,25 @@ final class InputSource {
         }
     }
 
-    private func jsonLines(_ body: (InputUnit) throws(ToolError) -> Void) throws(ToolError) {
-        while let line = try nextLine() {
-            units += 1
-            try body(InputUnit(line: line.number, raw: line.bytes, records: Self.parse(line.bytes).map { [$0] }))
+    private func jsonLines(threads: Int, prepare: PrepareReading, _ body: (InputUnit) throws(ToolError) -> Void) throws(ToolError) {
+        while true {
+            let batch = try reader.nextBatch(maxLines: RecordPipeline.defaultBatchLines, maxBytes: 16 << 20)
+            if batch.isEmpty { break }
+            // nil: a blank line, skipped as `nextLine` skips it.
+            let staged = ParallelStage.map(batch, threads: threads) { line -> InputUnit? in
+                var bytes = line.bytes
+                if bytes.last == 0x0d { bytes.removeLast() }
+                if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
+                return InputUnit(line: line.number, raw: bytes, records: Self.parse(bytes).map { [prepare($0)] })
+            }
+            for case let unit? in staged {
+                units += 1
+                try body(unit)
+            }
         }
     }
 
-    private func csv(_ body: (InputUnit) throws(ToolError) -> Void) throws(ToolError) {
+    private func csv(prepare: PrepareReading, _ body: (InputUnit) throws(ToolError) -> Void) throws(ToolError) {
         guard let header = try nextLine() else { return }
         guard let names = CSVReadings.split(header.bytes) else { throw ToolError(.dataErr, "\(name):\(header.number): CSV header is not valid UTF-8 CSV") }
         let table = try CSVReadings(header: names, overrides: overrides, device: device, patient: patient)
@@ -87,13 +104,13 @@ final class InputSource {
             } else {
                 records = .failure(RecordError(field: nil, "not a CSV row (bad quotes or UTF-8)"))
             }
-            try body(InputUnit(line: line.number, raw: line.bytes, records: records))
+            try body(InputUnit(line: line.number, raw: line.bytes, records: records.map { $0.map(prepare) }))
         }
     }
 
     /// A whole document (a pretty-printed resource or Bundle) when the input
     /// parses as one JSON value; otherwise one resource per line.
-    private func fhir(_ body: (InputUnit) throws(ToolError) -> Void) throws(ToolError) {
+    private func fhir(prepare: PrepareReading, _ body: (InputUnit) throws(ToolError) -> Void) throws(ToolError) {
         var lines: [Line] = []
         var size = 0
         while let line = try nextLine() {
@@ -104,7 +121,7 @@ final class InputSource {
         var document: [UInt8] = []
         for l in lines { document += l.bytes; document.append(0x0a) }
         if lines.count > 1, let whole = try? JSONValue.parse(document) {
-            try resource(whole, line: lines[0].number, raw: nil, body)
+            try resource(whole, line: lines[0].number, raw: nil, prepare: prepare, body)
             return
         }
         for line in lines {
@@ -113,12 +130,13 @@ final class InputSource {
                 units += 1
                 try body(InputUnit(line: line.number, raw: line.bytes, records: .failure(e)))
             case let .success(v):
-                try resource(v, line: line.number, raw: line.bytes, body)
+                try resource(v, line: line.number, raw: line.bytes, prepare: prepare, body)
             }
         }
     }
 
-    private func resource(_ value: JSONValue, line: Int, raw: [UInt8]?, _ body: (InputUnit) throws(ToolError) -> Void) throws(ToolError) {
+    private func resource(_ value: JSONValue, line: Int, raw: [UInt8]?, prepare: PrepareReading,
+                          _ body: (InputUnit) throws(ToolError) -> Void) throws(ToolError) {
         if value["resourceType"]?.stringValue == "Bundle" {
             for (i, entry) in (value["entry"]?.arrayValue ?? []).enumerated() {
                 guard let r = entry["resource"] else { continue }
@@ -130,7 +148,7 @@ final class InputSource {
                 } catch {
                     records = .failure(error.nested(in: "entry[\(i)].resource"))
                 }
-                try body(InputUnit(line: line, raw: r.canonicalBytes(), records: records))
+                try body(InputUnit(line: line, raw: r.canonicalBytes(), records: records.map { $0.map(prepare) }))
             }
             return
         }
@@ -141,6 +159,6 @@ final class InputSource {
         } catch {
             records = .failure(error)
         }
-        try body(InputUnit(line: line, raw: raw ?? value.canonicalBytes(), records: records))
+        try body(InputUnit(line: line, raw: raw ?? value.canonicalBytes(), records: records.map { $0.map(prepare) }))
     }
 }

@@ -140,7 +140,7 @@ struct Mine: ParsableCommand {
 
             func mineCandidate() throws {
                 guard !candidate.transactions.isEmpty else { return }
-                let block = try validator.mineAndAppend(candidate.transactions, to: file, key: minerKey, threads: searchThreads)
+                let block = try validator.mineAndAppend(candidate, to: file, key: minerKey, threads: searchThreads)
                 candidate = validator.candidate()
                 try output.write([
                     "height": .number(Double(block.height)), "hash": .string(block.claimedHash.displayHex),
@@ -149,9 +149,16 @@ struct Mine: ParsableCommand {
                 diagnostics.note("block \(block.height) \(block.claimedHash.displayHex): \(block.txs.count) txs")
             }
 
-            try pipeline.run { json in
-                let tx = try Transaction(parsing: json)
-                if let problem = candidate.admit(tx).first { throw problem }
+            // Parsing, serializing and the signature check of each line are
+            // order-free and run on every thread; admission (duplicates and
+            // replays are judged in input order) and mining stay in order.
+            let checkers = SignatureCheckers(workers: searchThreads)
+            try pipeline.runBatched(threads: searchThreads) { json, worker in
+                let (tx, leaf) = try Transaction.parseWithLeaf(json)
+                return (tx: tx, leaf: leaf, signature: checkers.isValid(tx, worker: worker))
+            } finish: { prepared in
+                let (tx, leaf, valid) = prepared
+                if let problem = candidate.admit(tx, leaf: leaf, signature: .checked(valid)).first { throw problem }
                 if candidate.transactions.count >= perBlock
                     || candidate.bytes >= (maxBytes ?? Int(rules.maxBlockBytes) / 2) {
                     try mineCandidate()

@@ -29,6 +29,29 @@ extension Mine {
         let byteBudget = min(maxBytes ?? Int(rules.maxBlockBytes) / 2, Int(rules.maxBlockBytes) - 4096)
         let entries = try spool.entries()
         var next = 0
+        // Entries are read ahead a window at a time, in order, and parsed and
+        // signature-checked on all threads; the loop below then judges them
+        // one by one exactly as it would have read them.
+        let checkers = SignatureCheckers(workers: threads)
+        var window: [SpoolEntry] = []
+        var windowStart = 0
+        func prepared(_ index: Int) -> SpoolEntry {
+            if index < windowStart || index >= windowStart + window.count {
+                windowStart = index
+                let end = min(entries.count, index + RecordPipeline.defaultBatchLines)
+                let contents = entries[index..<end].map { entry -> SpoolEntry.Read in
+                    do throws(ToolError) {
+                        return .content(try spool.read(entry, maxBytes: Int(rules.maxBlockBytes)))
+                    } catch {
+                        return .failed(error)
+                    }
+                }
+                window = ParallelStage.map(contents, threads: threads) { worker, read in
+                    SpoolEntry(read, checkers: checkers, worker: worker)
+                }
+            }
+            return window[index - windowStart]
+        }
         var blocks = 0, mined = 0, retiredDuplicates = 0, rejected = 0
 
         func giveUp() throws -> Sysexits {
@@ -44,8 +67,10 @@ extension Mine {
             var refused: [(name: String, reason: String)] = []
             gathering: while next < entries.count && candidate.transactions.count < perBlock {
                 let entry = entries[next]
-                let bytes: [UInt8]
-                switch try spool.read(entry, maxBytes: Int(rules.maxBlockBytes)) {
+                let tx: Transaction, leaf: [UInt8], signature: Bool
+                switch prepared(next) {
+                case .failed(let failure):
+                    throw failure
                 case .missing:
                     next += 1
                     continue gathering
@@ -53,26 +78,20 @@ extension Mine {
                     refused.append((entry.name, "entry too long (\(size) bytes; the chain's max_block_bytes is \(rules.maxBlockBytes))"))
                     next += 1
                     continue gathering
-                case .bytes(let content):
-                    bytes = content
-                }
-                let tx: Transaction
-                do {
-                    var line = bytes
-                    while let last = line.last, last == 0x0a || last == 0x0d { line.removeLast() }
-                    tx = try Transaction(parsing: try JSONValue.parse(line))
-                } catch {
-                    refused.append((entry.name, String(describing: error)))
+                case .unreadable(let reason):
+                    refused.append((entry.name, reason))
                     next += 1
                     continue gathering
+                case .transaction(let parsed, let bytes, let valid):
+                    (tx, leaf, signature) = (parsed, bytes, valid)
                 }
                 if validator.state.contains(txid: tx.txid) {
                     onChain.append(entry.name)
                     next += 1
                     continue gathering
                 }
-                if !candidate.transactions.isEmpty && candidate.bytes + tx.leaf.count + 1 > byteBudget { break gathering }
-                let problems = candidate.admit(tx)
+                if !candidate.transactions.isEmpty && candidate.bytes + leaf.count + 1 > byteBudget { break gathering }
+                let problems = candidate.admit(tx, leaf: leaf, signature: .checked(signature))
                 if problems.isEmpty {
                     taken.append(entry.name)
                 } else if problems.allSatisfy({ $0.rule == .duplicateTxid }) {
@@ -100,7 +119,7 @@ extension Mine {
             }
             let block: Block
             do {
-                block = try validator.mineAndAppend(candidate.transactions, to: file, key: minerKey,
+                block = try validator.mineAndAppend(candidate, to: file, key: minerKey,
                                                     threads: threads, shouldStop: pastDeadline)
             } catch is BlockMiner.Cancelled {
                 return try giveUp()
@@ -128,5 +147,37 @@ extension Mine {
             try spool.reject(name, reason: reason)
         }
         return refused.count
+    }
+}
+
+/// One spool entry as read and, off the ordered path, parsed with its leaf
+/// and signature verdict; `mineSpool` judges it in spool order.
+enum SpoolEntry: Sendable {
+    enum Read: Sendable {
+        case content(Spool.Content)
+        case failed(ToolError)
+    }
+
+    case failed(ToolError)
+    case missing
+    case tooLong(Int)
+    case unreadable(String)
+    case transaction(Transaction, leaf: [UInt8], signatureValid: Bool)
+
+    init(_ read: Read, checkers: SignatureCheckers, worker: Int) {
+        switch read {
+        case .failed(let failure): self = .failed(failure)
+        case .content(.missing): self = .missing
+        case .content(.tooLong(let size)): self = .tooLong(size)
+        case .content(.bytes(let bytes)):
+            do {
+                var line = bytes
+                while let last = line.last, last == 0x0a || last == 0x0d { line.removeLast() }
+                let (tx, leaf) = try Transaction.parseWithLeaf(try JSONValue.parse(line))
+                self = .transaction(tx, leaf: leaf, signatureValid: checkers.isValid(tx, worker: worker))
+            } catch {
+                self = .unreadable(String(describing: error))
+            }
+        }
     }
 }

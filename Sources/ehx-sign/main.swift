@@ -52,6 +52,9 @@ struct Sign: ParsableCommand {
     @Option(help: "With --seal: the pseudonym key file (0600; ehx-keygen pseudonym).")
     var pseudonymKey: String?
 
+    @Option(help: "Signing threads (default: all online cores). Output order is input order whatever the count.")
+    var threads: Int?
+
     @Flag(name: .shortAndLong, help: "Print only errors on stderr.")
     var quiet = false
 
@@ -60,6 +63,7 @@ struct Sign: ParsableCommand {
             throw ValidationError("give exactly one of --key (sign transactions) or --psk (attach device MACs)")
         }
         if spool != nil && key == nil { throw ValidationError("--spool holds transactions: it needs --key") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         guard let t = TxType(rawValue: type), t != .genesis, t != .stamp else {
             throw ValidationError("--type \(type): must be one of reading, alert, key, policy, firmware, access")
         }
@@ -87,26 +91,33 @@ struct Sign: ParsableCommand {
         try reportingFailures(diagnostics) {
             let output = try LineWriter(path: "-")
             let pipeline = try RecordPipeline(input: input, rejects: rejects, diagnostics: diagnostics)
+            // Signing and MACing are stateless per line, so they run on every
+            // thread; writing (and depositing) stays in input order.
+            let threadCount = threads ?? ParallelStage.onlineCores
             if let psk {
                 let keys = try PSKFile.load(path: psk)
-                try pipeline.run { json in
-                    try output.write(try DeviceMAC.attach(to: json, keys: keys))
+                try pipeline.runBatched(threads: threadCount) { json, _ in
+                    try DeviceMAC.attach(to: json, keys: keys).canonicalBytes()
+                } finish: { line in
+                    try output.write(line: line)
                 }
             } else if let key, let type = TxType(rawValue: type) {
                 let signingKey = try loadSigningKey(path: key, passphraseFile: passphraseFile)
                 let spooler = try spool.map { dir throws(ToolError) in try Spool(path: dir, create: true) }
                 let sealer = try sealerIfAsked(diagnostics)
-                try pipeline.run { json in
+                try pipeline.runBatched(threads: threadCount) { json, _ in
                     var (bodyType, body) = try Self.envelope(json) ?? (type, json)
                     if let sealer, bodyType == .reading || bodyType == .alert {
                         body = try sealer.seal(body, type: bodyType)
                     }
-                    let tx = try Transaction.sign(type: bodyType, body: body, key: signingKey)
+                    let signed = try Transaction.signWithLeaf(type: bodyType, body: body, key: signingKey)
+                    return (leaf: signed.leaf, txid: signed.transaction.txid)
+                } finish: { tx in
                     if let spooler {
-                        let name = try spooler.deposit(Array(tx.json.canonicalString.utf8) + [0x0a], txid: tx.txid)
+                        let name = try spooler.deposit(tx.leaf + [0x0a], txid: tx.txid)
                         try output.write(["file": .string("new/" + name), "txid": .string(tx.txid.hex)])
                     } else {
-                        try output.write(tx.json)
+                        try output.write(line: tx.leaf)
                     }
                 }
             }
@@ -121,7 +132,7 @@ struct Sign: ParsableCommand {
 
 /// --seal: the recipients come from the chain's state at its tip (which must
 /// verify), per kind; the pseudonym key turns ids into pseudonyms.
-struct Sealer {
+struct Sealer: Sendable {
     let state: ChainState
     let pseudonyms: PseudonymKey
 

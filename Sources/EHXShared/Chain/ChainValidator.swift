@@ -184,6 +184,9 @@ public struct BlockCandidate: Sendable {
     var state: ChainState
     public let height: Int64
     public private(set) var transactions: [Transaction] = []
+    /// The admitted transactions' Merkle leaves (their canonical bytes), so
+    /// the block's root and line are assembled without serializing again.
+    public private(set) var leaves: [[UInt8]] = []
     public private(set) var bytes = 0
 
     init(state: ChainState, height: Int64) {
@@ -193,14 +196,23 @@ public struct BlockCandidate: Sendable {
 
     /// Admits `tx` or says why not; a refused tx leaves the candidate unchanged.
     public mutating func admit(_ tx: Transaction) -> [ChainProblem] {
+        admit(tx, leaf: tx.leaf, signature: .compute)
+    }
+
+    /// As `admit(_:)`, with the leaf and the signature's verdict computed
+    /// beforehand (ehx-mine checks them on all threads). Only a transaction
+    /// whose signature holds is admitted, which is what lets
+    /// `ChainValidator.mineAndAppend` skip checking it a second time.
+    public mutating func admit(_ tx: Transaction, leaf: [UInt8], signature: SignatureCheck) -> [ChainProblem] {
         if tx.type == .genesis || tx.type == .stamp {
             return [ChainProblem(tx.type == .genesis ? .genesis : .stamp, "\(tx.type.rawValue) transactions are made by ehx-keygen and ehx-mine, not taken from input", txid: tx.txid)]
         }
-        let problems = state.problems(with: tx, height: height)
+        let problems = state.problems(with: tx, height: height, signature: signature == .trusted ? .compute : signature)
         if problems.isEmpty {
             state.record(tx, valid: true)
             transactions.append(tx)
-            bytes += tx.leaf.count + 1
+            leaves.append(leaf)
+            bytes += leaf.count + 1
         }
         return problems
     }

@@ -67,4 +67,34 @@ public final class LineReader {
         let terminated = count > 0 && raw[count - 1] == 0x0a
         return Line(number: lineNumber, bytes: Array(raw.prefix(terminated ? count - 1 : count)), terminated: terminated)
     }
+
+    /// Up to `maxLines` lines (and about `maxBytes`), empty at end of input.
+    /// Only the first line may wait for input: after it, lines are taken
+    /// only while more can be read without blocking, so a live stream (a
+    /// FIFO of sensor readings, `tail -f`) gets each line handled as soon as
+    /// it arrives instead of waiting for a batch to fill.
+    public func nextBatch(maxLines: Int, maxBytes: Int) throws(ToolError) -> [Line] {
+        var lines: [Line] = []
+        var bytes = 0
+        while lines.count < max(1, maxLines) && bytes < maxBytes {
+            if !lines.isEmpty && !canReadWithoutBlocking { break }
+            guard let line = try next() else { break }
+            bytes += line.bytes.count
+            lines.append(line)
+        }
+        return lines
+    }
+
+    /// True when stdio already holds unread bytes or the descriptor has
+    /// input (or end of file) ready; regular files always do.
+    private var canReadWithoutBlocking: Bool {
+        #if canImport(Glibc)
+        // glibc's FILE exposes its read window; a filled buffer needs no read(2).
+        if let pointer = file.pointee._IO_read_ptr, let end = file.pointee._IO_read_end, pointer < end { return true }
+        #elseif canImport(Darwin)
+        if file.pointee._r > 0 { return true }
+        #endif
+        var request = pollfd(fd: fileno(file), events: Int16(POLLIN), revents: 0)
+        return poll(&request, 1, 0) > 0
+    }
 }

@@ -63,6 +63,96 @@ public final class RecordPipeline {
         }
     }
 
+    /// Lines read at once by `runBatched`, and the byte budget that caps a
+    /// batch of long lines (the longest line allowed is 1 MiB).
+    public static let defaultBatchLines = 4096
+    static let maxBatchBytes = 16 << 20
+
+    /// What the parallel stage made of one line.
+    enum Staged<Prepared: Sendable>: Sendable {
+        case blank
+        case tooLong
+        case rejected(String)
+        case stop(ToolError)
+        case ready(Prepared)
+    }
+
+    /// `run`, with the order-free work moved to several threads: each batch
+    /// of lines is parsed and put through `stage` in parallel, then `finish`
+    /// runs on this thread for each line in input order. Counts, rejects
+    /// (with their line numbers), messages and the exit status are those of
+    /// `run(_:)` with `handle` = `finish(stage(json))`, whatever `threads`.
+    ///
+    /// `stage` may run for lines after one whose `finish` stops the run with
+    /// a ToolError, so it must have no effects (sign, check, serialize);
+    /// every effect (writing, depositing, counting) belongs in `finish`.
+    /// Its `worker` (0..<threads) picks per-thread caches.
+    public func runBatched<Prepared: Sendable>(
+        threads: Int, batchLines: Int = defaultBatchLines,
+        stage: @Sendable (_ json: JSONValue, _ worker: Int) throws -> Prepared,
+        finish: (Prepared) throws -> Void
+    ) throws(ToolError) {
+        let limit = maxLineBytes
+        while true {
+            let lines = try reader.nextBatch(maxLines: batchLines, maxBytes: Self.maxBatchBytes)
+            if lines.isEmpty { break }
+            let staged = ParallelStage.map(lines, threads: threads) { worker, line in
+                Self.stage(Self.trimmed(line.bytes), maxLineBytes: limit) { json throws in try stage(json, worker) }
+            }
+            for (line, outcome) in zip(lines, staged) {
+                let bytes = Self.trimmed(line.bytes)
+                switch outcome {
+                case .blank:
+                    continue
+                case .tooLong:
+                    counts.records += 1
+                    try reject(line: line.number, bytes: bytes, reason: "line too long (\(bytes.count) bytes; the limit is \(maxLineBytes))")
+                case .rejected(let reason):
+                    counts.records += 1
+                    try reject(line: line.number, bytes: bytes, reason: reason)
+                case .stop(let failure):
+                    counts.records += 1
+                    throw failure
+                case .ready(let prepared):
+                    counts.records += 1
+                    do {
+                        try finish(prepared)
+                        counts.accepted += 1
+                    } catch let failure as ToolError {
+                        throw failure
+                    } catch {
+                        try reject(line: line.number, bytes: bytes, reason: String(describing: error))
+                    }
+                }
+            }
+        }
+        try rejects?.close()
+        if counts.records == 0 {
+            throw ToolError(.dataErr, "\(reader.name): no input records")
+        }
+    }
+
+    /// The line as `run` judges it: without a CR from a CRLF file.
+    private static func trimmed(_ bytes: [UInt8]) -> [UInt8] {
+        bytes.last == 0x0d ? Array(bytes.dropLast()) : bytes
+    }
+
+    private static func stage<Prepared: Sendable>(
+        _ bytes: [UInt8], maxLineBytes: Int, _ stage: (JSONValue) throws -> Prepared
+    ) -> Staged<Prepared> {
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return .blank }
+        if bytes.count > maxLineBytes { return .tooLong }
+        let value: JSONValue
+        do { value = try JSONValue.parse(bytes) } catch { return .rejected(error.description) }
+        do {
+            return .ready(try stage(value))
+        } catch let failure as ToolError {
+            return .stop(failure)
+        } catch {
+            return .rejected(String(describing: error))
+        }
+    }
+
     private func reject(line: Int, bytes: [UInt8], reason: String) throws(ToolError) {
         counts.rejected += 1
         diagnostics.error("\(reader.name):\(line): \(reason)")

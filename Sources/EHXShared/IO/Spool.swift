@@ -137,7 +137,7 @@ public final class Spool {
         return names
     }
 
-    public enum Content {
+    public enum Content: Sendable {
         case bytes([UInt8])
         /// The entry is larger than the limit; it was not read.
         case tooLong(Int)

@@ -13,14 +13,17 @@ public struct Gateway: Sendable {
 
     /// `authenticated: false` for imports (FHIR, CSV), which carry no MAC.
     public mutating func process(_ json: JSONValue, authenticated: Bool = true) throws(RecordError) -> (reading: SensorReading, canonical: [UInt8], alert: Alert?) {
-        let reading = try SensorReading(parsing: json)
-        if authenticated {
-            try gate.authenticate(reading)
-        } else if reading.mac != nil {
-            throw RecordError(field: "mac", "imported readings carry no mac")
-        }
+        try finish(gate.prepare(json, authenticated: authenticated))
+    }
+
+    /// The ordered half of `process`: replay and time against the state,
+    /// then the clinical rules. `prepared` comes from `gate.prepare`, which
+    /// needs no state and so may run on any thread, ahead of time.
+    public mutating func finish(_ prepared: ReadingGate.Prepared) throws(RecordError) -> (reading: SensorReading, canonical: [UInt8], alert: Alert?) {
+        let reading = prepared.reading
+        if prepared.usedPreviousKey { gate.notePreviousKeyUse() }
         try gate.admitOrder(reading, state: &state)
-        let canonical = JSONValue.object(reading.object).canonicalBytes()
+        let canonical = prepared.canonical
         // The reference is hashed only for the rare reading that alerts.
         guard let alert = engine.evaluate(reading, state: &state) else { return (reading, canonical, nil) }
         let referenced = Alert(reading: reading, level: alert.level, reasons: alert.reasons, news2: alert.news2,

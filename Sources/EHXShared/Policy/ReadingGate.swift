@@ -37,14 +37,46 @@ public struct ReadingGate: Sendable {
     }
 
     public mutating func authenticate(_ reading: SensorReading) throws(RecordError) {
+        if try verifyMAC(reading, input: DeviceMAC.input(reading.object)) { notePreviousKeyUse() }
+    }
+
+    /// The stateless part of admitting a reading, safe on any thread: the
+    /// schema, the MAC (when `authenticated`) and the canonical form that
+    /// ehx-ingest writes. `Gateway.finish` does the rest, in input order.
+    public struct Prepared: Sendable {
+        public let reading: SensorReading
+        /// The reading's canonical bytes, `mac` included.
+        public let canonical: [UInt8]
+        /// The MAC verified only under the device's previous key.
+        public let usedPreviousKey: Bool
+    }
+
+    public func prepare(_ json: JSONValue, authenticated: Bool) throws(RecordError) -> Prepared {
+        let reading = try SensorReading(parsing: json)
+        // One serialization gives both the output and the MAC's input (the
+        // same object without `mac`).
+        let forms = JSONValue.canonicalObject(reading.object, omitting: "mac")
+        var usedPreviousKey = false
+        if authenticated {
+            usedPreviousKey = try verifyMAC(reading, input: forms.without)
+        } else if reading.mac != nil {
+            throw RecordError(field: "mac", "imported readings carry no mac")
+        }
+        return Prepared(reading: reading, canonical: forms.full, usedPreviousKey: usedPreviousKey)
+    }
+
+    /// Counts a reading that `prepare` found MACed with a rotated key.
+    public mutating func notePreviousKeyUse() { previousKeyUses += 1 }
+
+    /// Throws unless the MAC verifies; true when only the previous key did.
+    private func verifyMAC(_ reading: SensorReading, input: [UInt8]) throws(RecordError) -> Bool {
         guard reading.mac != nil else { throw RecordError(field: "mac", "missing: readings must be authenticated by their device") }
         guard let key = keys.key(for: reading.device) else {
             throw RecordError(field: "device", "unknown device \"\(reading.device)\" (not in the PSK file)")
         }
-        if reading.hasValidMAC(key: key) { return }
-        if let old = keys.previousKey(for: reading.device, at: now), reading.hasValidMAC(key: old) {
-            previousKeyUses += 1
-            return
+        if reading.hasValidMAC(key: key, input: input) { return false }
+        if let old = keys.previousKey(for: reading.device, at: now), reading.hasValidMAC(key: old, input: input) {
+            return true
         }
         throw RecordError(field: "mac", "does not verify under device \(reading.device)'s key")
     }

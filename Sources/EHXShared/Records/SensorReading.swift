@@ -95,8 +95,13 @@ public struct SensorReading: Sendable {
     }
 
     public func hasValidMAC(key: [UInt8]) -> Bool {
+        hasValidMAC(key: key, input: DeviceMAC.input(object))
+    }
+
+    /// `input`: `DeviceMAC.input(object)`, when the caller already has it.
+    func hasValidMAC(key: [UInt8], input: [UInt8]) -> Bool {
         guard let mac else { return false }
-        return ConstantTime.equals(DeviceMAC.compute(object, key: key), mac)
+        return ConstantTime.equals(HMACSHA256.authenticationCode(for: input, key: key), mac)
     }
 
     /// The reading with `mac` computed under the device key (replacing any old one).

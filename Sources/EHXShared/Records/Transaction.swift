@@ -21,6 +21,21 @@ public struct Transaction: Sendable {
     /// type. The signature is not checked here (see `hasValidSignature`), so
     /// a verifier can batch that work.
     public init(parsing json: JSONValue) throws(RecordError) {
+        var leaf: [UInt8]?
+        try self.init(parsing: json, leaf: &leaf)
+    }
+
+    /// Parses as `init(parsing:)` and returns the Merkle leaf too, both
+    /// canonical forms coming from one serialization (ehx-mine needs the
+    /// leaf of every transaction it takes).
+    public static func parseWithLeaf(_ json: JSONValue) throws(RecordError) -> (transaction: Transaction, leaf: [UInt8]) {
+        var leaf: [UInt8]? = []
+        let tx = try Transaction(parsing: json, leaf: &leaf)
+        return (tx, leaf ?? tx.leaf)
+    }
+
+    /// `leaf` nil: compute only the unsigned form; non-nil: set it to the leaf.
+    private init(parsing json: JSONValue, leaf: inout [UInt8]?) throws(RecordError) {
         let f = try RecordFields(json, allowed: Self.fields)
         let v = try f.integer("v", in: 0...Int64(Int32.max))
         guard v == Self.version else { throw RecordError(field: "v", "unsupported version \(v) (this ehx knows 1)") }
@@ -34,9 +49,15 @@ public struct Transaction: Sendable {
         body = try f.object("body")
         do { try TransactionBody.check(body, type: type) } catch { throw error.nested(in: "body") }
         signature = try f.bytes("sig", count: 64)
-        var unsigned = f.members
-        unsigned["sig"] = nil
-        unsignedBytes = JSONValue.object(unsigned).canonicalBytes()
+        if leaf != nil {
+            let both = JSONValue.canonicalObject(f.members, omitting: "sig")
+            unsignedBytes = both.without
+            leaf = both.full
+        } else {
+            var unsigned = f.members
+            unsigned["sig"] = nil
+            unsignedBytes = JSONValue.object(unsigned).canonicalBytes()
+        }
         txid = SHA256.hash(unsignedBytes)
         object = f.members
     }
@@ -56,6 +77,60 @@ public struct Transaction: Sendable {
         var signed = unsigned
         signed["sig"] = .string(Base64URL.encode(try key.signature(for: message)))
         return try Transaction(parsing: .object(signed))
+    }
+
+    /// `sign`, returning the Merkle leaf (the line ehx-sign writes) as well.
+    /// The unsigned and the signed forms come from one serialization: the
+    /// signed object is serialized with a placeholder signature of the
+    /// final length, the unsigned form is that minus `sig`, and the real
+    /// signature then overwrites the placeholder. The transaction is built
+    /// from the checked parts rather than re-parsed from its own output.
+    public static func signWithLeaf(type: TxType, body: JSONValue, ts: Timestamp = .now(),
+                                    key: Ed25519.PrivateKey) throws -> (transaction: Transaction, leaf: [UInt8]) {
+        do { try TransactionBody.check(body, type: type) } catch { throw error.nested(in: "body") }
+        // Every body schema is an object; kept as the parse would check it.
+        guard body.objectValue != nil else { throw RecordError(field: "body", "expected an object, got \(body.typeName)") }
+        let tsText = ts.description
+        var members: [String: JSONValue] = [
+            "v": .number(Double(version)),
+            "type": .string(type.rawValue),
+            "ts": .string(tsText),
+            "signer": .string(Base64URL.encode(key.publicKey.rawRepresentation)),
+            "body": body,
+            "sig": .string(String(repeating: "A", count: Self.signatureTextLength)),
+        ]
+        var (leaf, unsignedBytes, slot) = JSONValue.canonicalObject(members, omitting: "sig")
+        let signature = try key.signature(for: signatureDomain + unsignedBytes)
+        let sigText = Base64URL.encode(signature)
+        members["sig"] = .string(sigText)
+        // The slot is the placeholder's quoted text; base64url needs no escapes.
+        if let slot, slot.count == sigText.utf8.count + 2 {
+            leaf.replaceSubrange((slot.lowerBound + 1)..<(slot.upperBound - 1), with: sigText.utf8)
+        } else {
+            leaf = JSONValue.object(members).canonicalBytes()
+            unsignedBytes = JSONValue.canonicalObject(members, omitting: "sig").without
+        }
+        guard let parsedTs = Timestamp(rfc3339: tsText) else {
+            throw RecordError(field: "ts", "\"\(tsText)\" is not an RFC 3339 UTC time with milliseconds")
+        }
+        let tx = Transaction(type: type, ts: parsedTs, signer: key.publicKey, body: body, signature: signature,
+                             unsignedBytes: unsignedBytes, txid: SHA256.hash(unsignedBytes), object: members)
+        return (tx, leaf)
+    }
+
+    /// Base64url of a 64-byte signature, unpadded.
+    static let signatureTextLength = (Ed25519.signatureByteCount * 4 + 2) / 3
+
+    private init(type: TxType, ts: Timestamp, signer: Ed25519.PublicKey, body: JSONValue, signature: [UInt8],
+                 unsignedBytes: [UInt8], txid: SHA256Digest, object: [String: JSONValue]) {
+        self.type = type
+        self.ts = ts
+        self.signer = signer
+        self.body = body
+        self.signature = signature
+        self.unsignedBytes = unsignedBytes
+        self.txid = txid
+        self.object = object
     }
 
     public var hasValidSignature: Bool {

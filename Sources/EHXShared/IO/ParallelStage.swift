@@ -1,0 +1,58 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The order-free half of a batched read loop: a stateless per-item step
+/// run on several threads, results in input order, so the ordered half
+/// (outputs, rejects, state) can follow exactly as a one-thread loop would.
+public enum ParallelStage {
+    /// `transform(inputs[i])` for every i, on up to `threads` threads (1: on
+    /// the calling thread). `transform` must not touch shared mutable state;
+    /// `@Sendable` lets the compiler hold it to that.
+    public static func map<Input: Sendable, Output: Sendable>(
+        _ inputs: [Input], threads: Int, _ transform: @Sendable (Input) -> Output
+    ) -> [Output] {
+        map(inputs, threads: threads) { _, input in transform(input) }
+    }
+
+    /// As `map(_:threads:_:)`, telling `transform` which worker (0..<threads)
+    /// runs it, for per-thread caches such as `SignatureCheckers`.
+    public static func map<Input: Sendable, Output: Sendable>(
+        _ inputs: [Input], threads: Int, _ transform: @Sendable (_ worker: Int, Input) -> Output
+    ) -> [Output] {
+        let count = inputs.count
+        guard count > 0 else { return [] }
+        return [Output](unsafeUninitializedCapacity: count) { buffer, initialized in
+            // Each index is initialized by exactly one task; concurrentPerform
+            // returns only after all of them, which orders the writes before
+            // the array is used.
+            guard let base = buffer.baseAddress else { return }
+            ChainBatch.parallel(count, threads: threads) { worker, i in
+                (base + i).initialize(to: transform(worker, inputs[i]))
+            }
+            initialized = count
+        }
+    }
+
+    /// Online cores, the default for `--threads`.
+    public static var onlineCores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+}
+
+/// One Ed25519 verifier per worker of a `ParallelStage`: each caches the
+/// signers' imported keys (see `SignatureVerifier`), and worker w only ever
+/// uses verifier w, so no verifier is shared between threads.
+public final class SignatureCheckers: @unchecked Sendable {
+    private let verifiers: [SignatureVerifier]
+
+    public init(workers: Int) {
+        verifiers = (0..<max(1, workers)).map { _ in SignatureVerifier() }
+    }
+
+    /// The same verdict as `tx.hasValidSignature`.
+    public func isValid(_ tx: Transaction, worker: Int) -> Bool {
+        guard verifiers.indices.contains(worker) else { return tx.hasValidSignature }
+        return verifiers[worker].isValid(tx)
+    }
+}
