@@ -165,7 +165,7 @@ _ehx-ingest() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--quiet -q --version -h --help)
     local -a repeating_options=(--column)
-    local -a non_repeating_options=(--from --psk --state --rejects --alerts --rules --window --max-skew --learn --z --now --device --patient)
+    local -a non_repeating_options=(--from --psk --state --rejects --alerts --rules --window --max-skew --learn --z --now --device --patient --threads)
     __ehx-ingest_offer_flags_options 1
 
     # Offer option value completions
@@ -211,6 +211,9 @@ _ehx-ingest() {
         return
         ;;
     '--column')
+        return
+        ;;
+    '--threads')
         return
         ;;
     esac

@@ -20,7 +20,7 @@ function __ehx-ingest_parse_tokens -S
     set -l unparsed_tokens (__ehx-ingest_tokens -pc)
     switch $unparsed_tokens[1]
     case 'ehx-ingest'
-        __ehx-ingest_parse_subcommand 1 'from=' 'psk=' 'state=' 'rejects=' 'alerts=' 'rules=' 'window=' 'max-skew=' 'learn=' 'z=' 'now=' 'device=' 'patient=' 'column=+' 'q/quiet' 'version' 'h/help'
+        __ehx-ingest_parse_subcommand 1 'from=' 'psk=' 'state=' 'rejects=' 'alerts=' 'rules=' 'window=' 'max-skew=' 'learn=' 'z=' 'now=' 'device=' 'patient=' 'column=+' 'threads=' 'q/quiet' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __ehx-ingest_parse_subcommand -r 1 'version'
@@ -91,6 +91,7 @@ complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_
 complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" device' -l 'device' -d 'For fhir and csv: the device id when the record names none.' -rfka ''
 complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" patient' -l 'patient' -d 'For fhir and csv: the patient id when the record names none.' -rfka ''
 complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest"' -l 'column' -d 'For csv: map a header column: NAME=ROLE (a kind, ts, device, patient, systolic, diastolic, ignore). Repeatable.' -rfka ''
+complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" threads' -l 'threads' -d 'Threads for parsing and MAC checks (default: all online cores). Outputs, rejects and alerts keep input order whatever the count.' -rfka ''
 complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" q quiet' -l 'quiet' -s 'q' -d 'Print only errors and alerts on stderr.'
 complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" version' -l 'version' -d 'Show the version.'
 complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" h help' -s 'h' -l 'help' -d 'Show help information.'

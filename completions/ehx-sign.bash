@@ -165,7 +165,7 @@ _ehx-sign() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--seal --quiet -q --version -h --help)
     local -a repeating_options=()
-    local -a non_repeating_options=(--key --psk --type --rejects --spool --passphrase-file --chain --pseudonym-key)
+    local -a non_repeating_options=(--key --psk --type --rejects --spool --passphrase-file --chain --pseudonym-key --threads)
     __ehx-sign_offer_flags_options 1
 
     # Offer option value completions
@@ -192,6 +192,9 @@ _ehx-sign() {
         return
         ;;
     '--pseudonym-key')
+        return
+        ;;
+    '--threads')
         return
         ;;
     esac

@@ -20,7 +20,7 @@ function __ehx-sign_parse_tokens -S
     set -l unparsed_tokens (__ehx-sign_tokens -pc)
     switch $unparsed_tokens[1]
     case 'ehx-sign'
-        __ehx-sign_parse_subcommand 1 'key=' 'psk=' 'type=' 'rejects=' 'spool=' 'passphrase-file=' 'seal' 'chain=' 'pseudonym-key=' 'q/quiet' 'version' 'h/help'
+        __ehx-sign_parse_subcommand 1 'key=' 'psk=' 'type=' 'rejects=' 'spool=' 'passphrase-file=' 'seal' 'chain=' 'pseudonym-key=' 'threads=' 'q/quiet' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __ehx-sign_parse_subcommand -r 1 'version'
@@ -86,6 +86,7 @@ complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_opti
 complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" seal' -l 'seal' -d 'Seal reading and alert bodies for the readers the chain\'s read policy allows (needs --chain and --pseudonym-key).'
 complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" chain' -l 'chain' -d 'With --seal: the chain whose tip\'s policy, roles and reader keys choose the recipients.' -rfka ''
 complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" pseudonym-key' -l 'pseudonym-key' -d 'With --seal: the pseudonym key file (0600; ehx-keygen pseudonym).' -rfka ''
+complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" threads' -l 'threads' -d 'Signing threads (default: all online cores). Output order is input order whatever the count.' -rfka ''
 complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" q quiet' -l 'quiet' -s 'q' -d 'Print only errors on stderr.'
 complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" version' -l 'version' -d 'Show the version.'
 complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" h help' -s 'h' -l 'help' -d 'Show help information.'

@@ -43,12 +43,11 @@ public enum ChainBatch {
         let checks = Slots<Bool>(count: jobs.count, initial: false)
         let frozenBlocks = blocks
         let frozenJobs = jobs
-        let verifiers = UncheckedBox((0..<max(1, threads)).map { _ in Ed25519Verifier() })
+        let checkers = SignatureCheckers(workers: threads)
         parallel(jobs.count, threads: threads) { w, j in
             let (b, t) = frozenJobs[j]
             guard let block = frozenBlocks[b] else { return } // jobs exist only for parsed blocks
-            let tx = block.txs[t]
-            checks[j] = verifiers.value[w].isValidSignature(tx.signature, for: Transaction.signatureDomain + tx.unsignedBytes, signer: tx.signer)
+            checks[j] = checkers.isValid(block.txs[t], worker: w)
         }
         var out: [Prepared] = []
         out.reserveCapacity(n)

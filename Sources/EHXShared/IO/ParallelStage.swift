@@ -41,18 +41,18 @@ public enum ParallelStage {
 }
 
 /// One Ed25519 verifier per worker of a `ParallelStage`: each caches the
-/// signers' imported keys (see `SignatureVerifier`), and worker w only ever
+/// signers' imported keys (see `Ed25519Verifier`), and worker w only ever
 /// uses verifier w, so no verifier is shared between threads.
 public final class SignatureCheckers: @unchecked Sendable {
-    private let verifiers: [SignatureVerifier]
+    private let verifiers: [Ed25519Verifier]
 
     public init(workers: Int) {
-        verifiers = (0..<max(1, workers)).map { _ in SignatureVerifier() }
+        verifiers = (0..<max(1, workers)).map { _ in Ed25519Verifier() }
     }
 
     /// The same verdict as `tx.hasValidSignature`.
     public func isValid(_ tx: Transaction, worker: Int) -> Bool {
         guard verifiers.indices.contains(worker) else { return tx.hasValidSignature }
-        return verifiers[worker].isValid(tx)
+        return verifiers[worker].isValidSignature(tx.signature, for: tx.signedMessage, signer: tx.signer)
     }
 }

@@ -65,18 +65,7 @@ public struct Transaction: Sendable {
     /// Builds and signs a transaction; the body is schema-checked first so
     /// that nothing the chain would refuse is ever signed.
     public static func sign(type: TxType, body: JSONValue, ts: Timestamp = .now(), key: Ed25519.PrivateKey) throws -> Transaction {
-        do { try TransactionBody.check(body, type: type) } catch { throw error.nested(in: "body") }
-        let unsigned: [String: JSONValue] = [
-            "v": .number(Double(version)),
-            "type": .string(type.rawValue),
-            "ts": .string(ts.description),
-            "signer": .string(Base64URL.encode(key.publicKey.rawRepresentation)),
-            "body": body,
-        ]
-        let message = signatureDomain + JSONValue.object(unsigned).canonicalBytes()
-        var signed = unsigned
-        signed["sig"] = .string(Base64URL.encode(try key.signature(for: message)))
-        return try Transaction(parsing: .object(signed))
+        try signWithLeaf(type: type, body: body, ts: ts, key: key).transaction
     }
 
     /// `sign`, returning the Merkle leaf (the line ehx-sign writes) as well.
@@ -133,8 +122,11 @@ public struct Transaction: Sendable {
         self.object = object
     }
 
+    /// What the signature covers: the domain tag and the unsigned canonical bytes.
+    public var signedMessage: [UInt8] { Self.signatureDomain + unsignedBytes }
+
     public var hasValidSignature: Bool {
-        signer.isValidSignature(signature, for: Self.signatureDomain + unsignedBytes)
+        signer.isValidSignature(signature, for: signedMessage)
     }
 
     public var json: JSONValue { .object(object) }
