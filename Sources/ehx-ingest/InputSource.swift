@@ -74,18 +74,16 @@ final class InputSource {
     }
 
     private func jsonLines(threads: Int, prepare: PrepareReading, _ body: (InputUnit) throws(ToolError) -> Void) throws(ToolError) {
-        let reader = reader
-        // The next batch is read, parsed and prepared while `body` handles
-        // this one; `body` never touches the reader.
-        try ParallelStage.pipelined(threads: threads) { () throws(ToolError) in
-            try reader.nextBatch(maxLines: RecordPipeline.defaultBatchLines, maxBytes: 16 << 20)
-        } transform: { _, line -> InputUnit? in
+        while true {
+            let batch = try reader.nextBatch(maxLines: RecordPipeline.defaultBatchLines, maxBytes: 16 << 20)
+            if batch.isEmpty { break }
             // nil: a blank line, skipped as `nextLine` skips it.
-            var bytes = line.bytes
-            if bytes.last == 0x0d { bytes.removeLast() }
-            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
-            return InputUnit(line: line.number, raw: bytes, records: Self.parse(bytes).map { [prepare($0)] })
-        } consume: { (_, staged) throws(ToolError) in
+            let staged = ParallelStage.map(batch, threads: threads) { line -> InputUnit? in
+                var bytes = line.bytes
+                if bytes.last == 0x0d { bytes.removeLast() }
+                if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
+                return InputUnit(line: line.number, raw: bytes, records: Self.parse(bytes).map { [prepare($0)] })
+            }
             for case let unit? in staged {
                 units += 1
                 try body(unit)

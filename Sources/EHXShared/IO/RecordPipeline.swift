@@ -93,13 +93,12 @@ public final class RecordPipeline {
         finish: (Prepared) throws -> Void
     ) throws(ToolError) {
         let limit = maxLineBytes
-        let reader = reader
-        // The next batch is read and staged while this one is finished.
-        try ParallelStage.pipelined(threads: threads) { () throws(ToolError) in
-            try reader.nextBatch(maxLines: batchLines, maxBytes: Self.maxBatchBytes)
-        } transform: { worker, line in
-            Self.stage(Self.trimmed(line.bytes), maxLineBytes: limit) { json throws in try stage(json, worker) }
-        } consume: { (lines, staged) throws(ToolError) in
+        while true {
+            let lines = try reader.nextBatch(maxLines: batchLines, maxBytes: Self.maxBatchBytes)
+            if lines.isEmpty { break }
+            let staged = ParallelStage.map(lines, threads: threads) { worker, line in
+                Self.stage(Self.trimmed(line.bytes), maxLineBytes: limit) { json throws in try stage(json, worker) }
+            }
             for (line, outcome) in zip(lines, staged) {
                 let bytes = Self.trimmed(line.bytes)
                 switch outcome {
