@@ -105,12 +105,15 @@ struct Sign: ParsableCommand {
                 let signingKey = try loadSigningKey(path: key, passphraseFile: passphraseFile)
                 let spooler = try spool.map { dir throws(ToolError) in try Spool(path: dir, create: true) }
                 let sealer = try sealerIfAsked(diagnostics)
-                try pipeline.runBatched(threads: threadCount) { json, _ in
+                // One reusable signing context per worker (see Ed25519Signer).
+                let signers = Ed25519Signers(key: signingKey, workers: threadCount)
+                try pipeline.runBatched(threads: threadCount) { json, worker in
                     var (bodyType, body) = try Self.envelope(json) ?? (type, json)
                     if let sealer, bodyType == .reading || bodyType == .alert {
                         body = try sealer.seal(body, type: bodyType)
                     }
-                    let signed = try Transaction.signWithLeaf(type: bodyType, body: body, key: signingKey)
+                    let signed = try Transaction.signWithLeaf(type: bodyType, body: body, key: signingKey,
+                                                                  signer: signers.signer(worker: worker))
                     return (leaf: signed.leaf, txid: signed.transaction.txid)
                 } finish: { tx in
                     if let spooler {

@@ -51,6 +51,12 @@ public enum Ed25519 {
 
         public var publicKey: Ed25519.PublicKey { cachedPublicKey }
 
+        /// The EVP_PKEY, for `Ed25519Signer` to initialise its context once.
+        /// Valid only inside `body`: this struct's box owns and frees it.
+        func withEVPKey<Result>(_ body: (OpaquePointer) -> Result) -> Result {
+            withExtendedLifetime(key) { body(key.pointer) }
+        }
+
         /// A 64-byte signature over `message` (no pre-hash: Ed25519 hashes internally).
         public func signature(for message: [UInt8]) throws(CryptoError) -> [UInt8] {
             guard let context = EVP_MD_CTX_new() else {
