@@ -33,6 +33,8 @@ public final class RecordPipeline {
     /// Runs `handle` on every record. `handle` throws a RecordError (or any
     /// error but ToolError) to reject the line; a ToolError (an output that
     /// cannot be written) stops the run, since going on would lose records.
+    /// The tools use `runBatched`; this plain loop is the definition its
+    /// tests hold it to, line for line.
     public func run(_ handle: (JSONValue) throws -> Void) throws(ToolError) {
         while let line = try reader.next() {
             var bytes = line.bytes
