@@ -23,7 +23,7 @@ extension JSONValue {
         full.append(UInt8(ascii: "{"))
         var cut: Range<Int>?
         var value: Range<Int>?
-        let sorted = members.sorted(by: { JCS.keyPrecedes($0.key, $1.key) })
+        let sorted = sortedMembers(members)
         for (index, member) in sorted.enumerated() {
             if index > 0 { full.append(UInt8(ascii: ",")) }
             let start = full.count
@@ -68,7 +68,7 @@ extension JSONValue {
         case .object(let members):
             out.append(UInt8(ascii: "{"))
             var first = true
-            for (key, value) in members.sorted(by: { JCS.keyPrecedes($0.key, $1.key) }) {
+            for (key, value) in Self.sortedMembers(members) {
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
                 Self.appendString(key, to: &out)
@@ -77,6 +77,16 @@ extension JSONValue {
             }
             out.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// The members in RFC 8785 order (UTF-16 code units of the keys). When
+    /// every key is ASCII, UTF-16 order is plain byte order, which String's
+    /// `<` gives on ASCII (a memcmp); other keys take `JCS.keyPrecedes`.
+    static func sortedMembers(_ members: [String: JSONValue]) -> [(key: String, value: JSONValue)] {
+        for key in members.keys where !key.utf8.allSatisfy({ $0 < 0x80 }) {
+            return members.sorted(by: { JCS.keyPrecedes($0.key, $1.key) })
+        }
+        return members.sorted(by: { $0.key < $1.key })
     }
 
     private static let nullBytes = Array("null".utf8)

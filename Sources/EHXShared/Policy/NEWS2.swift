@@ -16,6 +16,19 @@ public enum NEWS2 {
 
         public static func < (a: Parameter, b: Parameter) -> Bool { a.rawValue < b.rawValue }
 
+        /// The parameter's index in `allCases`.
+        var slot: Int {
+            switch self {
+            case .respirationRate: return 0
+            case .spo2: return 1
+            case .airOrOxygen: return 2
+            case .systolicBP: return 3
+            case .pulse: return 4
+            case .consciousness: return 5
+            case .temperature: return 6
+            }
+        }
+
         /// The parameter a reading kind feeds, if any (emg feeds none).
         public init?(kind: ReadingKind) {
             switch kind {

@@ -37,18 +37,54 @@ public struct RuleEngine: Sendable {
 
     /// The patient's NEWS2 aggregate at time `at` from the vitals in `patient`.
     public func aggregate(_ patient: IngestState.Patient, patientID: String, at: Timestamp) -> NEWS2.Aggregate {
-        let scale2 = rules.spo2Scale2(patient: patientID)
-        func fresh(_ p: NEWS2.Parameter) -> JSONValue? {
-            guard let v = patient.vitals[p], at.millisecondsSince1970 - v.ts.millisecondsSince1970 <= windowMs else { return nil }
-            return v.value
+        scores(patient, patientID: patientID, at: at).aggregate
+    }
+
+    /// `aggregate`'s scores, one slot per parameter in `Parameter.allCases`
+    /// order (-1: missing), without the per-reading dictionary: evaluate
+    /// needs only the total and its own score unless it alerts.
+    struct Scores {
+        var slots = SIMD8<Int8>(repeating: -1)
+        var scale: Int
+
+        subscript(_ p: NEWS2.Parameter) -> Int? {
+            let s = slots[p.slot]
+            return s < 0 ? nil : Int(s)
         }
-        let onOxygen = fresh(.airOrOxygen)?.boolValue
-        var result = NEWS2.Aggregate(scores: [:], missing: [], scale: scale2 ? 2 : 1)
-        for p in NEWS2.Parameter.allCases {
-            if let v = fresh(p), let s = NEWS2.score(p, value: v, scale2: scale2, onOxygen: onOxygen) {
-                result.scores[p] = s
-            } else {
-                result.missing.append(p)
+
+        var total: Int {
+            var sum = 0
+            for i in 0..<NEWS2.Parameter.allCases.count where slots[i] > 0 { sum += Int(slots[i]) }
+            return sum
+        }
+
+        var risk: Alert.Level {
+            var anyThree = false
+            for i in 0..<NEWS2.Parameter.allCases.count where slots[i] == 3 { anyThree = true }
+            return NEWS2.risk(aggregate: total, anyThree: anyThree)
+        }
+
+        var aggregate: NEWS2.Aggregate {
+            var result = NEWS2.Aggregate(scores: [:], missing: [], scale: scale)
+            for p in NEWS2.Parameter.allCases {
+                if let s = self[p] { result.scores[p] = s } else { result.missing.append(p) }
+            }
+            return result
+        }
+    }
+
+    func scores(_ patient: IngestState.Patient, patientID: String, at: Timestamp) -> Scores {
+        let scale2 = rules.spo2Scale2(patient: patientID)
+        let now = at.millisecondsSince1970
+        let onOxygen = patient.vitals[.airOrOxygen].flatMap { v in
+            now - v.ts.millisecondsSince1970 <= windowMs ? v.value.boolValue : nil
+        }
+        var result = Scores(scale: scale2 ? 2 : 1)
+        // One pass over the vitals (no lookups); a parameter absent, stale
+        // or unscorable stays missing.
+        for (p, v) in patient.vitals where now - v.ts.millisecondsSince1970 <= windowMs {
+            if let s = NEWS2.score(p, value: v.value, scale2: scale2, onOxygen: onOxygen) {
+                result.slots[p.slot] = Int8(s)
             }
         }
         return result
@@ -56,7 +92,9 @@ public struct RuleEngine: Sendable {
 
     /// Updates the patient's state with `reading` and returns its alert, if any.
     public func evaluate(_ reading: SensorReading, state: inout IngestState, ref: String? = nil) -> Alert? {
-        var patient = state.patients[reading.patient] ?? IngestState.Patient()
+        // Taken out of the state while it changes, so its dictionaries are
+        // uniquely referenced and updated in place rather than copied.
+        var patient = state.patients.removeValue(forKey: reading.patient) ?? IngestState.Patient()
         defer { state.patients[reading.patient] = patient }
         let kind = reading.kind
         let rule = rules.rule(patient: reading.patient, kind: kind, defaults: defaults)
@@ -64,7 +102,7 @@ public struct RuleEngine: Sendable {
         if let parameter, patient.vitals[parameter].map({ $0.ts <= reading.ts }) ?? true {
             patient.vitals[parameter] = IngestState.Vital(value: reading.value, ts: reading.ts)
         }
-        let news2 = aggregate(patient, patientID: reading.patient, at: reading.ts)
+        let news2 = scores(patient, patientID: reading.patient, at: reading.ts)
         let risk = news2.risk
         let previousRisk = patient.risk
         patient.risk = risk
@@ -72,9 +110,10 @@ public struct RuleEngine: Sendable {
         var reasons: [String] = []
         var details: [JSONValue] = []
         let x = reading.primaryNumber
-        let shown = x.map(Self.text) ?? reading.value.canonicalString
-        let what = kind == .bloodPressure ? "systolic" : kind.rawValue
-        let unit = kind.unit == "1" ? "" : " \(kind.unit)"
+        // Text only for the readings that give a reason.
+        var shown: String { x.map(Self.text) ?? reading.value.canonicalString }
+        var what: String { kind == .bloodPressure ? "systolic" : kind.rawValue }
+        var unit: String { kind.unit == "1" ? "" : " \(kind.unit)" }
 
         // Adaptive baseline: judge against what was learned before this reading.
         var deviation: (mean: Double, sd: Double, z: Double)?
@@ -91,7 +130,7 @@ public struct RuleEngine: Sendable {
             patient.baselines[kind] = b
         }
 
-        if let parameter, let own = news2.scores[parameter], own > 0 {
+        if let parameter, let own = news2[parameter], own > 0 {
             let band = NEWS2.band(parameter, value: reading.value, scale2: news2.scale == 2,
                                   onOxygen: patient.vitals[.airOrOxygen]?.value.boolValue)
             let suppressed = own < 3 && insideBaseline && risk != .medium && risk != .high
@@ -105,9 +144,10 @@ public struct RuleEngine: Sendable {
             }
         }
         if risk == .medium || risk == .high, Self.order(risk) > Self.order(previousRisk) {
-            let missing = news2.missing.isEmpty ? "" : "; missing: \(news2.missing.sorted().map(\.rawValue).joined(separator: ", "))"
-            reasons.append("NEWS2 aggregate \(news2.total): risk \(risk.rawValue) (was \(previousRisk?.rawValue ?? "unknown"))\(missing)")
-            details.append(["rule": "news2-risk", "score": .number(Double(news2.total)), "risk": .string(risk.rawValue),
+            let aggregate = news2.aggregate
+            let missing = aggregate.missing.isEmpty ? "" : "; missing: \(aggregate.missing.sorted().map(\.rawValue).joined(separator: ", "))"
+            reasons.append("NEWS2 aggregate \(aggregate.total): risk \(risk.rawValue) (was \(previousRisk?.rawValue ?? "unknown"))\(missing)")
+            details.append(["rule": "news2-risk", "score": .number(Double(aggregate.total)), "risk": .string(risk.rawValue),
                             "was": previousRisk.map { .string($0.rawValue) } ?? .null])
         }
         if let x {
@@ -128,7 +168,7 @@ public struct RuleEngine: Sendable {
                             "z": .number(Self.rounded(deviation.z)), "limit": .number(limit)])
         }
         guard !reasons.isEmpty else { return nil }
-        return Alert(reading: reading, level: risk, reasons: reasons, news2: news2.json, rules: details, ref: ref)
+        return Alert(reading: reading, level: risk, reasons: reasons, news2: news2.aggregate.json, rules: details, ref: ref)
     }
 
     static func order(_ level: Alert.Level?) -> Int {

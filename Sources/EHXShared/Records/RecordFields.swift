@@ -10,7 +10,9 @@ public struct RecordFields: Sendable {
         }
         // Unknown members are refused rather than carried: a signed record
         // must mean exactly what the format says and nothing a reader ignores.
-        if let extra = members.keys.filter({ !allowed.contains($0) }).sorted().first {
+        for key in members.keys where !allowed.contains(key) {
+            // The first in order, whatever order the dictionary holds them in.
+            let extra = members.keys.filter({ !allowed.contains($0) }).sorted().first ?? key
             throw RecordError(field: extra, "unknown field")
         }
         self.members = members
@@ -19,16 +21,28 @@ public struct RecordFields: Sendable {
     public func has(_ key: String) -> Bool { members[key] != nil }
 
     public func value(_ key: String) throws(RecordError) -> JSONValue {
-        guard let v = members[key] else { throw RecordError(field: key, "missing") }
+        try Self.present(members[key], key)
+    }
+
+    /// `value(key)` for a member the caller already looked up (nil: absent).
+    static func present(_ v: JSONValue?, _ key: String) throws(RecordError) -> JSONValue {
+        guard let v else { throw RecordError(field: key, "missing") }
         return v
     }
 
     public func string(_ key: String, maxLength: Int = 256) throws(RecordError) -> String {
-        let v = try value(key)
+        try Self.string(members[key], key, maxLength: maxLength)
+    }
+
+    /// `string(key)` for a member the caller already looked up (nil: absent).
+    static func string(_ member: JSONValue?, _ key: String, maxLength: Int = 256) throws(RecordError) -> String {
+        let v = try present(member, key)
         guard let s = v.stringValue else { throw RecordError(field: key, "expected a string, got \(v.typeName)") }
         guard !s.isEmpty else { throw RecordError(field: key, "must not be empty") }
         guard s.utf8.count <= maxLength else { throw RecordError(field: key, "longer than \(maxLength) bytes") }
-        guard !s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
+        // Control characters are ASCII, and ASCII bytes in UTF-8 are only ever
+        // those characters, so the bytes tell without decoding scalars.
+        guard !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) else {
             throw RecordError(field: key, "contains control characters")
         }
         return s
@@ -39,7 +53,11 @@ public struct RecordFields: Sendable {
     }
 
     public func integer(_ key: String, in range: ClosedRange<Int64>) throws(RecordError) -> Int64 {
-        let v = try value(key)
+        try Self.integer(members[key], key, in: range)
+    }
+
+    static func integer(_ member: JSONValue?, _ key: String, in range: ClosedRange<Int64>) throws(RecordError) -> Int64 {
+        let v = try present(member, key)
         guard let n = v.numberValue else { throw RecordError(field: key, "expected a number, got \(v.typeName)") }
         guard let i = v.integerValue else { throw RecordError(field: key, "expected an integer, got \(JCS.serialize(number: n))") }
         guard range.contains(i) else {
@@ -55,7 +73,11 @@ public struct RecordFields: Sendable {
     }
 
     public func timestamp(_ key: String) throws(RecordError) -> Timestamp {
-        let s = try string(key, maxLength: 64)
+        try Self.timestamp(members[key], key)
+    }
+
+    static func timestamp(_ member: JSONValue?, _ key: String) throws(RecordError) -> Timestamp {
+        let s = try string(member, key, maxLength: 64)
         guard let t = Timestamp(rfc3339: s) else {
             throw RecordError(field: key, "\"\(s)\" is not an RFC 3339 UTC time with milliseconds (2026-11-26T10:00:00.000Z)")
         }
@@ -85,7 +107,11 @@ public struct RecordFields: Sendable {
     }
 
     public func array(_ key: String) throws(RecordError) -> [JSONValue] {
-        let v = try value(key)
+        try Self.array(members[key], key)
+    }
+
+    static func array(_ member: JSONValue?, _ key: String) throws(RecordError) -> [JSONValue] {
+        let v = try present(member, key)
         guard let a = v.arrayValue else { throw RecordError(field: key, "expected an array, got \(v.typeName)") }
         return a
     }

@@ -18,25 +18,47 @@ public struct SensorReading: Sendable {
     public let object: [String: JSONValue]
 
     public init(parsing json: JSONValue) throws(RecordError) {
-        let f = try RecordFields(json, allowed: Self.fields)
-        device = try f.string("device", maxLength: 128)
-        patient = try f.string("patient", maxLength: 128)
-        seq = try f.integer("seq", in: 0...Self.maxSeq)
-        ts = try f.timestamp("ts")
-        let kindName = try f.string("kind", maxLength: 64)
+        guard let members = json.objectValue else {
+            throw RecordError(field: nil, "expected a JSON object, got \(json.typeName)")
+        }
+        // One pass over the members instead of a hashed lookup per field.
+        var device, patient, seq, ts, kind, value, unit, mac, samples: JSONValue?
+        for (key, member) in members {
+            switch key {
+            case "device": device = member
+            case "patient": patient = member
+            case "seq": seq = member
+            case "ts": ts = member
+            case "kind": kind = member
+            case "value": value = member
+            case "unit": unit = member
+            case "mac": mac = member
+            case "samples": samples = member
+            default:
+                // An unknown field: RecordFields names the right one.
+                _ = try RecordFields(json, allowed: Self.fields)
+            }
+        }
+        typealias F = RecordFields
+        self.device = try F.string(device, "device", maxLength: 128)
+        self.patient = try F.string(patient, "patient", maxLength: 128)
+        self.seq = try F.integer(seq, "seq", in: 0...Self.maxSeq)
+        self.ts = try F.timestamp(ts, "ts")
+        let kindName = try F.string(kind, "kind", maxLength: 64)
         guard let kind = ReadingKind(rawValue: kindName) else {
             throw RecordError(field: "kind", "unknown kind \"\(kindName)\" (known: \(ReadingKind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         self.kind = kind
-        let unit = try f.string("unit", maxLength: 32)
-        guard unit == kind.unit else {
-            throw RecordError(field: "unit", "\(kind.rawValue) is measured in \"\(kind.unit)\", not \"\(unit)\"")
+        let unitName = try F.string(unit, "unit", maxLength: 32)
+        guard unitName == kind.unit else {
+            throw RecordError(field: "unit", "\(kind.rawValue) is measured in \"\(kind.unit)\", not \"\(unitName)\"")
         }
-        value = try f.value("value")
-        try Self.checkValue(value, kind: kind)
-        if f.has("samples") {
+        let checked = try F.present(value, "value")
+        self.value = checked
+        try Self.checkValue(checked, kind: kind)
+        if samples != nil {
             guard kind == .emg else { throw RecordError(field: "samples", "only emg readings carry samples") }
-            let samples = try f.array("samples")
+            let samples = try F.array(samples, "samples")
             guard samples.count <= Self.maxSamples else {
                 throw RecordError(field: "samples", "more than \(Self.maxSamples) samples")
             }
@@ -44,16 +66,16 @@ public struct SensorReading: Sendable {
                 throw RecordError(field: "samples[\(i)]", "expected a number, got \(s.typeName)")
             }
         }
-        if f.has("mac") {
-            let text = try f.string("mac", maxLength: 64)
+        if mac != nil {
+            let text = try F.string(mac, "mac", maxLength: 64)
             guard let bytes = Hex.decode(text), bytes.count == 32 else {
                 throw RecordError(field: "mac", "must be 64 lowercase hex digits (HMAC-SHA256)")
             }
-            mac = bytes
+            self.mac = bytes
         } else {
-            mac = nil
+            self.mac = nil
         }
-        object = f.members
+        object = members
     }
 
     static func checkValue(_ value: JSONValue, kind: ReadingKind) throws(RecordError) {
