@@ -47,9 +47,7 @@ public struct Alert: Sendable {
         patient = try f.string("patient", maxLength: 128)
         seq = try f.integer("seq", in: 0...SensorReading.maxSeq)
         ts = try f.timestamp("ts")
-        let kindName = try f.string("kind", maxLength: 64)
-        guard let kind = ReadingKind(rawValue: kindName) else { throw RecordError(field: "kind", "unknown kind \"\(kindName)\"") }
-        self.kind = kind
+        kind = try ReadingKind.parse(try f.string("kind", maxLength: 64))
         value = try f.value("value")
         let levelName = try f.string("level", maxLength: 16)
         guard let level = Level(rawValue: levelName) else {

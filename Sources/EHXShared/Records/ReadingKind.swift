@@ -40,4 +40,12 @@ public enum ReadingKind: String, CaseIterable, Sendable {
     public static let systolicRange: ClosedRange<Double> = 30...320
     public static let diastolicRange: ClosedRange<Double> = 10...250
     public static let consciousnessLevels: Set<String> = ["A", "C", "V", "P", "U"]
+
+    /// "heart_rate", or an error naming the field and listing the kinds there are.
+    public static func parse(_ text: String) throws(RecordError) -> ReadingKind {
+        guard let kind = ReadingKind(rawValue: text) else {
+            throw RecordError(field: "kind", "unknown kind \"\(text)\" (known: \(allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        return kind
+    }
 }

@@ -70,9 +70,7 @@ public struct SealedBody: Sendable {
 
     public init(parsing json: JSONValue) throws(RecordError) {
         let f = try RecordFields(json, allowed: Self.clearFields.union(["sealed"]))
-        let kindName = try f.string("kind", maxLength: 64)
-        guard let kind = ReadingKind(rawValue: kindName) else { throw RecordError(field: "kind", "unknown kind \"\(kindName)\"") }
-        self.kind = kind
+        kind = try ReadingKind.parse(try f.string("kind", maxLength: 64))
         ts = try f.timestamp("ts")
         seq = try f.integer("seq", in: 0...SensorReading.maxSeq)
         patient = try Self.pseudonym(f, "patient")

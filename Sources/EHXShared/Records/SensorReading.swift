@@ -44,20 +44,17 @@ public struct SensorReading: Sendable {
         self.patient = try F.string(patient, "patient", maxLength: 128)
         self.seq = try F.integer(seq, "seq", in: 0...Self.maxSeq)
         self.ts = try F.timestamp(ts, "ts")
-        let kindName = try F.string(kind, "kind", maxLength: 64)
-        guard let kind = ReadingKind(rawValue: kindName) else {
-            throw RecordError(field: "kind", "unknown kind \"\(kindName)\" (known: \(ReadingKind.allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
-        self.kind = kind
+        let readingKind = try ReadingKind.parse(try F.string(kind, "kind", maxLength: 64))
+        self.kind = readingKind
         let unitName = try F.string(unit, "unit", maxLength: 32)
-        guard unitName == kind.unit else {
-            throw RecordError(field: "unit", "\(kind.rawValue) is measured in \"\(kind.unit)\", not \"\(unitName)\"")
+        guard unitName == readingKind.unit else {
+            throw RecordError(field: "unit", "\(readingKind.rawValue) is measured in \"\(readingKind.unit)\", not \"\(unitName)\"")
         }
         let checked = try F.present(value, "value")
         self.value = checked
-        try Self.checkValue(checked, kind: kind)
+        try Self.checkValue(checked, kind: readingKind)
         if samples != nil {
-            guard kind == .emg else { throw RecordError(field: "samples", "only emg readings carry samples") }
+            guard readingKind == .emg else { throw RecordError(field: "samples", "only emg readings carry samples") }
             let samples = try F.array(samples, "samples")
             guard samples.count <= Self.maxSamples else {
                 throw RecordError(field: "samples", "more than \(Self.maxSamples) samples")
