@@ -194,7 +194,7 @@ extension Keygen {
                 }
                 if let threads, threads < 1 { throw ToolError(.usage, "--threads must be at least 1") }
                 let retarget = try retargetRule()
-                let threadCount = threads ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+                let threadCount = threads ?? ParallelStage.onlineCores
                 var rate: Double?
                 let target: CompactTarget
                 if let blockSeconds {

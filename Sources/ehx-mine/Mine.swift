@@ -93,7 +93,7 @@ struct Mine: ParsableCommand {
     }
 
     var threadCount: Int {
-        threads ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        threads ?? ParallelStage.onlineCores
     }
 
     func run() throws {

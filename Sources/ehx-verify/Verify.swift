@@ -55,7 +55,7 @@ struct Verify: ParsableCommand {
     var report: String?
 
     @Option(help: "Threads for signature checks (default: all cores).")
-    var threads: Int = CPU.count
+    var threads: Int = ParallelStage.onlineCores
 
     @Option(help: ArgumentHelp("Append the valid prefix of the input's blocks to CHAIN, under its lock.", valueName: "chain"))
     var append: String?
