@@ -1,0 +1,30 @@
+import ArgumentParser
+import EHXCommandLine
+import EHXShared
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension Keygen {
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the body of a key transaction revoking a role from a public key.",
+            discussion: "Sign it with ehx-sign --type key --key authority.key. From the block after the one that carries it, the key's signatures for that role are refused (ehx-mine) and reported (ehx-verify, rule role), and new sealed readings are no longer wrapped for it. Readings sealed before stay readable with its X25519 key: see ehx(7), REVOCATION."
+        )
+
+        @Option(help: "The role to revoke.")
+        var role: String
+
+        @Option(help: "The Ed25519 public key file (NAME.pub) of the key.")
+        var key: String
+
+        func run() throws {
+            try reportingFailures(Diagnostics(tool: "ehx-keygen")) {
+                let change = KeyChange(action: .revoke, role: try roleArgument(role), key: try KeyFile.readPublicKey(path: key))
+                print(change.json.canonicalString)
+            }
+        }
+    }
+}
