@@ -99,8 +99,10 @@ struct Ingest: ParsableCommand {
             defer { withExtendedLifetime(lock) {} }
             let keys = try psk.map { path throws(KeyFileError) in try PSKFile.load(path: path) } ?? PSKFile()
             let ruleSet = try rules.map { path throws(ToolError) in try IngestRules.load(path: path) } ?? IngestRules()
+            let workers = threads ?? ParallelStage.onlineCores
             var gateway = Gateway(
-                gate: ReadingGate(keys: keys, maxSkewMs: DurationArgument.milliseconds(maxSkew)!, now: now.flatMap(Timestamp.init(argument:))),
+                gate: ReadingGate(keys: keys, maxSkewMs: DurationArgument.milliseconds(maxSkew)!, now: now.flatMap(Timestamp.init(argument:)),
+                                  workers: workers),
                 engine: RuleEngine(windowMs: DurationArgument.milliseconds(window)!, learn: learn, z: z, rules: ruleSet),
                 state: try state.map { path throws(ToolError) in try IngestState.load(path: path) } ?? IngestState()
             )
@@ -124,12 +126,7 @@ struct Ingest: ParsableCommand {
             // Schema, MAC and canonical form need no state: they run on every
             // thread. Replay, order, NEWS2, baselines and all output stay in
             // input order below, so the results are those of one thread.
-            let gate = gateway.gate
-            let authenticated = from == .jsonl
-            let prepare: PrepareReading = { json in
-                do throws(RecordError) { return .success(try gate.prepare(json, authenticated: authenticated)) } catch { return .failure(error) }
-            }
-            try source.forEach(threads: threads ?? ParallelStage.onlineCores, prepare: prepare) { unit throws(ToolError) in
+            try source.forEach(threads: workers, gate: gateway.gate) { unit throws(ToolError) in
                 let records: [Result<ReadingGate.Prepared, RecordError>]
                 switch unit.records {
                 case let .failure(error):

@@ -9,8 +9,9 @@ struct InputUnit {
     let records: Result<[Result<ReadingGate.Prepared, RecordError>], RecordError>
 }
 
-/// The stateless per-reading step (schema, MAC, canonical form).
-typealias PrepareReading = @Sendable (JSONValue) -> Result<ReadingGate.Prepared, RecordError>
+/// The stateless per-reading step (schema, MAC, canonical form) for a
+/// reading an import (FHIR, CSV) has built.
+typealias PrepareReading = (JSONValue) -> Result<ReadingGate.Prepared, RecordError>
 
 final class InputSource {
     let name: String
@@ -40,14 +41,19 @@ final class InputSource {
         self.diagnostics = diagnostics
     }
 
-    /// Calls `body` for every unit in input order. For JSON lines, parsing
-    /// and `prepare` run on `threads` threads a batch at a time; `body` (the
-    /// ordered, stateful part) always runs on this thread.
-    func forEach(threads: Int, prepare: PrepareReading, _ body: (InputUnit) throws(ToolError) -> Void) throws(ToolError) {
+    /// Calls `body` for every unit in input order, each reading put through
+    /// `gate.prepare` (MACs checked for JSON lines; imports carry none).
+    /// For JSON lines, parsing and `prepare` run on `threads` threads a
+    /// batch at a time (the gate must be made for that many workers);
+    /// `body` (the ordered, stateful part) always runs on this thread.
+    func forEach(threads: Int, gate: ReadingGate, _ body: (InputUnit) throws(ToolError) -> Void) throws(ToolError) {
+        let imported: PrepareReading = { json in
+            do throws(RecordError) { return .success(try gate.prepare(json, authenticated: false)) } catch { return .failure(error) }
+        }
         switch format {
-        case .jsonl: try jsonLines(threads: threads, prepare: prepare, body)
-        case .csv: try csv(prepare: prepare, body)
-        case .fhir: try fhir(prepare: prepare, body)
+        case .jsonl: try jsonLines(threads: threads, gate: gate, body)
+        case .csv: try csv(prepare: imported, body)
+        case .fhir: try fhir(prepare: imported, body)
         }
     }
 
@@ -73,16 +79,23 @@ final class InputSource {
         }
     }
 
-    private func jsonLines(threads: Int, prepare: PrepareReading, _ body: (InputUnit) throws(ToolError) -> Void) throws(ToolError) {
+    private func jsonLines(threads: Int, gate: ReadingGate, _ body: (InputUnit) throws(ToolError) -> Void) throws(ToolError) {
         while true {
             let batch = try reader.nextBatch(maxLines: RecordPipeline.defaultBatchLines, maxBytes: 16 << 20)
             if batch.isEmpty { break }
             // nil: a blank line, skipped as `nextLine` skips it.
-            let staged = ParallelStage.map(batch, threads: threads) { line -> InputUnit? in
+            let staged = ParallelStage.map(batch, threads: threads) { worker, line -> InputUnit? in
                 var bytes = line.bytes
                 if bytes.last == 0x0d { bytes.removeLast() }
                 if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
-                return InputUnit(line: line.number, raw: bytes, records: Self.parse(bytes).map { [prepare($0)] })
+                if bytes.count > Self.maxLineBytes {
+                    let error = RecordError(field: nil, "line too long (\(bytes.count) bytes; the limit is \(Self.maxLineBytes))")
+                    return InputUnit(line: line.number, raw: bytes, records: .failure(error))
+                }
+                let prepared = bytes.withUnsafeBytes { text in
+                    Result { () throws(RecordError) in try gate.prepare(line: text, authenticated: true, worker: worker) }
+                }
+                return InputUnit(line: line.number, raw: bytes, records: .success([prepared]))
             }
             for case let unit? in staged {
                 units += 1

@@ -12,27 +12,53 @@ public enum Hex {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// `encode`, appended to UTF-8 output.
+    public static func append(_ bytes: [UInt8], to out: inout [UInt8]) {
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: bytes.count * 2))
+        out.withUnsafeMutableBufferPointer { o in
+            digits.withUnsafeBufferPointer { d in
+                for (i, byte) in bytes.enumerated() {
+                    o[start + 2 * i] = d[Int(byte >> 4)]
+                    o[start + 2 * i + 1] = d[Int(byte & 0x0f)]
+                }
+            }
+        }
+    }
+
     /// Accepts lowercase only, so a value has exactly one spelling and two
     /// records can be compared as text.
     public static func decode(_ text: String) -> [UInt8]? {
-        let utf8 = Array(text.utf8)
-        guard utf8.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(utf8.count / 2)
-        var index = 0
-        while index < utf8.count {
-            guard let high = nibble(utf8[index]), let low = nibble(utf8[index + 1]) else { return nil }
-            out.append(high << 4 | low)
-            index += 2
-        }
-        return out
+        var text = text
+        return text.withUTF8 { decode($0) }
     }
 
-    private static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        default: return nil
+    /// `decode` on the text's UTF-8 bytes.
+    public static func decode(_ utf8: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard utf8.count % 2 == 0 else { return nil }
+        let count = utf8.count / 2
+        // Nibbles or'ed together: any 0xff (not a lowercase digit) sets the
+        // high bit, so validity is one test after the loop, not one per byte.
+        var invalid: UInt8 = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
+            nibbles.withUnsafeBufferPointer { table in
+                for i in 0..<count {
+                    let high = table[Int(utf8[2 * i])], low = table[Int(utf8[2 * i + 1])]
+                    invalid |= high | low
+                    out[i] = high << 4 | (low & 0x0f)
+                }
+            }
+            initialized = count
+        }
+        return invalid & 0x80 == 0 ? bytes : nil
+    }
+
+    /// Each byte's value as a lowercase hex digit, 0xff when it is none.
+    private static let nibbles: [UInt8] = (0...255).map { byte in
+        switch UInt8(byte) {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt8(byte) - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt8(byte) - UInt8(ascii: "a") + 10
+        default: 0xff
         }
     }
 }

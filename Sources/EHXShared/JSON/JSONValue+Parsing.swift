@@ -4,7 +4,7 @@ extension JSONValue {
     /// JSON_DECODE_INT_AS_REAL gives every number the RFC 8785 double model;
     /// JSON_REJECT_DUPLICATES because a signed record with two values for one
     /// name means different things to different readers.
-    private static let decodeFlags =
+    static let decodeFlags =
         Int(JSON_DECODE_ANY) | Int(JSON_REJECT_DUPLICATES) | Int(JSON_DECODE_INT_AS_REAL) | Int(JSON_ALLOW_NUL)
 
     public static func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONError) -> JSONValue {
@@ -37,7 +37,7 @@ extension JSONValue {
     }
 
     /// Recursion depth is bounded by jansson's own nesting limit (2048).
-    private static func convert(_ node: UnsafeMutablePointer<json_t>) throws(JSONError) -> JSONValue {
+    static func convert(_ node: UnsafeMutablePointer<json_t>) throws(JSONError) -> JSONValue {
         switch json_type(rawValue: UInt32(bitPattern: ehx_json_typeof(node))) {
         case JSON_NULL:
             return .null
@@ -88,7 +88,7 @@ extension JSONValue {
 
     /// jansson has validated the bytes as UTF-8, so decoding repairs nothing;
     /// an explicit length keeps embedded NULs.
-    private static func string(_ pointer: UnsafePointer<CChar>?, _ length: Int) -> String {
+    static func string(_ pointer: UnsafePointer<CChar>?, _ length: Int) -> String {
         guard let pointer, length > 0 else { return "" }
         return pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
             String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)

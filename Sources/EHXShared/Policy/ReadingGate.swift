@@ -7,6 +7,7 @@ public struct ReadingGate: Sendable {
     public static let defaultMaxSkewMs: Int64 = 5 * 60_000
 
     private let keys: PSKFile
+    private let macs: DeviceMACCheckers
     public var maxSkewMs: Int64
     /// The gateway's time; nil means the clock, read per reading.
     public var fixedNow: Timestamp?
@@ -14,8 +15,10 @@ public struct ReadingGate: Sendable {
     /// Replay memory for callers that keep no state of their own.
     private var runState = IngestState()
 
-    public init(keys: PSKFile, maxSkewMs: Int64 = defaultMaxSkewMs, now: Timestamp? = nil) {
+    /// `workers`: how many threads will call `prepare` with a worker index.
+    public init(keys: PSKFile, maxSkewMs: Int64 = defaultMaxSkewMs, now: Timestamp? = nil, workers: Int = ParallelStage.onlineCores) {
         self.keys = keys
+        self.macs = DeviceMACCheckers(keys: keys, workers: workers)
         self.maxSkewMs = maxSkewMs
         self.fixedNow = now
     }
@@ -37,7 +40,7 @@ public struct ReadingGate: Sendable {
     }
 
     public mutating func authenticate(_ reading: SensorReading) throws(RecordError) {
-        if try verifyMAC(reading, input: DeviceMAC.input(reading.object)) { notePreviousKeyUse() }
+        if try verifyMAC(reading, form: reading.canonicalForm(), worker: nil) { notePreviousKeyUse() }
     }
 
     /// The stateless part of admitting a reading, safe on any thread: the
@@ -51,31 +54,51 @@ public struct ReadingGate: Sendable {
         public let usedPreviousKey: Bool
     }
 
-    public func prepare(_ json: JSONValue, authenticated: Bool) throws(RecordError) -> Prepared {
-        let reading = try SensorReading(parsing: json)
+    /// `worker`: this thread's index among the `workers` the gate was made
+    /// for (each keeps its own ready MAC keys); nil when it is none of them.
+    public func prepare(_ json: JSONValue, authenticated: Bool, worker: Int? = nil) throws(RecordError) -> Prepared {
+        try prepare(SensorReading(parsing: json), authenticated: authenticated, worker: worker)
+    }
+
+    /// `prepare` for one line of JSON text, with the reading read straight
+    /// from the parsed tree (the gateway's hot path).
+    public func prepare(line: UnsafeRawBufferPointer, authenticated: Bool, worker: Int?) throws(RecordError) -> Prepared {
+        let parsed: Result<SensorReading, RecordError>
+        do {
+            parsed = try JSONValue.withParsed(line) { node in
+                Result { () throws(RecordError) in try SensorReading(parsing: node) }
+            }
+        } catch {
+            throw RecordError(field: nil, "not JSON: \(error.description)")
+        }
+        return try prepare(parsed.get(), authenticated: authenticated, worker: worker)
+    }
+
+    private func prepare(_ reading: SensorReading, authenticated: Bool, worker: Int?) throws(RecordError) -> Prepared {
         // One serialization gives both the output and the MAC's input (the
-        // same object without `mac`).
-        let forms = JSONValue.canonicalObject(reading.object, omitting: "mac")
+        // same bytes without the `mac` member).
+        let form = reading.canonicalForm()
         var usedPreviousKey = false
         if authenticated {
-            usedPreviousKey = try verifyMAC(reading, input: forms.without)
+            usedPreviousKey = try verifyMAC(reading, form: form, worker: worker)
         } else if reading.mac != nil {
             throw RecordError(field: "mac", "imported readings carry no mac")
         }
-        return Prepared(reading: reading, canonical: forms.full, usedPreviousKey: usedPreviousKey)
+        return Prepared(reading: reading, canonical: form.bytes, usedPreviousKey: usedPreviousKey)
     }
 
     /// Counts a reading that `prepare` found MACed with a rotated key.
     public mutating func notePreviousKeyUse() { previousKeyUses += 1 }
 
     /// Throws unless the MAC verifies; true when only the previous key did.
-    private func verifyMAC(_ reading: SensorReading, input: [UInt8]) throws(RecordError) -> Bool {
-        guard reading.mac != nil else { throw RecordError(field: "mac", "missing: readings must be authenticated by their device") }
-        guard let key = keys.key(for: reading.device) else {
+    private func verifyMAC(_ reading: SensorReading, form: (bytes: [UInt8], macMember: Range<Int>?), worker: Int?) throws(RecordError) -> Bool {
+        guard let mac = reading.mac else { throw RecordError(field: "mac", "missing: readings must be authenticated by their device") }
+        guard let valid = macs.isValid(reading, form: form, worker: worker ?? -1) else {
             throw RecordError(field: "device", "unknown device \"\(reading.device)\" (not in the PSK file)")
         }
-        if reading.hasValidMAC(key: key, input: input) { return false }
-        if let old = keys.previousKey(for: reading.device, at: now), reading.hasValidMAC(key: old, input: input) {
+        if valid { return false }
+        if let old = keys.previousKey(for: reading.device, at: now),
+           DeviceMAC.matches(mac, form, key: HMACSHA256Key(key: old)) {
             return true
         }
         throw RecordError(field: "mac", "does not verify under device \(reading.device)'s key")

@@ -7,6 +7,21 @@ public enum DeviceMAC {
         return JSONValue.object(unsigned).canonicalBytes()
     }
 
+    /// Whether `mac` is the MAC of a reading's `canonicalForm`.
+    static func matches(_ mac: [UInt8], _ form: (bytes: [UInt8], macMember: Range<Int>?), key: HMACSHA256Key) -> Bool {
+        withInput(form) { first, second in key.isAuthenticationCode(mac, for: first, second) }
+    }
+
+    /// The MAC's input as the two runs of `form` around the `mac` member.
+    static func withInput<R>(_ form: (bytes: [UInt8], macMember: Range<Int>?),
+                             _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> R) -> R {
+        form.bytes.withUnsafeBytes { all in
+            guard let cut = form.macMember else { return body(all, UnsafeRawBufferPointer(start: nil, count: 0)) }
+            return body(UnsafeRawBufferPointer(rebasing: all[..<cut.lowerBound]),
+                        UnsafeRawBufferPointer(rebasing: all[cut.upperBound...]))
+        }
+    }
+
     public static func compute(_ members: [String: JSONValue], key: [UInt8]) -> [UInt8] {
         HMACSHA256.authenticationCode(for: input(members), key: key)
     }

@@ -25,9 +25,9 @@ public struct RecordFields: Sendable {
     }
 
     /// `value(key)` for a member the caller already looked up (nil: absent).
-    static func present(_ v: JSONValue?, _ key: String) throws(RecordError) -> JSONValue {
+    static func present<M: JSONMember>(_ v: M?, _ key: String) throws(RecordError) -> JSONValue {
         guard let v else { throw RecordError(field: key, "missing") }
-        return v
+        do { return try v.jsonValue() } catch { throw RecordError(field: key, error.message) }
     }
 
     public func string(_ key: String, maxLength: Int = 256) throws(RecordError) -> String {
@@ -35,17 +35,30 @@ public struct RecordFields: Sendable {
     }
 
     /// `string(key)` for a member the caller already looked up (nil: absent).
-    static func string(_ member: JSONValue?, _ key: String, maxLength: Int = 256) throws(RecordError) -> String {
-        let v = try present(member, key)
-        guard let s = v.stringValue else { throw RecordError(field: key, "expected a string, got \(v.typeName)") }
-        guard !s.isEmpty else { throw RecordError(field: key, "must not be empty") }
-        guard s.utf8.count <= maxLength else { throw RecordError(field: key, "longer than \(maxLength) bytes") }
-        // Control characters are ASCII, and ASCII bytes in UTF-8 are only ever
-        // those characters, so the bytes tell without decoding scalars.
-        guard !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) else {
-            throw RecordError(field: key, "contains control characters")
+    static func string<M: JSONMember>(_ member: M?, _ key: String, maxLength: Int = 256) throws(RecordError) -> String {
+        try withText(member, key, maxLength: maxLength) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Checks a string member as `string` does and lends `body` its UTF-8
+    /// bytes, for a field read without making a String of it.
+    static func withText<M: JSONMember, R>(_ member: M?, _ key: String, maxLength: Int,
+                                           _ body: (UnsafeBufferPointer<UInt8>) throws(RecordError) -> R) throws(RecordError) -> R {
+        guard let member else { throw RecordError(field: key, "missing") }
+        let checked = member.withUTF8 { bytes in
+            Result { () throws(RecordError) -> R in
+                guard !bytes.isEmpty else { throw RecordError(field: key, "must not be empty") }
+                guard bytes.count <= maxLength else { throw RecordError(field: key, "longer than \(maxLength) bytes") }
+                // Control characters are ASCII, and ASCII bytes in UTF-8 are
+                // only ever those characters, so the bytes tell without
+                // decoding scalars.
+                guard !bytes.contains(where: { $0 < 0x20 || $0 == 0x7f }) else {
+                    throw RecordError(field: key, "contains control characters")
+                }
+                return try body(bytes)
+            }
         }
-        return s
+        guard let checked else { throw RecordError(field: key, "expected a string, got \(member.typeName)") }
+        return try checked.get()
     }
 
     public func optionalString(_ key: String, maxLength: Int = 256) throws(RecordError) -> String? {
@@ -56,10 +69,10 @@ public struct RecordFields: Sendable {
         try Self.integer(members[key], key, in: range)
     }
 
-    static func integer(_ member: JSONValue?, _ key: String, in range: ClosedRange<Int64>) throws(RecordError) -> Int64 {
-        let v = try present(member, key)
-        guard let n = v.numberValue else { throw RecordError(field: key, "expected a number, got \(v.typeName)") }
-        guard let i = v.integerValue else { throw RecordError(field: key, "expected an integer, got \(JCS.serialize(number: n))") }
+    static func integer<M: JSONMember>(_ member: M?, _ key: String, in range: ClosedRange<Int64>) throws(RecordError) -> Int64 {
+        guard let member else { throw RecordError(field: key, "missing") }
+        guard let n = member.numberValue else { throw RecordError(field: key, "expected a number, got \(member.typeName)") }
+        guard let i = JSONValue.number(n).integerValue else { throw RecordError(field: key, "expected an integer, got \(JCS.serialize(number: n))") }
         guard range.contains(i) else {
             throw RecordError(field: key, "\(i) is out of range \(range.lowerBound)...\(range.upperBound)")
         }
@@ -76,12 +89,13 @@ public struct RecordFields: Sendable {
         try Self.timestamp(members[key], key)
     }
 
-    static func timestamp(_ member: JSONValue?, _ key: String) throws(RecordError) -> Timestamp {
-        let s = try string(member, key, maxLength: 64)
-        guard let t = Timestamp(rfc3339: s) else {
-            throw RecordError(field: key, "\"\(s)\" is not an RFC 3339 UTC time with milliseconds (2026-11-26T10:00:00.000Z)")
+    static func timestamp<M: JSONMember>(_ member: M?, _ key: String) throws(RecordError) -> Timestamp {
+        try withText(member, key, maxLength: 64) { bytes throws(RecordError) in
+            guard let t = Timestamp(rfc3339: bytes) else {
+                throw RecordError(field: key, "\"\(String(decoding: bytes, as: UTF8.self))\" is not an RFC 3339 UTC time with milliseconds (2026-11-26T10:00:00.000Z)")
+            }
+            return t
         }
-        return t
     }
 
     public func bytes(_ key: String, count: Int? = nil) throws(RecordError) -> [UInt8] {
@@ -110,7 +124,7 @@ public struct RecordFields: Sendable {
         try Self.array(members[key], key)
     }
 
-    static func array(_ member: JSONValue?, _ key: String) throws(RecordError) -> [JSONValue] {
+    static func array<M: JSONMember>(_ member: M?, _ key: String) throws(RecordError) -> [JSONValue] {
         let v = try present(member, key)
         guard let a = v.arrayValue else { throw RecordError(field: key, "expected an array, got \(v.typeName)") }
         return a

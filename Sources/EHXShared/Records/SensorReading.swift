@@ -14,16 +14,15 @@ public struct SensorReading: Sendable {
     public let kind: ReadingKind
     public let value: JSONValue
     public let mac: [UInt8]?
-    /// The object as received: what gets signed, so no value is rounded or reshaped.
-    public let object: [String: JSONValue]
+    /// EMG only: the raw samples, as received.
+    public let samples: [JSONValue]?
 
-    public init(parsing json: JSONValue) throws(RecordError) {
-        guard let members = json.objectValue else {
-            throw RecordError(field: nil, "expected a JSON object, got \(json.typeName)")
-        }
-        // One pass over the members instead of a hashed lookup per field.
-        var device, patient, seq, ts, kind, value, unit, mac, samples: JSONValue?
-        for (key, member) in members {
+    /// A reading's members picked out of its object, before any is checked.
+    struct Members<Member: JSONMember> {
+        var device, patient, seq, ts, kind, value, unit, mac, samples: Member?
+
+        /// Takes the member named `key`; false when the name is not a reading's.
+        mutating func set(_ key: String, _ member: Member) -> Bool {
             switch key {
             case "device": device = member
             case "patient": patient = member
@@ -34,45 +33,134 @@ public struct SensorReading: Sendable {
             case "unit": unit = member
             case "mac": mac = member
             case "samples": samples = member
-            default:
-                // An unknown field: RecordFields names the right one.
-                _ = try RecordFields(json, allowed: Self.fields)
+            default: return false
+            }
+            return true
+        }
+    }
+
+    public init(parsing json: JSONValue) throws(RecordError) {
+        guard let object = json.objectValue else {
+            throw RecordError(field: nil, "expected a JSON object, got \(json.typeName)")
+        }
+        // One pass over the members instead of a hashed lookup per field.
+        var members = Members<JSONValue>()
+        for (key, member) in object where !members.set(key, member) {
+            // An unknown field: RecordFields names the right one.
+            _ = try RecordFields(json, allowed: Self.fields)
+        }
+        try self.init(checking: members)
+    }
+
+    /// The gateway's path: members are checked where they lie in the
+    /// parsed tree, so neither a dictionary of the object nor a String of
+    /// every member is made (see JSONNode).
+    init(parsing node: JSONNode) throws(RecordError) {
+        guard node.isObject else {
+            throw RecordError(field: nil, "expected a JSON object, got \(node.typeName)")
+        }
+        var members = Members<JSONNode>()
+        var unknown: [String] = []
+        node.forEachMember { key, child in
+            let name = String(decoding: key, as: UTF8.self)
+            if !members.set(name, child) { unknown.append(name) }
+        }
+        // As RecordFields reports it: the first unknown name in order.
+        if let extra = unknown.min() { throw RecordError(field: extra, "unknown field") }
+        try self.init(checking: members)
+    }
+
+    private init<Member: JSONMember>(checking m: Members<Member>) throws(RecordError) {
+        typealias F = RecordFields
+        self.device = try F.string(m.device, "device", maxLength: 128)
+        self.patient = try F.string(m.patient, "patient", maxLength: 128)
+        self.seq = try F.integer(m.seq, "seq", in: 0...Self.maxSeq)
+        self.ts = try F.timestamp(m.ts, "ts")
+        let readingKind = try ReadingKind.parse(try F.string(m.kind, "kind", maxLength: 64))
+        self.kind = readingKind
+        try F.withText(m.unit, "unit", maxLength: 32) { unit throws(RecordError) in
+            guard unit.elementsEqual(readingKind.unit.utf8) else {
+                throw RecordError(field: "unit", "\(readingKind.rawValue) is measured in \"\(readingKind.unit)\", not \"\(String(decoding: unit, as: UTF8.self))\"")
             }
         }
-        typealias F = RecordFields
-        self.device = try F.string(device, "device", maxLength: 128)
-        self.patient = try F.string(patient, "patient", maxLength: 128)
-        self.seq = try F.integer(seq, "seq", in: 0...Self.maxSeq)
-        self.ts = try F.timestamp(ts, "ts")
-        let readingKind = try ReadingKind.parse(try F.string(kind, "kind", maxLength: 64))
-        self.kind = readingKind
-        let unitName = try F.string(unit, "unit", maxLength: 32)
-        guard unitName == readingKind.unit else {
-            throw RecordError(field: "unit", "\(readingKind.rawValue) is measured in \"\(readingKind.unit)\", not \"\(unitName)\"")
-        }
-        let checked = try F.present(value, "value")
+        let checked = try F.present(m.value, "value")
         self.value = checked
         try Self.checkValue(checked, kind: readingKind)
-        if samples != nil {
+        if m.samples != nil {
             guard readingKind == .emg else { throw RecordError(field: "samples", "only emg readings carry samples") }
-            let samples = try F.array(samples, "samples")
+            let samples = try F.array(m.samples, "samples")
             guard samples.count <= Self.maxSamples else {
                 throw RecordError(field: "samples", "more than \(Self.maxSamples) samples")
             }
             for (i, s) in samples.enumerated() where s.numberValue == nil {
                 throw RecordError(field: "samples[\(i)]", "expected a number, got \(s.typeName)")
             }
+            self.samples = samples
+        } else {
+            self.samples = nil
         }
-        if mac != nil {
-            let text = try F.string(mac, "mac", maxLength: 64)
-            guard let bytes = Hex.decode(text), bytes.count == 32 else {
-                throw RecordError(field: "mac", "must be 64 lowercase hex digits (HMAC-SHA256)")
+        if m.mac != nil {
+            self.mac = try F.withText(m.mac, "mac", maxLength: 64) { text throws(RecordError) in
+                guard let bytes = Hex.decode(text), bytes.count == 32 else {
+                    throw RecordError(field: "mac", "must be 64 lowercase hex digits (HMAC-SHA256)")
+                }
+                return bytes
             }
-            self.mac = bytes
         } else {
             self.mac = nil
         }
-        object = members
+    }
+
+    /// The object the reading was parsed from, in the form that canonical
+    /// JSON gives it (every member checked, so nothing else can differ).
+    public var object: [String: JSONValue] {
+        var members: [String: JSONValue] = [
+            "device": .string(device), "patient": .string(patient), "seq": .number(Double(seq)),
+            "ts": .string(ts.description), "kind": .string(kind.rawValue), "value": value, "unit": .string(kind.unit),
+        ]
+        if let mac { members["mac"] = .string(Hex.encode(mac)) }
+        if let samples { members["samples"] = .array(samples) }
+        return members
+    }
+
+    /// The reading's RFC 8785 form, written member by member (the names
+    /// sort as device, kind, mac, patient, samples, seq, ts, unit, value),
+    /// and where `,"mac":"…"` lies in it: the bytes around that range are
+    /// the MAC's input, so one serialization serves the output and the MAC.
+    public func canonicalForm() -> (bytes: [UInt8], macMember: Range<Int>?) {
+        var out: [UInt8] = []
+        out.reserveCapacity(160 + (samples?.count ?? 0) * 8)
+        func name(_ text: StaticString) {
+            out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        }
+        name("{\"device\":")
+        JSONValue.appendString(device, to: &out)
+        name(",\"kind\":")
+        JSONValue.appendString(kind.rawValue, to: &out)
+        var macMember: Range<Int>?
+        if let mac {
+            let start = out.count
+            name(",\"mac\":\"")
+            Hex.append(mac, to: &out)
+            name("\"")
+            macMember = start..<out.count
+        }
+        name(",\"patient\":")
+        JSONValue.appendString(patient, to: &out)
+        if let samples {
+            name(",\"samples\":")
+            JSONValue.array(samples).appendCanonical(to: &out)
+        }
+        name(",\"seq\":")
+        JCS.appendNumber(Double(seq), to: &out)
+        name(",\"ts\":\"")
+        ts.appendRFC3339(to: &out)
+        name("\",\"unit\":")
+        JSONValue.appendString(kind.unit, to: &out)
+        name(",\"value\":")
+        value.appendCanonical(to: &out)
+        name("}")
+        return (out, macMember)
     }
 
     static func checkValue(_ value: JSONValue, kind: ReadingKind) throws(RecordError) {
@@ -114,13 +202,9 @@ public struct SensorReading: Sendable {
     }
 
     public func hasValidMAC(key: [UInt8]) -> Bool {
-        hasValidMAC(key: key, input: DeviceMAC.input(object))
-    }
-
-    /// `input`: `DeviceMAC.input(object)`, when the caller already has it.
-    func hasValidMAC(key: [UInt8], input: [UInt8]) -> Bool {
         guard let mac else { return false }
-        return ConstantTime.equals(HMACSHA256.authenticationCode(for: input, key: key), mac)
+        let form = canonicalForm()
+        return DeviceMAC.matches(mac, form, key: HMACSHA256Key(key: key))
     }
 
     /// The reading with `mac` computed under the device key (replacing any old one).

@@ -19,7 +19,13 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// Parses the strict form only; years 0000 and 9999 (and anything outside
     /// 1970...9998) are refused as implausible for a sensor clock.
     public init?(rfc3339 text: String) {
-        let b = Array(text.utf8)
+        var text = text
+        guard let t = text.withUTF8({ Timestamp(rfc3339: $0) }) else { return nil }
+        self = t
+    }
+
+    /// `init(rfc3339:)` on the text's UTF-8 bytes.
+    public init?(rfc3339 b: UnsafeBufferPointer<UInt8>) {
         guard b.count == 24, b[4] == 0x2d, b[7] == 0x2d, b[10] == 0x54, b[13] == 0x3a,
               b[16] == 0x3a, b[19] == 0x2e, b[23] == 0x5a else { return nil }
         func digits(_ range: Range<Int>) -> Int? {
@@ -42,18 +48,45 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     public var description: String {
-        let ms = millisecondsSince1970
+        var out: [UInt8] = []
+        out.reserveCapacity(24)
+        appendRFC3339(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The one spelling, appended to UTF-8 output.
+    public func appendRFC3339(to out: inout [UInt8]) {
         let seconds = unixSeconds
-        let milli = Int(ms - seconds * 1000)
+        let milli = Int(millisecondsSince1970 - seconds * 1000)
         var days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
         let secondOfDay = Int(seconds - Int64(days) * 86_400)
         let (year, month, day) = Timestamp.civilFromDays(&days)
-        func pad(_ n: Int, _ width: Int) -> String {
-            let s = String(n)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
+        if (0...9999).contains(year) {
+            out.append(UInt8(truncatingIfNeeded: 0x30 + year / 1000))
+            out.append(UInt8(truncatingIfNeeded: 0x30 + year / 100 % 10))
+            out.append(UInt8(truncatingIfNeeded: 0x30 + year / 10 % 10))
+            out.append(UInt8(truncatingIfNeeded: 0x30 + year % 10))
+        } else {
+            // Never parsed (see init), only built from a number: all its digits.
+            out.append(contentsOf: String(year).utf8)
         }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):"
-            + "\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(milli, 3))Z"
+        let start = out.count
+        out.append(contentsOf: "-00-00T00:00:00.000Z".utf8)
+        out.withUnsafeMutableBufferPointer { b in
+            func put(_ n: Int, at offset: Int, width: Int) {
+                var n = n
+                for i in stride(from: start + offset + width - 1, through: start + offset, by: -1) {
+                    b[i] = UInt8(truncatingIfNeeded: 0x30 + n % 10)
+                    n /= 10
+                }
+            }
+            put(month, at: 1, width: 2)
+            put(day, at: 4, width: 2)
+            put(secondOfDay / 3600, at: 7, width: 2)
+            put(secondOfDay / 60 % 60, at: 10, width: 2)
+            put(secondOfDay % 60, at: 13, width: 2)
+            put(milli, at: 16, width: 3)
+        }
     }
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {

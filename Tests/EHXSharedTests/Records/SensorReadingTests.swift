@@ -68,4 +68,79 @@ import Testing
         #expect((try? gate.admit(try SensorReading(parsing: .object(next)).authenticated(key: try SecureRandom.bytes(count: 32)))) == nil)
         _ = try gate.admit(try SensorReading(parsing: .object(next)).authenticated(key: key))
     }
+
+    /// The gateway reads a line straight from jansson's tree; every other
+    /// tool goes through JSONValue. Both must accept, refuse and write the
+    /// same: same reason for each bad line, same canonical bytes otherwise.
+    @Test(arguments: [
+        good,
+        #"{"value":36.60,"unit":"Cel","ts":"2026-11-26T10:00:00.000Z","seq":7.0,"patient":"P-\u0001","kind":"temperature","device":"b\"ed"}"#,
+        #"{"device":"b\\d\u00e9","patient":"P-1","seq":7,"ts":"2026-11-26T10:00:00.000Z","kind":"temperature","value":36.60,"unit":"Cel"}"#,
+        #"{"device":"d","patient":"p","seq":9007199254740992,"ts":"9998-12-31T23:59:59.999Z","kind":"blood_pressure","unit":"mm[Hg]","value":{"systolic":120,"diastolic":80}}"#,
+        #"{"device":"d","patient":"p","seq":0,"ts":"1970-01-01T00:00:00.000Z","kind":"consciousness","unit":"1","value":"A"}"#,
+        #"{"device":"d","patient":"p","seq":1,"ts":"2026-02-29T00:00:00.000Z","kind":"consciousness","unit":"1","value":"A"}"#,
+        #"{"device":"d","patient":"p","seq":1,"ts":"2028-02-29T00:00:00.000Z","kind":"emg","unit":"mV","value":0.5,"samples":[1,2.5,-3e-7]}"#,
+        #"{"device":"d","patient":"p","seq":1,"ts":"2028-02-29T00:00:00.000Z","kind":"emg","unit":"mV","value":0.5,"samples":[1,"x"]}"#,
+        #"{"device":"d","patient":"p","seq":1,"ts":"2028-02-29T00:00:00.000Z","kind":"heart_rate","unit":"/min","value":60,"samples":[1]}"#,
+        #"{"device":"d","patient":"p","seq":1,"ts":"2028-02-29T00:00:00.000Z","kind":"heart_rate","unit":"/min","value":60,"mac":"00"}"#,
+        #"{"device":"d","patient":"p","seq":1,"ts":"2028-02-29T00:00:00.000Z","kind":"heart_rate","unit":"/min","value":60,"mac":"\#(String(repeating: "A", count: 64))"}"#,
+        #"{"device":"d","patient":"p","seq":1,"ts":"2028-02-29T00:00:00.000Z","kind":"heart_rate","unit":"/min","value":60,"mac":"\#(String(repeating: "0f", count: 32))"}"#,
+        #"{"device":"d","patient":"p","seq":1,"ts":"2028-02-29T00:00:00.000Z","kind":"heart_rate","unit":"/min","value":60,"zeta":1,"alpha":2}"#,
+        #"{"device":"","patient":"p","seq":1,"ts":"2028-02-29T00:00:00.000Z","kind":"heart_rate","unit":"/min","value":60}"#,
+        #"{"device":5,"patient":"p","seq":1,"ts":"2028-02-29T00:00:00.000Z","kind":"heart_rate","unit":"/min","value":60}"#,
+        #"{"device":"d","patient":"p","seq":"1","ts":"2028-02-29T00:00:00.000Z","kind":"heart_rate","unit":"/min","value":60}"#,
+        #"{"device":"d","patient":"p","seq":1,"ts":"2027-02-29T00:00:00.000Z","kind":"heart_rate","unit":"/min","value":60}"#,
+        #"{"device":"d","patient":"p","seq":1,"ts":"2028-02-29T00:00:00.000Z","kind":"heart_rate","unit":"/MIN","value":60}"#,
+        #"{"device":"d","patient":"p","seq":1,"ts":"2028-02-29T00:00:00.000Z","kind":"heart_rate","unit":"/min"}"#,
+        #"{"device":"d\u007f","patient":"p","seq":1,"ts":"2028-02-29T00:00:00.000Z","kind":"heart_rate","unit":"/min","value":60}"#,
+        #"[1,2]"#,
+    ])
+    func gatewayPathAgreesWithTheValuePath(_ text: String) throws {
+        let gate = ReadingGate(keys: PSKFile(), workers: 1)
+        let viaValue = Result { () throws(RecordError) in try gate.prepare((try? JSONValue.parse(text)) ?? .null, authenticated: false) }
+        let viaLine = Array(text.utf8).withUnsafeBytes { line in
+            Result { () throws(RecordError) in try gate.prepare(line: line, authenticated: false, worker: 0) }
+        }
+        switch (viaValue, viaLine) {
+        case let (.success(a), .success(b)):
+            #expect(a.canonical == b.canonical)
+            #expect(a.canonical == JSONValue.object(a.reading.object).canonicalBytes())
+            #expect(a.canonical == (try JSONValue.parse(text)).canonicalBytes())
+        case let (.failure(a), .failure(b)):
+            #expect(a.description == b.description)
+        default:
+            Issue.record("one path accepted what the other refused: \(viaValue) vs \(viaLine)")
+        }
+    }
+
+    @Test func gatewayPathNamesBrokenJSON() {
+        let gate = ReadingGate(keys: PSKFile(), workers: 1)
+        let result = Array(#"{"device":"#.utf8).withUnsafeBytes { line in
+            Result { () throws(RecordError) in try gate.prepare(line: line, authenticated: true, worker: 0) }
+        }
+        guard case let .failure(error) = result else { Issue.record("accepted broken JSON"); return }
+        #expect(error.field == nil && error.message.hasPrefix("not JSON"))
+    }
+
+    /// Each worker keeps its own ready key; any worker, or none, must give
+    /// the same verdicts, also after the key has been cached.
+    @Test func macVerdictsAreTheSameOnEveryWorker() throws {
+        var psk = PSKFile()
+        let key = try SecureRandom.bytes(count: 32)
+        psk.add(device: "bed1", key: key)
+        let gate = ReadingGate(keys: psk, workers: 2)
+        let signed = Array(try parse(Self.good).authenticated(key: key).canonicalBytes())
+        let forged = Array(try parse(Self.good).authenticated(key: try SecureRandom.bytes(count: 32)).canonicalBytes())
+        let stranger = Array(try parse(Self.good.replacingOccurrences(of: "bed1", with: "bed2")).authenticated(key: key).canonicalBytes())
+        for worker in [0, 1, 0, 1, nil, 7] as [Int?] {
+            func verdict(_ line: [UInt8]) -> String {
+                line.withUnsafeBytes { l in
+                    do throws(RecordError) { _ = try gate.prepare(line: l, authenticated: true, worker: worker); return "ok" } catch { return error.field ?? "?" }
+                }
+            }
+            #expect(verdict(signed) == "ok")
+            #expect(verdict(forged) == "mac")
+            #expect(verdict(stranger) == "device")
+        }
+    }
 }
