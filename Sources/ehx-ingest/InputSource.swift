@@ -3,7 +3,7 @@ import EHXShared
 /// One unit of input: a line (JSON lines, CSV) or a whole document's entry
 /// (a pretty-printed FHIR resource or Bundle), with the readings in it, each
 /// put through the stateless `prepare` (or the reason it gives none).
-struct InputUnit {
+struct InputUnit: Sendable {
     let line: Int
     let raw: [UInt8]
     let records: Result<[Result<ReadingGate.Prepared, RecordError>], RecordError>
@@ -80,28 +80,52 @@ final class InputSource {
     }
 
     private func jsonLines(threads: Int, gate: ReadingGate, _ body: (InputUnit) throws(ToolError) -> Void) throws(ToolError) {
-        while true {
-            let batch = try reader.nextBatch(maxLines: RecordPipeline.defaultBatchLines, maxBytes: 16 << 20)
-            if batch.isEmpty { break }
-            // nil: a blank line, skipped as `nextLine` skips it.
-            let staged = ParallelStage.map(batch, threads: threads) { worker, line -> InputUnit? in
-                var bytes = line.bytes
-                if bytes.last == 0x0d { bytes.removeLast() }
-                if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
-                if bytes.count > Self.maxLineBytes {
-                    let error = RecordError(field: nil, "line too long (\(bytes.count) bytes; the limit is \(Self.maxLineBytes))")
-                    return InputUnit(line: line.number, raw: bytes, records: .failure(error))
-                }
-                let prepared = bytes.withUnsafeBytes { text in
-                    Result { () throws(RecordError) in try gate.prepare(line: text, authenticated: true, worker: worker) }
-                }
-                return InputUnit(line: line.number, raw: bytes, records: .success([prepared]))
-            }
+        let stage: @Sendable (Int, LineReader.Line) -> InputUnit? = { worker, line in Self.stage(line, gate: gate, worker: worker) }
+        func read(waiting: Bool) throws(ToolError) -> [LineReader.Line] {
+            try reader.nextBatch(maxLines: RecordPipeline.defaultBatchLines, maxBytes: 16 << 20, waiting: waiting)
+        }
+        func handle(_ staged: [InputUnit?]) throws(ToolError) {
             for case let unit? in staged {
                 units += 1
                 try body(unit)
             }
         }
+        guard threads > 1 else {
+            while case let batch = try read(waiting: true), !batch.isEmpty {
+                try handle(ParallelStage.map(batch, threads: 1, stage))
+            }
+            return
+        }
+        // The workers stage the next batch while this thread writes out the
+        // one before. Only input already there is read ahead: a live stream
+        // (a FIFO, tail -f) must not hold back the lines it has sent.
+        var pending: ParallelStage.Pending<InputUnit?>?
+        while true {
+            let batch = try read(waiting: pending == nil)
+            let staged = pending?.wait()
+            pending = batch.isEmpty ? nil : ParallelStage.start(batch, threads: threads, stage)
+            guard let staged else {
+                if pending == nil { return }
+                continue
+            }
+            try handle(staged)
+        }
+    }
+
+    /// One line through `gate.prepare` (nil: a blank line, skipped as
+    /// `nextLine` skips it).
+    private static func stage(_ line: LineReader.Line, gate: ReadingGate, worker: Int) -> InputUnit? {
+        var bytes = line.bytes
+        if bytes.last == 0x0d { bytes.removeLast() }
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
+        if bytes.count > maxLineBytes {
+            let error = RecordError(field: nil, "line too long (\(bytes.count) bytes; the limit is \(maxLineBytes))")
+            return InputUnit(line: line.number, raw: bytes, records: .failure(error))
+        }
+        let prepared = bytes.withUnsafeBytes { text in
+            Result { () throws(RecordError) in try gate.prepare(line: text, authenticated: true, worker: worker) }
+        }
+        return InputUnit(line: line.number, raw: bytes, records: .success([prepared]))
     }
 
     private func csv(prepare: PrepareReading, _ body: (InputUnit) throws(ToolError) -> Void) throws(ToolError) {

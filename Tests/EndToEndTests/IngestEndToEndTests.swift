@@ -101,6 +101,44 @@ struct EndToEndIngestTests {
         close(lock)
     }
 
+    /// A monitor tails --alerts while sensors keep the pipe open: an alert
+    /// must land as soon as its reading arrives, though the workers read
+    /// ahead of the ordered half when input is waiting.
+    @Test(arguments: [1, 2])
+    func anAlertLandsWhileTheInputStaysOpen(threads: Int) throws {
+        let dir = try IngestE2E.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let p = { (name: String) in dir.appendingPathComponent(name).path }
+        #expect(try IngestE2E.run("ehx-keygen", ["psk", "--device", "bed1", "--psk", p("d.psk")]).status == 0)
+        var raw = IngestE2E.raw(3)
+        raw += #"{"device":"bed1","patient":"P-1","seq":4,"ts":"2026-11-26T10:00:04.000Z","kind":"heart_rate","value":135,"unit":"/min"}"# + "\n"
+        let signed = try IngestE2E.run("ehx-sign", ["--psk", p("d.psk")], stdin: raw)
+        #expect(signed.status == 0)
+        FileManager.default.createFile(atPath: p("alerts.jsonl"), contents: nil)
+
+        let ingest = Process()
+        ingest.executableURL = URL(fileURLWithPath: try #require(IngestE2E.bin) + "/ehx-ingest")
+        ingest.arguments = ["-q", "--psk", p("d.psk"), "--now", "2026-11-26T10:05:00Z", "--threads", "\(threads)", "--alerts", p("alerts.jsonl")]
+        let input = Pipe()
+        ingest.standardInput = input
+        ingest.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        try ingest.run()
+        defer { if ingest.isRunning { ingest.terminate() } }
+        input.fileHandleForWriting.write(Data(signed.stdout.utf8))
+
+        var alerts = ""
+        let deadline = Date().addingTimeInterval(20)
+        while alerts.isEmpty && Date() < deadline {
+            usleep(20_000)
+            alerts = (try? String(contentsOfFile: p("alerts.jsonl"), encoding: .utf8)) ?? ""
+        }
+        #expect(ingest.isRunning, "ehx-ingest should still be waiting for input")
+        #expect(alerts.contains(#""patient":"P-1""#), "no alert while the input stayed open")
+        try input.fileHandleForWriting.close()
+        ingest.waitUntilExit()
+        #expect(ingest.terminationStatus == 0)
+    }
+
     @Test func rotateKeepsTheOldKeyForTheGraceWindow() throws {
         let dir = try IngestE2E.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }

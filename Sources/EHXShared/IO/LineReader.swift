@@ -73,11 +73,13 @@ public final class LineReader {
     /// only while more can be read without blocking, so a live stream (a
     /// FIFO of sensor readings, `tail -f`) gets each line handled as soon as
     /// it arrives instead of waiting for a batch to fill.
-    public func nextBatch(maxLines: Int, maxBytes: Int) throws(ToolError) -> [Line] {
+    /// With `waiting: false` not even the first line waits: the batch is
+    /// empty when nothing can be read at once (for reading ahead).
+    public func nextBatch(maxLines: Int, maxBytes: Int, waiting: Bool = true) throws(ToolError) -> [Line] {
         var lines: [Line] = []
         var bytes = 0
         while lines.count < max(1, maxLines) && bytes < maxBytes {
-            if !lines.isEmpty && !canReadWithoutBlocking { break }
+            if (!lines.isEmpty || !waiting) && !canReadWithoutBlocking { break }
             guard let line = try next() else { break }
             bytes += line.bytes.count
             lines.append(line)

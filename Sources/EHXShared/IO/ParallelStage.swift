@@ -1,3 +1,4 @@
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -33,6 +34,38 @@ public enum ParallelStage {
                 (base + i).initialize(to: transform(worker, inputs[i]))
             }
             initialized = count
+        }
+    }
+
+    /// `map`, started on a background thread: the caller does the ordered
+    /// half of one batch while the workers parse the next, so no core idles
+    /// while a single thread writes results out.
+    public static func start<Input: Sendable, Output: Sendable>(
+        _ inputs: [Input], threads: Int, _ transform: @escaping @Sendable (_ worker: Int, Input) -> Output
+    ) -> Pending<Output> {
+        let pending = Pending<Output>()
+        DispatchQueue.global().async {
+            pending.finish(map(inputs, threads: threads, transform))
+        }
+        return pending
+    }
+
+    /// The outputs of a `start`ed map, once it has finished.
+    public final class Pending<Output: Sendable>: @unchecked Sendable {
+        // Written once by the background thread before `done` is signalled,
+        // read only after `wait` has seen the signal.
+        private var outputs: [Output] = []
+        private let done = DispatchSemaphore(value: 0)
+
+        fileprivate func finish(_ result: [Output]) {
+            outputs = result
+            done.signal()
+        }
+
+        /// Blocks until every output is ready; call once.
+        public func wait() -> [Output] {
+            done.wait()
+            return outputs
         }
     }
 

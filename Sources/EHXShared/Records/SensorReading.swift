@@ -37,6 +37,28 @@ public struct SensorReading: Sendable {
             }
             return true
         }
+
+        /// `set` for a name given as UTF-8, told apart by length and first
+        /// byte before one comparison, without making a String of it.
+        mutating func set(bytes key: UnsafeBufferPointer<UInt8>, _ member: Member) -> Bool {
+            func named(_ name: StaticString) -> Bool {
+                name.utf8CodeUnitCount == key.count
+                    && name.withUTF8Buffer { $0.elementsEqual(key) }
+            }
+            switch (key.count, key.first ?? 0) {
+            case (6, UInt8(ascii: "d")) where named("device"): device = member
+            case (7, UInt8(ascii: "p")) where named("patient"): patient = member
+            case (3, UInt8(ascii: "s")) where named("seq"): seq = member
+            case (2, UInt8(ascii: "t")) where named("ts"): ts = member
+            case (4, UInt8(ascii: "k")) where named("kind"): kind = member
+            case (5, UInt8(ascii: "v")) where named("value"): value = member
+            case (4, UInt8(ascii: "u")) where named("unit"): unit = member
+            case (3, UInt8(ascii: "m")) where named("mac"): mac = member
+            case (7, UInt8(ascii: "s")) where named("samples"): samples = member
+            default: return false
+            }
+            return true
+        }
     }
 
     public init(parsing json: JSONValue) throws(RecordError) {
@@ -62,8 +84,7 @@ public struct SensorReading: Sendable {
         var members = Members<JSONNode>()
         var unknown: [String] = []
         node.forEachMember { key, child in
-            let name = String(decoding: key, as: UTF8.self)
-            if !members.set(name, child) { unknown.append(name) }
+            if !members.set(bytes: key, child) { unknown.append(String(decoding: key, as: UTF8.self)) }
         }
         // As RecordFields reports it: the first unknown name in order.
         if let extra = unknown.min() { throw RecordError(field: extra, "unknown field") }
@@ -129,7 +150,7 @@ public struct SensorReading: Sendable {
     /// the MAC's input, so one serialization serves the output and the MAC.
     public func canonicalForm() -> (bytes: [UInt8], macMember: Range<Int>?) {
         var out: [UInt8] = []
-        out.reserveCapacity(160 + (samples?.count ?? 0) * 8)
+        out.reserveCapacity(256 + device.utf8.count + patient.utf8.count + (samples?.count ?? 0) * 24)
         func name(_ text: StaticString) {
             out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
         }
