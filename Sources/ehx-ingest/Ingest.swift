@@ -138,16 +138,22 @@ struct Ingest: ParsableCommand {
                 case let .success(list): records = list
                 }
                 for record in records {
-                    let result: (reading: SensorReading, canonical: [UInt8], alert: Alert?)
+                    guard case .success(let prepared) = record else {
+                        if case .failure(let error) = record {
+                            try rejectSink.reject(file: source.name, line: unit.line, raw: unit.raw, error: error)
+                        }
+                        continue
+                    }
+                    let alert: Alert?
                     do throws(RecordError) {
-                        result = try gateway.finish(record.get())
+                        alert = try gateway.alert(for: prepared)
                     } catch {
                         try rejectSink.reject(file: source.name, line: unit.line, raw: unit.raw, error: error)
                         continue
                     }
-                    try output.write(line: result.canonical)
+                    try output.write(line: prepared.canonical)
                     accepted += 1
-                    guard let alert = result.alert else { continue }
+                    guard let alert else { continue }
                     alertCounts[alert.level, default: 0] += 1
                     let body = alert.json
                     try output.write(["type": "alert", "body": body])

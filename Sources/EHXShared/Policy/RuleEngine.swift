@@ -148,7 +148,8 @@ public struct RuleEngine: Sendable {
         if let parameter, !patient.vitalSlots.has(parameter) || patient.vitalSlots.ts(parameter) <= reading.ts {
             patient.vitalSlots.set(parameter, value: reading.value, numeric: x ?? reading.value.numberValue, ts: reading.ts)
         }
-        let news2 = scores(patient, scale2: scale2, at: reading.ts)
+        let news2 = Scores(slots: patient.vitalSlots.scores(at: reading.ts.millisecondsSince1970, windowMs: windowMs, scale2: scale2),
+                           scale: scale2 ? 2 : 1)
         let risk = news2.risk
         let previousRisk = patient.risk
         patient.risk = risk
