@@ -8,8 +8,10 @@ struct PatientVitals: Sendable {
     private(set) var present: UInt8 = 0
     /// Each value's ts in milliseconds since 1970.
     private(set) var milliseconds = SIMD8<Int64>(repeating: 0)
-    /// Each value's score, -1 when absent or unscorable; SpO2's is always -1.
-    private(set) var scores = SIMD8<Int8>(repeating: -1)
+    /// Each value's score, one byte per slot (0xFF when absent or
+    /// unscorable; always for SpO2): a register, where SIMD lanes written
+    /// one by one spill to the stack.
+    private(set) var scores = UInt64.max
     /// The SpO2 value, when it is a number.
     private(set) var spo2: Double?
     /// The air-or-oxygen value, when it is a boolean.
@@ -82,22 +84,30 @@ struct PatientVitals: Sendable {
             score = numeric.flatMap { NEWS2.score($0, in: NEWS2.temperature) }
             temperature = value
         }
-        scores[slot] = Int8(score ?? -1)
+        scores = Self.replacing(slot, in: scores, with: score)
     }
 
-    /// The scores of the values no older than `windowMs` before `now` (-1:
-    /// missing), each as `NEWS2.score` gives it.
-    func scores(at now: Int64, windowMs: Int64, scale2: Bool) -> SIMD8<Int8> {
-        var result = SIMD8<Int8>(repeating: -1)
-        // An absent slot scores -1 whatever its (zero) ts says.
-        for slot in 0..<NEWS2.Parameter.allCases.count where now - milliseconds[slot] <= windowMs {
-            result[slot] = scores[slot]
+    /// `packed` with byte `slot` set to `score`, 0xFF for nil.
+    static func replacing(_ slot: Int, in packed: UInt64, with score: Int?) -> UInt64 {
+        let shift = UInt64(slot * 8)
+        return packed & ~(0xFF << shift) | UInt64(UInt8(truncatingIfNeeded: score ?? -1)) << shift
+    }
+
+    /// The scores of the values no older than `windowMs` before `now`, one
+    /// byte per slot (0xFF: missing), each as `NEWS2.score` gives it.
+    func scores(at now: Int64, windowMs: Int64, scale2: Bool) -> UInt64 {
+        // An absent slot is missing whatever its (zero) ts says. Timestamps
+        // lie within years 1970...9999, so the differences cannot wrap.
+        var stale: UInt64 = 0
+        for slot in 0..<NEWS2.Parameter.allCases.count where now &- milliseconds[slot] > windowMs {
+            stale |= 0xFF << UInt64(slot * 8)
         }
+        var result = scores | stale
         let s = NEWS2.Parameter.spo2.slot
-        if let spo2, now - milliseconds[s] <= windowMs {
+        if let spo2, now &- milliseconds[s] <= windowMs {
             let air = NEWS2.Parameter.airOrOxygen.slot
-            let oxygen = now - milliseconds[air] <= windowMs ? onOxygen : nil
-            result[s] = Int8(NEWS2.spo2Score(spo2, scale2: scale2, onOxygen: oxygen) ?? -1)
+            let oxygen = now &- milliseconds[air] <= windowMs ? onOxygen : nil
+            result = Self.replacing(s, in: result, with: NEWS2.spo2Score(spo2, scale2: scale2, onOxygen: oxygen))
         }
         return result
     }

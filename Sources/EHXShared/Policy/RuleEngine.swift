@@ -93,23 +93,24 @@ public struct RuleEngine: Sendable {
     /// order (-1: missing), without the per-reading dictionary: evaluate
     /// needs only the total and its own score unless it alerts.
     struct Scores {
-        var slots = SIMD8<Int8>(repeating: -1)
+        /// One byte per slot, 0xFF: missing (see `PatientVitals.scores`).
+        var slots = UInt64.max
         var scale: Int
 
         subscript(_ p: NEWS2.Parameter) -> Int? {
-            let s = slots[p.slot]
-            return s < 0 ? nil : Int(s)
+            let s = UInt8(truncatingIfNeeded: slots >> UInt64(p.slot * 8))
+            return s == 0xFF ? nil : Int(s)
         }
 
         var total: Int {
             var sum = 0
-            for i in 0..<NEWS2.Parameter.allCases.count where slots[i] > 0 { sum += Int(slots[i]) }
+            for p in NEWS2.Parameter.allCases { sum += self[p] ?? 0 }
             return sum
         }
 
         var risk: Alert.Level {
             var anyThree = false
-            for i in 0..<NEWS2.Parameter.allCases.count where slots[i] == 3 { anyThree = true }
+            for p in NEWS2.Parameter.allCases where self[p] == 3 { anyThree = true }
             return NEWS2.risk(aggregate: total, anyThree: anyThree)
         }
 
