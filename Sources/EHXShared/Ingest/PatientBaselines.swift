@@ -7,8 +7,9 @@ struct PatientBaselines: Sendable {
     private var mean = SIMD8<Double>(repeating: 0)
     private var variance = SIMD8<Double>(repeating: 0)
 
+    // Inlined: on a struct this size, an accessor call copies all of it first.
     subscript(_ kind: ReadingKind) -> Baseline? {
-        get {
+        @inline(__always) get {
             let slot = kind.slot
             guard present & (1 << slot) != 0 else { return nil }
             return Baseline(n: n[slot], mean: mean[slot], variance: variance[slot])

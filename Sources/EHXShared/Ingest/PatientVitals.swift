@@ -25,8 +25,12 @@ struct PatientVitals: Sendable {
     private var consciousness: JSONValue = .null
     private var temperature: JSONValue = .null
 
+    // Inlined, as are `ts` and `scores`: called on a large struct, they
+    // would otherwise get a copy of all of it first.
+    @inline(__always)
     func has(_ parameter: NEWS2.Parameter) -> Bool { present & (1 << parameter.slot) != 0 }
 
+    @inline(__always)
     func ts(_ parameter: NEWS2.Parameter) -> Timestamp {
         Timestamp(millisecondsSince1970: milliseconds[parameter.slot])
     }
@@ -95,6 +99,7 @@ struct PatientVitals: Sendable {
 
     /// The scores of the values no older than `windowMs` before `now`, one
     /// byte per slot (0xFF: missing), each as `NEWS2.score` gives it.
+    @inline(__always)
     func scores(at now: Int64, windowMs: Int64, scale2: Bool) -> UInt64 {
         // An absent slot is missing whatever its (zero) ts says. Timestamps
         // lie within years 1970...9999, so the differences cannot wrap.
