@@ -140,10 +140,11 @@ struct Ingest: ParsableCommand {
                 case let .success(list): records = list
                 }
                 for record in records {
-                    guard case .success(let prepared) = record else {
-                        if case .failure(let error) = record {
-                            try rejectSink.reject(file: source.name, line: unit.line, raw: unit.raw, error: error)
-                        }
+                    let prepared: ReadingGate.Prepared
+                    switch record {
+                    case let .success(p): prepared = p
+                    case let .failure(error):
+                        try rejectSink.reject(file: source.name, line: unit.line, raw: unit.raw, error: error)
                         continue
                     }
                     let alert: Alert?
