@@ -114,6 +114,8 @@ struct Ingest: ParsableCommand {
             var alertCounts: [Alert.Level: Int] = [:]
             var sinceCheckpoint = 0
             var lastCheckpoint = Timestamp.now()
+            // Read once: an @Option's getter costs more per unit than the count.
+            let keepsState = state != nil
 
             func checkpoint() throws(ToolError) {
                 guard let state else { return }
@@ -135,16 +137,23 @@ struct Ingest: ParsableCommand {
                 case let .success(list): records = list
                 }
                 for record in records {
-                    let result: (reading: SensorReading, canonical: [UInt8], alert: Alert?)
+                    let prepared: ReadingGate.Prepared
+                    switch record {
+                    case let .success(p): prepared = p
+                    case let .failure(error):
+                        try rejectSink.reject(file: source.name, line: unit.line, raw: unit.raw, error: error)
+                        continue
+                    }
+                    let alert: Alert?
                     do throws(RecordError) {
-                        result = try gateway.finish(record.get())
+                        alert = try gateway.alert(for: prepared)
                     } catch {
                         try rejectSink.reject(file: source.name, line: unit.line, raw: unit.raw, error: error)
                         continue
                     }
-                    try output.write(line: result.canonical)
+                    try output.write(line: prepared.canonical)
                     accepted += 1
-                    guard let alert = result.alert else { continue }
+                    guard let alert else { continue }
                     alertCounts[alert.level, default: 0] += 1
                     let body = alert.json
                     try output.write(["type": "alert", "body": body])
@@ -157,7 +166,7 @@ struct Ingest: ParsableCommand {
                     }
                 }
                 sinceCheckpoint += 1
-                if state != nil, sinceCheckpoint >= 4096 {
+                if keepsState, sinceCheckpoint >= 4096 {
                     sinceCheckpoint = 0
                     let t = Timestamp.now()
                     if t.millisecondsSince1970 - lastCheckpoint.millisecondsSince1970 >= 1000 {

@@ -33,10 +33,24 @@ public final class LineWriter {
 
     public func write(line bytes: [UInt8]) throws(ToolError) {
         let ok = bytes.withUnsafeBytes { raw in
-            (raw.count == 0 || fwrite(raw.baseAddress, 1, raw.count, file) == raw.count) && fputc(0x0a, file) != EOF
+            (raw.count == 0 || Self.write(raw.baseAddress, raw.count, file) == raw.count) && Self.put(0x0a, file) != EOF
         }
         if !ok { throw ToolError(.ioErr, "\(name): write error: \(String(cString: strerror(errno)))") }
     }
+
+    // A LineWriter is not Sendable, so only one thread ever uses its FILE:
+    // the stream's lock, taken twice per line, buys nothing.
+    #if canImport(Glibc)
+    private static func write(_ bytes: UnsafeRawPointer?, _ count: Int, _ file: UnsafeMutablePointer<FILE>) -> Int {
+        fwrite_unlocked(bytes, 1, count, file)
+    }
+    private static func put(_ byte: Int32, _ file: UnsafeMutablePointer<FILE>) -> Int32 { fputc_unlocked(byte, file) }
+    #else
+    private static func write(_ bytes: UnsafeRawPointer?, _ count: Int, _ file: UnsafeMutablePointer<FILE>) -> Int {
+        fwrite(bytes, 1, count, file)
+    }
+    private static func put(_ byte: Int32, _ file: UnsafeMutablePointer<FILE>) -> Int32 { putc_unlocked(byte, file) }
+    #endif
 
     public func write(_ value: JSONValue) throws(ToolError) {
         try write(line: value.canonicalBytes())

@@ -20,14 +20,20 @@ public struct Gateway: Sendable {
     /// then the clinical rules. `prepared` comes from `gate.prepare`, which
     /// needs no state and so may run on any thread, ahead of time.
     public mutating func finish(_ prepared: ReadingGate.Prepared) throws(RecordError) -> (reading: SensorReading, canonical: [UInt8], alert: Alert?) {
+        let alert = try alert(for: prepared)
+        return (prepared.reading, prepared.canonical, alert)
+    }
+
+    /// `finish` returning only the alert: the caller has the rest in
+    /// `prepared`, and copying the reading out costs more than judging it.
+    public mutating func alert(for prepared: ReadingGate.Prepared) throws(RecordError) -> Alert? {
         let reading = prepared.reading
         if prepared.usedPreviousKey { gate.notePreviousKeyUse() }
-        try gate.admitOrder(reading, state: &state)
-        let canonical = prepared.canonical
+        let device = try gate.admitOrder(reading, state: &state)
+        let patient = state.patientSlot(reading.patient, device: device)
         // The reference is hashed only for the rare reading that alerts.
-        guard let alert = engine.evaluate(reading, state: &state) else { return (reading, canonical, nil) }
-        let referenced = Alert(reading: reading, level: alert.level, reasons: alert.reasons, news2: alert.news2,
-                               rules: alert.rules, ref: SHA256.hash(canonical).hex)
-        return (reading, canonical, referenced)
+        guard let alert = engine.evaluate(reading, patient: patient, state: &state) else { return nil }
+        return Alert(reading: reading, level: alert.level, reasons: alert.reasons, news2: alert.news2,
+                     rules: alert.rules, ref: SHA256.hash(prepared.canonical).hex)
     }
 }

@@ -25,25 +25,118 @@ public struct IngestState: Sendable {
 
     public struct Patient: Sendable {
         public var risk: Alert.Level?
-        public var vitals: [NEWS2.Parameter: Vital] = [:]
-        public var baselines: [ReadingKind: Baseline] = [:]
+        var vitalSlots = PatientVitals()
+        var baselineSlots = PatientBaselines()
         public init() {}
+
+        public var vitals: [NEWS2.Parameter: Vital] {
+            get {
+                var result: [NEWS2.Parameter: Vital] = [:]
+                for p in NEWS2.Parameter.allCases { result[p] = vitalSlots[p] }
+                return result
+            }
+            set {
+                vitalSlots = PatientVitals()
+                for (p, v) in newValue { vitalSlots.set(p, value: v.value, numeric: PatientVitals.numeric(p, v.value), ts: v.ts) }
+            }
+        }
+
+        public var baselines: [ReadingKind: Baseline] {
+            get {
+                var result: [ReadingKind: Baseline] = [:]
+                for kind in ReadingKind.allCases { result[kind] = baselineSlots[kind] }
+                return result
+            }
+            set {
+                baselineSlots = PatientBaselines()
+                for (kind, b) in newValue { baselineSlots[kind] = b }
+            }
+        }
     }
 
-    public var devices: [String: Device] = [:]
-    public var patients: [String: Patient] = [:]
+    /// A device's replay memory, and the patient its last reading named so
+    /// that the next one (almost always the same patient) needs no lookup.
+    struct DeviceRecord: Sendable {
+        var last: Device
+        var patientID: String?
+        var patientSlot = 0
+    }
+
+    // One hashed lookup by device per reading finds both the device and,
+    // through its cached patient, the patient's slot.
+    var deviceSlots: [String: Int] = [:]
+    var deviceRecords: [DeviceRecord] = []
+    var patientSlots: [String: Int] = [:]
+    var patientRecords: [Patient] = []
 
     public init() {}
 
+    public var devices: [String: Device] {
+        get { deviceSlots.mapValues { deviceRecords[$0].last } }
+        set {
+            deviceSlots = [:]
+            deviceRecords = []
+            for (id, device) in newValue { addDevice(id, device) }
+        }
+    }
+
+    public var patients: [String: Patient] {
+        get { patientSlots.mapValues { patientRecords[$0] } }
+        set {
+            patientSlots = [:]
+            patientRecords = []
+            for i in deviceRecords.indices { deviceRecords[i].patientID = nil }
+            for (id, patient) in newValue { _ = addPatient(id, patient) }
+        }
+    }
+
+    func deviceSlot(_ id: String) -> Int? { deviceSlots[id] }
+
+    @discardableResult
+    mutating func addDevice(_ id: String, _ device: Device) -> Int {
+        deviceRecords.append(DeviceRecord(last: device))
+        deviceSlots[id] = deviceRecords.count - 1
+        return deviceRecords.count - 1
+    }
+
+    private mutating func addPatient(_ id: String, _ patient: Patient) -> Int {
+        patientRecords.append(patient)
+        patientSlots[id] = patientRecords.count - 1
+        return patientRecords.count - 1
+    }
+
+    /// The slot of patient `id` in `patientRecords`, added when new.
+    mutating func patientSlot(_ id: String) -> Int {
+        if let slot = patientSlots[id] { return slot }
+        return addPatient(id, Patient())
+    }
+
+    /// `patientSlot(id)`, remembered per device.
+    mutating func patientSlot(_ id: String, device: Int) -> Int {
+        if let cached = deviceRecords[device].patientID, cached == id { return deviceRecords[device].patientSlot }
+        let slot = patientSlot(id)
+        deviceRecords[device].patientID = id
+        deviceRecords[device].patientSlot = slot
+        return slot
+    }
+
     public var json: JSONValue {
         var d: [String: JSONValue] = [:]
-        for (id, dev) in devices { d[id] = ["seq": .number(Double(dev.seq)), "ts": .string(dev.ts.description)] }
+        for (id, slot) in deviceSlots {
+            let dev = deviceRecords[slot].last
+            d[id] = ["seq": .number(Double(dev.seq)), "ts": .string(dev.ts.description)]
+        }
         var p: [String: JSONValue] = [:]
-        for (id, pat) in patients {
+        for (id, slot) in patientSlots {
+            let pat = patientRecords[slot]
             var vitals: [String: JSONValue] = [:]
-            for (param, v) in pat.vitals { vitals[param.rawValue] = ["value": v.value, "ts": .string(v.ts.description)] }
+            for param in NEWS2.Parameter.allCases {
+                if let v = pat.vitalSlots[param] { vitals[param.rawValue] = ["value": v.value, "ts": .string(v.ts.description)] }
+            }
             var baselines: [String: JSONValue] = [:]
-            for (kind, b) in pat.baselines { baselines[kind.rawValue] = b.json }
+            for kind in ReadingKind.allCases {
+                if let b = pat.baselineSlots[kind] { baselines[kind.rawValue] = b.json }
+            }
             var entry: [String: JSONValue] = ["vitals": .object(vitals), "baselines": .object(baselines)]
             if let risk = pat.risk { entry["risk"] = .string(risk.rawValue) }
             p[id] = .object(entry)
@@ -59,7 +152,7 @@ public struct IngestState: Sendable {
                   let ts = Timestamp(rfc3339: tsText) else {
                 throw RecordError(field: "devices.\(id)", "expected {\"seq\":N,\"ts\":\"…\"}")
             }
-            devices[id] = Device(seq: seq, ts: ts)
+            addDevice(id, Device(seq: seq, ts: ts))
         }
         for (id, entry) in try f.object("patients").objectValue ?? [:] {
             var pat = Patient()
@@ -74,15 +167,15 @@ public struct IngestState: Sendable {
                       let tsText = v["ts"]?.stringValue, let ts = Timestamp(rfc3339: tsText) else {
                     throw RecordError(field: "patients.\(id).vitals.\(name)", "expected a NEWS2 parameter with value and ts")
                 }
-                pat.vitals[param] = Vital(value: value, ts: ts)
+                pat.vitalSlots.set(param, value: value, numeric: PatientVitals.numeric(param, value), ts: ts)
             }
             for (name, b) in entry["baselines"]?.objectValue ?? [:] {
                 guard let kind = ReadingKind(rawValue: name), let baseline = Baseline(json: b) else {
                     throw RecordError(field: "patients.\(id).baselines.\(name)", "expected a kind with n, mean and var")
                 }
-                pat.baselines[kind] = baseline
+                pat.baselineSlots[kind] = baseline
             }
-            patients[id] = pat
+            _ = addPatient(id, pat)
         }
     }
 

@@ -145,6 +145,20 @@ public enum NEWS2 {
         band(parameter, value: value, scale2: scale2, onOxygen: onOxygen)?.score
     }
 
+    /// `band(_:in:)`'s score alone: the per-reading path needs no label.
+    static func score(_ value: Double, in bands: [Band]) -> Int? {
+        for i in bands.indices where bands[i].contains(value) { return bands[i].score }
+        return nil
+    }
+
+    /// `score(.spo2, value:…)` for a number, as `band` decides it.
+    static func spo2Score(_ value: Double, scale2: Bool, onOxygen: Bool?) -> Int? {
+        guard scale2 else { return score(value, in: spo2Scale1) }
+        if let s = score(value, in: spo2Scale2Any) { return s }
+        guard let onOxygen else { return nil }
+        return score(value, in: onOxygen ? spo2Scale2Oxygen : spo2Scale2Air)
+    }
+
     /// NEWS2 clinical risk: high if aggregate ≥ 7; else medium if ≥ 5; else
     /// low-medium if any single parameter scores 3; else low.
     public static func risk(aggregate: Int, anyThree: Bool) -> Alert.Level {

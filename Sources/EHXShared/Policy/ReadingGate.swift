@@ -104,20 +104,25 @@ public struct ReadingGate: Sendable {
         throw RecordError(field: "mac", "does not verify under device \(reading.device)'s key")
     }
 
-    /// Replay and time checks; on success records the reading as the device's last.
-    public func admitOrder(_ reading: SensorReading, state: inout IngestState) throws(RecordError) {
+    /// Replay and time checks; on success records the reading as the
+    /// device's last and returns the device's slot in `state`.
+    @discardableResult
+    public func admitOrder(_ reading: SensorReading, state: inout IngestState) throws(RecordError) -> Int {
         let limit = now.millisecondsSince1970 + maxSkewMs
         if reading.ts.millisecondsSince1970 > limit {
             throw RecordError(field: "ts", "\(reading.ts) is more than \(DurationArgument.describe(maxSkewMs)) ahead of the gateway's clock (\(now))")
         }
-        if let last = state.devices[reading.device] {
-            guard reading.seq > last.seq else {
-                throw RecordError(field: "seq", "replay: device \(reading.device) seq \(reading.seq) is not above its last seq \(last.seq)")
-            }
-            guard reading.ts >= last.ts else {
-                throw RecordError(field: "ts", "\(reading.ts) is older than device \(reading.device)'s last accepted reading (\(last.ts))")
-            }
+        let current = IngestState.Device(seq: reading.seq, ts: reading.ts)
+        // One hashed lookup: the record is then updated in place.
+        guard let slot = state.deviceSlot(reading.device) else { return state.addDevice(reading.device, current) }
+        let last = state.deviceRecords[slot].last
+        guard reading.seq > last.seq else {
+            throw RecordError(field: "seq", "replay: device \(reading.device) seq \(reading.seq) is not above its last seq \(last.seq)")
         }
-        state.devices[reading.device] = IngestState.Device(seq: reading.seq, ts: reading.ts)
+        guard reading.ts >= last.ts else {
+            throw RecordError(field: "ts", "\(reading.ts) is older than device \(reading.device)'s last accepted reading (\(last.ts))")
+        }
+        state.deviceRecords[slot].last = current
+        return slot
     }
 }

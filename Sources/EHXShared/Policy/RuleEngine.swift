@@ -16,8 +16,12 @@
 ///   even inside the population bands.
 public struct RuleEngine: Sendable {
     public var windowMs: Int64
-    public var defaults: IngestRules.KindRule
-    public var rules: IngestRules
+    public var defaults: IngestRules.KindRule { didSet { resolveRules() } }
+    public var rules: IngestRules { didSet { resolveRules() } }
+    /// `rules` resolved per kind (general) and per configured patient, so a
+    /// reading costs no rule merging and, without patient rules, no lookup.
+    private var kindRules: [Rule] = []
+    private var patientRules: [String: PatientRules] = [:]
 
     public static let defaultWindowMs: Int64 = 15 * 60_000
     public static let defaultLearn = 30
@@ -29,6 +33,51 @@ public struct RuleEngine: Sendable {
         self.windowMs = windowMs
         defaults = IngestRules.KindRule(z: z, learn: learn, alpha: alpha)
         self.rules = rules
+        resolveRules()
+    }
+
+    /// A kind's rule with every gap filled: from the rules file, the
+    /// command line, then the engine's constants.
+    struct Rule: Sendable {
+        var min: Double?
+        var max: Double?
+        var z: Double
+        var learn: Int
+        var alpha: Double
+        var baseline: Bool
+
+        init(_ rule: IngestRules.KindRule, kind: ReadingKind) {
+            min = rule.min
+            max = rule.max
+            z = rule.z ?? RuleEngine.defaultZ
+            learn = rule.learn ?? RuleEngine.defaultLearn
+            alpha = rule.alpha ?? RuleEngine.defaultAlpha
+            baseline = rule.baseline ?? (kind != .emg)
+        }
+    }
+
+    struct PatientRules: Sendable {
+        var scale2: Bool
+        /// By `ReadingKind.slot`.
+        var kinds: [Rule]
+    }
+
+    private mutating func resolveRules() {
+        let kinds = ReadingKind.allCases.sorted { $0.slot < $1.slot }
+        // As `IngestRules.rule(patient:kind:defaults:)` merges them.
+        let general = kinds.map { (rules.kinds[$0] ?? IngestRules.KindRule()).over(defaults) }
+        kindRules = kinds.map { Rule(general[$0.slot], kind: $0) }
+        patientRules = rules.patients.mapValues { patient in
+            PatientRules(scale2: patient.spo2Scale == 2, kinds: kinds.map { kind in
+                Rule(patient.kinds[kind].map { $0.over(general[kind.slot]) } ?? general[kind.slot], kind: kind)
+            })
+        }
+    }
+
+    /// The rule for a patient and kind, and whether SpO2 is on scale 2.
+    func rule(patient: String, kind: ReadingKind) -> (rule: Rule, scale2: Bool) {
+        if !patientRules.isEmpty, let specific = patientRules[patient] { return (specific.kinds[kind.slot], specific.scale2) }
+        return (kindRules[kind.slot], false)
     }
 
     static func number(_ x: Double) -> JSONValue { .number(x) }
@@ -37,30 +86,31 @@ public struct RuleEngine: Sendable {
 
     /// The patient's NEWS2 aggregate at time `at` from the vitals in `patient`.
     public func aggregate(_ patient: IngestState.Patient, patientID: String, at: Timestamp) -> NEWS2.Aggregate {
-        scores(patient, patientID: patientID, at: at).aggregate
+        scores(patient, scale2: rule(patient: patientID, kind: .spo2).scale2, at: at).aggregate
     }
 
     /// `aggregate`'s scores, one slot per parameter in `Parameter.allCases`
     /// order (-1: missing), without the per-reading dictionary: evaluate
     /// needs only the total and its own score unless it alerts.
     struct Scores {
-        var slots = SIMD8<Int8>(repeating: -1)
+        /// One byte per slot, 0xFF: missing (see `PatientVitals.scores`).
+        var slots = UInt64.max
         var scale: Int
 
         subscript(_ p: NEWS2.Parameter) -> Int? {
-            let s = slots[p.slot]
-            return s < 0 ? nil : Int(s)
+            let s = UInt8(truncatingIfNeeded: slots >> UInt64(p.slot * 8))
+            return s == 0xFF ? nil : Int(s)
         }
 
         var total: Int {
             var sum = 0
-            for i in 0..<NEWS2.Parameter.allCases.count where slots[i] > 0 { sum += Int(slots[i]) }
+            for p in NEWS2.Parameter.allCases { sum += self[p] ?? 0 }
             return sum
         }
 
         var risk: Alert.Level {
             var anyThree = false
-            for i in 0..<NEWS2.Parameter.allCases.count where slots[i] == 3 { anyThree = true }
+            for p in NEWS2.Parameter.allCases where self[p] == 3 { anyThree = true }
             return NEWS2.risk(aggregate: total, anyThree: anyThree)
         }
 
@@ -73,43 +123,40 @@ public struct RuleEngine: Sendable {
         }
     }
 
-    func scores(_ patient: IngestState.Patient, patientID: String, at: Timestamp) -> Scores {
-        let scale2 = rules.spo2Scale2(patient: patientID)
-        let now = at.millisecondsSince1970
-        let onOxygen = patient.vitals[.airOrOxygen].flatMap { v in
-            now - v.ts.millisecondsSince1970 <= windowMs ? v.value.boolValue : nil
-        }
-        var result = Scores(scale: scale2 ? 2 : 1)
-        // One pass over the vitals (no lookups); a parameter absent, stale
-        // or unscorable stays missing.
-        for (p, v) in patient.vitals where now - v.ts.millisecondsSince1970 <= windowMs {
-            if let s = NEWS2.score(p, value: v.value, scale2: scale2, onOxygen: onOxygen) {
-                result.slots[p.slot] = Int8(s)
-            }
-        }
-        return result
+    /// NEWS2 over `window`: a parameter absent, stale or unscorable is missing.
+    func scores(_ patient: IngestState.Patient, scale2: Bool, at: Timestamp) -> Scores {
+        Scores(slots: patient.vitalSlots.scores(at: at.millisecondsSince1970, windowMs: windowMs, scale2: scale2),
+               scale: scale2 ? 2 : 1)
     }
 
     /// Updates the patient's state with `reading` and returns its alert, if any.
     public func evaluate(_ reading: SensorReading, state: inout IngestState, ref: String? = nil) -> Alert? {
-        // Taken out of the state while it changes, so its dictionaries are
-        // uniquely referenced and updated in place rather than copied.
-        var patient = state.patients.removeValue(forKey: reading.patient) ?? IngestState.Patient()
-        defer { state.patients[reading.patient] = patient }
+        evaluate(reading, patient: state.patientSlot(reading.patient), state: &state, ref: ref)
+    }
+
+    /// `evaluate` for the patient in `slot` of `state.patientRecords`.
+    func evaluate(_ reading: SensorReading, patient slot: Int, state: inout IngestState, ref: String? = nil) -> Alert? {
+        // In place: the record is never copied out of the state.
+        evaluate(reading, patient: &state.patientRecords[slot], ref: ref)
+    }
+
+    private func evaluate(_ reading: SensorReading, patient: inout IngestState.Patient, ref: String?) -> Alert? {
         let kind = reading.kind
-        let rule = rules.rule(patient: reading.patient, kind: kind, defaults: defaults)
+        let (rule, scale2) = rule(patient: reading.patient, kind: kind)
         let parameter = NEWS2.Parameter(kind: kind)
-        if let parameter, patient.vitals[parameter].map({ $0.ts <= reading.ts }) ?? true {
-            patient.vitals[parameter] = IngestState.Vital(value: reading.value, ts: reading.ts)
+        // `reading.primaryNumber`, without hashing "systolic" into the value.
+        let x = kind == .bloodPressure ? Self.systolic(reading.value) : reading.value.numberValue
+        if let parameter, !patient.vitalSlots.has(parameter) || patient.vitalSlots.ts(parameter) <= reading.ts {
+            patient.vitalSlots.set(parameter, value: reading.value, numeric: x ?? reading.value.numberValue, ts: reading.ts)
         }
-        let news2 = scores(patient, patientID: reading.patient, at: reading.ts)
+        let news2 = Scores(slots: patient.vitalSlots.scores(at: reading.ts.millisecondsSince1970, windowMs: windowMs, scale2: scale2),
+                           scale: scale2 ? 2 : 1)
         let risk = news2.risk
         let previousRisk = patient.risk
         patient.risk = risk
 
         var reasons: [String] = []
         var details: [JSONValue] = []
-        let x = reading.primaryNumber
         // Text only for the readings that give a reason.
         var shown: String { x.map(Self.text) ?? reading.value.canonicalString }
         var what: String { kind == .bloodPressure ? "systolic" : kind.rawValue }
@@ -118,21 +165,20 @@ public struct RuleEngine: Sendable {
         // Adaptive baseline: judge against what was learned before this reading.
         var deviation: (mean: Double, sd: Double, z: Double)?
         var insideBaseline = false
-        if let x, rule.baseline ?? (kind != .emg), kind != .oxygen, kind != .consciousness {
-            var b = patient.baselines[kind] ?? Baseline()
-            let learn = rule.learn ?? Self.defaultLearn
-            if b.n >= learn {
+        if let x, rule.baseline, kind != .oxygen, kind != .consciousness {
+            var b = patient.baselineSlots[kind] ?? Baseline()
+            if b.n >= rule.learn {
                 let sd = b.sd(floor: Baseline.sdFloor(kind))
                 let z = abs(x - b.mean) / sd
-                if z > (rule.z ?? Self.defaultZ) { deviation = (b.mean, sd, z) } else { insideBaseline = true }
+                if z > rule.z { deviation = (b.mean, sd, z) } else { insideBaseline = true }
             }
-            b.add(x, alpha: rule.alpha ?? Self.defaultAlpha)
-            patient.baselines[kind] = b
+            b.add(x, alpha: rule.alpha)
+            patient.baselineSlots[kind] = b
         }
 
         if let parameter, let own = news2[parameter], own > 0 {
             let band = NEWS2.band(parameter, value: reading.value, scale2: news2.scale == 2,
-                                  onOxygen: patient.vitals[.airOrOxygen]?.value.boolValue)
+                                  onOxygen: patient.vitalSlots.onOxygen)
             let suppressed = own < 3 && insideBaseline && risk != .medium && risk != .high
             if !suppressed {
                 let scaleNote = parameter == .spo2 ? " (scale \(news2.scale))" : ""
@@ -161,7 +207,7 @@ public struct RuleEngine: Sendable {
             }
         }
         if let deviation, let x {
-            let limit = rule.z ?? Self.defaultZ
+            let limit = rule.z
             reasons.append("\(what) \(shown)\(unit) is \(Self.text(Self.rounded(deviation.z, 10))) SD from patient's baseline \(Self.text(Self.rounded(deviation.mean, 100))) ± \(Self.text(Self.rounded(deviation.sd, 100))) (limit \(Self.text(limit)) SD)")
             details.append(["rule": "baseline", "kind": .string(kind.rawValue), "value": .number(x),
                             "mean": .number(Self.rounded(deviation.mean)), "sd": .number(Self.rounded(deviation.sd)),
@@ -169,6 +215,14 @@ public struct RuleEngine: Sendable {
         }
         guard !reasons.isEmpty else { return nil }
         return Alert(reading: reading, level: risk, reasons: reasons, news2: news2.aggregate.json, rules: details, ref: ref)
+    }
+
+    /// `value["systolic"]?.numberValue` by walking the two members, which
+    /// costs less than hashing the key.
+    static func systolic(_ value: JSONValue) -> Double? {
+        guard case .object(let members) = value else { return nil }
+        for (key, member) in members where key == "systolic" { return member.numberValue }
+        return nil
     }
 
     static func order(_ level: Alert.Level?) -> Int {

@@ -89,6 +89,28 @@ import Testing
         }
     }
 
+    /// The state lives in fixed slots now; a file with values no reading
+    /// would store (hand-edited, or from an older gateway) must still come
+    /// back byte for byte, and score as NEWS2 reads such values.
+    @Test func unusualStateContentsRoundTripExactly() throws {
+        let text = #"{"devices":{"bed1":{"seq":7,"ts":"2026-11-26T10:00:00.000Z"}},"patients":{"P-1":{"baselines":{"consciousness":{"mean":1.5,"n":3,"var":0.25},"oxygen":{"mean":0,"n":0,"var":0}},"risk":"high","vitals":{"air_or_oxygen":{"ts":"2026-11-26T10:00:00.000Z","value":"yes"},"consciousness":{"ts":"2026-11-26T10:00:00.000Z","value":5},"pulse":{"ts":"2026-11-26T10:00:00.000Z","value":"abc"},"systolic_bp":{"ts":"2026-11-26T10:00:00.000Z","value":85}}},"P-2":{"baselines":{},"vitals":{}}},"v":1}"#
+        let state = try IngestState(parsing: try JSONValue.parse(Array(text.utf8)))
+        #expect(state.json.canonicalString == text)
+        #expect(state.devices["bed1"]?.seq == 7)
+        let patient = try #require(state.patients["P-1"])
+        #expect(patient.vitals[.pulse]?.value == "abc")
+        #expect(patient.baselines[.oxygen] == Baseline())
+        // Only the plain-number systolic BP (85: scores 3) can be scored.
+        let news2 = RuleEngine().aggregate(patient, patientID: "P-1", at: Self.t0)
+        #expect(news2.scores == [.systolicBP: 3])
+
+        var copy = state
+        copy.patients["P-2"]?.risk = .low
+        copy.devices["bed2"] = IngestState.Device(seq: 1, ts: Self.t0)
+        #expect(copy.patients["P-2"]?.risk == .low && copy.devices.count == 2)
+        #expect(state.patients["P-2"]?.risk == nil && state.devices.count == 1)
+    }
+
     @Test func durations() {
         #expect(DurationArgument.milliseconds("15m") == 900_000)
         #expect(DurationArgument.milliseconds("90") == 90_000)
