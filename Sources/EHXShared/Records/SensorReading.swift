@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One vital-sign reading as a sensor or gateway sends it (DESIGN "Records").
 /// Parsing checks the schema, the kind's unit and the physically possible
 /// range; it does not check the MAC, which needs the gateway's PSK file.
@@ -42,8 +48,8 @@ public struct SensorReading: Sendable {
         /// byte before one comparison, without making a String of it.
         mutating func set(bytes key: UnsafeBufferPointer<UInt8>, _ member: Member) -> Bool {
             func named(_ name: StaticString) -> Bool {
-                name.utf8CodeUnitCount == key.count
-                    && name.withUTF8Buffer { $0.elementsEqual(key) }
+                guard name.utf8CodeUnitCount == key.count, let base = key.baseAddress else { return false }
+                return memcmp(name.utf8Start, base, key.count) == 0
             }
             switch (key.count, key.first ?? 0) {
             case (6, UInt8(ascii: "d")) where named("device"): device = member
