@@ -129,31 +129,24 @@ struct Ingest: ParsableCommand {
             // thread. Replay, order, NEWS2, baselines and all output stay in
             // input order below, so the results are those of one thread.
             try source.forEach(threads: workers, gate: gateway.gate) { unit throws(ToolError) in
-                let records: [Result<ReadingGate.Prepared, RecordError>]
-                switch unit.records {
-                case let .failure(error):
-                    try rejectSink.reject(file: source.name, line: unit.line, raw: unit.raw, error: error)
-                    return
-                case let .success(list): records = list
-                }
-                for record in records {
+                func handle(_ record: InputUnit.Record) throws(ToolError) {
                     let prepared: ReadingGate.Prepared
                     switch record {
                     case let .success(p): prepared = p
                     case let .failure(error):
                         try rejectSink.reject(file: source.name, line: unit.line, raw: unit.raw, error: error)
-                        continue
+                        return
                     }
                     let alert: Alert?
                     do throws(RecordError) {
                         alert = try gateway.alert(for: prepared)
                     } catch {
                         try rejectSink.reject(file: source.name, line: unit.line, raw: unit.raw, error: error)
-                        continue
+                        return
                     }
                     try output.write(line: prepared.canonical)
                     accepted += 1
-                    guard let alert else { continue }
+                    guard let alert else { return }
                     alertCounts[alert.level, default: 0] += 1
                     let body = alert.json
                     try output.write(["type": "alert", "body": body])
@@ -164,6 +157,15 @@ struct Ingest: ParsableCommand {
                         // so --quiet must not silence it.
                         diagnostics.error("ALERT \(alert.level.rawValue): patient \(alert.patient): \(alert.reasons.joined(separator: "; "))")
                     }
+                }
+                switch unit.records {
+                case let .one(record):
+                    try handle(record)
+                case let .many(records):
+                    for record in records { try handle(record) }
+                case let .refused(error):
+                    try rejectSink.reject(file: source.name, line: unit.line, raw: unit.raw, error: error)
+                    return
                 }
                 sinceCheckpoint += 1
                 if keepsState, sinceCheckpoint >= 4096 {

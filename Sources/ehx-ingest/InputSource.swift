@@ -4,9 +4,33 @@ import EHXShared
 /// (a pretty-printed FHIR resource or Bundle), with the readings in it, each
 /// put through the stateless `prepare` (or the reason it gives none).
 struct InputUnit: Sendable {
+    typealias Record = Result<ReadingGate.Prepared, RecordError>
+
+    enum Records: Sendable {
+        /// A JSON line: one reading, kept without an array per line.
+        case one(Record)
+        case many([Record])
+        /// The unit as a whole (a CSV row, a FHIR resource) is refused.
+        case refused(RecordError)
+    }
+
     let line: Int
     let raw: [UInt8]
-    let records: Result<[Result<ReadingGate.Prepared, RecordError>], RecordError>
+    let records: Records
+
+    init(line: Int, raw: [UInt8], records: Records) {
+        self.line = line
+        self.raw = raw
+        self.records = records
+    }
+
+    /// An import's unit: the readings it gave, each through `prepare`.
+    init(line: Int, raw: [UInt8], readings: Result<[JSONValue], RecordError>, prepare: PrepareReading) {
+        switch readings {
+        case let .success(list): self.init(line: line, raw: raw, records: .many(list.map(prepare)))
+        case let .failure(error): self.init(line: line, raw: raw, records: .refused(error))
+        }
+    }
 }
 
 /// The stateless per-reading step (schema, MAC, canonical form) for a
@@ -120,12 +144,12 @@ final class InputSource {
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
         if bytes.count > maxLineBytes {
             let error = RecordError(field: nil, "line too long (\(bytes.count) bytes; the limit is \(maxLineBytes))")
-            return InputUnit(line: line.number, raw: bytes, records: .failure(error))
+            return InputUnit(line: line.number, raw: bytes, records: .refused(error))
         }
         let prepared = bytes.withUnsafeBytes { text in
             Result { () throws(RecordError) in try gate.prepare(line: text, authenticated: true, worker: worker) }
         }
-        return InputUnit(line: line.number, raw: bytes, records: .success([prepared]))
+        return InputUnit(line: line.number, raw: bytes, records: .one(prepared))
     }
 
     private func csv(prepare: PrepareReading, _ body: (InputUnit) throws(ToolError) -> Void) throws(ToolError) {
@@ -141,7 +165,7 @@ final class InputSource {
             } else {
                 records = .failure(RecordError(field: nil, "not a CSV row (bad quotes or UTF-8)"))
             }
-            try body(InputUnit(line: line.number, raw: line.bytes, records: records.map { $0.map(prepare) }))
+            try body(InputUnit(line: line.number, raw: line.bytes, readings: records, prepare: prepare))
         }
     }
 
@@ -165,7 +189,7 @@ final class InputSource {
             switch Self.parse(line.bytes) {
             case let .failure(e):
                 units += 1
-                try body(InputUnit(line: line.number, raw: line.bytes, records: .failure(e)))
+                try body(InputUnit(line: line.number, raw: line.bytes, records: .refused(e)))
             case let .success(v):
                 try resource(v, line: line.number, raw: line.bytes, prepare: prepare, body)
             }
@@ -185,7 +209,7 @@ final class InputSource {
                 } catch {
                     records = .failure(error.nested(in: "entry[\(i)].resource"))
                 }
-                try body(InputUnit(line: line, raw: r.canonicalBytes(), records: records.map { $0.map(prepare) }))
+                try body(InputUnit(line: line, raw: r.canonicalBytes(), readings: records, prepare: prepare))
             }
             return
         }
@@ -196,6 +220,6 @@ final class InputSource {
         } catch {
             records = .failure(error)
         }
-        try body(InputUnit(line: line, raw: raw ?? value.canonicalBytes(), records: records.map { $0.map(prepare) }))
+        try body(InputUnit(line: line, raw: raw ?? value.canonicalBytes(), readings: records, prepare: prepare))
     }
 }

@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// The order-free part of verifying a window of chain lines, done on
 /// several threads: parsing each line (JSON, schema, canonical form), its
@@ -69,26 +70,32 @@ public enum ChainBatch {
     }
 
     /// Runs `body(i)` for every i in 0..<count on up to `threads` threads.
-    /// Worker w takes i = w, w + threads, …: signatures cost the same, so
-    /// striping balances without a shared counter.
     static func parallel(_ count: Int, threads: Int, _ body: (Int) -> Void) {
         parallel(count, threads: threads) { _, i in body(i) }
     }
 
-    /// As `parallel(_:threads:_:)`, telling `body` which worker (0..<threads) runs it.
+    /// As `parallel(_:threads:_:)`, telling `body` which worker (0..<threads)
+    /// runs it; no two calls with the same worker overlap.
+    ///
+    /// Indices are handed out in small runs as workers ask for them, not
+    /// split in advance: a worker whose core is shared (with the ordered
+    /// half of a pipeline, or with another process) would otherwise keep
+    /// the rest waiting for its fixed share.
     static func parallel(_ count: Int, threads: Int, _ body: (_ worker: Int, _ index: Int) -> Void) {
         let workers = max(1, min(threads, count))
         if workers == 1 {
             for i in 0..<count { body(0, i) }
             return
         }
+        let run = max(1, min(64, count / (workers * 8)))
+        let next = Atomic<Int>(0)
         withoutActuallyEscaping(body) { body in
             let box = UncheckedBox(body)
             DispatchQueue.concurrentPerform(iterations: workers) { w in
-                var i = w
-                while i < count {
-                    box.value(w, i)
-                    i += workers
+                while true {
+                    let start = next.add(run, ordering: .relaxed).oldValue
+                    if start >= count { break }
+                    for i in start..<min(start + run, count) { box.value(w, i) }
                 }
             }
         }
