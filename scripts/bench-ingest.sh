@@ -57,14 +57,20 @@ echo "bench-ingest: ehx-ingest and jq -c . on $LINES lines ..." >&2
 timed /dev/null "$BIN/ehx-ingest" -q --psk "$WORK/devices.psk" --alerts /dev/null "$WORK/readings.jsonl"
 ingest_s=$T_WALL; ingest_cpu=$T_CPU; ingest_rss=$T_RSS_KB; ingest_status=$T_STATUS
 [ "$T_STATUS" = 0 ] || echo "bench-ingest: ehx-ingest exited $T_STATUS" >&2
+# One thread on one core: the per-core rate without any parallel overlap.
+timed /dev/null "$BIN/ehx-ingest" -q --threads 1 --psk "$WORK/devices.psk" --alerts /dev/null "$WORK/readings.jsonl"
+one_s=$T_WALL; one_cpu=$T_CPU
+[ "$T_STATUS" = 0 ] || echo "bench-ingest: ehx-ingest --threads 1 exited $T_STATUS" >&2
 timed /dev/null jq -c . "$WORK/readings.jsonl"
 jq_s=$T_WALL; jq_cpu=$T_CPU; jq_rss=$T_RSS_KB
 result ingest.env "INGEST_LINES=$LINES" "INGEST_BYTES=$bytes" "INGEST_WALL=$ingest_s" "INGEST_CPU=$ingest_cpu" \
-  "INGEST_RSS_KB=$ingest_rss" "INGEST_STATUS=$ingest_status" "JQ_WALL=$jq_s" "JQ_CPU=$jq_cpu" "JQ_RSS_KB=$jq_rss"
+  "INGEST_RSS_KB=$ingest_rss" "INGEST_STATUS=$ingest_status" "INGEST_ONE_WALL=$one_s" "INGEST_ONE_CPU=$one_cpu" "JQ_WALL=$jq_s" "JQ_CPU=$jq_cpu" "JQ_RSS_KB=$jq_rss"
 
-awk -v n="$LINES" -v b="$bytes" -v i="$ingest_s" -v j="$jq_s" -v ic="$ingest_cpu" -v ir="$ingest_rss" -v jr="$jq_rss" 'BEGIN {
+awk -v n="$LINES" -v b="$bytes" -v i="$ingest_s" -v j="$jq_s" -v ic="$ingest_cpu" -v ir="$ingest_rss" -v jr="$jq_rss" \
+    -v o="$one_s" -v cores="$(nproc)" 'BEGIN {
   printf "bench-ingest: %d lines, %.1f MB\n", n, b / 1e6
-  printf "  ehx-ingest --psk (MAC, replay, NEWS2, baselines)  %7.3f s  %9.0f lines/s\n", i, n / i
+  printf "  ehx-ingest --psk (MAC, replay, NEWS2, baselines)  %7.3f s  %9.0f lines/s  (%d cores: %.0f per core)\n", i, n / i, cores, n / i / cores
+  printf "  ehx-ingest --threads 1 (one core)                 %7.3f s  %9.0f lines/s\n", o, n / o
   printf "  jq -c .                                           %7.3f s  %9.0f lines/s\n", j, n / j
   printf "  ehx-ingest per CPU-second                          %7.3f s  %9.0f lines/s\n", ic, n / ic
   printf "  peak RSS: ehx-ingest %.1f MB, jq %.1f MB\n", ir / 1024, jr / 1024
