@@ -40,11 +40,15 @@ public final class HMACSHA256Key {
     /// compared in constant time.
     public func isAuthenticationCode(_ code: [UInt8], for first: UnsafeRawBufferPointer,
                                      _ second: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)) -> Bool {
-        guard let context, code.count == HMACSHA256.byteCount else {
-            return ConstantTime.equals(authenticationCode(first, second), code)
+        code.withUnsafeBytes { isAuthenticationCode($0, for: first, second) }
+    }
+
+    public func isAuthenticationCode(_ code: UnsafeRawBufferPointer, for first: UnsafeRawBufferPointer,
+                                     _ second: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)) -> Bool {
+        guard let context, code.count == HMACSHA256.byteCount, let expected = code.baseAddress else {
+            return ConstantTime.equals(authenticationCode(first, second), Array(code))
         }
-        return code.withUnsafeBufferPointer { expected in
-            ehx_hmac_sha256_two_matches(context, first.baseAddress, first.count, second.baseAddress, second.count, expected.baseAddress) == 1
-        }
+        return ehx_hmac_sha256_two_matches(context, first.baseAddress, first.count, second.baseAddress, second.count,
+                                           expected.assumingMemoryBound(to: UInt8.self)) == 1
     }
 }

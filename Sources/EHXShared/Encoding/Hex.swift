@@ -14,6 +14,10 @@ public enum Hex {
 
     /// `encode`, appended to UTF-8 output.
     public static func append(_ bytes: [UInt8], to out: inout [UInt8]) {
+        bytes.withUnsafeBytes { append($0, to: &out) }
+    }
+
+    public static func append(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
         let start = out.count
         out.append(contentsOf: repeatElement(0, count: bytes.count * 2))
         out.withUnsafeMutableBufferPointer { o in
@@ -36,21 +40,29 @@ public enum Hex {
     /// `decode` on the text's UTF-8 bytes.
     public static func decode(_ utf8: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         guard utf8.count % 2 == 0 else { return nil }
-        let count = utf8.count / 2
+        var valid = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: utf8.count / 2) { out, initialized in
+            valid = decode(utf8, into: UnsafeMutableRawBufferPointer(out))
+            initialized = out.count
+        }
+        return valid ? bytes : nil
+    }
+
+    /// `decode` into exactly `out.count` bytes; false (and `out` undefined)
+    /// unless `utf8` is that many lowercase digit pairs.
+    public static func decode(_ utf8: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableRawBufferPointer) -> Bool {
+        guard utf8.count == 2 * out.count else { return false }
         // Nibbles or'ed together: any 0xff (not a lowercase digit) sets the
         // high bit, so validity is one test after the loop, not one per byte.
         var invalid: UInt8 = 0
-        let bytes = [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
-            nibbles.withUnsafeBufferPointer { table in
-                for i in 0..<count {
-                    let high = table[Int(utf8[2 * i])], low = table[Int(utf8[2 * i + 1])]
-                    invalid |= high | low
-                    out[i] = high << 4 | (low & 0x0f)
-                }
+        nibbles.withUnsafeBufferPointer { table in
+            for i in 0..<out.count {
+                let high = table[Int(utf8[2 * i])], low = table[Int(utf8[2 * i + 1])]
+                invalid |= high | low
+                out[i] = high << 4 | (low & 0x0f)
             }
-            initialized = count
         }
-        return invalid & 0x80 == 0 ? bytes : nil
+        return invalid & 0x80 == 0
     }
 
     /// Each byte's value as a lowercase hex digit, 0xff when it is none.

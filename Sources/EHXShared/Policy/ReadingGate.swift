@@ -81,7 +81,7 @@ public struct ReadingGate: Sendable {
         var usedPreviousKey = false
         if authenticated {
             usedPreviousKey = try verifyMAC(reading, form: form, worker: worker)
-        } else if reading.mac != nil {
+        } else if reading.macCode != nil {
             throw RecordError(field: "mac", "imported readings carry no mac")
         }
         return Prepared(reading: reading, canonical: form.bytes, usedPreviousKey: usedPreviousKey)
@@ -92,7 +92,7 @@ public struct ReadingGate: Sendable {
 
     /// Throws unless the MAC verifies; true when only the previous key did.
     private func verifyMAC(_ reading: SensorReading, form: (bytes: [UInt8], macMember: Range<Int>?), worker: Int?) throws(RecordError) -> Bool {
-        guard let mac = reading.mac else { throw RecordError(field: "mac", "missing: readings must be authenticated by their device") }
+        guard let mac = reading.macCode else { throw RecordError(field: "mac", "missing: readings must be authenticated by their device") }
         guard let valid = macs.isValid(reading, form: form, worker: worker ?? -1) else {
             throw RecordError(field: "device", "unknown device \"\(reading.device)\" (not in the PSK file)")
         }

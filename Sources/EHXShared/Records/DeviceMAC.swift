@@ -8,8 +8,10 @@ public enum DeviceMAC {
     }
 
     /// Whether `mac` is the MAC of a reading's `canonicalForm`.
-    static func matches(_ mac: [UInt8], _ form: (bytes: [UInt8], macMember: Range<Int>?), key: HMACSHA256Key) -> Bool {
-        withInput(form) { first, second in key.isAuthenticationCode(mac, for: first, second) }
+    static func matches(_ mac: SIMD32<UInt8>, _ form: (bytes: [UInt8], macMember: Range<Int>?), key: HMACSHA256Key) -> Bool {
+        withInput(form) { first, second in
+            withUnsafeBytes(of: mac) { key.isAuthenticationCode($0, for: first, second) }
+        }
     }
 
     /// The MAC's input as the two runs of `form` around the `mac` member.

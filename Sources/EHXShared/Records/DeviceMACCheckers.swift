@@ -19,7 +19,7 @@ public final class DeviceMACCheckers: @unchecked Sendable {
     /// `canonicalForm`) under its current key; nil when the PSK file has
     /// no such device.
     func isValid(_ reading: SensorReading, form: (bytes: [UInt8], macMember: Range<Int>?), worker: Int) -> Bool? {
-        guard let mac = reading.mac else { return false }
+        guard let mac = reading.macCode else { return false }
         let ready: HMACSHA256Key
         if caches.indices.contains(worker), let known = caches[worker].keys[reading.device] {
             ready = known

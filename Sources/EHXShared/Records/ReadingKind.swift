@@ -41,6 +41,21 @@ public enum ReadingKind: String, CaseIterable, Sendable {
     public static let diastolicRange: ClosedRange<Double> = 10...250
     public static let consciousnessLevels: Set<String> = ["A", "C", "V", "P", "U"]
 
+    /// `parse` on the name's UTF-8 bytes. The kinds' names begin with
+    /// different letters, so one comparison decides a well-formed reading.
+    static func parse(utf8 bytes: UnsafeBufferPointer<UInt8>) throws(RecordError) -> ReadingKind {
+        if let first = bytes.first, let kind = byInitial[Int(first)], kind.rawValue.utf8.elementsEqual(bytes) {
+            return kind
+        }
+        return try parse(String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// The kind each first byte can only be; none where two kinds share one.
+    private static let byInitial: [ReadingKind?] = (0..<256).map { byte in
+        let kinds = allCases.filter { $0.rawValue.utf8.first == UInt8(byte) }
+        return kinds.count == 1 ? kinds[0] : nil
+    }
+
     /// "heart_rate", or an error naming the field and listing the kinds there are.
     public static func parse(_ text: String) throws(RecordError) -> ReadingKind {
         guard let kind = ReadingKind(rawValue: text) else {

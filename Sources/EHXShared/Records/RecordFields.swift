@@ -90,11 +90,18 @@ public struct RecordFields: Sendable {
     }
 
     static func timestamp<M: JSONMember>(_ member: M?, _ key: String) throws(RecordError) -> Timestamp {
+        try withTimestamp(member, key) { t, _ in t }
+    }
+
+    /// `timestamp`, lending `body` the text too (a record that writes it
+    /// back out copies the bytes instead of spelling the time again).
+    static func withTimestamp<M: JSONMember, R>(_ member: M?, _ key: String,
+                                                _ body: (Timestamp, UnsafeBufferPointer<UInt8>) -> R) throws(RecordError) -> R {
         try withText(member, key, maxLength: 64) { bytes throws(RecordError) in
             guard let t = Timestamp(rfc3339: bytes) else {
                 throw RecordError(field: key, "\"\(String(decoding: bytes, as: UTF8.self))\" is not an RFC 3339 UTC time with milliseconds (2026-11-26T10:00:00.000Z)")
             }
-            return t
+            return body(t, bytes)
         }
     }
 

@@ -17,9 +17,13 @@ public struct SensorReading: Sendable {
     public let patient: String
     public let seq: Int64
     public let ts: Timestamp
+    /// `ts` as received (its one spelling), for the canonical form.
+    private let tsText: SIMD32<UInt8>
     public let kind: ReadingKind
     public let value: JSONValue
-    public let mac: [UInt8]?
+    /// The device's HMAC-SHA256, held inline: the gateway parses one per
+    /// reading and a heap array each would cost more than the compare.
+    let macCode: SIMD32<UInt8>?
     /// EMG only: the raw samples, as received.
     public let samples: [JSONValue]?
 
@@ -102,8 +106,14 @@ public struct SensorReading: Sendable {
         self.device = try F.string(m.device, "device", maxLength: 128)
         self.patient = try F.string(m.patient, "patient", maxLength: 128)
         self.seq = try F.integer(m.seq, "seq", in: 0...Self.maxSeq)
-        self.ts = try F.timestamp(m.ts, "ts")
-        let readingKind = try ReadingKind.parse(try F.string(m.kind, "kind", maxLength: 64))
+        (self.ts, self.tsText) = try F.withTimestamp(m.ts, "ts") { t, text in
+            var copy = SIMD32<UInt8>()
+            withUnsafeMutableBytes(of: &copy) { $0.copyMemory(from: UnsafeRawBufferPointer(text)) }
+            return (t, copy)
+        }
+        let readingKind = try F.withText(m.kind, "kind", maxLength: 64) { bytes throws(RecordError) in
+            try ReadingKind.parse(utf8: bytes)
+        }
         self.kind = readingKind
         try F.withText(m.unit, "unit", maxLength: 32) { unit throws(RecordError) in
             guard unit.elementsEqual(readingKind.unit.utf8) else {
@@ -127,15 +137,20 @@ public struct SensorReading: Sendable {
             self.samples = nil
         }
         if m.mac != nil {
-            self.mac = try F.withText(m.mac, "mac", maxLength: 64) { text throws(RecordError) in
-                guard let bytes = Hex.decode(text), bytes.count == 32 else {
+            self.macCode = try F.withText(m.mac, "mac", maxLength: 64) { text throws(RecordError) in
+                var code = SIMD32<UInt8>()
+                guard text.count == 64, withUnsafeMutableBytes(of: &code, { Hex.decode(text, into: $0) }) else {
                     throw RecordError(field: "mac", "must be 64 lowercase hex digits (HMAC-SHA256)")
                 }
-                return bytes
+                return code
             }
         } else {
-            self.mac = nil
+            self.macCode = nil
         }
+    }
+
+    public var mac: [UInt8]? {
+        macCode.map { code in withUnsafeBytes(of: code) { Array($0) } }
     }
 
     /// The object the reading was parsed from, in the form that canonical
@@ -165,10 +180,10 @@ public struct SensorReading: Sendable {
         name(",\"kind\":")
         JSONValue.appendString(kind.rawValue, to: &out)
         var macMember: Range<Int>?
-        if let mac {
+        if let macCode {
             let start = out.count
             name(",\"mac\":\"")
-            Hex.append(mac, to: &out)
+            withUnsafeBytes(of: macCode) { Hex.append($0, to: &out) }
             name("\"")
             macMember = start..<out.count
         }
@@ -181,7 +196,7 @@ public struct SensorReading: Sendable {
         name(",\"seq\":")
         JCS.appendNumber(Double(seq), to: &out)
         name(",\"ts\":\"")
-        ts.appendRFC3339(to: &out)
+        withUnsafeBytes(of: tsText) { out.append(contentsOf: $0.prefix(Timestamp.textLength)) }
         name("\",\"unit\":")
         JSONValue.appendString(kind.unit, to: &out)
         name(",\"value\":")
@@ -229,9 +244,8 @@ public struct SensorReading: Sendable {
     }
 
     public func hasValidMAC(key: [UInt8]) -> Bool {
-        guard let mac else { return false }
-        let form = canonicalForm()
-        return DeviceMAC.matches(mac, form, key: HMACSHA256Key(key: key))
+        guard let macCode else { return false }
+        return DeviceMAC.matches(macCode, canonicalForm(), key: HMACSHA256Key(key: key))
     }
 
     /// The reading with `mac` computed under the device key (replacing any old one).

@@ -5,6 +5,8 @@ import Foundation
 /// A single spelling matters because records are hashed as text.
 public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible {
     public let millisecondsSince1970: Int64
+    /// Bytes in the one spelling ("2026-11-26T10:00:00.000Z").
+    public static let textLength = 24
 
     public init(millisecondsSince1970: Int64) {
         self.millisecondsSince1970 = millisecondsSince1970
@@ -26,7 +28,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// `init(rfc3339:)` on the text's UTF-8 bytes.
     public init?(rfc3339 b: UnsafeBufferPointer<UInt8>) {
-        guard b.count == 24, b[4] == 0x2d, b[7] == 0x2d, b[10] == 0x54, b[13] == 0x3a,
+        guard b.count == Self.textLength, b[4] == 0x2d, b[7] == 0x2d, b[10] == 0x54, b[13] == 0x3a,
               b[16] == 0x3a, b[19] == 0x2e, b[23] == 0x5a else { return nil }
         func digits(_ range: Range<Int>) -> Int? {
             var n = 0
