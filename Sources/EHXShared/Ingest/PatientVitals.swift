@@ -63,31 +63,22 @@ struct PatientVitals: Sendable {
         let slot = parameter.slot
         present |= 1 << slot
         milliseconds[slot] = ts.millisecondsSince1970
-        var score: Int?
         switch parameter {
-        case .respirationRate:
-            score = numeric.flatMap { NEWS2.score($0, in: NEWS2.respirationRate) }
-            respirationRate = value
+        case .respirationRate: respirationRate = value
         case .spo2:
             spo2 = numeric
             spo2Value = value
         case .airOrOxygen:
             onOxygen = value.boolValue
-            score = onOxygen.map { $0 ? 2 : 0 }
             airOrOxygen = value
-        case .systolicBP:
-            score = numeric.flatMap { NEWS2.score($0, in: NEWS2.systolicBP) }
-            systolicBP = value
-        case .pulse:
-            score = numeric.flatMap { NEWS2.score($0, in: NEWS2.pulse) }
-            pulse = value
-        case .consciousness:
-            score = value.stringValue.map { $0 == "A" ? 0 : 3 }
-            consciousness = value
-        case .temperature:
-            score = numeric.flatMap { NEWS2.score($0, in: NEWS2.temperature) }
-            temperature = value
+        case .systolicBP: systolicBP = value
+        case .pulse: pulse = value
+        case .consciousness: consciousness = value
+        case .temperature: temperature = value
         }
+        // SpO2 is scored when judged (scale and air or oxygen decide); every
+        // other score depends on the value alone.
+        let score = parameter == .spo2 ? nil : NEWS2.score(parameter, value: value)
         scores = Self.replacing(slot, in: scores, with: score)
     }
 
@@ -112,7 +103,7 @@ struct PatientVitals: Sendable {
         if let spo2, now &- milliseconds[s] <= windowMs {
             let air = NEWS2.Parameter.airOrOxygen.slot
             let oxygen = now &- milliseconds[air] <= windowMs ? onOxygen : nil
-            result = Self.replacing(s, in: result, with: NEWS2.spo2Score(spo2, scale2: scale2, onOxygen: oxygen))
+            result = Self.replacing(s, in: result, with: NEWS2.spo2Band(spo2, scale2: scale2, onOxygen: oxygen)?.score)
         }
         return result
     }

@@ -64,6 +64,8 @@ extension JSONValue {
     /// Parses `bytes` as `parse` does and lends `body` the root node; the
     /// tree is freed when `body` returns.
     static func withParsed<R>(_ bytes: UnsafeRawBufferPointer, _ body: (JSONNode) -> R) throws(JSONError) -> R {
+        // An empty buffer may have no base address, and jansson's message for
+        // it ("near end of file") reads as if something was cut off.
         guard let base = bytes.baseAddress, bytes.count > 0 else {
             throw JSONError(message: "empty input", column: nil)
         }

@@ -8,17 +8,7 @@ extension JSONValue {
         Int(JSON_DECODE_ANY) | Int(JSON_REJECT_DUPLICATES) | Int(JSON_DECODE_INT_AS_REAL) | Int(JSON_ALLOW_NUL)
 
     public static func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONError) -> JSONValue {
-        // An empty buffer may have no base address, and jansson's message for
-        // it ("near end of file") reads as if something was cut off.
-        guard let base = bytes.baseAddress, bytes.count > 0 else {
-            throw JSONError(message: "empty input", column: nil)
-        }
-        var error = json_error_t()
-        guard let root = json_loadb(base.assumingMemoryBound(to: CChar.self), bytes.count, decodeFlags, &error) else {
-            throw JSONError(jansson: error)
-        }
-        defer { ehx_json_decref(root) }
-        return try convert(root)
+        try withParsed(bytes) { root in Result { () throws(JSONError) in try root.value() } }.get()
     }
 
     public static func parse(_ bytes: [UInt8]) throws(JSONError) -> JSONValue {

@@ -131,11 +131,7 @@ public enum NEWS2 {
             case .respirationRate: return band(v, in: respirationRate)
             case .pulse: return band(v, in: pulse)
             case .temperature: return band(v, in: temperature)
-            case .spo2:
-                guard scale2 else { return band(v, in: spo2Scale1) }
-                if let b = band(v, in: spo2Scale2Any) { return b }
-                guard let onOxygen else { return nil }
-                return band(v, in: onOxygen ? spo2Scale2Oxygen : spo2Scale2Air)
+            case .spo2: return spo2Band(v, scale2: scale2, onOxygen: onOxygen)
             default: return nil
             }
         }
@@ -145,18 +141,13 @@ public enum NEWS2 {
         band(parameter, value: value, scale2: scale2, onOxygen: onOxygen)?.score
     }
 
-    /// `band(_:in:)`'s score alone: the per-reading path needs no label.
-    static func score(_ value: Double, in bands: [Band]) -> Int? {
-        for i in bands.indices where bands[i].contains(value) { return bands[i].score }
-        return nil
-    }
-
-    /// `score(.spo2, value:…)` for a number, as `band` decides it.
-    static func spo2Score(_ value: Double, scale2: Bool, onOxygen: Bool?) -> Int? {
-        guard scale2 else { return score(value, in: spo2Scale1) }
-        if let s = score(value, in: spo2Scale2Any) { return s }
+    /// SpO2's band on scale 1 or 2; on scale 2 a value of 93 % or more
+    /// needs to know air or oxygen (`onOxygen` nil: unscorable).
+    static func spo2Band(_ value: Double, scale2: Bool, onOxygen: Bool?) -> Band? {
+        guard scale2 else { return band(value, in: spo2Scale1) }
+        if let b = band(value, in: spo2Scale2Any) { return b }
         guard let onOxygen else { return nil }
-        return score(value, in: onOxygen ? spo2Scale2Oxygen : spo2Scale2Air)
+        return band(value, in: onOxygen ? spo2Scale2Oxygen : spo2Scale2Air)
     }
 
     /// NEWS2 clinical risk: high if aggregate ≥ 7; else medium if ≥ 5; else
