@@ -33,23 +33,12 @@ public struct SensorReading: Sendable {
 
         /// Takes the member named `key`; false when the name is not a reading's.
         mutating func set(_ key: String, _ member: Member) -> Bool {
-            switch key {
-            case "device": device = member
-            case "patient": patient = member
-            case "seq": seq = member
-            case "ts": ts = member
-            case "kind": kind = member
-            case "value": value = member
-            case "unit": unit = member
-            case "mac": mac = member
-            case "samples": samples = member
-            default: return false
-            }
-            return true
+            var key = key
+            return key.withUTF8 { set(bytes: $0, member) }
         }
 
-        /// `set` for a name given as UTF-8, told apart by length and first
-        /// byte before one comparison, without making a String of it.
+        /// `set` for a name given as UTF-8 (as jansson holds it), told apart
+        /// by length and first byte before one comparison.
         mutating func set(bytes key: UnsafeBufferPointer<UInt8>, _ member: Member) -> Bool {
             func named(_ name: StaticString) -> Bool {
                 guard name.utf8CodeUnitCount == key.count, let base = key.baseAddress else { return false }
