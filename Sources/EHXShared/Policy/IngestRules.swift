@@ -48,10 +48,11 @@ public struct IngestRules: Sendable {
         self.patients = patients
     }
 
-    /// The rule for one patient and kind, filled in from the defaults.
-    public func rule(patient: String, kind: ReadingKind, defaults: KindRule) -> KindRule {
+    /// The rule for one patient (nil: any patient without rules of their
+    /// own) and kind, filled in from the defaults.
+    public func rule(patient: String?, kind: ReadingKind, defaults: KindRule) -> KindRule {
         let general = (kinds[kind] ?? KindRule()).over(defaults)
-        guard let specific = patients[patient]?.kinds[kind] else { return general }
+        guard let patient, let specific = patients[patient]?.kinds[kind] else { return general }
         return specific.over(general)
     }
 

@@ -64,14 +64,13 @@ public struct RuleEngine: Sendable {
 
     private mutating func resolveRules() {
         let kinds = ReadingKind.allCases.sorted { $0.slot < $1.slot }
-        // As `IngestRules.rule(patient:kind:defaults:)` merges them.
-        let general = kinds.map { (rules.kinds[$0] ?? IngestRules.KindRule()).over(defaults) }
-        kindRules = kinds.map { Rule(general[$0.slot], kind: $0) }
-        patientRules = rules.patients.mapValues { patient in
-            PatientRules(scale2: patient.spo2Scale == 2, kinds: kinds.map { kind in
-                Rule(patient.kinds[kind].map { $0.over(general[kind.slot]) } ?? general[kind.slot], kind: kind)
-            })
+        func resolved(_ patient: String?) -> [Rule] {
+            kinds.map { Rule(rules.rule(patient: patient, kind: $0, defaults: defaults), kind: $0) }
         }
+        kindRules = resolved(nil)
+        patientRules = Dictionary(uniqueKeysWithValues: rules.patients.keys.map { id in
+            (id, PatientRules(scale2: rules.spo2Scale2(patient: id), kinds: resolved(id)))
+        })
     }
 
     /// The rule for a patient and kind, and whether SpO2 is on scale 2.
