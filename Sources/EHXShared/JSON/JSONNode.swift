@@ -63,14 +63,27 @@ struct JSONNode {
 extension JSONValue {
     /// Parses `bytes` as `parse` does and lends `body` the root node; the
     /// tree is freed when `body` returns.
-    static func withParsed<R>(_ bytes: UnsafeRawBufferPointer, _ body: (JSONNode) -> R) throws(JSONError) -> R {
+    ///
+    /// `integersAsIntegers` first tries jansson with integers read as
+    /// integers and no error record (no strtod or locale lookup per number):
+    /// for every integer jansson accepts, the node's double is the one
+    /// strtod gives, except that -0 reads as 0, which RFC 8785 writes the
+    /// same. Whatever that refuses (a syntax error, an integer past 64 bits)
+    /// is parsed again exactly as `parse` does, for its value or its message.
+    static func withParsed<R>(_ bytes: UnsafeRawBufferPointer, integersAsIntegers: Bool = false,
+                              _ body: (JSONNode) -> R) throws(JSONError) -> R {
         // An empty buffer may have no base address, and jansson's message for
         // it ("near end of file") reads as if something was cut off.
         guard let base = bytes.baseAddress, bytes.count > 0 else {
             throw JSONError(message: "empty input", column: nil)
         }
+        let text = base.assumingMemoryBound(to: CChar.self)
+        if integersAsIntegers, let root = json_loadb(text, bytes.count, decodeFlags & ~Int(JSON_DECODE_INT_AS_REAL), nil) {
+            defer { ehx_json_decref(root) }
+            return body(JSONNode(root))
+        }
         var error = json_error_t()
-        guard let root = json_loadb(base.assumingMemoryBound(to: CChar.self), bytes.count, decodeFlags, &error) else {
+        guard let root = json_loadb(text, bytes.count, decodeFlags, &error) else {
             throw JSONError(jansson: error)
         }
         defer { ehx_json_decref(root) }

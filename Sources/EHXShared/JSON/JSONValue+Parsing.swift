@@ -41,8 +41,8 @@ extension JSONValue {
             guard value.isFinite else { throw JSONError(message: "number out of range", column: nil) }
             return .number(value)
         case JSON_INTEGER:
-            // Unreachable with JSON_DECODE_INT_AS_REAL, kept so a flag change
-            // cannot silently drop numbers.
+            // Only from withParsed(integersAsIntegers:); the same double
+            // strtod gives.
             return .number(Double(json_integer_value(node)))
         case JSON_STRING:
             return .string(string(json_string_value(node), json_string_length(node)))

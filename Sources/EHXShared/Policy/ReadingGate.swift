@@ -65,7 +65,9 @@ public struct ReadingGate: Sendable {
     public func prepare(line: UnsafeRawBufferPointer, authenticated: Bool, worker: Int?) throws(RecordError) -> Prepared {
         let parsed: Result<SensorReading, RecordError>
         do {
-            parsed = try JSONValue.withParsed(line) { node in
+            // A reading's numbers are written back only in RFC 8785 form,
+            // where -0 and 0 are one spelling: integers may be read as such.
+            parsed = try JSONValue.withParsed(line, integersAsIntegers: true) { node in
                 Result { () throws(RecordError) in try SensorReading(parsing: node) }
             }
         } catch {

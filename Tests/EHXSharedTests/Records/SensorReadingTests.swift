@@ -94,6 +94,14 @@ import Testing
         #"{"device":"d","patient":"p","seq":1,"ts":"2028-02-29T00:00:00.000Z","kind":"heart_rate","unit":"/min"}"#,
         #"{"device":"d\u007f","patient":"p","seq":1,"ts":"2028-02-29T00:00:00.000Z","kind":"heart_rate","unit":"/min","value":60}"#,
         #"[1,2]"#,
+        // The gateway reads integers as integers first: every edge must
+        // still come out as the double strtod gives, or refused alike.
+        #"{"device":"d","patient":"p","seq":9007199254740993,"ts":"2028-02-29T00:00:00.000Z","kind":"emg","unit":"mV","value":-0}"#,
+        #"{"device":"d","patient":"p","seq":9223372036854775807,"ts":"2028-02-29T00:00:00.000Z","kind":"emg","unit":"mV","value":1}"#,
+        #"{"device":"d","patient":"p","seq":18446744073709551616,"ts":"2028-02-29T00:00:00.000Z","kind":"emg","unit":"mV","value":1}"#,
+        #"{"device":"d","patient":"p","seq":-9223372036854775809,"ts":"2028-02-29T00:00:00.000Z","kind":"emg","unit":"mV","value":1}"#,
+        #"{"device":"d","patient":"p","seq":1e2,"ts":"2028-02-29T00:00:00.000Z","kind":"emg","unit":"mV","value":-0.0}"#,
+        #"{"device":"d","patient":"p","seq":12,"ts":"2028-02-29T00:00:00.000Z","kind":"heart_rate","unit":"/min","value":-0}"#,
     ])
     func gatewayPathAgreesWithTheValuePath(_ text: String) throws {
         let gate = ReadingGate(keys: PSKFile(), workers: 1)
