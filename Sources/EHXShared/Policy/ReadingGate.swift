@@ -23,7 +23,9 @@ public struct ReadingGate: Sendable {
         self.fixedNow = now
     }
 
-    public var now: Timestamp { fixedNow ?? .now() }
+    /// Skew and grace windows are minutes long, so the clock's tick is
+    /// precise enough (see `Timestamp.coarseNow`).
+    public var now: Timestamp { fixedNow ?? .coarseNow() }
 
     /// With the gate's own replay memory (this process only).
     public mutating func admit(_ json: JSONValue) throws(RecordError) -> SensorReading {

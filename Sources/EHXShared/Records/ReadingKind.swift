@@ -44,7 +44,7 @@ public enum ReadingKind: String, CaseIterable, Sendable {
     /// `parse` on the name's UTF-8 bytes. The kinds' names begin with
     /// different letters, so one comparison decides a well-formed reading.
     static func parse(utf8 bytes: UnsafeBufferPointer<UInt8>) throws(RecordError) -> ReadingKind {
-        if let first = bytes.first, let kind = byInitial[Int(first)], kind.rawValue.utf8.elementsEqual(bytes) {
+        if let first = bytes.first, let kind = byInitial[Int(first)], kind.rawValue.utf8Equals(bytes) {
             return kind
         }
         return try parse(String(decoding: bytes, as: UTF8.self))

@@ -105,7 +105,7 @@ public struct SensorReading: Sendable {
         }
         self.kind = readingKind
         try F.withText(m.unit, "unit", maxLength: 32) { unit throws(RecordError) in
-            guard unit.elementsEqual(readingKind.unit.utf8) else {
+            guard readingKind.unit.utf8Equals(unit) else {
                 throw RecordError(field: "unit", "\(readingKind.rawValue) is measured in \"\(readingKind.unit)\", not \"\(String(decoding: unit, as: UTF8.self))\"")
             }
         }

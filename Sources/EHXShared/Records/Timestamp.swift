@@ -16,11 +16,22 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         self.millisecondsSince1970 = millisecondsSince1970
     }
 
-    public static func now() -> Timestamp {
-        // The gateway asks once per reading: the system call directly, not
-        // Foundation's Date around it.
+    public static func now() -> Timestamp { clock(CLOCK_REALTIME) }
+
+    /// `now` to within a few milliseconds (the kernel's tick), for a check
+    /// made once per reading against a window of minutes: it costs a load,
+    /// not a read of the time-stamp counter.
+    public static func coarseNow() -> Timestamp {
+        #if os(Linux)
+        clock(CLOCK_REALTIME_COARSE)
+        #else
+        clock(CLOCK_REALTIME)
+        #endif
+    }
+
+    private static func clock(_ id: clockid_t) -> Timestamp {
         var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
+        clock_gettime(id, &now)
         return Timestamp(millisecondsSince1970: Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000)
     }
 
