@@ -128,7 +128,13 @@ struct Ingest: ParsableCommand {
             // Schema, MAC and canonical form need no state: they run on every
             // thread. Replay, order, NEWS2, baselines and all output stay in
             // input order below, so the results are those of one thread.
-            try source.forEach(threads: workers, gate: gateway.gate) { unit throws(ToolError) in
+            // Before waiting for more input, hand downstream (ehx-sign in a
+            // live pipeline) what has been judged so far.
+            let idle = { () throws(ToolError) in
+                try output.flush()
+                try rejectSink.flushBuffered()
+            }
+            try source.forEach(threads: workers, gate: gateway.gate, idle: idle) { unit throws(ToolError) in
                 func handle(_ record: InputUnit.Record) throws(ToolError) {
                     let prepared: ReadingGate.Prepared
                     switch record {
@@ -282,5 +288,6 @@ final class RejectSink {
     }
 
     func flush() throws(ToolError) { try writer?.close() }
+    func flushBuffered() throws(ToolError) { try writer?.flush() }
     func close() throws(ToolError) { try writer?.close() }
 }

@@ -70,12 +70,15 @@ final class InputSource {
     /// For JSON lines, parsing and `prepare` run on `threads` threads a
     /// batch at a time (the gate must be made for that many workers);
     /// `body` (the ordered, stateful part) always runs on this thread.
-    func forEach(threads: Int, gate: ReadingGate, _ body: (InputUnit) throws(ToolError) -> Void) throws(ToolError) {
+    /// `idle` runs before every read that may wait for input, so what has
+    /// been written can be flushed for a reader downstream first.
+    func forEach(threads: Int, gate: ReadingGate, idle: () throws(ToolError) -> Void,
+                 _ body: (InputUnit) throws(ToolError) -> Void) throws(ToolError) {
         let imported: PrepareReading = { json in
             do throws(RecordError) { return .success(try gate.prepare(json, authenticated: false)) } catch { return .failure(error) }
         }
         switch format {
-        case .jsonl: try jsonLines(threads: threads, gate: gate, body)
+        case .jsonl: try jsonLines(threads: threads, gate: gate, idle: idle, body)
         case .csv: try csv(prepare: imported, body)
         case .fhir: try fhir(prepare: imported, body)
         }
@@ -103,10 +106,12 @@ final class InputSource {
         }
     }
 
-    private func jsonLines(threads: Int, gate: ReadingGate, _ body: (InputUnit) throws(ToolError) -> Void) throws(ToolError) {
+    private func jsonLines(threads: Int, gate: ReadingGate, idle: () throws(ToolError) -> Void,
+                           _ body: (InputUnit) throws(ToolError) -> Void) throws(ToolError) {
         let stage: @Sendable (Int, LineReader.Line) -> InputUnit? = { worker, line in Self.stage(line, gate: gate, worker: worker) }
         func read(waiting: Bool) throws(ToolError) -> [LineReader.Line] {
-            try reader.nextBatch(maxLines: RecordPipeline.defaultBatchLines, maxBytes: 16 << 20, waiting: waiting)
+            if waiting { try idle() }
+            return try reader.nextBatch(maxLines: RecordPipeline.defaultBatchLines, maxBytes: 16 << 20, waiting: waiting)
         }
         func handle(_ staged: [InputUnit?]) throws(ToolError) {
             for case let unit? in staged {

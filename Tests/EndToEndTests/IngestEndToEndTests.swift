@@ -103,7 +103,9 @@ struct EndToEndIngestTests {
 
     /// A monitor tails --alerts while sensors keep the pipe open: an alert
     /// must land as soon as its reading arrives, though the workers read
-    /// ahead of the ordered half when input is waiting.
+    /// ahead of the ordered half when input is waiting; and the readings
+    /// judged so far must reach standard output (ehx-sign downstream)
+    /// before ehx-ingest waits for more.
     @Test(arguments: [1, 2])
     func anAlertLandsWhileTheInputStaysOpen(threads: Int) throws {
         let dir = try IngestE2E.tempDir()
@@ -121,19 +123,23 @@ struct EndToEndIngestTests {
         ingest.arguments = ["-q", "--psk", p("d.psk"), "--now", "2026-11-26T10:05:00Z", "--threads", "\(threads)", "--alerts", p("alerts.jsonl")]
         let input = Pipe()
         ingest.standardInput = input
-        ingest.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        FileManager.default.createFile(atPath: p("out.jsonl"), contents: nil)
+        ingest.standardOutput = FileHandle(forWritingAtPath: p("out.jsonl"))
         try ingest.run()
         defer { if ingest.isRunning { ingest.terminate() } }
         input.fileHandleForWriting.write(Data(signed.stdout.utf8))
 
-        var alerts = ""
+        var alerts = "", out = ""
         let deadline = Date().addingTimeInterval(20)
-        while alerts.isEmpty && Date() < deadline {
+        while (alerts.isEmpty || IngestE2E.lines(out).count < 5) && Date() < deadline {
             usleep(20_000)
             alerts = (try? String(contentsOfFile: p("alerts.jsonl"), encoding: .utf8)) ?? ""
+            out = (try? String(contentsOfFile: p("out.jsonl"), encoding: .utf8)) ?? ""
         }
         #expect(ingest.isRunning, "ehx-ingest should still be waiting for input")
         #expect(alerts.contains(#""patient":"P-1""#), "no alert while the input stayed open")
+        // Four readings and the alert's envelope.
+        #expect(IngestE2E.lines(out).count == 5, "judged readings held back while the input stayed open")
         try input.fileHandleForWriting.close()
         ingest.waitUntilExit()
         #expect(ingest.terminationStatus == 0)

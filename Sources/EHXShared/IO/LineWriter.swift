@@ -60,6 +60,12 @@ public final class LineWriter {
         try write(line: Array(text.utf8))
     }
 
+    /// Hands what is buffered to the kernel (no fsync), for a reader on
+    /// the other end of a pipe while the input is quiet.
+    public func flush() throws(ToolError) {
+        if fflush(file) != 0 { throw ToolError(.ioErr, "\(name): write error: \(String(cString: strerror(errno)))") }
+    }
+
     /// Flushes and, for files, fsyncs: alerts and rejects must survive a crash
     /// as surely as the records they explain.
     public func close() throws(ToolError) {
