@@ -120,8 +120,13 @@ final class InputSource {
             }
         }
         guard threads > 1 else {
+            // One thread: each line straight through, no batch of results.
             while case let batch = try read(waiting: true), !batch.isEmpty {
-                try handle(ParallelStage.map(batch, threads: 1, stage))
+                for line in batch {
+                    guard let unit = Self.stage(line, gate: gate, worker: 0) else { continue }
+                    units += 1
+                    try body(unit)
+                }
             }
             return
         }
