@@ -113,8 +113,12 @@ final class InputSource {
             if waiting { try idle() }
             return try reader.nextBatch(maxLines: RecordPipeline.defaultBatchLines, maxBytes: 16 << 20, waiting: waiting)
         }
-        func handle(_ staged: [InputUnit?]) throws(ToolError) {
-            for case let unit? in staged {
+        func handle(_ staged: consuming [InputUnit?]) throws(ToolError) {
+            // Each unit is moved out, not copied: no reference count is
+            // touched twice for a reading that crossed threads.
+            var staged = staged
+            for i in staged.indices {
+                guard let unit = staged[i].take() else { continue }
                 units += 1
                 try body(unit)
             }
