@@ -153,7 +153,7 @@ struct Mine: ParsableCommand {
             // order-free and run on every thread; admission (duplicates and
             // replays are judged in input order) and mining stay in order.
             let checkers = SignatureCheckers(workers: searchThreads)
-            try pipeline.runBatched(threads: searchThreads) { json, worker in
+            try pipeline.runBatched(threads: searchThreads, idle: output.flush) { json, worker in
                 let (tx, leaf) = try Transaction.parseWithLeaf(json)
                 return (tx: tx, leaf: leaf, signature: checkers.isValid(tx, worker: worker))
             } finish: { prepared in

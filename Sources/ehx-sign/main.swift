@@ -96,7 +96,7 @@ struct Sign: ParsableCommand {
             let threadCount = threads ?? ParallelStage.onlineCores
             if let psk {
                 let keys = try PSKFile.load(path: psk)
-                try pipeline.runBatched(threads: threadCount) { json, _ in
+                try pipeline.runBatched(threads: threadCount, idle: output.flush) { json, _ in
                     try DeviceMAC.attach(to: json, keys: keys).canonicalBytes()
                 } finish: { line in
                     try output.write(line: line)
@@ -107,7 +107,7 @@ struct Sign: ParsableCommand {
                 let sealer = try sealerIfAsked(diagnostics)
                 // One reusable signing context per worker (see Ed25519Signer).
                 let signers = Ed25519Signers(key: signingKey, workers: threadCount)
-                try pipeline.runBatched(threads: threadCount) { json, worker in
+                try pipeline.runBatched(threads: threadCount, idle: output.flush) { json, worker in
                     var (bodyType, body) = try Self.envelope(json) ?? (type, json)
                     if let sealer, bodyType == .reading || bodyType == .alert {
                         body = try sealer.seal(body, type: bodyType)

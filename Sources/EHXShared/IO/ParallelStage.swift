@@ -39,7 +39,8 @@ public enum ParallelStage {
 
     /// `map`, started on a background thread: the caller does the ordered
     /// half of one batch while the workers parse the next, so no core idles
-    /// while a single thread writes results out.
+    /// while a single thread writes results out. Wait for one before
+    /// starting the next: both would hand out workers 0..<threads.
     public static func start<Input: Sendable, Output: Sendable>(
         _ inputs: [Input], threads: Int, _ transform: @escaping @Sendable (_ worker: Int, Input) -> Output
     ) -> Pending<Output> {

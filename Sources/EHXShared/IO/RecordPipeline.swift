@@ -88,14 +88,18 @@ public final class RecordPipeline {
     /// `stage` may run for lines after one whose `finish` stops the run with
     /// a ToolError, so it must have no effects (sign, check, serialize);
     /// every effect (writing, depositing, counting) belongs in `finish`.
-    /// Its `worker` (0..<threads) picks per-thread caches.
+    /// Its `worker` (0..<threads) picks per-thread caches. `idle` runs
+    /// before every read that may wait for input: flush outputs there, for
+    /// a reader downstream in a live pipeline.
     public func runBatched<Prepared: Sendable>(
         threads: Int, batchLines: Int = defaultBatchLines,
+        idle: () throws(ToolError) -> Void = {},
         stage: @Sendable (_ json: JSONValue, _ worker: Int) throws -> Prepared,
         finish: (Prepared) throws -> Void
     ) throws(ToolError) {
         let limit = maxLineBytes
         while true {
+            try idle()
             let lines = try reader.nextBatch(maxLines: batchLines, maxBytes: Self.maxBatchBytes)
             if lines.isEmpty { break }
             let staged = ParallelStage.map(lines, threads: threads) { worker, line in

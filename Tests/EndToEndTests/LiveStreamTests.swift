@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+
+/// The tools in a live pipeline (sensors -> ehx-ingest -> ehx-sign -> spool)
+/// hand on what they have done before they wait for more input, so nothing
+/// sits in a buffer while the stream is quiet.
+@Suite(.enabled(if: IngestE2E.bin != nil, "built tools not found (set EHX_BIN)"))
+struct EndToEndLiveStream {
+    @Test(arguments: [1, 2])
+    func signWritesEachLineBeforeWaitingForTheNext(threads: Int) throws {
+        let dir = try IngestE2E.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let p = { (name: String) in dir.appendingPathComponent(name).path }
+        #expect(try IngestE2E.run("ehx-keygen", ["psk", "--device", "bed1", "--psk", p("d.psk")]).status == 0)
+        FileManager.default.createFile(atPath: p("out.jsonl"), contents: nil)
+
+        let sign = Process()
+        sign.executableURL = URL(fileURLWithPath: try #require(IngestE2E.bin) + "/ehx-sign")
+        sign.arguments = ["-q", "--psk", p("d.psk"), "--threads", "\(threads)"]
+        let input = Pipe()
+        sign.standardInput = input
+        sign.standardOutput = FileHandle(forWritingAtPath: p("out.jsonl"))
+        try sign.run()
+        defer { if sign.isRunning { sign.terminate() } }
+        input.fileHandleForWriting.write(Data(IngestE2E.raw(3).utf8))
+
+        var out = ""
+        let deadline = Date().addingTimeInterval(20)
+        while IngestE2E.lines(out).count < 3 && Date() < deadline {
+            usleep(20_000)
+            out = (try? String(contentsOfFile: p("out.jsonl"), encoding: .utf8)) ?? ""
+        }
+        #expect(sign.isRunning, "ehx-sign should still be waiting for input")
+        #expect(IngestE2E.lines(out).count == 3, "MACed readings held back while the input stayed open")
+        #expect(IngestE2E.lines(out).allSatisfy { $0.contains(#""mac":""#) })
+        try input.fileHandleForWriting.close()
+        sign.waitUntilExit()
+        #expect(sign.terminationStatus == 0)
+    }
+}
