@@ -99,6 +99,7 @@ public final class RecordPipeline {
     ) throws(ToolError) {
         let limit = maxLineBytes
         while true {
+            try rejects?.flush()
             try idle()
             let lines = try reader.nextBatch(maxLines: batchLines, maxBytes: Self.maxBatchBytes)
             if lines.isEmpty { break }
