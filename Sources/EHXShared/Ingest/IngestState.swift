@@ -37,7 +37,7 @@ public struct IngestState: Sendable {
             }
             set {
                 vitalSlots = PatientVitals()
-                for (p, v) in newValue { vitalSlots.set(p, value: v.value, numeric: PatientVitals.numeric(p, v.value), ts: v.ts) }
+                for (p, v) in newValue { vitalSlots.set(p, value: v.value, numeric: NEWS2.number(p, value: v.value), ts: v.ts) }
             }
         }
 
@@ -167,7 +167,7 @@ public struct IngestState: Sendable {
                       let tsText = v["ts"]?.stringValue, let ts = Timestamp(rfc3339: tsText) else {
                     throw RecordError(field: "patients.\(id).vitals.\(name)", "expected a NEWS2 parameter with value and ts")
                 }
-                pat.vitalSlots.set(param, value: value, numeric: PatientVitals.numeric(param, value), ts: ts)
+                pat.vitalSlots.set(param, value: value, numeric: NEWS2.number(param, value: value), ts: ts)
             }
             for (name, b) in entry["baselines"]?.objectValue ?? [:] {
                 guard let kind = ReadingKind(rawValue: name), let baseline = Baseline(json: b) else {

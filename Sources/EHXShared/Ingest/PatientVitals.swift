@@ -52,13 +52,8 @@ struct PatientVitals: Sendable {
         }
     }
 
-    /// The number NEWS2 scores `value` by, as `NEWS2.band` reads it.
-    static func numeric(_ parameter: NEWS2.Parameter, _ value: JSONValue) -> Double? {
-        parameter == .systolicBP ? value["systolic"]?.numberValue ?? value.numberValue : value.numberValue
-    }
-
-    /// `numeric` must be `Self.numeric(parameter, value)`; a reading's
-    /// caller has it already and so spares the lookup.
+    /// `numeric` must be `NEWS2.number(parameter, value: value)`; a
+    /// reading's caller has it already and so spares the lookup.
     mutating func set(_ parameter: NEWS2.Parameter, value: JSONValue, numeric: Double?, ts: Timestamp) {
         let slot = parameter.slot
         present |= 1 << slot

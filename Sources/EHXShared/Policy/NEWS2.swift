@@ -123,7 +123,7 @@ public enum NEWS2 {
             guard let on = value.boolValue else { return nil }
             return on ? Band(gt: nil, le: nil, score: 2, label: "Oxygen") : Band(gt: nil, le: nil, score: 0, label: "Air")
         case .systolicBP:
-            guard let s = value["systolic"]?.numberValue ?? value.numberValue else { return nil }
+            guard let s = number(parameter, value: value) else { return nil }
             return band(s, in: systolicBP)
         default:
             guard let v = value.numberValue else { return nil }
@@ -139,6 +139,12 @@ public enum NEWS2 {
 
     public static func score(_ parameter: Parameter, value: JSONValue, scale2: Bool = false, onOxygen: Bool? = nil) -> Int? {
         band(parameter, value: value, scale2: scale2, onOxygen: onOxygen)?.score
+    }
+
+    /// The number a parameter's value is scored by: a blood pressure's
+    /// systolic (or a plain number), every other value as it is.
+    static func number(_ parameter: Parameter, value: JSONValue) -> Double? {
+        parameter == .systolicBP ? value.systolic ?? value.numberValue : value.numberValue
     }
 
     /// SpO2's band on scale 1 or 2; on scale 2 a value of 93 % or more

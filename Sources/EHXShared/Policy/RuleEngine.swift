@@ -143,10 +143,9 @@ public struct RuleEngine: Sendable {
         let kind = reading.kind
         let (rule, scale2) = rule(patient: reading.patient, kind: kind)
         let parameter = NEWS2.Parameter(kind: kind)
-        // `reading.primaryNumber`, without hashing "systolic" into the value.
-        let x = kind == .bloodPressure ? Self.systolic(reading.value) : reading.value.numberValue
+        let x = reading.primaryNumber
         if let parameter, !patient.vitalSlots.has(parameter) || patient.vitalSlots.ts(parameter) <= reading.ts {
-            patient.vitalSlots.set(parameter, value: reading.value, numeric: x ?? reading.value.numberValue, ts: reading.ts)
+            patient.vitalSlots.set(parameter, value: reading.value, numeric: NEWS2.number(parameter, value: reading.value), ts: reading.ts)
         }
         let news2 = Scores(slots: patient.vitalSlots.scores(at: reading.ts.millisecondsSince1970, windowMs: windowMs, scale2: scale2),
                            scale: scale2 ? 2 : 1)
@@ -214,14 +213,6 @@ public struct RuleEngine: Sendable {
         }
         guard !reasons.isEmpty else { return nil }
         return Alert(reading: reading, level: risk, reasons: reasons, news2: news2.aggregate.json, rules: details, ref: ref)
-    }
-
-    /// `value["systolic"]?.numberValue` by walking the two members, which
-    /// costs less than hashing the key.
-    static func systolic(_ value: JSONValue) -> Double? {
-        guard case .object(let members) = value else { return nil }
-        for (key, member) in members where key == "systolic" { return member.numberValue }
-        return nil
     }
 
     static func order(_ level: Alert.Level?) -> Int {
