@@ -121,7 +121,7 @@ struct Ingest: ParsableCommand {
                 guard let state else { return }
                 // Output first: the state must never claim a reading that was not written out.
                 try output.close()
-                try rejectSink.flush()
+                try rejectSink.sync()
                 try gateway.state.save(path: state)
             }
 
@@ -132,7 +132,7 @@ struct Ingest: ParsableCommand {
             // live pipeline) what has been judged so far.
             let idle = { () throws(ToolError) in
                 try output.flush()
-                try rejectSink.flushBuffered()
+                try rejectSink.flush()
             }
             try source.forEach(threads: workers, gate: gateway.gate, idle: idle) { unit throws(ToolError) in
                 func handle(_ record: InputUnit.Record) throws(ToolError) {
@@ -261,7 +261,7 @@ final class RejectSink {
 
     /// The reason's category for the summary: the field, or what failed.
     static func category(_ error: RecordError) -> String {
-        guard var field = error.field else { return error.message.hasPrefix("not JSON") ? "json" : "record" }
+        guard var field = error.field else { return error.isNotJSON ? "json" : "record" }
         // A Bundle entry's field counts under the field, not the entry.
         if field.hasPrefix("entry["), let r = field.range(of: ".resource.") { field = String(field[r.upperBound...]) }
         if let bracket = field.firstIndex(of: "[") { field = String(field[..<bracket]) }
@@ -287,7 +287,9 @@ final class RejectSink {
         try writer.write(.object(record))
     }
 
-    func flush() throws(ToolError) { try writer?.close() }
-    func flushBuffered() throws(ToolError) { try writer?.flush() }
+    /// Written through to the disk (fsync), before a state checkpoint.
+    func sync() throws(ToolError) { try writer?.close() }
+    /// Handed to the kernel, for a reader while the input is quiet.
+    func flush() throws(ToolError) { try writer?.flush() }
     func close() throws(ToolError) { try writer?.close() }
 }

@@ -89,20 +89,28 @@ final class InputSource {
 
     private func nextLine() throws(ToolError) -> Line? {
         while let line = try reader.next() {
-            var bytes = line.bytes
-            if bytes.last == 0x0d { bytes.removeLast() }
-            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            guard let bytes = Self.content(line.bytes) else { continue }
             return Line(number: line.number, bytes: bytes)
         }
         return nil
     }
 
+    /// A line as it is judged: without the CR of a CRLF file; nil when blank.
+    static func content(_ bytes: [UInt8]) -> [UInt8]? {
+        var bytes = bytes
+        if bytes.last == 0x0d { bytes.removeLast() }
+        return bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) ? nil : bytes
+    }
+
+    /// Why a line is refused unread, when it is longer than a record may be.
+    static func tooLong(_ bytes: [UInt8]) -> RecordError? {
+        bytes.count > maxLineBytes ? RecordError(field: nil, "line too long (\(bytes.count) bytes; the limit is \(maxLineBytes))") : nil
+    }
+
     static func parse(_ bytes: [UInt8]) -> Result<JSONValue, RecordError> {
-        if bytes.count > maxLineBytes {
-            return .failure(RecordError(field: nil, "line too long (\(bytes.count) bytes; the limit is \(maxLineBytes))"))
-        }
+        if let error = tooLong(bytes) { return .failure(error) }
         do { return .success(try JSONValue.parse(bytes)) } catch {
-            return .failure(RecordError(field: nil, "not JSON: \(error.description)"))
+            return .failure(.notJSON(error))
         }
     }
 
@@ -153,13 +161,8 @@ final class InputSource {
     /// One line through `gate.prepare` (nil: a blank line, skipped as
     /// `nextLine` skips it).
     private static func stage(_ line: LineReader.Line, gate: ReadingGate, worker: Int) -> InputUnit? {
-        var bytes = line.bytes
-        if bytes.last == 0x0d { bytes.removeLast() }
-        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
-        if bytes.count > maxLineBytes {
-            let error = RecordError(field: nil, "line too long (\(bytes.count) bytes; the limit is \(maxLineBytes))")
-            return InputUnit(line: line.number, raw: bytes, records: .refused(error))
-        }
+        guard let bytes = content(line.bytes) else { return nil }
+        if let error = tooLong(bytes) { return InputUnit(line: line.number, raw: bytes, records: .refused(error)) }
         let prepared = bytes.withUnsafeBytes { text in
             Result { () throws(RecordError) in try gate.prepare(line: text, authenticated: true, worker: worker) }
         }

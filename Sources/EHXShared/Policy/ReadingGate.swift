@@ -73,7 +73,7 @@ public struct ReadingGate: Sendable {
                 Result { () throws(RecordError) in try SensorReading(parsing: node) }
             }
         } catch {
-            throw RecordError(field: nil, "not JSON: \(error.description)")
+            throw RecordError.notJSON(error)
         }
         return try prepare(parsed.get(), authenticated: authenticated, worker: worker)
     }

@@ -9,6 +9,16 @@ public struct RecordError: Error, CustomStringConvertible, Sendable, Equatable {
         self.message = message
     }
 
+    /// A line that does not parse as JSON at all.
+    public static func notJSON(_ error: JSONError) -> RecordError {
+        RecordError(field: nil, notJSONPrefix + error.description)
+    }
+
+    private static let notJSONPrefix = "not JSON: "
+
+    /// Whether this is `notJSON`'s error (rejects count them as "json").
+    public var isNotJSON: Bool { field == nil && message.hasPrefix(Self.notJSONPrefix) }
+
     /// Re-roots a nested field name ("value" inside "body" becomes "body.value").
     public func nested(in parent: String) -> RecordError {
         RecordError(field: field.map { "\(parent).\($0)" } ?? parent, message)
