@@ -13,10 +13,6 @@ public enum Hex {
     }
 
     /// `encode`, appended to UTF-8 output.
-    public static func append(_ bytes: [UInt8], to out: inout [UInt8]) {
-        bytes.withUnsafeBytes { append($0, to: &out) }
-    }
-
     public static func append(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
         let start = out.count
         out.append(contentsOf: repeatElement(0, count: bytes.count * 2))

@@ -8,7 +8,7 @@ import Testing
         #expect(text.hasPrefix("000102") && text.hasSuffix("fdfeff"))
         #expect(Hex.decode(text) == all)
         var appended: [UInt8] = [0x78]
-        Hex.append(all, to: &appended)
+        all.withUnsafeBytes { Hex.append($0, to: &appended) }
         #expect(appended == [0x78] + Array(text.utf8))
     }
 
