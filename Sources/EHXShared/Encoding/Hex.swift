@@ -14,16 +14,7 @@ public enum Hex {
 
     /// `encode`, appended to UTF-8 output.
     public static func append(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        let start = out.count
-        out.append(contentsOf: repeatElement(0, count: bytes.count * 2))
-        out.withUnsafeMutableBufferPointer { o in
-            digits.withUnsafeBufferPointer { d in
-                for (i, byte) in bytes.enumerated() {
-                    o[start + 2 * i] = d[Int(byte >> 4)]
-                    o[start + 2 * i + 1] = d[Int(byte & 0x0f)]
-                }
-            }
-        }
+        out.append(addingCapacity: 2 * bytes.count) { $0.appendHex(bytes) }
     }
 
     /// Accepts lowercase only, so a value has exactly one spelling and two

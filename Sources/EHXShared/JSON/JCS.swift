@@ -1,106 +1,15 @@
 /// RFC 8785 primitives that do not depend on a whole JSON value.
 public enum JCS {
-    /// ECMAScript Number.prototype.toString (RFC 8785 §3.2.2.3). Total over
-    /// all doubles so it can never trap: non-finite values give ECMAScript's
-    /// "NaN", "Infinity" and "-Infinity", which are not JSON, so a value that
-    /// somehow holds one cannot pass for a valid canonical text.
+    /// ECMAScript Number.prototype.toString (RFC 8785 §3.2.2.3), as
+    /// `OutputSpan.appendNumber` writes it.
     public static func serialize(number: Double) -> String {
         var out: [UInt8] = []
-        out.reserveCapacity(24)
         appendNumber(number, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
     static func appendNumber(_ value: Double, to out: inout [UInt8]) {
-        guard value.isFinite else {
-            out.append(contentsOf: value.isNaN ? Array("NaN".utf8) : value < 0 ? Array("-Infinity".utf8) : Array("Infinity".utf8))
-            return
-        }
-        if value == 0 {
-            out.append(UInt8(ascii: "0"))  // also -0, as ECMAScript prints it
-            return
-        }
-        // Readings, seqs and times are small integers; below 2^53 the exact
-        // integer is also the shortest round-trip form, so skip the dtoa.
-        if value.magnitude < 9_007_199_254_740_992, value.rounded(.towardZero) == value {
-            appendInteger(Int64(value), to: &out)
-            return
-        }
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        appendShortest(value.magnitude, to: &out)
-    }
-
-    private static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
-            var index = 20
-            repeat {
-                index -= 1
-                buffer[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index..<20]))
-        }
-    }
-
-    /// Swift's description already yields the shortest round-trip digits
-    /// (closest on ties, as ECMAScript requires); only the layout differs,
-    /// so take digits and exponent from it and lay them out the ES6 way.
-    private static func appendShortest(_ positive: Double, to out: inout [UInt8]) {
-        var digits: [UInt8] = []
-        digits.reserveCapacity(20)
-        var fractionDigits = 0
-        var exponent = 0
-        var exponentNegative = false
-        var state = 0  // 0 integer part, 1 fraction, 2 exponent
-        for byte in positive.description.utf8 {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"):
-                if state == 2 {
-                    exponent = exponent * 10 + Int(byte - UInt8(ascii: "0"))
-                } else {
-                    // Leading zeros ("0.001") carry no digit information.
-                    if !(digits.isEmpty && byte == UInt8(ascii: "0")) { digits.append(byte) }
-                    if state == 1 { fractionDigits += 1 }
-                }
-            case UInt8(ascii: "."): state = 1
-            case UInt8(ascii: "e"), UInt8(ascii: "E"): state = 2
-            case UInt8(ascii: "-"): exponentNegative = true
-            default: break  // "+" of the exponent
-            }
-        }
-        var scale = (exponentNegative ? -exponent : exponent) - fractionDigits
-        while digits.count > 1, digits.last == UInt8(ascii: "0") {
-            digits.removeLast()
-            scale += 1
-        }
-        // value = digits × 10^scale; ECMAScript's n is the position of the
-        // decimal point relative to the first digit.
-        let k = digits.count
-        let n = k + scale
-        if k <= n && n <= 21 {
-            out.append(contentsOf: digits)
-            out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: n - k))
-        } else if 0 < n && n <= 21 {
-            out.append(contentsOf: digits[0..<n])
-            out.append(UInt8(ascii: "."))
-            out.append(contentsOf: digits[n...])
-        } else if -6 < n && n <= 0 {
-            out.append(UInt8(ascii: "0"))
-            out.append(UInt8(ascii: "."))
-            out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: -n))
-            out.append(contentsOf: digits)
-        } else {
-            out.append(digits[0])
-            if k > 1 {
-                out.append(UInt8(ascii: "."))
-                out.append(contentsOf: digits[1...])
-            }
-            out.append(UInt8(ascii: "e"))
-            out.append(n - 1 < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
-            appendInteger(Int64((n - 1).magnitude), to: &out)
-        }
+        out.append(addingCapacity: OutputSpan<UInt8>.numberBound) { $0.appendNumber(value) }
     }
 
     /// RFC 8785 §3.2.3 orders member names by UTF-16 code units. UTF-8 bytes

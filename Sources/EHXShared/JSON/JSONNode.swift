@@ -72,20 +72,28 @@ extension JSONValue {
     /// is parsed again exactly as `parse` does, for its value or its message.
     static func withParsed<R>(_ bytes: UnsafeRawBufferPointer, integersAsIntegers: Bool = false,
                               _ body: (JSONNode) -> R) throws(JSONError) -> R {
+        if integersAsIntegers, let result = withParsedIfValid(bytes, body) { return result }
         // An empty buffer may have no base address, and jansson's message for
         // it ("near end of file") reads as if something was cut off.
         guard let base = bytes.baseAddress, bytes.count > 0 else {
             throw JSONError(message: "empty input", column: nil)
         }
-        let text = base.assumingMemoryBound(to: CChar.self)
-        if integersAsIntegers, let root = json_loadb(text, bytes.count, decodeFlags & ~Int(JSON_DECODE_INT_AS_REAL), nil) {
-            defer { ehx_json_decref(root) }
-            return body(JSONNode(root))
-        }
         var error = json_error_t()
-        guard let root = json_loadb(text, bytes.count, decodeFlags, &error) else {
+        guard let root = json_loadb(base.assumingMemoryBound(to: CChar.self), bytes.count, decodeFlags, &error) else {
             throw JSONError(jansson: error)
         }
+        defer { ehx_json_decref(root) }
+        return body(JSONNode(root))
+    }
+
+    /// `withParsed`'s first attempt alone (integers read as integers, no
+    /// error record): nil when jansson refuses the text, for a caller that
+    /// has another way to read it.
+    static func withParsedIfValid<R>(_ bytes: UnsafeRawBufferPointer, _ body: (JSONNode) -> R) -> R? {
+        guard let base = bytes.baseAddress, bytes.count > 0,
+              let root = json_loadb(base.assumingMemoryBound(to: CChar.self), bytes.count,
+                                    decodeFlags & ~Int(JSON_DECODE_INT_AS_REAL), nil)
+        else { return nil }
         defer { ehx_json_decref(root) }
         return body(JSONNode(root))
     }

@@ -92,39 +92,11 @@ extension JSONValue {
     private static let nullBytes = Array("null".utf8)
     private static let trueBytes = Array("true".utf8)
     private static let falseBytes = Array("false".utf8)
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
-    /// Copies runs of bytes that need no escape in one append; most strings
-    /// in ehx records are escape-free, so this is usually a single copy.
+    /// `value` as a JSON string, as `OutputSpan.appendJSONString` writes it.
     static func appendString(_ value: String, to out: inout [UInt8]) {
         var value = value
-        out.append(UInt8(ascii: "\""))
-        value.withUTF8 { bytes in
-            var runStart = 0
-            for index in 0..<bytes.count {
-                let byte = bytes[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                if runStart < index {
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
-                }
-                runStart = index + 1
-                out.append(UInt8(ascii: "\\"))
-                switch byte {
-                case 0x08: out.append(UInt8(ascii: "b"))
-                case 0x09: out.append(UInt8(ascii: "t"))
-                case 0x0A: out.append(UInt8(ascii: "n"))
-                case 0x0C: out.append(UInt8(ascii: "f"))
-                case 0x0D: out.append(UInt8(ascii: "r"))
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(byte)
-                default:
-                    out.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                            hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]])
-                }
-            }
-            if runStart < bytes.count {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
-            }
+        value.withUTF8 { utf8 in
+            out.append(addingCapacity: OutputSpan<UInt8>.jsonStringBound(utf8.count)) { $0.appendJSONString(utf8) }
         }
-        out.append(UInt8(ascii: "\""))
     }
 }

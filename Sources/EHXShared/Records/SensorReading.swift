@@ -90,7 +90,33 @@ public struct SensorReading: Sendable {
         try self.init(checking: members)
     }
 
-    private init<Member: JSONMember>(checking m: Members<Member>) throws(RecordError) {
+    /// A canonical line's reading, parsed without its `mac` member (see
+    /// `CanonicalMAC`); nil when the line is not in that form or does not
+    /// give a valid reading, for the caller to read it whole and name the
+    /// exact refusal.
+    init?(canonicalLine line: UnsafeRawBufferPointer) {
+        guard line.count <= CanonicalMAC.maxLineBytes, let mac = CanonicalMAC(line: line),
+              let parsed = mac.withLineWithout(line, { rest in
+                  JSONValue.withParsedIfValid(rest) { node in Self(parsing: node, mac: mac.code) }
+              }),
+              let reading = parsed
+        else { return nil }
+        self = reading
+    }
+
+    private init?(parsing node: JSONNode, mac: SIMD32<UInt8>) {
+        guard node.isObject else { return nil }
+        var members = Members<JSONNode>()
+        var unknown = false
+        node.forEachMember { key, child in
+            if !members.set(bytes: key, child) { unknown = true }
+        }
+        // A second mac would make the line invalid JSON (duplicate names).
+        guard !unknown, members.mac == nil, let reading = try? Self(checking: members, mac: mac) else { return nil }
+        self = reading
+    }
+
+    private init<Member: JSONMember>(checking m: Members<Member>, mac lifted: SIMD32<UInt8>? = nil) throws(RecordError) {
         typealias F = RecordFields
         self.device = try F.string(m.device, "device", maxLength: 128)
         self.patient = try F.string(m.patient, "patient", maxLength: 128)
@@ -125,7 +151,9 @@ public struct SensorReading: Sendable {
         } else {
             self.samples = nil
         }
-        if m.mac != nil {
+        if let lifted {
+            self.macCode = lifted
+        } else if m.mac != nil {
             self.macCode = try F.withText(m.mac, "mac", maxLength: 64) { text throws(RecordError) in
                 var code = SIMD32<UInt8>()
                 guard text.count == 64, withUnsafeMutableBytes(of: &code, { Hex.decode(text, into: $0) }) else {
@@ -159,38 +187,53 @@ public struct SensorReading: Sendable {
     /// and where `,"mac":"…"` lies in it: the bytes around that range are
     /// the MAC's input, so one serialization serves the output and the MAC.
     public func canonicalForm() -> (bytes: [UInt8], macMember: Range<Int>?) {
+        typealias Span = OutputSpan<UInt8>
         var out: [UInt8] = []
-        out.reserveCapacity(256 + device.utf8.count + patient.utf8.count + (samples?.count ?? 0) * 24)
-        func name(_ text: StaticString) {
-            out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-        }
-        name("{\"device\":")
-        JSONValue.appendString(device, to: &out)
-        name(",\"kind\":")
-        JSONValue.appendString(kind.rawValue, to: &out)
         var macMember: Range<Int>?
-        if let macCode {
-            let start = out.count
-            name(",\"mac\":\"")
-            withUnsafeBytes(of: macCode) { Hex.append($0, to: &out) }
-            name("\"")
-            macMember = start..<out.count
+        // Each segment's capacity is the sum of its pieces' bounds; the
+        // literal names and the mac, ts and seq come to under 160 bytes.
+        let head = 160 + Span.jsonStringBound(device.utf8.count) + Span.jsonStringBound(patient.utf8.count)
+            + Span.jsonStringBound(kind.rawValue.utf8.count)
+        let tail = 96 + Span.jsonStringBound(kind.unit.utf8.count) + 2 * Span.numberBound
+        out.reserveCapacity(head + tail)
+        out.append(addingCapacity: head) { span in
+            span.append("{\"device\":")
+            span.appendJSONString(device)
+            span.append(",\"kind\":")
+            span.appendJSONString(kind.rawValue)
+            if let macCode {
+                let start = span.count
+                span.append(",\"mac\":\"")
+                withUnsafeBytes(of: macCode) { span.appendHex($0) }
+                span.append("\"")
+                macMember = start..<span.count
+            }
+            span.append(",\"patient\":")
+            span.appendJSONString(patient)
         }
-        name(",\"patient\":")
-        JSONValue.appendString(patient, to: &out)
         if let samples {
-            name(",\"samples\":")
+            out.append(contentsOf: ",\"samples\":".utf8)
             JSONValue.array(samples).appendCanonical(to: &out)
         }
-        name(",\"seq\":")
-        JCS.appendNumber(Double(seq), to: &out)
-        name(",\"ts\":\"")
-        withUnsafeBytes(of: tsText) { out.append(contentsOf: $0.prefix(Timestamp.textLength)) }
-        name("\",\"unit\":")
-        JSONValue.appendString(kind.unit, to: &out)
-        name(",\"value\":")
-        value.appendCanonical(to: &out)
-        name("}")
+        let numeric: Double? = if case .number(let n) = value { n } else { nil }
+        out.append(addingCapacity: tail) { span in
+            span.append(",\"seq\":")
+            span.appendInteger(seq)
+            span.append(",\"ts\":\"")
+            withUnsafeBytes(of: tsText) { span.append(UnsafeRawBufferPointer(rebasing: $0.prefix(Timestamp.textLength))) }
+            span.append("\",\"unit\":")
+            span.appendJSONString(kind.unit)
+            span.append(",\"value\":")
+            // Most readings are one number: it and the closing brace go here.
+            if let numeric {
+                span.appendNumber(numeric)
+                span.append("}")
+            }
+        }
+        if numeric == nil {
+            value.appendCanonical(to: &out)
+            out.append(UInt8(ascii: "}"))
+        }
         return (out, macMember)
     }
 
