@@ -163,9 +163,7 @@ final class InputSource {
     private static func stage(_ line: LineReader.Line, gate: ReadingGate, worker: Int) -> InputUnit? {
         guard let bytes = content(line.bytes) else { return nil }
         if let error = tooLong(bytes) { return InputUnit(line: line.number, raw: bytes, records: .refused(error)) }
-        let prepared = bytes.withUnsafeBytes { text in
-            Result { () throws(RecordError) in try gate.prepare(line: text, authenticated: true, worker: worker) }
-        }
+        let prepared = Result { () throws(RecordError) in try gate.prepare(line: bytes, authenticated: true, worker: worker) }
         return InputUnit(line: line.number, raw: bytes, records: .one(prepared))
     }
 

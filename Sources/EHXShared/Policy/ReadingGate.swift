@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The gateway's admission check for one reading: schema and range, the
 /// device MAC (current key, or the previous one inside its rotation grace
 /// window), replay (seq must rise per device, across runs when the state is
@@ -82,6 +88,26 @@ public struct ReadingGate: Sendable {
             throw RecordError.notJSON(error)
         }
         return try prepare(parsed.get(), authenticated: authenticated, worker: worker)
+    }
+
+    /// `prepare(line:)` for a line held in an array. A line that is its
+    /// reading's canonical form already (as sensors send them) becomes
+    /// `canonical` itself, and the bytes made to check that are freed here,
+    /// on the thread that made them: handed to the ordered half on another
+    /// thread, each one's free contended with the workers' allocations for
+    /// the allocator's arena lock.
+    public func prepare(line: [UInt8], authenticated: Bool, worker: Int?) throws(RecordError) -> Prepared {
+        let prepared = try line.withUnsafeBytes { text in
+            Result { () throws(RecordError) in try prepare(line: text, authenticated: authenticated, worker: worker) }
+        }.get()
+        let same = prepared.canonical.withUnsafeBytes { a in
+            line.withUnsafeBytes { b in
+                guard a.count == b.count, let x = a.baseAddress, let y = b.baseAddress else { return false }
+                return memcmp(x, y, a.count) == 0
+            }
+        }
+        guard same else { return prepared }
+        return Prepared(reading: prepared.reading, canonical: line, usedPreviousKey: prepared.usedPreviousKey)
     }
 
     private func prepare(_ reading: SensorReading, authenticated: Bool, worker: Int?) throws(RecordError) -> Prepared {
