@@ -10,6 +10,8 @@ extension OutputSpan where Element == UInt8 {
     /// What `appendNumber` may write: "-1.2345678901234567e-308" is 24.
     static var numberBound: Int { 32 }
 
+    // Inlined so that a literal's length is a constant and the copy a few moves.
+    @inline(__always)
     mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
         precondition(bytes.count <= freeCapacity, "OutputSpan overflow")
         guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
@@ -24,6 +26,7 @@ extension OutputSpan where Element == UInt8 {
         append(bytes.assumingMemoryBound(to: UInt8.self))
     }
 
+    @inline(__always)
     mutating func append(_ text: StaticString) {
         append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
@@ -49,8 +52,7 @@ extension OutputSpan where Element == UInt8 {
             case UInt8(ascii: "\""), UInt8(ascii: "\\"): append(byte)
             default:
                 append("u00")
-                appendHexDigit(byte >> 4)
-                appendHexDigit(byte & 0x0F)
+                withUnsafeBytes(of: byte) { appendHex($0) }
             }
         }
         if runStart < utf8.count { append(UnsafeBufferPointer(rebasing: utf8[runStart..<utf8.count])) }
@@ -164,15 +166,19 @@ extension OutputSpan where Element == UInt8 {
 
     /// Lowercase hex (DESIGN: "Hex is lowercase"), two digits a byte.
     mutating func appendHex(_ bytes: UnsafeRawBufferPointer) {
-        for byte in bytes {
-            appendHexDigit(byte >> 4)
-            appendHexDigit(byte & 0x0F)
-        }
-    }
-
-    private mutating func appendHexDigit(_ nibble: UInt8) {
+        precondition(2 * bytes.count <= freeCapacity, "OutputSpan overflow")
         // A table in read-only data: no lazy global to check on each use.
         let digits: StaticString = "0123456789abcdef"
-        append(digits.utf8Start[Int(nibble & 0x0F)])
+        let table = digits.utf8Start
+        withUnsafeMutableBufferPointer { buffer, initialized in
+            guard let base = buffer.baseAddress else { return }
+            var out = base + initialized
+            for byte in bytes {
+                out[0] = table[Int(byte >> 4)]
+                out[1] = table[Int(byte & 0x0F)]
+                out += 2
+            }
+            initialized += 2 * bytes.count
+        }
     }
 }

@@ -188,15 +188,37 @@ public struct SensorReading: Sendable {
     /// the MAC's input, so one serialization serves the output and the MAC.
     public func canonicalForm() -> (bytes: [UInt8], macMember: Range<Int>?) {
         typealias Span = OutputSpan<UInt8>
-        var out: [UInt8] = []
+        // Parsing held the value to its kind's shape, so each shape is
+        // written here directly; `other` is only a safety net.
+        enum Value { case number(Double), pressure(systolic: Double, diastolic: Double), text(String), flag(Bool), other([UInt8]) }
+        let shaped: Value
+        var bound = 0
+        switch value {
+        case .number(let n): shaped = .number(n)
+        case .string(let s): shaped = .text(s); bound = Span.jsonStringBound(s.utf8.count)
+        case .bool(let b): shaped = .flag(b)
+        case .object(let members):
+            var systolic: Double?, diastolic: Double?
+            for (key, member) in members {
+                if key == "systolic" { systolic = member.numberValue } else if key == "diastolic" { diastolic = member.numberValue }
+            }
+            if members.count == 2, let systolic, let diastolic {
+                shaped = .pressure(systolic: systolic, diastolic: diastolic)
+            } else {
+                shaped = .other(value.canonicalBytes())
+            }
+        default: shaped = .other(value.canonicalBytes())
+        }
+        if case .other(let bytes) = shaped { bound = bytes.count }
+        let numbers = samples?.compactMap(\.numberValue)
+        let sampleText: [UInt8]? = if let samples, numbers?.count != samples.count { JSONValue.array(samples).canonicalBytes() } else { nil }
+        // The literal names, mac, seq, ts and two numbers come to under 256
+        // bytes; every other piece adds its own bound.
+        bound += 256 + Span.jsonStringBound(device.utf8.count) + Span.jsonStringBound(patient.utf8.count)
+            + Span.jsonStringBound(kind.rawValue.utf8.count) + Span.jsonStringBound(kind.unit.utf8.count)
+            + (numbers?.count ?? 0) * (Span.numberBound + 1) + (sampleText?.count ?? 0)
         var macMember: Range<Int>?
-        // Each segment's capacity is the sum of its pieces' bounds; the
-        // literal names and the mac, ts and seq come to under 160 bytes.
-        let head = 160 + Span.jsonStringBound(device.utf8.count) + Span.jsonStringBound(patient.utf8.count)
-            + Span.jsonStringBound(kind.rawValue.utf8.count)
-        let tail = 96 + Span.jsonStringBound(kind.unit.utf8.count) + 2 * Span.numberBound
-        out.reserveCapacity(head + tail)
-        out.append(addingCapacity: head) { span in
+        let bytes = [UInt8](capacity: bound) { span in
             span.append("{\"device\":")
             span.appendJSONString(device)
             span.append(",\"kind\":")
@@ -210,13 +232,17 @@ public struct SensorReading: Sendable {
             }
             span.append(",\"patient\":")
             span.appendJSONString(patient)
-        }
-        if let samples {
-            out.append(contentsOf: ",\"samples\":".utf8)
-            JSONValue.array(samples).appendCanonical(to: &out)
-        }
-        let numeric: Double? = if case .number(let n) = value { n } else { nil }
-        out.append(addingCapacity: tail) { span in
+            if let sampleText {
+                span.append(",\"samples\":")
+                sampleText.withUnsafeBufferPointer { span.append($0) }
+            } else if let numbers {
+                span.append(",\"samples\":[")
+                for (i, n) in numbers.enumerated() {
+                    if i > 0 { span.append(UInt8(ascii: ",")) }
+                    span.appendNumber(n)
+                }
+                span.append(UInt8(ascii: "]"))
+            }
             span.append(",\"seq\":")
             span.appendInteger(seq)
             span.append(",\"ts\":\"")
@@ -224,17 +250,21 @@ public struct SensorReading: Sendable {
             span.append("\",\"unit\":")
             span.appendJSONString(kind.unit)
             span.append(",\"value\":")
-            // Most readings are one number: it and the closing brace go here.
-            if let numeric {
-                span.appendNumber(numeric)
-                span.append("}")
+            switch shaped {
+            case .number(let n): span.appendNumber(n)
+            case let .pressure(systolic, diastolic):
+                span.append("{\"diastolic\":")
+                span.appendNumber(diastolic)
+                span.append(",\"systolic\":")
+                span.appendNumber(systolic)
+                span.append(UInt8(ascii: "}"))
+            case .text(let s): span.appendJSONString(s)
+            case .flag(let b): span.append(b ? "true" : "false")
+            case .other(let bytes): bytes.withUnsafeBufferPointer { span.append($0) }
             }
+            span.append(UInt8(ascii: "}"))
         }
-        if numeric == nil {
-            value.appendCanonical(to: &out)
-            out.append(UInt8(ascii: "}"))
-        }
-        return (out, macMember)
+        return (bytes, macMember)
     }
 
     static func checkValue(_ value: JSONValue, kind: ReadingKind) throws(RecordError) {

@@ -78,6 +78,8 @@ import Testing
         #"{"device":"b\\d\u00e9","patient":"P-1","seq":7,"ts":"2026-11-26T10:00:00.000Z","kind":"temperature","value":36.60,"unit":"Cel"}"#,
         #"{"device":"d","patient":"p","seq":9007199254740992,"ts":"9998-12-31T23:59:59.999Z","kind":"blood_pressure","unit":"mm[Hg]","value":{"systolic":120,"diastolic":80}}"#,
         #"{"device":"d","patient":"p","seq":0,"ts":"1970-01-01T00:00:00.000Z","kind":"consciousness","unit":"1","value":"A"}"#,
+        #"{"device":"d","patient":"p","seq":3,"ts":"1970-01-01T00:00:00.000Z","kind":"oxygen","unit":"1","value":false}"#,
+        #"{"device":"d","patient":"p","seq":3,"ts":"1970-01-01T00:00:00.000Z","kind":"blood_pressure","unit":"mm[Hg]","value":{"diastolic":79.5,"systolic":1.2e2}}"#,
         #"{"device":"d","patient":"p","seq":1,"ts":"2026-02-29T00:00:00.000Z","kind":"consciousness","unit":"1","value":"A"}"#,
         #"{"device":"d","patient":"p","seq":1,"ts":"2028-02-29T00:00:00.000Z","kind":"emg","unit":"mV","value":0.5,"samples":[1,2.5,-3e-7]}"#,
         #"{"device":"d","patient":"p","seq":1,"ts":"2028-02-29T00:00:00.000Z","kind":"emg","unit":"mV","value":0.5,"samples":[1,"x"]}"#,
