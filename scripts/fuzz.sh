@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# make fuzz: libFuzzer over the reading, transaction and block-line parsers
-# and the JCS canonical form.
+# make fuzz: libFuzzer over the reading, transaction and block-line parsers,
+# the gateway's own reading path against the value path, and the JCS
+# canonical form.
 #
-#   scripts/fuzz.sh [TARGET...]      (default: reading transaction block jcs)
+#   scripts/fuzz.sh [TARGET...]      (default: reading gateway transaction block jcs)
 #
 # Builds one fuzzer executable outside SwiftPM: swiftc -sanitize=fuzzer,address
 # over Sources/EHXShared/**/*.swift + Tests/Fuzz/FuzzMain.swift, linked with
@@ -17,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${FUZZ_SECONDS:-60}
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(reading transaction block jcs)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(reading gateway transaction block jcs)
 OUT=.fuzz
 BIN=$OUT/ehx-fuzz
 mkdir -p "$OUT/include/CSHA256d"
@@ -40,10 +41,10 @@ MAP
     Sources/CSHA256d/sha256d.c -o "$OUT/sha256d.o"
   # shellcheck disable=SC2086
   "$SWIFTC" -O -g -sanitize=fuzzer,address -parse-as-library -module-name EHXShared \
-    -I Sources/COpenSSL -I Sources/CJansson -I "$OUT/include/CSHA256d" \
-    $(pkg-config --cflags-only-I libcrypto jansson | sed 's/-I/-Xcc -I/g') \
+    -I Sources/COpenSSL -I Sources/CJansson -I Sources/CSQLite -I "$OUT/include/CSHA256d" \
+    $(pkg-config --cflags-only-I libcrypto jansson sqlite3 | sed 's/-I/-Xcc -I/g') \
     $sources Tests/Fuzz/FuzzMain.swift "$OUT/sha256d.o" \
-    $(pkg-config --libs libcrypto jansson) -o "$BIN"
+    $(pkg-config --libs libcrypto jansson sqlite3) -o "$BIN"
 fi
 
 status=0

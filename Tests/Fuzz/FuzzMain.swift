@@ -1,17 +1,18 @@
 // libFuzzer entry for `make fuzz` (scripts/fuzz.sh). Compiled together with
 // Sources/EHXShared into one executable by swiftc -sanitize=fuzzer,address,
 // so it is not part of the SwiftPM package and never runs in `make test`.
-// EHX_FUZZ_TARGET picks the parser: reading, transaction, block or jcs.
+// EHX_FUZZ_TARGET picks the parser: reading, gateway, transaction, block or
+// jcs.
 #if canImport(Glibc)
 import Glibc
 #endif
 
 enum FuzzTarget: String {
-    case reading, transaction, block, jcs
+    case reading, gateway, transaction, block, jcs
 
     static let current: FuzzTarget = {
         guard let name = getenv("EHX_FUZZ_TARGET").map({ String(cString: $0) }), let target = FuzzTarget(rawValue: name) else {
-            fputs("fuzz: set EHX_FUZZ_TARGET to reading, transaction, block or jcs\n", stderr)
+            fputs("fuzz: set EHX_FUZZ_TARGET to reading, gateway, transaction, block or jcs\n", stderr)
             exit(64)
         }
         return target
@@ -20,6 +21,43 @@ enum FuzzTarget: String {
 
 /// A fixed device key, so the MAC path runs on every parsed reading.
 private let fuzzKey = [UInt8](repeating: 0x42, count: 32)
+
+/// The gateway, with device "d" keyed as above: the seeds are canonical
+/// readings of "d" MACed under that key, so mutations reach the cut path
+/// (see CanonicalMAC) with a good MAC as well as a bad one.
+private let gate: ReadingGate = {
+    var psk = PSKFile()
+    psk.add(device: "d", key: fuzzKey)
+    return ReadingGate(keys: psk, workers: 1)
+}()
+
+/// The gateway reads a line its own way (a canonical line's mac cut out
+/// before jansson, members read where jansson holds them, the line kept as
+/// its output when canonical); every tool else reads a `JSONValue`. Both
+/// must give the same verdict, in the same words, and the same bytes.
+private func checkGateway(_ bytes: [UInt8]) {
+    let whole: Result<ReadingGate.Prepared, RecordError>
+    do throws(RecordError) {
+        let value: JSONValue
+        do throws(JSONError) { value = try JSONValue.parse(bytes) } catch { throw RecordError.notJSON(error) }
+        whole = .success(try gate.prepare(value, authenticated: true))
+    } catch {
+        whole = .failure(error)
+    }
+    let line = Result { () throws(RecordError) in try gate.prepare(line: bytes, authenticated: true, worker: 0) }
+    switch (whole, line) {
+    case let (.success(a), .success(b)):
+        guard a.canonical == b.canonical, a.usedPreviousKey == b.usedPreviousKey else {
+            fatalError("gateway and value paths wrote different bytes for \(String(decoding: bytes.prefix(200), as: UTF8.self))")
+        }
+    case let (.failure(a), .failure(b)):
+        guard a.description == b.description else {
+            fatalError("gateway and value paths refused differently: \(a) vs \(b)")
+        }
+    default:
+        fatalError("one path accepted what the other refused: \(String(decoding: bytes.prefix(200), as: UTF8.self))")
+    }
+}
 
 /// The JCS properties every parsed value must keep: canonical bytes parse
 /// back to the same canonical bytes, and numbers round-trip exactly.
@@ -58,6 +96,8 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
             _ = reading.hasValidMAC(key: fuzzKey)
             _ = reading.authenticated(key: fuzzKey).canonicalBytes()
         }
+    case .gateway:
+        checkGateway(bytes)
     case .transaction:
         guard let value = try? JSONValue.parse(bytes) else { return 0 }
         if let tx = try? Transaction(parsing: value) {
