@@ -12,6 +12,8 @@ public struct SensorReading: Sendable {
     /// Seqs stay exact in an IEEE double, which is what JSON numbers are.
     public static let maxSeq: Int64 = 1 << 53
     static let maxSamples = 100_000
+    /// A blood pressure's members (made once: the gateway checks one in six readings against it).
+    private static let pressureFields: Set<String> = ["systolic", "diastolic"]
 
     public let device: String
     public let patient: String
@@ -272,7 +274,7 @@ public struct SensorReading: Sendable {
         case .bloodPressure:
             let systolic: Double, diastolic: Double
             do {
-                let bp = try RecordFields(value, allowed: ["systolic", "diastolic"])
+                let bp = try RecordFields(value, allowed: Self.pressureFields)
                 systolic = try bp.number("systolic")
                 diastolic = try bp.number("diastolic")
             } catch {
