@@ -71,10 +71,10 @@ public struct ReadingGate: Sendable {
     /// `prepare` for one line of JSON text, with the reading read straight
     /// from the parsed tree (the gateway's hot path).
     public func prepare(line: UnsafeRawBufferPointer, authenticated: Bool, worker: Int?) throws(RecordError) -> Prepared {
-        // Most lines are canonical and read faster without their mac (see
-        // CanonicalMAC); any other line, or one that reads as no valid
-        // reading that way, is read whole below.
-        if authenticated, let reading = SensorReading(canonicalLine: line) {
+        // A line reads faster without its mac (see MACMember); any other
+        // line, or one that reads as no valid reading that way, is read
+        // whole below.
+        if authenticated, let reading = SensorReading(lineWithMAC: line) {
             return try prepare(reading, authenticated: true, worker: worker)
         }
         let parsed: Result<SensorReading, RecordError>

@@ -92,12 +92,11 @@ public struct SensorReading: Sendable {
         try self.init(checking: members)
     }
 
-    /// A canonical line's reading, parsed without its `mac` member (see
-    /// `CanonicalMAC`); nil when the line is not in that form or does not
-    /// give a valid reading, for the caller to read it whole and name the
-    /// exact refusal.
-    init?(canonicalLine line: UnsafeRawBufferPointer) {
-        guard line.count <= CanonicalMAC.maxLineBytes, let mac = CanonicalMAC(line: line),
+    /// A line's reading, parsed without its `mac` member where `MACMember`
+    /// finds it; nil when it finds none or the rest gives no valid reading,
+    /// for the caller to read the line whole and name the exact refusal.
+    init?(lineWithMAC line: UnsafeRawBufferPointer) {
+        guard line.count <= MACMember.maxLineBytes, let mac = MACMember(line: line),
               let parsed = mac.withLineWithout(line, { rest in
                   JSONValue.withParsedIfValid(rest) { node in Self(parsing: node, mac: mac.code) }
               }),

@@ -1,10 +1,10 @@
 import Testing
 @testable import EHXShared
 
-/// The gateway reads a canonical line with its `mac` member cut out; every
-/// line, cut or not, must get the verdict and bytes the whole-value path
-/// gives it.
-@Suite struct RecordsCanonicalMACTests {
+/// The gateway reads a line with its `mac` member cut out where it can find
+/// it without a parser (see MACMember); every line, cut or not, must get
+/// the verdict and bytes the whole-value path gives it.
+@Suite struct RecordsMACMemberTests {
     static let key: [UInt8] = Array(0..<32)
     static let reading = #"{"device":"d","kind":"heart_rate","patient":"p","seq":1,"ts":"2026-11-26T10:00:00.000Z","unit":"/min","value":70}"#
 
@@ -18,8 +18,14 @@ import Testing
 
     static let head = #"{"device":"d","kind":"heart_rate","mac":"MAC""#
     static let rest = #""patient":"p","seq":1,"ts":"2026-11-26T10:00:00.000Z","unit":"/min","value":70}"#
+    /// `rest` without its closing brace, for a member to follow.
+    static let open = String(rest.dropLast())
+    /// A heart rate from `device`, with `extra` as its last members.
+    static func appended(_ extra: String, device: String = "d") -> String {
+        #"{"device":""# + device + #"","kind":"heart_rate","# + open + extra
+    }
 
-    @Test(arguments: [
+    @Test(arguments: [String]([
         // Cut, and accepted.
         head + "," + rest,
         head + #","value":70,"unit":"/min","ts":"2026-11-26T10:00:00.000Z","seq":1,"patient":"p"}"#,
@@ -43,7 +49,19 @@ import Testing
         #"{"device":"d","kind":"heart_rate","mac":"MAC0","# + rest,
         #"{"device":"d","kind":"heart_rate","mac":"UPPER","# + rest,
         " " + head + "," + rest,
-    ])
+        // Cut as the last member, as a device that appends it sends it.
+        appended(#","mac":"MAC"}"#),
+        #"{"value":70,"device":"d","kind":"heart_rate","patient":"p","seq":1,"ts":"2026-11-26T10:00:00.000Z","unit":"/min","mac":"MAC"}"#,
+        appended(#","mac":"MAC"}"#, device: #"d\""#),
+        #"{"mac":"MAC","device":"d","kind":"heart_rate","# + open + #","mac":"MAC"}"#,
+        #"{"device":"d","kind":"blood_pressure","patient":"p","seq":1,"ts":"2026-11-26T10:00:00.000Z","unit":"mm[Hg]","value":{"diastolic":80,"systolic":120,"mac":"MAC"}}"#,
+        #"{"device":"d","kind":"blood_pressure","patient":"p","seq":1,"ts":"2026-11-26T10:00:00.000Z","unit":"mm[Hg]","value":{"diastolic":80,"systolic":120},"x":{"mac":"MAC"}}"#,
+        appended(#","mac":"MAC"} "#),
+        appended(#","mac":"MAC"}}"#),
+        appended(#","note":"x\","mac":"MAC"}"#),
+        #"{"mac":"MAC"}"#,
+        #"[1,"mac":"MAC"}"#,
+    ]))
     func cutLinesReadAsWholeOnes(_ template: String) throws {
         let mac = try Self.mac
         let text = template.replacingOccurrences(of: "UPPER", with: mac.uppercased()).replacingOccurrences(of: "MAC", with: mac)
@@ -68,19 +86,28 @@ import Testing
         }
     }
 
-    @Test func findsTheMemberOnlyInACanonicalPrefix() throws {
+    @Test func findsTheMemberAfterKindOrLast() throws {
         let mac = try Self.mac
-        let text = Self.head.replacingOccurrences(of: "MAC", with: mac) + "," + Self.rest
-        let found = Array(text.utf8).withUnsafeBytes { CanonicalMAC(line: $0) }
-        let member = try #require(found).member
-        let bytes = Array(text.utf8)
-        #expect(String(decoding: bytes[member], as: UTF8.self) == #","mac":""# + mac + "\"")
-        let code = try #require(found).code
-        #expect(withUnsafeBytes(of: code) { Hex.encode($0) } == mac)
-        let cut = Array(text.utf8).withUnsafeBytes { line in try! #require(found).withLineWithout(line) { Array($0) } }
-        #expect(String(decoding: cut, as: UTF8.self) == #"{"device":"d","kind":"heart_rate","# + Self.rest)
-        for other in [text.replacingOccurrences(of: #""d""#, with: #""d\"""#), String(text.dropLast(Self.rest.count + 1)), "{}", ""] {
-            #expect(Array(other.utf8).withUnsafeBytes { CanonicalMAC(line: $0) } == nil)
+        let member = #","mac":""# + mac + "\""
+        let canonical = Self.head.replacingOccurrences(of: "MAC", with: mac) + "," + Self.rest
+        let appended = Self.appended(member + "}")
+        for text in [canonical, appended] {
+            let bytes = Array(text.utf8)
+            let found = try #require(bytes.withUnsafeBytes { MACMember(line: $0) })
+            #expect(String(decoding: bytes[found.range], as: UTF8.self) == member)
+            #expect(withUnsafeBytes(of: found.code) { Hex.encode($0) } == mac)
+            let cut = bytes.withUnsafeBytes { line in found.withLineWithout(line) { Array($0) } }
+            #expect(String(decoding: cut, as: UTF8.self) == #"{"device":"d","kind":"heart_rate","# + Self.rest)
+        }
+        let others = [
+            canonical.replacingOccurrences(of: #""d""#, with: #""d\"""#),
+            String(canonical.dropLast(Self.rest.count + 1)),
+            appended + " ",
+            appended.replacingOccurrences(of: mac, with: mac.uppercased()),
+            "{}", "",
+        ]
+        for other in others {
+            #expect(Array(other.utf8).withUnsafeBytes { MACMember(line: $0) } == nil)
         }
     }
 }
