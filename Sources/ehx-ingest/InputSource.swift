@@ -121,6 +121,11 @@ final class InputSource {
             if waiting { try idle() }
             return try reader.nextBatch(maxLines: RecordPipeline.defaultBatchLines, maxBytes: 16 << 20, waiting: waiting)
         }
+        // A reading's canonical bytes, when they are not the line itself,
+        // were made on a worker; freeing them here while the workers
+        // allocate contends for glibc's arena lock. They are kept until
+        // the workers are idle between batches, and freed then.
+        var written: [[UInt8]] = []
         func handle(_ staged: consuming [InputUnit?]) throws(ToolError) {
             // Each unit is moved out, not copied: no reference count is
             // touched twice for a reading that crossed threads.
@@ -129,6 +134,9 @@ final class InputSource {
                 guard let unit = staged[i].take() else { continue }
                 units += 1
                 try body(unit)
+                if case let .one(.success(prepared)) = unit.records, !prepared.canonical.sharesStorage(with: unit.raw) {
+                    written.append(prepared.canonical)
+                }
             }
         }
         guard threads > 1 else {
@@ -149,6 +157,7 @@ final class InputSource {
         while true {
             let batch = try read(waiting: pending == nil)
             let staged = pending?.wait()
+            written.removeAll(keepingCapacity: true)
             pending = batch.isEmpty ? nil : ParallelStage.start(batch, threads: threads, stage)
             guard let staged else {
                 if pending == nil { return }
@@ -236,5 +245,13 @@ final class InputSource {
             records = .failure(error)
         }
         try body(InputUnit(line: line, raw: raw ?? value.canonicalBytes(), readings: records, prepare: prepare))
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Whether both arrays are views of one buffer (a line kept as its own
+    /// canonical form).
+    func sharesStorage(with other: [UInt8]) -> Bool {
+        withUnsafeBufferPointer { a in other.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress } }
     }
 }
