@@ -213,9 +213,10 @@ public struct SensorReading: Sendable {
         if case .other(let bytes) = shaped { bound = bytes.count }
         let numbers = samples?.compactMap(\.numberValue)
         let sampleText: [UInt8]? = if let samples, numbers?.count != samples.count { JSONValue.array(samples).canonicalBytes() } else { nil }
-        // The literal names, mac, seq, ts and two numbers come to under 256
-        // bytes; every other piece adds its own bound.
-        bound += 256 + Span.jsonStringBound(device.utf8.count) + Span.jsonStringBound(patient.utf8.count)
+        // The literal names and brackets (a blood pressure's and the
+        // samples' too), the mac, seq and ts take at most 215 bytes, and
+        // with two numbers under 320; every other piece adds its own bound.
+        bound += 320 + Span.jsonStringBound(device.utf8.count) + Span.jsonStringBound(patient.utf8.count)
             + Span.jsonStringBound(kind.rawValue.utf8.count) + Span.jsonStringBound(kind.unit.utf8.count)
             + (numbers?.count ?? 0) * (Span.numberBound + 1) + (sampleText?.count ?? 0)
         var macMember: Range<Int>?

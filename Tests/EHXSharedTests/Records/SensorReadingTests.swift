@@ -80,6 +80,7 @@ import Testing
         #"{"device":"d","patient":"p","seq":0,"ts":"1970-01-01T00:00:00.000Z","kind":"consciousness","unit":"1","value":"A"}"#,
         #"{"device":"d","patient":"p","seq":3,"ts":"1970-01-01T00:00:00.000Z","kind":"oxygen","unit":"1","value":false}"#,
         #"{"device":"d","patient":"p","seq":3,"ts":"1970-01-01T00:00:00.000Z","kind":"blood_pressure","unit":"mm[Hg]","value":{"diastolic":79.5,"systolic":1.2e2}}"#,
+        #"{"device":"d","patient":"p","seq":9007199254740991,"ts":"1970-01-01T00:00:00.000Z","kind":"blood_pressure","unit":"mm[Hg]","value":{"diastolic":12.345678901234568,"systolic":123.45678901234567}}"#,
         #"{"device":"d","patient":"p","seq":1,"ts":"2026-02-29T00:00:00.000Z","kind":"consciousness","unit":"1","value":"A"}"#,
         #"{"device":"d","patient":"p","seq":1,"ts":"2028-02-29T00:00:00.000Z","kind":"emg","unit":"mV","value":0.5,"samples":[1,2.5,-3e-7]}"#,
         #"{"device":"d","patient":"p","seq":1,"ts":"2028-02-29T00:00:00.000Z","kind":"emg","unit":"mV","value":0.5,"samples":[1,"x"]}"#,
