@@ -58,7 +58,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EHXSharedTests",
-            dependencies: ["EHXShared"]
+            dependencies: ["EHXShared", "EHXTestSupport"]
         ),
         .testTarget(
             name: "EHXReportTests",

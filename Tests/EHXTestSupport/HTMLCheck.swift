@@ -40,7 +40,7 @@ public enum HTMLCheck {
             p.arguments = ["-c", "import html.parser"]
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
-            guard (try? p.run()) != nil else { continue }
+            guard (try? ProcessLaunch.run(p)) != nil else { continue }
             p.waitUntilExit()
             if p.terminationStatus == 0 { return candidate }
         }
@@ -62,7 +62,7 @@ public enum HTMLCheck {
         p.arguments = [script, path]
         p.standardOutput = try FileHandle(forWritingTo: out)
         p.standardError = try FileHandle(forWritingTo: err)
-        try p.run()
+        try ProcessLaunch.run(p)
         p.waitUntilExit()
         guard p.terminationStatus == 0 else {
             throw HTMLCheckFailure(description: "html-check: \(String(decoding: (try? Data(contentsOf: err)) ?? Data(), as: UTF8.self))")

@@ -1,6 +1,7 @@
 import EHXShared
 import Foundation
 import Testing
+import EHXTestSupport
 
 /// Runs of the built ehx-ingest (and friends): binaries next to the test
 /// bundle, or in $EHX_BIN.
@@ -37,7 +38,7 @@ enum IngestE2E {
         p.standardOutput = FileHandle(forWritingAtPath: outPath)
         p.standardError = FileHandle(forWritingAtPath: errPath)
         p.standardInput = FileHandle(forReadingAtPath: inPath)
-        try p.run()
+        try ProcessLaunch.run(p)
         p.waitUntilExit()
         return Result(status: p.terminationStatus,
                       stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
@@ -125,7 +126,7 @@ struct EndToEndIngestTests {
         ingest.standardInput = input
         FileManager.default.createFile(atPath: p("out.jsonl"), contents: nil)
         ingest.standardOutput = FileHandle(forWritingAtPath: p("out.jsonl"))
-        try ingest.run()
+        try ProcessLaunch.run(ingest)
         defer { if ingest.isRunning { ingest.terminate() } }
         input.fileHandleForWriting.write(Data(signed.stdout.utf8))
 
@@ -197,7 +198,7 @@ struct EndToEndIngestTests {
             proc.arguments = ["-q", "--psk", p("d.psk"), "--state", p("state.json"), p("r.jsonl")]
             proc.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
             proc.standardError = FileHandle(forWritingAtPath: "/dev/null")
-            try proc.run()
+            try ProcessLaunch.run(proc)
             usleep(UInt32(300_000 + round * 400_000))
             kill(proc.processIdentifier, SIGKILL)
             proc.waitUntilExit()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import EHXTestSupport
 
 /// The tools in a live pipeline (sensors -> ehx-ingest -> ehx-sign -> spool)
 /// hand on what they have done before they wait for more input, so nothing
@@ -20,7 +21,7 @@ struct EndToEndLiveStream {
         let input = Pipe()
         sign.standardInput = input
         sign.standardOutput = FileHandle(forWritingAtPath: p("out.jsonl"))
-        try sign.run()
+        try ProcessLaunch.run(sign)
         defer { if sign.isRunning { sign.terminate() } }
         input.fileHandleForWriting.write(Data(IngestE2E.raw(3).utf8))
 

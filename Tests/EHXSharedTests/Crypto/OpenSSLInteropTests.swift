@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import EHXShared
+import EHXTestSupport
 
 /// Runs the system `openssl` binary; these tests are skipped when it is absent.
 enum OpenSSLCLI {
@@ -21,7 +22,7 @@ enum OpenSSLCLI {
         process.standardOutput = stdout
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try ProcessLaunch.run(process)
         let data = stdout.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Outcome(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))

@@ -1,6 +1,7 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import EHXTestSupport
 #endif
 
 /// What one run of a tool left behind.
@@ -144,7 +145,7 @@ final class RunningTool: @unchecked Sendable {
         }
         let done = self.done
         process.terminationHandler = { _ in done.signal() }
-        try process.run()
+        try ProcessLaunch.run(process)
     }
 
     var pid: Int32 { process.processIdentifier }
