@@ -12,11 +12,6 @@ public enum Hex {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// `encode`, appended to UTF-8 output.
-    public static func append(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        out.append(addingCapacity: 2 * bytes.count) { $0.appendHex(bytes) }
-    }
-
     /// Accepts lowercase only, so a value has exactly one spelling and two
     /// records can be compared as text.
     public static func decode(_ text: String) -> [UInt8]? {

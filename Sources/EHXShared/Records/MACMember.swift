@@ -37,14 +37,20 @@ struct MACMember {
         self.code = code
     }
 
+    /// Whether `text` is in `bytes` at `at`.
+    private static func has(_ text: StaticString, in bytes: UnsafeBufferPointer<UInt8>, at: Int) -> Bool {
+        let n = text.utf8CodeUnitCount
+        guard at >= 0, bytes.count - at >= n else { return false }
+        for i in 0..<n where bytes[at + i] != text.utf8Start[i] { return false }
+        return true
+    }
+
     /// Where the member starts when it follows `device` and `kind`.
     private static func afterKind(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         var at = 0
         func literal(_ text: StaticString) -> Bool {
-            let n = text.utf8CodeUnitCount
-            guard bytes.count - at >= n else { return false }
-            for i in 0..<n where bytes[at + i] != text.utf8Start[i] { return false }
-            at += n
+            guard has(text, in: bytes, at: at) else { return false }
+            at += text.utf8CodeUnitCount
             return true
         }
         /// A string's content up to its closing quote, refusing escapes and
@@ -76,8 +82,8 @@ struct MACMember {
     /// `,"mac":"<64 lowercase hex>"`.
     private static func member(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> SIMD32<UInt8>? {
         let n = name.utf8CodeUnitCount
-        guard start >= 0, bytes.count - start >= length, bytes[start + length - 1] == UInt8(ascii: "\"") else { return nil }
-        for i in 0..<n where bytes[start + i] != name.utf8Start[i] { return nil }
+        guard has(name, in: bytes, at: start), bytes.count - start >= length,
+              bytes[start + length - 1] == UInt8(ascii: "\"") else { return nil }
         var code = SIMD32<UInt8>()
         let digits = UnsafeBufferPointer(rebasing: bytes[(start + n)..<(start + n + 64)])
         guard withUnsafeMutableBytes(of: &code, { Hex.decode(digits, into: $0) }) else { return nil }

@@ -77,8 +77,10 @@ public struct SensorReading: Sendable {
 
     /// The gateway's path: members are checked where they lie in the
     /// parsed tree, so neither a dictionary of the object nor a String of
-    /// every member is made (see JSONNode).
-    init(parsing node: JSONNode) throws(RecordError) {
+    /// every member is made (see JSONNode). `liftedMAC`: the line's mac,
+    /// cut out before parsing (see `MACMember`); the object then must hold
+    /// no other.
+    init(parsing node: JSONNode, liftedMAC: SIMD32<UInt8>? = nil) throws(RecordError) {
         guard node.isObject else {
             throw RecordError(field: nil, "expected a JSON object, got \(node.typeName)")
         }
@@ -89,7 +91,9 @@ public struct SensorReading: Sendable {
         }
         // As RecordFields reports it: the first unknown name in order.
         if let extra = unknown.min() { throw RecordError(field: extra, "unknown field") }
-        try self.init(checking: members)
+        // In the whole line the two would be duplicate names: not JSON.
+        if liftedMAC != nil, members.mac != nil { throw RecordError(field: "mac", "given twice") }
+        try self.init(checking: members, mac: liftedMAC)
     }
 
     /// A line's reading, parsed without its `mac` member where `MACMember`
@@ -98,22 +102,10 @@ public struct SensorReading: Sendable {
     init?(lineWithMAC line: UnsafeRawBufferPointer) {
         guard line.count <= MACMember.maxLineBytes, let mac = MACMember(line: line),
               let parsed = mac.withLineWithout(line, { rest in
-                  JSONValue.withParsedIfValid(rest) { node in Self(parsing: node, mac: mac.code) }
+                  JSONValue.withParsedIfValid(rest) { node in try? Self(parsing: node, liftedMAC: mac.code) }
               }),
               let reading = parsed
         else { return nil }
-        self = reading
-    }
-
-    private init?(parsing node: JSONNode, mac: SIMD32<UInt8>) {
-        guard node.isObject else { return nil }
-        var members = Members<JSONNode>()
-        var unknown = false
-        node.forEachMember { key, child in
-            if !members.set(bytes: key, child) { unknown = true }
-        }
-        // A second mac would make the line invalid JSON (duplicate names).
-        guard !unknown, members.mac == nil, let reading = try? Self(checking: members, mac: mac) else { return nil }
         self = reading
     }
 

@@ -7,8 +7,9 @@ import Testing
         let text = Hex.encode(all)
         #expect(text.hasPrefix("000102") && text.hasSuffix("fdfeff"))
         #expect(Hex.decode(text) == all)
+        // The canonical writers' hex (a reading's mac) spells it the same.
         var appended: [UInt8] = [0x78]
-        all.withUnsafeBytes { Hex.append($0, to: &appended) }
+        all.withUnsafeBytes { bytes in appended.append(addingCapacity: 2 * bytes.count) { $0.appendHex(bytes) } }
         #expect(appended == [0x78] + Array(text.utf8))
     }
 
