@@ -35,14 +35,8 @@ public enum HTMLCheck {
             let candidate = "\(dir)/python3"
             guard FileManager.default.isExecutableFile(atPath: candidate) else { continue }
             // A pyenv shim without a Python behind it is not a Python.
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: candidate)
-            p.arguments = ["-c", "import html.parser"]
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            guard (try? ProcessLaunch.run(p)) != nil else { continue }
-            p.waitUntilExit()
-            if p.terminationStatus == 0 { return candidate }
+            guard let p = try? ChildProcess(executable: candidate, arguments: ["-c", "import html.parser"]) else { continue }
+            if p.waitUntilExit() == .success { return candidate }
         }
         return nil
     }()
@@ -55,16 +49,9 @@ public enum HTMLCheck {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("ehx-html-\(UUID().uuidString).json")
         let err = FileManager.default.temporaryDirectory.appendingPathComponent("ehx-html-\(UUID().uuidString).err")
         defer { try? FileManager.default.removeItem(at: out); try? FileManager.default.removeItem(at: err) }
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = [script, path]
-        p.standardOutput = try FileHandle(forWritingTo: out)
-        p.standardError = try FileHandle(forWritingTo: err)
-        try ProcessLaunch.run(p)
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
+        let p = try ChildProcess(executable: python, arguments: [script, path],
+                                 output: .file(out.path), error: .file(err.path))
+        guard p.waitUntilExit() == .success else {
             throw HTMLCheckFailure(description: "html-check: \(String(decoding: (try? Data(contentsOf: err)) ?? Data(), as: UTF8.self))")
         }
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [String: Any]

@@ -163,7 +163,7 @@ final class Collected: @unchecked Sendable {
         #expect(f.spoolEntries().count == 20)
         let waiting = try f.startMine(["--wait"])
         usleep(500_000)
-        #expect(waiting.process.isRunning, "--wait blocks while the lock is held")
+        #expect(waiting.child.isRunning, "--wait blocks while the lock is held")
         flock(fd, LOCK_UN)
         close(fd)
         let waited = waiting.wait(timeout: 60)

@@ -29,18 +29,11 @@ enum IngestE2E {
         defer { try? FileManager.default.removeItem(at: scratch) }
         let outPath = scratch.appendingPathComponent("out").path, errPath = scratch.appendingPathComponent("err").path
         let inPath = scratch.appendingPathComponent("in").path
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         _ = FileManager.default.createFile(atPath: inPath, contents: Data((stdin ?? "").utf8))
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: bin! + "/" + tool)
-        p.arguments = args
-        p.standardOutput = FileHandle(forWritingAtPath: outPath)
-        p.standardError = FileHandle(forWritingAtPath: errPath)
-        p.standardInput = FileHandle(forReadingAtPath: inPath)
-        try ProcessLaunch.run(p)
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus,
+        let p = try ChildProcess(executable: try #require(bin) + "/" + tool, arguments: args,
+                                 input: .file(inPath), output: .file(outPath), error: .file(errPath))
+        let ended = p.waitUntilExit()
+        return Result(status: ended.signaled ? 128 + ended.status : ended.status,
                       stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
                       stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
     }
@@ -119,16 +112,12 @@ struct EndToEndIngestTests {
         #expect(signed.status == 0)
         FileManager.default.createFile(atPath: p("alerts.jsonl"), contents: nil)
 
-        let ingest = Process()
-        ingest.executableURL = URL(fileURLWithPath: try #require(IngestE2E.bin) + "/ehx-ingest")
-        ingest.arguments = ["-q", "--psk", p("d.psk"), "--now", "2026-11-26T10:05:00Z", "--threads", "\(threads)", "--alerts", p("alerts.jsonl")]
-        let input = Pipe()
-        ingest.standardInput = input
-        FileManager.default.createFile(atPath: p("out.jsonl"), contents: nil)
-        ingest.standardOutput = FileHandle(forWritingAtPath: p("out.jsonl"))
-        try ProcessLaunch.run(ingest)
-        defer { if ingest.isRunning { ingest.terminate() } }
-        input.fileHandleForWriting.write(Data(signed.stdout.utf8))
+        let ingest = try ChildProcess(
+            executable: try #require(IngestE2E.bin) + "/ehx-ingest",
+            arguments: ["-q", "--psk", p("d.psk"), "--now", "2026-11-26T10:05:00Z", "--threads", "\(threads)", "--alerts", p("alerts.jsonl")],
+            input: .pipe, output: .file(p("out.jsonl")))
+        defer { ingest.kill(SIGTERM) }
+        ingest.write(signed.stdout)
 
         var alerts = "", out = ""
         let deadline = Date().addingTimeInterval(20)
@@ -141,9 +130,8 @@ struct EndToEndIngestTests {
         #expect(alerts.contains(#""patient":"P-1""#), "no alert while the input stayed open")
         // Four readings and the alert's envelope.
         #expect(IngestE2E.lines(out).count == 5, "judged readings held back while the input stayed open")
-        try input.fileHandleForWriting.close()
-        ingest.waitUntilExit()
-        #expect(ingest.terminationStatus == 0)
+        ingest.closeInput()
+        #expect(ingest.waitUntilExit() == .success)
     }
 
     @Test func rotateKeepsTheOldKeyForTheGraceWindow() throws {
@@ -193,14 +181,10 @@ struct EndToEndIngestTests {
         try signed.stdout.write(toFile: p("r.jsonl"), atomically: true, encoding: .utf8)
         var lastSeq = -1
         for round in 0..<4 {
-            let proc = Process()
-            proc.executableURL = URL(fileURLWithPath: IngestE2E.bin! + "/ehx-ingest")
-            proc.arguments = ["-q", "--psk", p("d.psk"), "--state", p("state.json"), p("r.jsonl")]
-            proc.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-            proc.standardError = FileHandle(forWritingAtPath: "/dev/null")
-            try ProcessLaunch.run(proc)
+            let proc = try ChildProcess(executable: try #require(IngestE2E.bin) + "/ehx-ingest",
+                                        arguments: ["-q", "--psk", p("d.psk"), "--state", p("state.json"), p("r.jsonl")])
             usleep(UInt32(300_000 + round * 400_000))
-            kill(proc.processIdentifier, SIGKILL)
+            proc.kill(SIGKILL)
             proc.waitUntilExit()
             guard let data = FileManager.default.contents(atPath: p("state.json")) else { continue } // killed before the first checkpoint
             let state = try IngestState(parsing: try JSONValue.parse(Array(data)))

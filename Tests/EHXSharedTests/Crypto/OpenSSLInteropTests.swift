@@ -15,17 +15,8 @@ enum OpenSSLCLI {
     struct Outcome { let status: Int32; let output: String }
 
     static func run(_ arguments: [String]) throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(path))
-        process.arguments = arguments
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try ProcessLaunch.run(process)
-        let data = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+        let (ended, data) = try ChildProcess.output(of: try #require(path), arguments)
+        return Outcome(status: ended.signaled ? -1 : ended.status, output: String(decoding: data, as: UTF8.self))
     }
 }
 extension CryptoTests {

@@ -1,8 +1,8 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
-import EHXTestSupport
 #endif
+import EHXTestSupport
 
 /// What one run of a tool left behind.
 struct ToolResult: CustomStringConvertible {
@@ -109,63 +109,53 @@ enum Tool {
 /// that writes megabytes can never block on a full pipe.
 final class RunningTool: @unchecked Sendable {
     let name: String
-    let process = Process()
+    let child: ChildProcess
     private let captureDir: URL
-    private let done = DispatchSemaphore(value: 0)
 
     init(executable: String, name: String, arguments: [String], stdin: ToolInput, directory: String?) throws {
         self.name = name
         let fm = FileManager.default
         captureDir = fm.temporaryDirectory.appendingPathComponent("ehx-e2e-run-\(UUID().uuidString)")
         try fm.createDirectory(at: captureDir, withIntermediateDirectories: true)
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         var env = ProcessInfo.processInfo.environment
         if let dir = Tool.binDirectory { env["PATH"] = dir.path + ":" + (env["PATH"] ?? "/usr/bin:/bin") }
         env["EHX_PASSPHRASE"] = nil
         env["EHX_CHAIN"] = nil
-        process.environment = env
+        let input: ChildProcess.Input
         switch stdin {
         case .none:
-            process.standardInput = FileHandle.nullDevice
+            input = .null
         case .file(let path):
-            guard let handle = FileHandle(forReadingAtPath: path) else { throw ToolNotFound(description: "cannot read \(path)") }
-            process.standardInput = handle
+            input = .file(path)
         case .data(let data):
             let url = captureDir.appendingPathComponent("stdin")
             try data.write(to: url)
-            process.standardInput = try FileHandle(forReadingFrom: url)
+            input = .file(url.path)
         }
-        for stream in ["stdout", "stderr"] {
-            let url = captureDir.appendingPathComponent(stream)
-            _ = fm.createFile(atPath: url.path, contents: nil)
-            let handle = try FileHandle(forWritingTo: url)
-            if stream == "stdout" { process.standardOutput = handle } else { process.standardError = handle }
-        }
-        let done = self.done
-        process.terminationHandler = { _ in done.signal() }
-        try ProcessLaunch.run(process)
+        child = try ChildProcess(executable: executable, arguments: arguments, environment: env,
+                                 directory: directory, input: input,
+                                 output: .file(captureDir.appendingPathComponent("stdout").path),
+                                 error: .file(captureDir.appendingPathComponent("stderr").path))
     }
 
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { child.pid }
 
     func kill(_ signal: Int32) {
-        _ = Glibc.kill(pid, signal)
+        child.kill(signal)
     }
 
     func wait(timeout: TimeInterval = 120) -> ToolResult {
         var timedOut = false
-        if done.wait(timeout: .now() + timeout) == .timedOut {
+        var ended = child.wait(timeout: timeout)
+        if ended == nil {
             timedOut = true
             kill(SIGKILL)
-            done.wait()
+            ended = child.waitUntilExit()
         }
         let out = (try? Data(contentsOf: captureDir.appendingPathComponent("stdout"))) ?? Data()
         let err = (try? Data(contentsOf: captureDir.appendingPathComponent("stderr"))) ?? Data()
         try? FileManager.default.removeItem(at: captureDir)
-        return ToolResult(tool: name, status: process.terminationStatus,
-                          signaled: process.terminationReason == .uncaughtSignal,
+        return ToolResult(tool: name, status: ended?.status ?? -1, signaled: ended?.signaled ?? false,
                           timedOut: timedOut, stdout: out, stderr: err)
     }
 }
