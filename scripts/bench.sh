@@ -22,7 +22,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BIN=${BIN:-.build/release}
-SECONDS_EACH=${BENCH_SECONDS:-5}
+SECONDS_EACH=${BENCH_SECONDS:-2}
+# Runs per measurement: ehx-mine --bench --repeat reports min, median and max.
+REPEAT=${BENCH_REPEAT:-5}
 THREADS=${THREADS:-$(nproc)}
 OUT=${MINE_OUT:-bench/results.json}
 MINE="$BIN/ehx-mine"
@@ -44,8 +46,8 @@ ceiling=$(awk -v b="$ossl_bps" 'BEGIN { printf "%.0f", b / 64 / 2 }')
 # the CPU seconds it used (bash's time keyword: user + sys).
 bench_run() {
   local tmp; tmp=$(mktemp)
-  echo "bench: ehx-mine --bench --threads $1 --seconds $SECONDS_EACH ..." >&2
-  { TIMEFORMAT='%U %S'; time "$MINE" --bench --threads "$1" --seconds "$SECONDS_EACH" >"$tmp.out"; } 2>"$tmp"
+  echo "bench: ehx-mine --bench --threads $1 --seconds $SECONDS_EACH --repeat $REPEAT ..." >&2
+  { TIMEFORMAT='%U %S'; time "$MINE" --bench --threads "$1" --seconds "$SECONDS_EACH" --repeat "$REPEAT" >"$tmp.out"; } 2>"$tmp"
   REPLY=$(cat "$tmp.out")
   CPU=$(tail -1 "$tmp" | awk '{ printf "%.3f", $1 + $2 }')
   rm -f "$tmp" "$tmp.out"
@@ -57,6 +59,8 @@ rate1=$(printf '%s' "$one" | field hashes_per_second)
 rateN=$(printf '%s' "$all" | field hashes_per_second)
 secs1=$(printf '%s' "$one" | field seconds)
 secsN=$(printf '%s' "$all" | field seconds)
+min1=$(printf '%s' "$one" | field min); max1=$(printf '%s' "$one" | field max)
+minN=$(printf '%s' "$all" | field min); maxN=$(printf '%s' "$all" | field max)
 # hashes per CPU-second = rate * wall seconds / CPU seconds
 cpurate1=$(awk -v r="$rate1" -v s="$secs1" -v c="$cpu1" 'BEGIN { printf "%.0f", (c > 0 ? r * s / c : 0) }')
 cpurateN=$(awk -v r="$rateN" -v s="$secsN" -v c="$cpuN" 'BEGIN { printf "%.0f", (c > 0 ? r * s / c : 0) }')
@@ -85,7 +89,8 @@ fi
 
 awk -v c="$ceiling" -v r1="$rate1" -v rn="$rateN" -v p1="$cpurate1" -v pn="$cpurateN" \
     -v c1="$cpu1" -v cn="$cpuN" -v s1="$secs1" -v sn="$secsN" -v n="$THREADS" -v k="$kernel" \
-    -v cm="$cpuminer_rate" -v cb="${cpuminer_bin:-}" -v bps="$ossl_bps" 'BEGIN {
+    -v cm="$cpuminer_rate" -v cb="${cpuminer_bin:-}" -v bps="$ossl_bps" \
+    -v lo1="$min1" -v hi1="$max1" -v loN="$minN" -v hiN="$maxN" -v runs="$REPEAT" 'BEGIN {
   printf "\n%-40s %12s %12s %6s %7s %7s\n", "sha256d, " k " kernel", "tries/s", "per CPU-s", "CPU", "ratio", "(wall)"
   printf "%-40s %12.0f\n", "openssl sha256 16 KB: bytes/s", bps
   printf "%-40s %12s %12.0f %6s %7s\n", "naive ceiling per core (compr/s / 2)", "", c, "", "1.00"
@@ -94,6 +99,8 @@ awk -v c="$ceiling" -v r1="$rate1" -v rn="$rateN" -v p1="$cpurate1" -v pn="$cpur
   printf "%-40s %12.0f %12.0f %5.0f%% %7.2f %7.2f  vs %d x ceiling\n", "ehx-mine --bench, " n " threads", rn, pn,
          100 * cn / sn, pn / c, rn / (n * c), n
   printf "%-40s %12.2f\n", "wall-clock scaling, " n " threads / 1", rn / r1
+  printf "%-40s %12s  min %.0f, median %.0f, max %.0f (%d runs); ceiling ratio %.2f-%.2f\n", "spread, 1 thread", "", lo1, r1, hi1, runs, lo1 / c, hi1 / c
+  printf "%-40s %12s  min %.0f, median %.0f, max %.0f (%d runs); ceiling ratio %.2f-%.2f\n", "spread, " n " threads", "", loN, rn, hiN, runs, loN / (n * c), hiN / (n * c)
   if (cm != "null") printf "%-40s %12.0f %12s %6s %7s %7.2f  ehx / cpuminer %.2f\n", "cpuminer --benchmark, " n " threads", cm, "", "", "", cm / (n * c), rn / cm
   else if (cb != "") printf "%-40s %12s\n", "cpuminer --benchmark", "no rate read"
   else printf "%-40s %12s\n", "cpuminer/minerd", "not found on PATH"

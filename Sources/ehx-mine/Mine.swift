@@ -46,8 +46,11 @@ struct Mine: ParsableCommand {
     @Flag(help: "Measure the nonce search's hash rate instead of mining; needs no chain.")
     var bench = false
 
-    @Option(help: "How long --bench runs, in seconds.")
+    @Option(help: "How long each --bench run lasts, in seconds.")
     var seconds: Double = 5
+
+    @Option(help: "With --bench: how many runs; prints their min, median and max (one run's figure is noise).")
+    var `repeat`: Int = 1
 
     @Option(help: "Most transactions per block besides the stamp.")
     var maxTxs: Int = 500
@@ -86,6 +89,8 @@ struct Mine: ParsableCommand {
         if spool == nil && (deadline != nil || minTxs != 1) { throw ValidationError("--min-txs and --deadline go with --spool") }
         if spool != nil && bench { throw ValidationError("--bench needs no --spool") }
         guard seconds > 0, seconds.isFinite else { throw ValidationError("--seconds must be a positive number") }
+        guard (1...1000).contains(`repeat`) else { throw ValidationError("--repeat must be from 1 to 1000") }
+        if `repeat` != 1 && !bench { throw ValidationError("--repeat goes with --bench") }
         if !bench {
             guard chain != nil else { throw ValidationError("--chain is required (unless --bench)") }
             guard key != nil else { throw ValidationError("--key is required (unless --bench)") }
@@ -101,13 +106,18 @@ struct Mine: ParsableCommand {
         let started = ContinuousClock.now
         if bench {
             try reportingFailures(diagnostics) {
-                let result = MiningBenchmark.run(seconds: seconds, threads: threadCount)
+                let runs = (0..<`repeat`).map { _ in MiningBenchmark.run(seconds: seconds, threads: threadCount) }
+                let spread = MiningBenchmark.Spread(runs)
                 let output = try LineWriter(path: "-")
                 try output.write([
-                    "hashes_per_second": .number(result.hashesPerSecond.rounded()),
-                    "threads": .number(Double(result.threads)),
-                    "kernel": .string(result.kernel.name),
-                    "seconds": .number((result.seconds * 1000).rounded() / 1000),
+                    "hashes_per_second": .number(spread.median.rounded()),
+                    "min": .number(spread.min.rounded()),
+                    "median": .number(spread.median.rounded()),
+                    "max": .number(spread.max.rounded()),
+                    "runs": .number(Double(runs.count)),
+                    "threads": .number(Double(threadCount)),
+                    "kernel": .string(NonceSearch.bestKernel.name),
+                    "seconds": .number((spread.seconds * 1000).rounded() / 1000),
                 ])
                 try output.close()
             }

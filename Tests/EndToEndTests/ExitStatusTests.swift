@@ -52,3 +52,21 @@ import Glibc
         #expect(try f.verify().status == 0)
     }
 }
+
+/// `ehx-mine --bench --repeat N`: the spread of N runs, so a benchmark
+/// reader never takes one noisy figure for the rate.
+@Suite struct EndToEndMiningBench {
+    @Test func repeatReportsMinMedianMax() throws {
+        let r = try Tool.run("ehx-mine", ["--bench", "--repeat", "3", "--seconds", "0.2", "--threads", "1"])
+        #expect(r.status == 0, "\(r)")
+        let line = try #require(r.outLines.first)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let min = try #require(object["min"] as? Double), median = try #require(object["median"] as? Double)
+        let max = try #require(object["max"] as? Double)
+        #expect(object["runs"] as? Int == 3)
+        #expect(min > 0 && min <= median && median <= max)
+        #expect(object["hashes_per_second"] as? Double == median)
+        let refused = try Tool.run("ehx-mine", ["--bench", "--repeat", "0"])
+        #expect(refused.status == 64 && refused.err.contains("--repeat"), "\(refused)")
+    }
+}

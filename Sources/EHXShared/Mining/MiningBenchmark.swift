@@ -9,6 +9,30 @@ public enum MiningBenchmark {
         public var hashesPerSecond: Double { seconds > 0 ? Double(hashes) / seconds : 0 }
     }
 
+    /// Several runs' rates: on a shared machine one figure is noise, so
+    /// `--bench --repeat N` reports the spread.
+    public struct Spread: Sendable, Equatable {
+        public let min: Double
+        public let median: Double
+        public let max: Double
+        /// Wall seconds of all runs together.
+        public let seconds: Double
+
+        public init(_ runs: [Result]) {
+            let rates = runs.map(\.hashesPerSecond).sorted()
+            min = rates.first ?? 0
+            max = rates.last ?? 0
+            if rates.isEmpty {
+                median = 0
+            } else if rates.count % 2 == 1 {
+                median = rates[rates.count / 2]
+            } else {
+                median = (rates[rates.count / 2 - 1] + rates[rates.count / 2]) / 2
+            }
+            seconds = runs.reduce(0) { $0 + $1.seconds }
+        }
+    }
+
     /// Hashes random headers against a target of 1, which no hash meets in
     /// practice (it needs 255 leading zero bits), for about `seconds` on
     /// `threads` threads. A fresh header follows if a range were ever exhausted.

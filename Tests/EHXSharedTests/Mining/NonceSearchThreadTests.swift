@@ -94,4 +94,14 @@ import Testing
         #expect(result.kernel == NonceSearch.bestKernel)
         #expect(result.hashesPerSecond > 0)
     }
+
+    @Test func benchmarkSpreadIsMinMedianMax() {
+        func run(_ rate: Double) -> MiningBenchmark.Result {
+            MiningBenchmark.Result(hashes: UInt64(rate), seconds: 1, threads: 1, kernel: NonceSearch.bestKernel)
+        }
+        let odd = MiningBenchmark.Spread([run(30), run(10), run(20)])
+        #expect(odd.min == 10 && odd.median == 20 && odd.max == 30 && odd.seconds == 3)
+        let even = MiningBenchmark.Spread([run(40), run(10), run(20), run(30)])
+        #expect(even.min == 10 && even.median == 25 && even.max == 40)
+    }
 }
