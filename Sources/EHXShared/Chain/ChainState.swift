@@ -10,7 +10,6 @@ public struct ChainState: Sendable {
     public private(set) var tip: SHA256Digest = .zero
     public private(set) var tipTime: UInt32 = 0
     public private(set) var firstTime: UInt32 = 0
-    public private(set) var cumulativeWork: Double = 0
     /// The exact sum of every block's work (fork choice compares this).
     public private(set) var chainWork = ChainWork.zero
     /// Distinct keys that signed a valid transaction, by the role that let them.
@@ -38,16 +37,7 @@ public struct ChainState: Sendable {
 
     public func roles(of key: Ed25519.PublicKey) -> Set<Role> { roles[key] ?? [] }
 
-    /// Signers per role, for summaries.
-    public var keysPerRole: [Role: Int] {
-        var counts: [Role: Int] = [:]
-        for set in roles.values { for role in set { counts[role, default: 0] += 1 } }
-        return counts
-    }
-
     public func contains(txid: SHA256Digest) -> Bool { txids.contains(TxidKey(txid)) }
-
-    public func lastSeq(device: String) -> Int64? { deviceSeqs[device] }
 
     /// A block's time must exceed the median of the previous 11 (Bitcoin's rule).
     public var medianTimePast: UInt32 {
@@ -136,7 +126,6 @@ public struct ChainState: Sendable {
         recentTimes.append(header.time)
         if recentTimes.count > Self.medianTimeSpan { recentTimes.removeFirst() }
         if let target = try? CompactTarget(bits: header.bits) {
-            cumulativeWork += target.work
             if let known = workByBits[header.bits] {
                 chainWork += known
             } else {
