@@ -85,6 +85,7 @@ public struct ChainState: Sendable {
         if let (device, seq) = Self.deviceSeq(of: tx), let last = deviceSeqs[device], seq <= last {
             problems.append(ChainProblem(.replay, "device \(device) seq \(seq) is not above its last seq \(last)", txid: tx.txid))
         }
+        problems += Self.weakKeyProblems(of: tx)
         return problems
     }
 
@@ -110,8 +111,9 @@ public struct ChainState: Sendable {
     /// Adopts genesis rules: authorities and initial grants hold from block 1.
     mutating func adoptGenesis(_ rules: ChainRules) {
         self.rules = rules
-        for key in rules.authorities { roles[key, default: []].insert(.authority) }
-        for grant in rules.grants { roles[grant.key, default: []].insert(grant.role) }
+        // A weak key is reported (weak-key) and holds no role.
+        for key in rules.authorities where !key.hasSmallOrder { roles[key, default: []].insert(.authority) }
+        for grant in rules.grants where !grant.key.hasSmallOrder { roles[grant.key, default: []].insert(grant.role) }
     }
 
     /// Makes the block the tip. Key changes it carried take effect now, i.e.
