@@ -14,7 +14,7 @@ RELEASE := .build/release
 TOOLS   := ehx-keygen ehx-ingest ehx-sign ehx-mine ehx-verify ehx-query
 APT_PKGS := libssl-dev libjansson-dev libsqlite3-dev pkg-config openssl xxd
 
-.PHONY: all deps test-deps build test check-faults fuzz demo bench install clean
+.PHONY: all deps test-deps build test check-faults fuzz demo bench install clean completions
 
 all: build
 
@@ -89,6 +89,12 @@ fuzz: deps
 BENCH_SCRATCH ?= .build
 bench: deps
 	SCRATCH=$(BENCH_SCRATCH) bash scripts/bench-all.sh
+
+# Regenerate completions/ from the argument parsers (scripts/gen-man.sh does
+# this too, with the man pages); builds the tools in .build-man. Commit the
+# result with the option change that needed it.
+completions: deps
+	bash scripts/gen-completions.sh
 
 install: build
 	install -d $(BINDIR)

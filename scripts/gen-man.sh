@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates man/ehx-*.1 and completions/ from the tools' argument parsers.
+# Regenerates man/ehx-*.1 and completions/ from the tools' argument parsers
+# (completions alone: scripts/gen-completions.sh, make completions).
 #
 #   scripts/gen-man.sh             (SCRATCH=.build-man by default)
 #
@@ -131,20 +132,15 @@ page() {
   fragment_rest "$src"
 }
 
-mkdir -p man completions
+mkdir -p man
 for tool in $TOOLS; do
   page "$tool" > "man/$tool.1.tmp"
   mv "man/$tool.1.tmp" "man/$tool.1"
   echo "gen-man: man/$tool.1" >&2
 done
 
-# Shell completions, from the same parsers.
-for tool in $TOOLS; do
-  "$BIN/$tool" --generate-completion-script bash > "completions/$tool.bash"
-  "$BIN/$tool" --generate-completion-script zsh  > "completions/_$tool"
-  "$BIN/$tool" --generate-completion-script fish > "completions/$tool.fish"
-done
-echo "gen-man: completions/ (bash, zsh, fish)" >&2
+# Shell completions, from the same parsers and the same build.
+BIN=$BIN TOOLS=$TOOLS bash scripts/gen-completions.sh
 
 # Lint when mandoc is there (it is not needed to build the pages).
 if command -v mandoc >/dev/null 2>&1; then

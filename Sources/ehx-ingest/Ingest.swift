@@ -263,7 +263,7 @@ final class RejectSink {
     static func category(_ error: RecordError) -> String {
         guard var field = error.field else { return error.isNotJSON ? "json" : "record" }
         // A Bundle entry's field counts under the field, not the entry.
-        if field.hasPrefix("entry["), let r = field.range(of: ".resource.") { field = String(field[r.upperBound...]) }
+        if field.hasPrefix("entry["), let r = field.firstRange(of: ".resource.") { field = String(field[r.upperBound...]) }
         if let bracket = field.firstIndex(of: "[") { field = String(field[..<bracket]) }
         if field == "seq", error.message.hasPrefix("replay") { return "replay" }
         if field == "ts", error.message.contains("ahead") { return "ts (future)" }

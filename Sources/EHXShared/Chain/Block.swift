@@ -86,27 +86,20 @@ public struct Block: Sendable {
     public var canonicalLine: [UInt8] { json.canonicalBytes() + [0x0a] }
 
     /// `canonicalLine` assembled from the transactions' leaves (their
-    /// canonical forms) instead of serializing them again: a block object's
-    /// members are exactly hash, header, height and txs, in that JCS order,
-    /// as `BlockLine.parseWithRoot` relies on too. Falls back to the full
-    /// serialization if the leaves do not match the transactions in number.
+    /// canonical forms) instead of serializing them again (`BlockLine.layout`).
+    /// Falls back to the full serialization if the leaves do not match the
+    /// transactions in number.
     public func canonicalLine(leaves: [[UInt8]]) -> [UInt8] {
         guard leaves.count == txs.count else { return canonicalLine }
-        var out: [UInt8] = []
-        out.reserveCapacity(leaves.reduce(256) { $0 + $1.count + 1 })
-        out += Array(#"{"hash":"#.utf8)
-        JSONValue.string(claimedHash.displayHex).appendCanonical(to: &out)
-        out += Array(#","header":"#.utf8)
-        Block.headerJSON(header).appendCanonical(to: &out)
-        out += Array(#","height":"#.utf8)
-        JSONValue.number(Double(height)).appendCanonical(to: &out)
-        out += Array(#","txs":["#.utf8)
-        for (i, leaf) in leaves.enumerated() {
-            if i > 0 { out.append(0x2c) }
-            out += leaf
-        }
-        out += Array("]}\n".utf8)
-        return out
+        return BlockLine.layout(head: lineHead, leaves: leaves, newline: true)
+    }
+
+    /// The block line up to its first transaction; its length is where the
+    /// transactions start in the line.
+    public var lineHead: [UInt8] {
+        BlockLine.layoutHead(hash: JSONValue.string(claimedHash.displayHex).canonicalBytes(),
+                             header: Block.headerJSON(header).canonicalBytes(),
+                             height: JSONValue.number(Double(height)).canonicalBytes())
     }
 
     public var merkleRoot: SHA256Digest {

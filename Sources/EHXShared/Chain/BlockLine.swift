@@ -6,9 +6,8 @@ public enum BlockLine {
     }
 
     /// Parses, checks the canonical form and computes the Merkle root, each
-    /// transaction serialized once: the canonical block line is assembled from
-    /// the same leaves the Merkle tree hashes (a block object has exactly the
-    /// members hash, header, height and txs, in that JCS order).
+    /// transaction serialized once: the canonical block line is assembled
+    /// (`layout`) from the same leaves the Merkle tree hashes.
     public static func parseWithRoot(_ bytes: [UInt8]) throws(ChainProblem) -> (block: Block, merkleRoot: SHA256Digest) {
         let json: JSONValue
         do { json = try JSONValue.parse(bytes) } catch {
@@ -25,21 +24,41 @@ public enum BlockLine {
               let height = members["height"] else {
             throw ChainProblem(.schema, "not a block object")
         }
-        var canonical: [UInt8] = []
-        canonical.reserveCapacity(bytes.count)
-        canonical += Array(#"{"hash":"#.utf8) + hash.canonicalBytes()
-        canonical += Array(#","header":"#.utf8) + header.canonicalBytes()
-        canonical += Array(#","height":"#.utf8) + height.canonicalBytes()
-        canonical += Array(#","txs":["#.utf8)
-        for (i, leaf) in leaves.enumerated() {
-            if i > 0 { canonical.append(0x2c) }
-            canonical += leaf
-        }
-        canonical += Array("]}".utf8)
+        let head = layoutHead(hash: hash.canonicalBytes(), header: header.canonicalBytes(), height: height.canonicalBytes())
+        let canonical = layout(head: head, leaves: leaves, newline: false)
         if canonical != bytes {
             throw ChainProblem(.canonical, "the line is not the canonical (RFC 8785) form of its block")
         }
         return (block, MerkleTree.root(leaves: leaves))
+    }
+
+    // MARK: - The layout
+
+    /// The one statement of a block line's layout. A block object has
+    /// exactly the members hash, header, height and txs, which is their JCS
+    /// order, so its canonical form is this head (everything up to the
+    /// first transaction), the leaves (each transaction's canonical form)
+    /// joined by commas, and `]}`. Members given as canonical bytes.
+    static func layoutHead(hash: [UInt8], header: [UInt8], height: [UInt8]) -> [UInt8] {
+        var head: [UInt8] = []
+        head.reserveCapacity(hash.count + header.count + height.count + 40)
+        head += Array(#"{"hash":"#.utf8) + hash
+        head += Array(#","header":"#.utf8) + header
+        head += Array(#","height":"#.utf8) + height
+        head += Array(#","txs":["#.utf8)
+        return head
+    }
+
+    /// The whole line after `head`; with `newline`, as the chain file holds it.
+    static func layout(head: [UInt8], leaves: [[UInt8]], newline: Bool) -> [UInt8] {
+        var line = head
+        line.reserveCapacity(leaves.reduce(head.count + 3) { $0 + $1.count + 1 })
+        for (i, leaf) in leaves.enumerated() {
+            if i > 0 { line.append(0x2c) }
+            line += leaf
+        }
+        line += Array((newline ? "]}\n" : "]}").utf8)
+        return line
     }
 }
 

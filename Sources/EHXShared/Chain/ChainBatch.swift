@@ -1,6 +1,3 @@
-import Dispatch
-import Synchronization
-
 /// The order-free part of verifying a window of chain lines, done on
 /// several threads: parsing each line (JSON, schema, canonical form), its
 /// header hash and Merkle root, then every transaction's Ed25519 signature.
@@ -21,7 +18,7 @@ public enum ChainBatch {
         let n = lines.count
         // Phase 1: one line per task.
         let parsed = Slots<(Result<Block, ChainProblem>, SHA256Digest, SHA256Digest)?>(count: n, initial: nil)
-        parallel(n, threads: threads) { i in
+        ParallelStage.forEach(n, threads: threads) { _, i in
             do throws(ChainProblem) {
                 let (block, root) = try BlockLine.parseWithRoot(lines[i].bytes)
                 parsed[i] = (.success(block), block.header.hash, root)
@@ -45,7 +42,7 @@ public enum ChainBatch {
         let frozenBlocks = blocks
         let frozenJobs = jobs
         let checkers = SignatureCheckers(workers: threads)
-        parallel(jobs.count, threads: threads) { w, j in
+        ParallelStage.forEach(jobs.count, threads: threads) { w, j in
             let (b, t) = frozenJobs[j]
             guard let block = frozenBlocks[b] else { return } // jobs exist only for parsed blocks
             checks[j] = checkers.isValid(block.txs[t], worker: w)
@@ -68,42 +65,10 @@ public enum ChainBatch {
         }
         return out
     }
-
-    /// Runs `body(i)` for every i in 0..<count on up to `threads` threads.
-    static func parallel(_ count: Int, threads: Int, _ body: (Int) -> Void) {
-        parallel(count, threads: threads) { _, i in body(i) }
-    }
-
-    /// As `parallel(_:threads:_:)`, telling `body` which worker (0..<threads)
-    /// runs it; no two calls with the same worker overlap.
-    ///
-    /// Indices are handed out in small runs as workers ask for them, not
-    /// split in advance: a worker whose core is shared (with the ordered
-    /// half of a pipeline, or with another process) would otherwise keep
-    /// the rest waiting for its fixed share.
-    static func parallel(_ count: Int, threads: Int, _ body: (_ worker: Int, _ index: Int) -> Void) {
-        let workers = max(1, min(threads, count))
-        if workers == 1 {
-            for i in 0..<count { body(0, i) }
-            return
-        }
-        let run = max(1, min(64, count / (workers * 8)))
-        let next = Atomic<Int>(0)
-        withoutActuallyEscaping(body) { body in
-            let box = UncheckedBox(body)
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                while true {
-                    let start = next.add(run, ordering: .relaxed).oldValue
-                    if start >= count { break }
-                    for i in start..<min(start + run, count) { box.value(w, i) }
-                }
-            }
-        }
-    }
 }
 
 /// A fixed array that worker threads fill at distinct indices. Each index is
-/// written by exactly one task and read only after `concurrentPerform`
+/// written by exactly one task and read only after `ParallelStage.forEach`
 /// returns, which orders the writes before the reads.
 final class Slots<T>: @unchecked Sendable {
     private let base: UnsafeMutablePointer<T>
@@ -124,11 +89,4 @@ final class Slots<T>: @unchecked Sendable {
         get { base[i] }
         set { base[i] = newValue }
     }
-}
-
-/// Hands a closure to worker threads; the closure only reads shared,
-/// immutable data and writes its own `Slots` indices.
-struct UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }

@@ -9,6 +9,8 @@ public struct ChainProblem: Sendable, Equatable, CustomStringConvertible {
         case replay
         case blockSize = "block-size"
         case pin
+        /// A grant, genesis or policy bringing in a weak public key (WeakKey).
+        case weakKey = "weak-key"
         /// `ehx-verify --append`: an incoming block competes with one this chain holds.
         case fork
     }

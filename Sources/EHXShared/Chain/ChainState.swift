@@ -10,7 +10,6 @@ public struct ChainState: Sendable {
     public private(set) var tip: SHA256Digest = .zero
     public private(set) var tipTime: UInt32 = 0
     public private(set) var firstTime: UInt32 = 0
-    public private(set) var cumulativeWork: Double = 0
     /// The exact sum of every block's work (fork choice compares this).
     public private(set) var chainWork = ChainWork.zero
     /// Distinct keys that signed a valid transaction, by the role that let them.
@@ -38,16 +37,7 @@ public struct ChainState: Sendable {
 
     public func roles(of key: Ed25519.PublicKey) -> Set<Role> { roles[key] ?? [] }
 
-    /// Signers per role, for summaries.
-    public var keysPerRole: [Role: Int] {
-        var counts: [Role: Int] = [:]
-        for set in roles.values { for role in set { counts[role, default: 0] += 1 } }
-        return counts
-    }
-
     public func contains(txid: SHA256Digest) -> Bool { txids.contains(TxidKey(txid)) }
-
-    public func lastSeq(device: String) -> Int64? { deviceSeqs[device] }
 
     /// A block's time must exceed the median of the previous 11 (Bitcoin's rule).
     public var medianTimePast: UInt32 {
@@ -95,6 +85,7 @@ public struct ChainState: Sendable {
         if let (device, seq) = Self.deviceSeq(of: tx), let last = deviceSeqs[device], seq <= last {
             problems.append(ChainProblem(.replay, "device \(device) seq \(seq) is not above its last seq \(last)", txid: tx.txid))
         }
+        problems += Self.weakKeyProblems(of: tx)
         return problems
     }
 
@@ -120,8 +111,9 @@ public struct ChainState: Sendable {
     /// Adopts genesis rules: authorities and initial grants hold from block 1.
     mutating func adoptGenesis(_ rules: ChainRules) {
         self.rules = rules
-        for key in rules.authorities { roles[key, default: []].insert(.authority) }
-        for grant in rules.grants { roles[grant.key, default: []].insert(grant.role) }
+        // A weak key is reported (weak-key) and holds no role.
+        for key in rules.authorities where !key.hasSmallOrder { roles[key, default: []].insert(.authority) }
+        for grant in rules.grants where !grant.key.hasSmallOrder { roles[grant.key, default: []].insert(grant.role) }
     }
 
     /// Makes the block the tip. Key changes it carried take effect now, i.e.
@@ -136,7 +128,6 @@ public struct ChainState: Sendable {
         recentTimes.append(header.time)
         if recentTimes.count > Self.medianTimeSpan { recentTimes.removeFirst() }
         if let target = try? CompactTarget(bits: header.bits) {
-            cumulativeWork += target.work
             if let known = workByBits[header.bits] {
                 chainWork += known
             } else {

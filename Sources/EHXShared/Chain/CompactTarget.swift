@@ -79,11 +79,4 @@ public struct CompactTarget: Sendable, Equatable {
         }
         return true
     }
-
-    /// Expected hashes to meet the target, 2^256 / (target + 1). A Double keeps
-    /// about 53 bits of it: fine for display and summaries, not an exact count.
-    public var work: Double {
-        let value = target.reduce(0.0) { $0 * 256 + Double($1) }
-        return 0x1p256 / (value + 1)
-    }
 }

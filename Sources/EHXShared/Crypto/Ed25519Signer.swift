@@ -1,5 +1,3 @@
-import COpenSSL
-
 /// Ed25519 signing with one key on one worker thread, without OpenSSL 3's
 /// per-call cost of `EVP_DigestSignInit` (fetching the algorithm, exporting
 /// the key to its provider, building a signature context): the context is
@@ -13,53 +11,21 @@ public final class Ed25519Signer {
     /// Signed once and for all: `Transaction.signWithLeaf` writes it into
     /// every transaction.
     public let publicKeyText: String
-    private let template: OpaquePointer?
-    private let scratch: OpaquePointer?
+    private let template: EVPDigestTemplate?
+    private let scratch = EVPDigestScratch()
 
     public init(key: Ed25519.PrivateKey) {
         self.key = key
         publicKeyText = Base64URL.encode(key.publicKey.rawRepresentation)
-        scratch = EVP_MD_CTX_new()
-        var template = EVP_MD_CTX_new()
-        if let made = template {
-            // The digest must be NULL: Ed25519 hashes internally. The key
-            // outlives the context: `self.key` holds its box.
-            let status = key.withEVPKey { EVP_DigestSignInit(made, nil, nil, nil, $0) }
-            if status != 1 {
-                ERR_clear_error()
-                EVP_MD_CTX_free(made)
-                template = nil
-            }
-        }
-        self.template = template
-    }
-
-    deinit {
-        if let template { EVP_MD_CTX_free(template) }
-        if let scratch { EVP_MD_CTX_free(scratch) }
+        template = EVPDigestTemplate(key: key.evpKey, purpose: .sign)
     }
 
     public var publicKey: Ed25519.PublicKey { key.publicKey }
 
     /// The 64-byte signature over `message`, equal to `key.signature(for:)`.
     public func signature(for message: [UInt8]) throws(CryptoError) -> [UInt8] {
-        guard let template, let scratch, EVP_MD_CTX_copy_ex(scratch, template) == 1 else {
-            ERR_clear_error()
-            return try key.signature(for: message)
-        }
-        var length = Ed25519.signatureByteCount
-        var failed = false
-        let signature = [UInt8](unsafeUninitializedCapacity: Ed25519.signatureByteCount) { buffer, initialized in
-            let status = message.withNonNullBytes { pointer, count in
-                EVP_DigestSign(scratch, buffer.baseAddress, &length, pointer, count)
-            }
-            failed = status != 1 || length != Ed25519.signatureByteCount
-            // Zero-filled on failure so that no uninitialised byte is ever read.
-            if failed { buffer.initialize(repeating: 0) }
-            initialized = Ed25519.signatureByteCount
-        }
-        guard !failed else {
-            ERR_clear_error()
+        guard let template,
+              let signature = scratch.signature(with: template, for: message, byteCount: Ed25519.signatureByteCount) else {
             return try key.signature(for: message)
         }
         return signature

@@ -26,13 +26,6 @@ public enum HPKE {
 
     // MARK: - DHKEM(X25519, HKDF-SHA256), RFC 9180 section 4.1
 
-    /// DeriveKeyPair (section 7.1.3): a key pair from input keying material.
-    public static func deriveKeyPair(ikm: [UInt8]) throws(CryptoError) -> X25519.PrivateKey {
-        let prk = try labeledExtract(suite: kemSuiteID, salt: [], label: "dkp_prk", ikm: ikm)
-        let sk = try labeledExpand(suite: kemSuiteID, prk: prk, label: "sk", info: [], length: X25519.keyByteCount)
-        return try X25519.PrivateKey(rawRepresentation: sk)
-    }
-
     static func extractAndExpand(dh: [UInt8], kemContext: [UInt8]) throws(CryptoError) -> [UInt8] {
         let prk = try labeledExtract(suite: kemSuiteID, salt: [], label: "eae_prk", ikm: dh)
         return try labeledExpand(suite: kemSuiteID, prk: prk, label: "shared_secret", info: kemContext, length: 32)

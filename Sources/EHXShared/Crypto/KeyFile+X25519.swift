@@ -17,11 +17,14 @@ extension KeyFile {
 
     public static func readEncryptionPublicKey(path: String) throws(KeyFileError) -> X25519.PublicKey {
         let pem = String(decoding: try readFile(path: path, requirePrivate: false), as: UTF8.self)
+        let key: X25519.PublicKey
         do {
-            return try X25519.PublicKey(pemRepresentation: pem)
+            key = try X25519.PublicKey(pemRepresentation: pem)
         } catch {
             throw .malformed(path: path, detail: "not an X25519 public key PEM: \(error)")
         }
+        if let weak = WeakKey.problem(with: key) { throw .malformed(path: path, detail: "\(WeakKey.rule): \(weak)") }
+        return key
     }
 
     public static func writeEncryptionKey(_ key: X25519.PrivateKey, path: String, passphrase: [UInt8]?) throws(KeyFileError) {

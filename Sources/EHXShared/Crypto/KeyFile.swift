@@ -29,11 +29,14 @@ public enum KeyFile {
 
     public static func readPublicKey(path: String) throws(KeyFileError) -> Ed25519.PublicKey {
         let pem = try text(of: try readFile(path: path, requirePrivate: false), path: path)
+        let key: Ed25519.PublicKey
         do {
-            return try Ed25519.PublicKey(pemRepresentation: pem)
+            key = try Ed25519.PublicKey(pemRepresentation: pem)
         } catch {
             throw .malformed(path: path, detail: "not an Ed25519 public key PEM: \(error)")
         }
+        if let weak = WeakKey.problem(with: key) { throw .malformed(path: path, detail: "\(WeakKey.rule): \(weak)") }
+        return key
     }
 
     public static func writePrivateKey(_ key: Ed25519.PrivateKey, path: String, passphrase: [UInt8]?) throws(KeyFileError) {

@@ -1,14 +1,55 @@
 import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
-/// The order-free half of a batched read loop: a stateless per-item step
-/// run on several threads, results in input order, so the ordered half
-/// (outputs, rejects, state) can follow exactly as a one-thread loop would.
+/// ehx's one thread pool (libdispatch's, through `run`), and on it the
+/// order-free half of a batched read loop: a stateless per-item step run on
+/// several threads, results in input order, so the ordered half (outputs,
+/// rejects, state) can follow exactly as a one-thread loop would. The
+/// verifier's window (`ChainBatch`) and the nonce search run on it too.
 public enum ParallelStage {
+    /// `body(w)` for every worker w in 0..<workers, all at once, the calling
+    /// thread among them; returns when every one has. No two calls share a
+    /// worker number, so a worker may keep per-thread state by it.
+    static func run(workers: Int, _ body: (_ worker: Int) -> Void) {
+        if workers <= 1 {
+            body(0)
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let box = UncheckedBox(body)
+            DispatchQueue.concurrentPerform(iterations: workers) { w in box.value(w) }
+        }
+    }
+
+    /// Runs `body(worker, i)` for every i in 0..<count on up to `threads`
+    /// workers (1: everything on the calling thread).
+    ///
+    /// Indices are handed out in small runs as workers ask for them, not
+    /// split in advance: a worker whose core is shared (with the ordered
+    /// half of a pipeline, or with another process) would otherwise keep
+    /// the rest waiting for its fixed share.
+    static func forEach(_ count: Int, threads: Int, _ body: (_ worker: Int, _ index: Int) -> Void) {
+        let workers = max(1, min(threads, count))
+        if workers == 1 {
+            for i in 0..<count { body(0, i) }
+            return
+        }
+        let run = max(1, min(64, count / (workers * 8)))
+        let next = Atomic<Int>(0)
+        self.run(workers: workers) { w in
+            while true {
+                let start = next.add(run, ordering: .relaxed).oldValue
+                if start >= count { break }
+                for i in start..<min(start + run, count) { body(w, i) }
+            }
+        }
+    }
+
     /// `transform(inputs[i])` for every i, on up to `threads` threads (1: on
     /// the calling thread). `transform` must not touch shared mutable state;
     /// `@Sendable` lets the compiler hold it to that.
@@ -26,11 +67,11 @@ public enum ParallelStage {
         let count = inputs.count
         guard count > 0 else { return [] }
         return [Output](unsafeUninitializedCapacity: count) { buffer, initialized in
-            // Each index is initialized by exactly one task; concurrentPerform
-            // returns only after all of them, which orders the writes before
-            // the array is used.
+            // Each index is initialized by exactly one task; forEach returns
+            // only after all of them, which orders the writes before the
+            // array is used.
             guard let base = buffer.baseAddress else { return }
-            ChainBatch.parallel(count, threads: threads) { worker, i in
+            forEach(count, threads: threads) { worker, i in
                 (base + i).initialize(to: transform(worker, inputs[i]))
             }
             initialized = count
@@ -89,4 +130,11 @@ public final class SignatureCheckers: @unchecked Sendable {
         guard verifiers.indices.contains(worker) else { return tx.hasValidSignature }
         return verifiers[worker].isValidSignature(tx.signature, for: tx.signedMessage, signer: tx.signer)
     }
+}
+
+/// Hands a closure to worker threads; the closure only reads shared,
+/// immutable data and writes what its worker or index owns.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }

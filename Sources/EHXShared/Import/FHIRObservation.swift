@@ -97,7 +97,7 @@ public enum FHIRObservation {
         var id: String
         if let ref = subject["reference"]?.stringValue {
             id = ref
-            if let r = id.range(of: "/_history/") { id = String(id[..<r.lowerBound]) }
+            if let r = id.firstRange(of: "/_history/") { id = String(id[..<r.lowerBound]) }
             if id.hasPrefix("Patient/") { id = String(id.dropFirst(8)) }
         } else if let value = subject["identifier"]?["value"]?.stringValue {
             id = (subject["identifier"]?["system"]?.stringValue).map { "\($0)|\(value)" } ?? value

@@ -50,11 +50,6 @@ extension JSONValue {
         return nil
     }
 
-    public var isNull: Bool {
-        if case .null = self { return true }
-        return false
-    }
-
     /// Limited to 2^53 because beyond it doubles skip integers, so a larger
     /// value may not be the integer the writer meant (seq, time, sizes).
     public var integerValue: Int64? {

@@ -1,17 +1,10 @@
 extension ChainValidator {
-    /// Mines `transactions` on the tip, judges the block by the verifier's own
-    /// rules and only then appends it to `file` (one write, fsync); the
-    /// validator then stands on the new tip. A block that fails a rule here
-    /// is a bug and never reaches the file. `BlockMiner.Cancelled` passes
-    /// through so a caller with a deadline can give up cleanly.
-    public mutating func mineAndAppend(_ transactions: [Transaction], to file: ChainFile, key: Ed25519.PrivateKey,
-                                       threads: Int, shouldStop: () -> Bool = { false }) throws -> Block {
-        try mineAndAppend(transactions, leaves: nil, signaturesHold: false, to: file, key: key,
-                          threads: threads, shouldStop: shouldStop)
-    }
-
-    /// As `mineAndAppend(_:to:key:threads:shouldStop:)` for the transactions
-    /// a candidate admitted: their signatures were verified on admission
+    /// Mines the transactions a candidate admitted on the tip, judges the
+    /// block by the verifier's own rules and only then appends it to `file`
+    /// (one write, fsync); the validator then stands on the new tip. A block
+    /// that fails a rule here is a bug and never reaches the file.
+    /// `BlockMiner.Cancelled` passes through so a caller with a deadline can
+    /// give up cleanly. The signatures were verified on admission
     /// and their leaves computed then, so the self-check reuses both. Every
     /// other rule (roles, duplicates, replays, link, bits, time, Merkle root,
     /// size) is still judged here, and the miner's own stamp is verified.

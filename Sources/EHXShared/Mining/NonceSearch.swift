@@ -1,5 +1,4 @@
 import CSHA256d
-import Foundation   // Thread, DispatchGroup: the multi-threaded search
 
 /// Proof-of-work search over the header's nonce field, through the sha256d
 /// kernel in the CSHA256d target: the first 64 header bytes are hashed once
@@ -75,8 +74,8 @@ public enum NonceSearch {
     /// The same search on `threads` threads. Threads claim consecutive chunks
     /// of the range and stop claiming beyond a solution already found, so the
     /// answer is the first solution in the range, exactly as the
-    /// single-threaded search would return it. `shouldStop` is polled on the
-    /// calling thread (which also searches), between its chunks.
+    /// single-threaded search would return it. `shouldStop` is polled by one
+    /// of the workers (never two at once), between its chunks.
     public static func search(
         _ header: BlockHeader, target: CompactTarget, from: UInt32, through: UInt32,
         threads: Int, kernel: Kernel = bestKernel, shouldStop: () -> Bool = { false }
@@ -143,18 +142,15 @@ public enum NonceSearch {
         let chunks = (span + chunk - 1) / chunk
         let workers = Int(min(UInt64(max(threads, 1)), chunks))
         let shared = Shared()
-        let done = DispatchGroup()
-        for _ in 1..<workers {
-            done.enter()
-            let thread = Thread {
+        ParallelStage.run(workers: workers) { worker in
+            // One worker polls, so `shouldStop` is never called twice at once.
+            if worker == 0 {
+                work(shared, header: header, target: target, from: from, span: span, chunk: chunk, kernel: kernel,
+                     poll: shouldStop)
+            } else {
                 work(shared, header: header, target: target, from: from, span: span, chunk: chunk, kernel: kernel) { false }
-                done.leave()
             }
-            thread.start()
         }
-        work(shared, header: header, target: target, from: from, span: span, chunk: chunk, kernel: kernel,
-             poll: shouldStop)
-        done.wait()
         let hashes = ehx_shared_hashes(shared.raw)
         let best = ehx_shared_best(shared.raw)
         guard ehx_shared_stopped(shared.raw) == 0, best != .max else { return Outcome(found: nil, hashes: hashes) }

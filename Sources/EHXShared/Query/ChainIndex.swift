@@ -165,12 +165,9 @@ public final class ChainIndex {
                     try setMeta.run([.text("genesis"), .text(hash)])
                     try setMeta.run([.text("schema_version"), .text(Self.schemaVersion)])
                 }
-                // The canonical line ends with ,"txs":[leaf,leaf,...]} and the
-                // members before it cannot contain that text.
-                guard let start = Self.txsStart(bytes) else {
-                    throw ToolError(.dataErr, "\(path): block \(block.height): no txs member")
-                }
-                var at = offset + Int64(start)
+                // The line is canonical (BlockLine.parse checked it), so its
+                // transactions start right after the block's line head.
+                var at = offset + Int64(block.lineHead.count)
                 for (i, tx) in block.txs.enumerated() {
                     let length = Int64(tx.leaf.count)
                     func text(_ key: String) -> SQLiteDatabase.Value {
@@ -206,17 +203,6 @@ public final class ChainIndex {
         return summary
     }
 
-    static func txsStart(_ line: [UInt8]) -> Int? {
-        let marker = Array(#","txs":["#.utf8)
-        guard line.count > marker.count else { return nil }
-        var i = 0
-        while i + marker.count <= line.count {
-            if line[i] == 0x2c && Array(line[i..<(i + marker.count)]) == marker { return i + marker.count }
-            i += 1
-        }
-        return nil
-    }
-
     /// Where the transactions matching `filter` are, in chain order.
     public func matches(_ filter: TxFilter, _ body: (_ offset: Int64, _ length: Int) throws(ToolError) -> Void) throws(ToolError) {
         var conditions: [String] = []
@@ -232,13 +218,6 @@ public final class ChainIndex {
             guard let offset = row[0].integer, let length = row[1].integer else { return }
             try body(offset, Int(length))
         }
-    }
-
-    /// The block holding `txid` (its height and the tx's index), if indexed.
-    public func locate(txid: String) throws(ToolError) -> (height: Int64, index: Int)? {
-        guard let row = try db.prepare("SELECT height, idx FROM txs WHERE txid = ? ORDER BY height LIMIT 1").first([.text(txid)]),
-              let h = row[0].integer, let i = row[1].integer else { return nil }
-        return (h, Int(i))
     }
 
     /// The index as PostgreSQL reads it: CREATE TABLE, then `COPY … FROM
