@@ -91,7 +91,10 @@ struct Ingest: ParsableCommand {
         }
     }
 
+    @OptionGroup var ownership: OwnershipOptions
+
     func run() throws {
+        ownership.apply()
         let diagnostics = Diagnostics(tool: "ehx-ingest", quiet: quiet)
         var status = Sysexits.ok
         try reportingFailures(diagnostics) {
@@ -219,10 +222,9 @@ final class AlertSink {
             descriptor = STDERR_FILENO; owns = false; name = "stderr"
             return
         }
-        // A FIFO blocks here until the monitor opens it for reading.
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o666)
-        guard fd >= 0 else { throw ToolError(.cantCreate, "\(path): cannot open for writing: \(String(cString: strerror(errno)))") }
-        descriptor = fd; owns = true; name = path
+        // A FIFO blocks here until the monitor opens it for reading; a link is refused.
+        let (directory, fileName) = try SafeDirectory.containing(path)
+        descriptor = try directory.openForAppend(fileName, mode: 0o666); owns = true; name = path
     }
 
     deinit {
@@ -233,16 +235,8 @@ final class AlertSink {
     }
 
     func write(_ bytes: [UInt8]) throws(ToolError) {
-        let line = bytes + [0x0a]
-        var offset = 0
-        while offset < line.count {
-            let n = line.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ToolError(.ioErr, "\(name): write error: \(String(cString: strerror(errno)))")
-            }
-            offset += n
-        }
+        let failed = FileWriting.writeAll(descriptor, bytes + [0x0a])
+        if failed != 0 { throw ToolError(.ioErr, "\(name): write error: \(FileWriting.errorText(failed))") }
     }
 }
 

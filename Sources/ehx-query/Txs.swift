@@ -91,7 +91,10 @@ extension Query {
             }
         }
 
+        @OptionGroup var ownership: OwnershipOptions
+
         func run() throws {
+            ownership.apply()
             let diagnostics = Diagnostics(tool: "ehx-query")
             var status = Sysexits.ok
             try reportingFailures(diagnostics) {

@@ -27,7 +27,7 @@ public struct PSKFile: Sendable {
         let bytes = try KeyFile.readSecretFile(path: path)
         let root: JSONValue
         do { root = try JSONValue.parse(bytes) } catch {
-            throw .malformed(path: path, detail: "not a PSK file: \(error.description)")
+            throw .malformed(path: path, detail: "not a PSK file: \(error.withoutContext)")
         }
         guard root["v"]?.integerValue == 1, let devices = root["devices"]?.objectValue else {
             throw .malformed(path: path, detail: "not a PSK file (expected {\"v\":1,\"devices\":{…}})")
