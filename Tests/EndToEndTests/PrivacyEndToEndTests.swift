@@ -162,7 +162,7 @@ import Testing
         let later = #"{"device":"bed12-mon","patient":"P-0001","seq":99999999,"ts":"2026-11-26T12:00:00.000Z","kind":"spo2","value":97,"unit":"%"}"# + "\n"
         try Files.write(p("later.jsonl"), Data(later.utf8))
         let sealed = try ChainFixture.check(Tool.run("ehx-sign", [
-            "--seal", "--chain", f.chain, "--pseudonym-key", f.pseudonymKey, "--key", f.base.gatewayKey, p("later.jsonl")]))
+            "--seal", "--chain", f.chain, "--genesis", f.base.genesisHash, "--pseudonym-key", f.pseudonymKey, "--key", f.base.gatewayKey, p("later.jsonl")]))
         try Files.write(p("later-tx.jsonl"), sealed.stdout)
         try ChainFixture.check(Tool.run("ehx-mine", ["--chain", f.chain, "--key", f.base.minerKey, "-q", p("later-tx.jsonl")]))
         let laterTxid = try Transaction(parsing: try JSONValue.parse(Array(sealed.stdout.dropLast()))).txid.hex
@@ -244,7 +244,7 @@ import Testing
         #expect(result.status == 77, "\(result)")
         // A pseudonym key open to others is refused too.
         try Files.chmod(p("pseudo"), 0o644)
-        let sign = try Tool.run("ehx-sign", ["--seal", "--chain", p("chain.jsonl"), "--pseudonym-key", p("pseudo"), "--key", p("auth.key")],
+        let sign = try Tool.run("ehx-sign", ["--seal", "--chain", p("chain.jsonl"), "--genesis", String(repeating: "0", count: 64), "--pseudonym-key", p("pseudo"), "--key", p("auth.key")],
                                 stdin: .data(Data()))
         #expect(sign.status == 77, "\(sign)")
         #expect(!sign.err.contains(String(decoding: try Files.bytes(p("pseudo")), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))

@@ -30,7 +30,7 @@ import Testing
             (f.psk, "ehx-sign", ["--psk", f.psk, f.raw]),
             (f.minerKey, "ehx-mine", ["--chain", f.chain, "--key", f.minerKey, f.txs]),
             (state, "ehx-ingest", ["--psk", f.psk, "--state", state, f.readings]),
-            (p("pseudo.key"), "ehx-sign", ["--seal", "--chain", f.chain, "--pseudonym-key", p("pseudo.key"), "--key", f.gatewayKey, f.accepted]),
+            (p("pseudo.key"), "ehx-sign", ["--seal", "--chain", f.chain, "--genesis", f.genesisHash, "--pseudonym-key", p("pseudo.key"), "--key", f.gatewayKey, f.accepted]),
         ]
         for (secret, tool, args) in uses {
             for mode in [0o640, 0o604] {
