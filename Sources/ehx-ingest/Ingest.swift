@@ -100,6 +100,9 @@ struct Ingest: ParsableCommand {
         try reportingFailures(diagnostics) {
             let lock = try state.map { path throws(ToolError) in try StateLock(statePath: path) }
             defer { withExtendedLifetime(lock) {} }
+            // Watched from before the first load, so no change is missed.
+            let watcher = psk.map { PSKWatcher(path: $0) }
+            if watcher != nil { PSKWatcher.installHangupHandler() }
             let keys = try psk.map { path throws(KeyFileError) in try PSKFile.load(path: path) } ?? PSKFile()
             let ruleSet = try rules.map { path throws(ToolError) in try IngestRules.load(path: path) } ?? IngestRules()
             let workers = threads ?? ParallelStage.onlineCores
@@ -137,7 +140,19 @@ struct Ingest: ParsableCommand {
                 try output.flush()
                 try rejectSink.flush()
             }
-            try source.forEach(threads: workers, gate: gateway.gate, idle: idle) { unit throws(ToolError) in
+            // Before each batch is judged: a PSK file replaced (or SIGHUP) is read again.
+            let fresh = { () throws(ToolError) -> ReadingGate? in
+                guard let watcher else { return nil }
+                let reloaded: PSKFile?
+                do throws(KeyFileError) { reloaded = try watcher.reloadIfChanged() } catch {
+                    throw ToolError(error.exitStatus, "\(error); the PSK file changed and cannot be read: stopping rather than keep its old keys in use")
+                }
+                guard let reloaded else { return nil }
+                gateway.gate.reload(keys: reloaded, workers: workers)
+                diagnostics.note("\(watcher.path): reloaded (\(reloaded.keys.count) devices); its keys judge the readings from here on")
+                return gateway.gate
+            }
+            try source.forEach(threads: workers, gate: gateway.gate, idle: idle, fresh: fresh) { unit throws(ToolError) in
                 func handle(_ record: InputUnit.Record) throws(ToolError) {
                     let prepared: ReadingGate.Prepared
                     switch record {
