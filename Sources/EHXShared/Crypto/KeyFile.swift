@@ -91,10 +91,20 @@ public enum KeyFile {
         guard (status.st_mode & S_IFMT) == S_IFREG else {
             throw .unreadable(path: path, reason: "not a regular file")
         }
-        if requirePrivate, UInt32(status.st_mode) & 0o077 != 0 {
+        if requirePrivate { try checkPrivate(status, path: path) }
+        return try readAll(descriptor: descriptor, path: path)
+    }
+
+    /// A secret file must be its user's (or root's) and closed to group and
+    /// others, as ssh wants of a private key: another owner could have
+    /// swapped it, another reader could have copied it.
+    static func checkPrivate(_ status: stat, path: String) throws(KeyFileError) {
+        if UInt32(status.st_mode) & 0o077 != 0 {
             throw .insecurePermissions(path: path, mode: UInt32(status.st_mode) & 0o7777)
         }
-        return try readAll(descriptor: descriptor, path: path)
+        if status.st_uid != geteuid() && status.st_uid != 0 {
+            throw .foreignOwner(path: path, uid: UInt32(status.st_uid))
+        }
     }
 
     /// Reads to end of file; also used for pipes (passphrase files).
