@@ -183,7 +183,10 @@ import Testing
         let (rResult, research) = try f.read("researcher", ["--audit-spool", spool, "--reason", "study 12"])
         #expect(rResult.status == 0, "\(rResult)")
         // Break-glass: a clinician with no X25519 key opens through the emergency key.
+        let pseudonym = try #require(try Files.textLines(f.sealedTxs).lazy.compactMap {
+            ((try JSONLine.object($0))["body"] as? [String: Any])?["patient"] as? String }.first)
         let (eResult, emergency) = try f.read("nurse", ["--type", "reading", "--break-glass", f.base.dir.path("emergency.enc.key"),
+                                                        "--patient", pseudonym, "--since", "2026-11-26T00:00:00Z", "--until", "2026-11-27T00:00:00Z",
                                                         "--audit-spool", spool, "--reason", "code blue bed 12"])
         #expect(eResult.status == 0, "\(eResult)")
         #expect(!emergency.isEmpty && emergency.allSatisfy { $0["via"] as? String == "emergency" && $0["view"] as? String == "full" })
