@@ -104,7 +104,7 @@ ehx-keygen pseudonym -o demo/pseudonym.key
     | ehx-sign -q --type policy --key demo/authority.key; } > demo/privacy-setup.jsonl
 ehx-mine -q --chain demo/chain.jsonl --key demo/miner.key demo/privacy-setup.jsonl
 grep -v '^{"body":' demo/accepted.jsonl | tail -n 5 \
-  | ehx-sign -q --seal --chain demo/chain.jsonl --pseudonym-key demo/pseudonym.key --key demo/gateway.key > demo/sealed-txs.jsonl
+  | ehx-sign -q --seal --chain demo/chain.jsonl --genesis "$genesis" --pseudonym-key demo/pseudonym.key --key demo/gateway.key > demo/sealed-txs.jsonl
 ehx-mine -q --chain demo/chain.jsonl --key demo/miner.key demo/sealed-txs.jsonl
 echo "   on the chain (anyone):"
 ehx-query --chain demo/chain.jsonl txs --type reading | tail -n 1 | cut -c1-160

@@ -20,6 +20,28 @@ public final class AuditPage {
     public var verdictLine = ""
     public var command = ""
 
+    /// One `access` transaction: who opened which transactions, when, why.
+    public struct Access: Sendable {
+        public var height: Int64
+        public var ts: String
+        public var signer: String
+        public var reason: String
+        public var note: String?
+        public var txids: Int
+        /// The patients (ids, or pseudonyms of sealed records) of the
+        /// transactions opened that this chain holds before the record.
+        public var patients: [String]
+        public var breakGlass: Bool { reason == AccessRecord.emergencyReason }
+    }
+
+    public private(set) var accesses: [Access] = []
+    /// The first 8 bytes of each reading's and alert's txid, to its
+    /// patient's index in `patientNames`: enough to name who an access
+    /// record was about without keeping the transactions.
+    private var patientOf: [UInt64: Int32] = [:]
+    private var patientNames: [String] = []
+    private var patientIndex: [String: Int32] = [:]
+
     public init(file: String) { self.file = file }
 
     /// A problem, as `--json` prints it.
@@ -29,6 +51,31 @@ public final class AuditPage {
     public func note(_ prepared: ChainBatch.Prepared) {
         guard case .success(let block) = prepared.parsed else { return }
         blocks.append(BlockPoint(height: block.height, time: Int64(block.header.time), txs: block.txs.count))
+        for tx in block.txs {
+            switch tx.type {
+            case .reading, .alert:
+                guard let patient = tx.body["patient"]?.stringValue else { continue }
+                let index: Int32
+                if let known = patientIndex[patient] { index = known } else {
+                    index = Int32(patientNames.count)
+                    patientNames.append(patient)
+                    patientIndex[patient] = index
+                }
+                patientOf[Self.prefix(tx.txid)] = index
+            case .access:
+                guard let record = try? AccessRecord(parsing: tx.body) else { continue }
+                var seen: Set<Int32> = []
+                let patients = record.txids.compactMap { patientOf[Self.prefix($0)] }.filter { seen.insert($0).inserted }.map { patientNames[Int($0)] }
+                accesses.append(Access(height: block.height, ts: tx.ts.description, signer: String(tx.signer.id.hex.prefix(16)),
+                                       reason: record.reason, note: record.note, txids: record.txids.count, patients: patients))
+            default:
+                continue
+            }
+        }
+    }
+
+    private static func prefix(_ digest: SHA256Digest) -> UInt64 {
+        digest.bytes.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
     }
 
     public func html() -> String {
@@ -40,7 +87,7 @@ public final class AuditPage {
             .p(.class("verdict " + cls), Page.attr("data-verdict", word), Page.text(verdictLine.isEmpty ? word : verdictLine)),
             .p(.class("meta"), Page.text("ehx-verify checked every block offline. Times are UTC. The same verdict as ehx-verify --json."))
         ))
-        var main: [Node<HTML.BodyContext>] = [problemSection(), summarySection(), chartSection()]
+        var main: [Node<HTML.BodyContext>] = [problemSection(), summarySection(), accessSection(), chartSection()]
         main.append(.section(.h2(Page.text("Verdict object (--json)")), .pre(.class("json"), Page.text(verdict.canonicalString))))
         body.append(.main(.group(main)))
         body.append(.footer(
@@ -49,6 +96,27 @@ public final class AuditPage {
             .p(Page.text("Exit 0: valid (or consistent when the genesis is not pinned); 1: problems found. A chain vouches for itself only up to its genesis: pin it with --genesis and its tip with --expect-tip."))
         ))
         return Page.document(title: "ehx audit: \(file) \(word)", body: body)
+    }
+
+    /// Every access record and break-glass event: who, about which patient
+    /// (or pseudonym), when and why, as regulators ask for the trail.
+    private func accessSection() -> Node<HTML.BodyContext> {
+        let glass = accesses.filter(\.breakGlass).count
+        let title = "Access records (\(accesses.count), \(glass) break-glass)"
+        guard !accesses.isEmpty else {
+            return .section(.id("access"), .h2(Page.text(title)), .p(Page.text("No access record on the chain.")))
+        }
+        var rows: [Node<HTML.TableContext>] = [.tr(.th(Page.text("height")), .th(Page.text("time (UTC)")), .th(Page.text("reader key")), .th(Page.text("patients")),
+                                                    .th(Page.text("transactions")), .th(Page.text("reason")), .th(Page.text("note")))]
+        for a in accesses {
+            rows.append(.tr(.class(a.breakGlass ? "break-glass" : "access"),
+                            .td(.class("num"), Page.text(String(a.height))), .td(Page.text(a.ts)),
+                            .td(.class("hash"), Page.text(a.signer)),
+                            .td(.class("hash"), Page.text(a.patients.isEmpty ? "(not on this chain before the record)" : a.patients.joined(separator: ", "))),
+                            .td(.class("num"), Page.text(String(a.txids))),
+                            .td(Page.text(a.breakGlass ? "BREAK-GLASS (emergency)" : a.reason)), .td(Page.text(a.note ?? ""))))
+        }
+        return .section(.id("access"), .h2(Page.text(title)), .table(.class("access"), .group(rows)))
     }
 
     private func problemSection() -> Node<HTML.BodyContext> {

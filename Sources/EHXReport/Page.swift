@@ -111,35 +111,16 @@ public enum Page {
         """
 
     /// Writes `html` to `path` ("-": stdout) through a temporary file renamed
-    /// into place, so a reader never sees half a page.
-    public static func write(_ html: String, to path: String) throws(ToolError) {
+    /// into place, so a reader never sees half a page. The file gets exactly
+    /// `mode` whatever the umask: 0600 for a page of decrypted patient data.
+    public static func write(_ html: String, to path: String, mode: mode_t = 0o644) throws(ToolError) {
         let bytes = Array(html.utf8)
         if path == "-" {
-            var offset = 0
-            while offset < bytes.count {
-                let n = bytes.withUnsafeBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress! + offset, $0.count - offset) }
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw ToolError(.ioErr, "stdout: write error: \(String(cString: strerror(errno)))") }
-                offset += n
-            }
+            let failed = FileWriting.writeAll(STDOUT_FILENO, bytes)
+            if failed != 0 { throw ToolError(.ioErr, "stdout: write error: \(FileWriting.errorText(failed))") }
             return
         }
-        let tmp = path + ".tmp.\(getpid())"
-        guard let f = fopen(tmp, "wb") else {
-            throw ToolError(.cantCreate, "\(path): cannot create: \(String(cString: strerror(errno)))")
-        }
-        let ok = bytes.withUnsafeBytes { $0.count == 0 || fwrite($0.baseAddress, 1, $0.count, f) == $0.count }
-            && fflush(f) == 0 && fsync(fileno(f)) == 0
-        let err = errno
-        fclose(f)
-        guard ok else {
-            unlink(tmp)
-            throw ToolError(.ioErr, "\(path): write error: \(String(cString: strerror(err)))")
-        }
-        guard rename(tmp, path) == 0 else {
-            let e = errno
-            unlink(tmp)
-            throw ToolError(.cantCreate, "\(path): cannot rename into place: \(String(cString: strerror(e)))")
-        }
+        let (directory, name) = try SafeDirectory.containing(path)
+        try directory.replace(name, mode: mode, contents: bytes)
     }
 }

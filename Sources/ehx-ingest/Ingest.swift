@@ -91,12 +91,18 @@ struct Ingest: ParsableCommand {
         }
     }
 
+    @OptionGroup var ownership: OwnershipOptions
+
     func run() throws {
+        ownership.apply()
         let diagnostics = Diagnostics(tool: "ehx-ingest", quiet: quiet)
         var status = Sysexits.ok
         try reportingFailures(diagnostics) {
             let lock = try state.map { path throws(ToolError) in try StateLock(statePath: path) }
             defer { withExtendedLifetime(lock) {} }
+            // Watched from before the first load, so no change is missed.
+            let watcher = psk.map { PSKWatcher(path: $0) }
+            if watcher != nil { PSKWatcher.installHangupHandler() }
             let keys = try psk.map { path throws(KeyFileError) in try PSKFile.load(path: path) } ?? PSKFile()
             let ruleSet = try rules.map { path throws(ToolError) in try IngestRules.load(path: path) } ?? IngestRules()
             let workers = threads ?? ParallelStage.onlineCores
@@ -134,7 +140,19 @@ struct Ingest: ParsableCommand {
                 try output.flush()
                 try rejectSink.flush()
             }
-            try source.forEach(threads: workers, gate: gateway.gate, idle: idle) { unit throws(ToolError) in
+            // Before each batch is judged: a PSK file replaced (or SIGHUP) is read again.
+            let fresh = { () throws(ToolError) -> ReadingGate? in
+                guard let watcher else { return nil }
+                let reloaded: PSKFile?
+                do throws(KeyFileError) { reloaded = try watcher.reloadIfChanged() } catch {
+                    throw ToolError(error.exitStatus, "\(error); the PSK file changed and cannot be read: stopping rather than keep its old keys in use")
+                }
+                guard let reloaded else { return nil }
+                gateway.gate.reload(keys: reloaded, workers: workers)
+                diagnostics.note("\(watcher.path): reloaded (\(reloaded.keys.count) devices); its keys judge the readings from here on")
+                return gateway.gate
+            }
+            try source.forEach(threads: workers, gate: gateway.gate, idle: idle, fresh: fresh) { unit throws(ToolError) in
                 func handle(_ record: InputUnit.Record) throws(ToolError) {
                     let prepared: ReadingGate.Prepared
                     switch record {
@@ -219,10 +237,9 @@ final class AlertSink {
             descriptor = STDERR_FILENO; owns = false; name = "stderr"
             return
         }
-        // A FIFO blocks here until the monitor opens it for reading.
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o666)
-        guard fd >= 0 else { throw ToolError(.cantCreate, "\(path): cannot open for writing: \(String(cString: strerror(errno)))") }
-        descriptor = fd; owns = true; name = path
+        // A FIFO blocks here until the monitor opens it for reading; a link is refused.
+        let (directory, fileName) = try SafeDirectory.containing(path)
+        descriptor = try directory.openForAppend(fileName, mode: 0o666); owns = true; name = path
     }
 
     deinit {
@@ -233,16 +250,8 @@ final class AlertSink {
     }
 
     func write(_ bytes: [UInt8]) throws(ToolError) {
-        let line = bytes + [0x0a]
-        var offset = 0
-        while offset < line.count {
-            let n = line.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ToolError(.ioErr, "\(name): write error: \(String(cString: strerror(errno)))")
-            }
-            offset += n
-        }
+        let failed = FileWriting.writeAll(descriptor, bytes + [0x0a])
+        if failed != 0 { throw ToolError(.ioErr, "\(name): write error: \(FileWriting.errorText(failed))") }
     }
 }
 

@@ -71,14 +71,17 @@ final class InputSource {
     /// batch at a time (the gate must be made for that many workers);
     /// `body` (the ordered, stateful part) always runs on this thread.
     /// `idle` runs before every read that may wait for input, so what has
-    /// been written can be flushed for a reader downstream first.
+    /// been written can be flushed for a reader downstream first. `fresh`
+    /// runs after each batch of JSON lines is read and before it is staged;
+    /// a gate it returns (the PSK file was read again) judges that batch on.
     func forEach(threads: Int, gate: ReadingGate, idle: () throws(ToolError) -> Void,
+                 fresh: () throws(ToolError) -> ReadingGate? = { nil },
                  _ body: (InputUnit) throws(ToolError) -> Void) throws(ToolError) {
         let imported: PrepareReading = { json in
             do throws(RecordError) { return .success(try gate.prepare(json, authenticated: false)) } catch { return .failure(error) }
         }
         switch format {
-        case .jsonl: try jsonLines(threads: threads, gate: gate, idle: idle, body)
+        case .jsonl: try jsonLines(threads: threads, gate: gate, idle: idle, fresh: fresh, body)
         case .csv: try csv(prepare: imported, body)
         case .fhir: try fhir(prepare: imported, body)
         }
@@ -114,12 +117,22 @@ final class InputSource {
         }
     }
 
-    private func jsonLines(threads: Int, gate: ReadingGate, idle: () throws(ToolError) -> Void,
+    private func jsonLines(threads: Int, gate initialGate: ReadingGate, idle: () throws(ToolError) -> Void,
+                           fresh: () throws(ToolError) -> ReadingGate?,
                            _ body: (InputUnit) throws(ToolError) -> Void) throws(ToolError) {
-        let stage: @Sendable (Int, LineReader.Line) -> InputUnit? = { worker, line in Self.stage(line, gate: gate, worker: worker) }
+        var gate = initialGate
+        func staging(_ gate: ReadingGate) -> @Sendable (Int, LineReader.Line) -> InputUnit? {
+            { worker, line in Self.stage(line, gate: gate, worker: worker) }
+        }
+        var stage = staging(gate)
         func read(waiting: Bool) throws(ToolError) -> [LineReader.Line] {
             if waiting { try idle() }
-            return try reader.nextBatch(maxLines: RecordPipeline.defaultBatchLines, maxBytes: 16 << 20, waiting: waiting)
+            let batch = try reader.nextBatch(maxLines: RecordPipeline.defaultBatchLines, maxBytes: 16 << 20, waiting: waiting)
+            if !batch.isEmpty, let reloaded = try fresh() {
+                gate = reloaded
+                stage = staging(reloaded)
+            }
+            return batch
         }
         // A reading's canonical bytes, when they are not the line itself,
         // were made on a worker; freeing them here while the workers

@@ -12,7 +12,7 @@ extension Keygen {
         static let configuration = CommandConfiguration(
             commandName: "psk",
             abstract: "Add a device's random 32-byte pre-shared key to a PSK file (created 0600).",
-            discussion: "The same file is given to ehx-sign --psk on the device side and to ehx-ingest --psk on the gateway. The key itself is never printed. --rotate gives an existing device a new key and keeps the old one, recorded in the file with the end of its grace window, so the gateway accepts readings MACed with either until the device has been re-provisioned."
+            discussion: "The file is the gateway's (ehx-ingest --psk); a device gets its own key only, with --export (ehx-sign --psk on the device side), so one captured device cannot forge another. A running ehx-ingest reads the file again when it changes (or on SIGHUP). The key itself is never printed. --rotate gives an existing device a new key and keeps the old one, recorded in the file with the end of its grace window, so the gateway accepts readings MACed with either until the device has been re-provisioned."
         )
 
         @Option(help: "The device id, as it appears in the readings' \"device\" field.")
@@ -21,7 +21,7 @@ extension Keygen {
         @Option(help: "The PSK file to create or update.")
         var psk: String
 
-        @Flag(help: "Replace the device's existing key (the old key stops working at once).")
+        @Flag(help: "Replace the device's existing key (the old key stops working at once, in a running ehx-ingest from its next reading).")
         var replace = false
 
         @Flag(help: "Give the device a new key; the old one is still accepted for --grace.")
@@ -29,6 +29,9 @@ extension Keygen {
 
         @Option(help: "With --rotate: how long the old key stays valid (seconds, or 30m, 24h, 7d).")
         var grace: String = "24h"
+
+        @Option(help: "Also write the device's file: its own current key and no other device's (new file, 0600). Give the device this file, never the gateway's. Alone, for a device that has a key, it changes nothing in --psk.")
+        var export: String?
 
         func run() throws {
             let diagnostics = Diagnostics(tool: "ehx-keygen")
@@ -41,6 +44,11 @@ extension Keygen {
                     throw ToolError(.usage, "--grace \(grace): expected a duration such as 3600, 30m, 24h or 7d")
                 }
                 var file = try PSKFile.loadOrEmpty(path: psk)
+                if let export, !replace, !rotate, file.key(for: device) != nil {
+                    try file.export(device: device, to: export)
+                    print((["device": .string(device), "psk": .string(psk), "export": .string(export)] as JSONValue).canonicalString)
+                    return
+                }
                 let newKey = try SecureRandom.bytes(count: PSKFile.keyBytes)
                 var line: JSONValue = ["device": .string(device), "psk": .string(psk)]
                 if rotate {
@@ -58,6 +66,10 @@ extension Keygen {
                     file.add(device: device, key: newKey)
                 }
                 try file.save(path: psk)
+                if let export {
+                    try file.export(device: device, to: export)
+                    line = line.objectValue.map { var o = $0; o["export"] = .string(export); return .object(o) } ?? line
+                }
                 print(line.canonicalString)
             }
         }

@@ -101,7 +101,10 @@ struct Mine: ParsableCommand {
         threads ?? ParallelStage.onlineCores
     }
 
+    @OptionGroup var ownership: OwnershipOptions
+
     func run() throws {
+        ownership.apply()
         let diagnostics = Diagnostics(tool: "ehx-mine", quiet: quiet)
         let started = ContinuousClock.now
         if bench {

@@ -51,7 +51,10 @@ extension Query {
             guard !patient.isEmpty else { throw ValidationError("--patient must not be empty") }
         }
 
+        @OptionGroup var ownership: OwnershipOptions
+
         func run() throws {
+            ownership.apply()
             let diagnostics = Diagnostics(tool: "ehx-query")
             var status = Sysexits.ok
             try reportingFailures(diagnostics) {
@@ -85,7 +88,8 @@ extension Query {
                 report.opened = found.opened
                 report.notOpened = found.notOpened
                 report.tampered = found.tampered
-                try Page.write(report.html(), to: output)
+                // Patient data, decrypted or not: only its owner reads the page.
+                try Page.write(report.html(), to: output, mode: 0o600)
                 diagnostics.note("\(output == "-" ? "stdout" : output): \(found.readings.count) readings, \(found.alerts.count) alerts"
                                  + (reader == nil ? "" : "; \(found.opened) opened, \(found.notOpened) not for this key"))
                 if found.tampered > 0 {

@@ -51,7 +51,7 @@ extension Query {
         @Option(help: "Why the data is read; goes into the access records (required with --audit-spool).")
         var reason: String?
 
-        @Option(help: "Break-glass: the emergency X25519 key named by the policy; opens what --key cannot, recorded with reason \"emergency\".")
+        @Option(help: "Break-glass: the emergency X25519 key named by the policy; opens what --key cannot, for one --patient within --since..--until (at most 72 h), recorded with reason \"emergency\" before anything is printed. --key must hold a role that signs access records and reads full bodies.")
         var breakGlass: String?
 
         @Option(help: "Passphrase file for encrypted keys (or set EHX_PASSPHRASE).")
@@ -84,6 +84,9 @@ extension Query {
             }
             if auditSpool != nil, reason == nil { throw ValidationError("--audit-spool needs --reason") }
             if breakGlass != nil, auditSpool == nil { throw ValidationError("--break-glass needs --audit-spool: an emergency opening is always recorded") }
+            if breakGlass != nil, patient == nil || since == nil {
+                throw ValidationError("--break-glass needs --patient (the id, or the pseudonym of sealed records) and --since: an emergency opening covers one patient and at most 72 hours")
+            }
             if let reason {
                 guard !reason.isEmpty, reason.utf8.count <= 256, !reason.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
                     throw ValidationError("--reason must be 1 to 256 bytes without control characters")
@@ -91,7 +94,10 @@ extension Query {
             }
         }
 
+        @OptionGroup var ownership: OwnershipOptions
+
         func run() throws {
+            ownership.apply()
             let diagnostics = Diagnostics(tool: "ehx-query")
             var status = Sysexits.ok
             try reportingFailures(diagnostics) {
@@ -114,6 +120,7 @@ extension Query {
                     try output.close()
                     return
                 }
+                if breakGlass != nil, let since = filter.since { try BreakGlass.checkWindow(since: since, until: filter.until) }
                 var reader = try openReader(key: key)
                 try ChainReader.forEachBlock(path: query.chain) { (_, block, _) throws(ToolError) in
                     for tx in block.txs {
@@ -142,6 +149,11 @@ extension Query {
             let (signing, enc, passphrase) = (keys.signing, keys.enc, keys.passphrase)
             if enc == nil && breakGlass == nil {
                 throw ToolError(.noInput, "\(key): \(ReaderKeys.missingEncKey)")
+            }
+            if breakGlass != nil {
+                // Before the emergency key is even read: a key whose record the chain would refuse opens nothing.
+                let state = try ChainReader.validatedState(path: query.chain, now: Timestamp.now().unixSeconds).state
+                try BreakGlass.authorize(signing.publicKey, keyName: key, in: state)
             }
             let emergency = try breakGlass.map { (path: String) throws(KeyFileError) in try KeyFile.readEncryptionKey(path: path, passphrase: passphrase) }
             let spool = try auditSpool.map { (dir: String) throws(ToolError) in try Spool(path: dir, create: true) }

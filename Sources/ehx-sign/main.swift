@@ -1,6 +1,7 @@
 import ArgumentParser
 import EHXCommandLine
 import EHXShared
+import Synchronization
 
 @main
 struct Sign: ParsableCommand {
@@ -46,8 +47,11 @@ struct Sign: ParsableCommand {
     @Flag(help: "Seal reading and alert bodies for the readers the chain's read policy allows (needs --chain and --pseudonym-key).")
     var seal = false
 
-    @Option(help: "With --seal: the chain whose tip's policy, roles and reader keys choose the recipients.")
+    @Option(help: "With --seal: the chain whose tip's policy, roles and reader keys choose the recipients; followed while running, so a revocation mined into it applies to the next reading.")
     var chain: String?
+
+    @Option(help: "With --seal (required): the genesis hash --chain must descend from, as given to ehx-verify.")
+    var genesis: String?
 
     @Option(help: "With --seal: the pseudonym key file (0600; ehx-keygen pseudonym).")
     var pseudonymKey: String?
@@ -70,8 +74,11 @@ struct Sign: ParsableCommand {
         if seal {
             guard key != nil else { throw ValidationError("--seal needs --key (sealed bodies are signed)") }
             guard chain != nil, pseudonymKey != nil else { throw ValidationError("--seal needs --chain and --pseudonym-key") }
-        } else if chain != nil || pseudonymKey != nil {
-            throw ValidationError("--chain and --pseudonym-key go with --seal")
+            // Recipients come from the chain: an unpinned one could be anyone's.
+            guard let genesis else { throw ValidationError("--seal needs --genesis HASH, the chain's pinned genesis (ehx-query --chain CHAIN block 0 --hash, checked as for ehx-verify)") }
+            guard SHA256Digest(displayHex: genesis) != nil else { throw ValidationError("--genesis \(genesis): not a block hash (64 lowercase hex digits)") }
+        } else if chain != nil || pseudonymKey != nil || genesis != nil {
+            throw ValidationError("--chain, --genesis and --pseudonym-key go with --seal")
         }
     }
 
@@ -85,7 +92,10 @@ struct Sign: ParsableCommand {
         return (type, body)
     }
 
+    @OptionGroup var ownership: OwnershipOptions
+
     func run() throws {
+        ownership.apply()
         let diagnostics = Diagnostics(tool: "ehx-sign", quiet: quiet)
         var status = Sysexits.ok
         try reportingFailures(diagnostics) {
@@ -104,13 +114,22 @@ struct Sign: ParsableCommand {
             } else if let key, let type = TxType(rawValue: type) {
                 let signingKey = try loadSigningKey(path: key, passphraseFile: passphraseFile)
                 let spooler = try spool.map { dir throws(ToolError) in try Spool(path: dir, create: true) }
-                let sealer = try sealerIfAsked(diagnostics)
+                let following = try sealerIfAsked(diagnostics)
+                let sealer = following.map { SealerBox(Sealer(recipients: $0.chain.recipients, pseudonyms: $0.pseudonyms)) }
                 // One reusable signing context per worker (see Ed25519Signer).
                 let signers = Ed25519Signers(key: signingKey, workers: threadCount)
-                try pipeline.runBatched(threads: threadCount, idle: output.flush) { json, worker in
+                // Before each batch: blocks mined into --chain since the last one.
+                let fresh = { () throws(ToolError) in
+                    guard let following, let sealer else { return }
+                    let notes = try following.chain.refresh(now: Timestamp.now().unixSeconds)
+                    guard !notes.isEmpty else { return }
+                    for note in notes { diagnostics.note("\(following.chain.path): \(note)") }
+                    sealer.replace(Sealer(recipients: following.chain.recipients, pseudonyms: following.pseudonyms))
+                }
+                try pipeline.runBatched(threads: threadCount, idle: output.flush, fresh: fresh) { json, worker in
                     var (bodyType, body) = try Self.envelope(json) ?? (type, json)
                     if let sealer, bodyType == .reading || bodyType == .alert {
-                        body = try sealer.seal(body, type: bodyType)
+                        body = try sealer.current.seal(body, type: bodyType)
                     }
                     let signed = try Transaction.signWithLeaf(type: bodyType, body: body, key: signingKey,
                                                                   signer: signers.signer(worker: worker))
@@ -133,32 +152,44 @@ struct Sign: ParsableCommand {
     }
 }
 
-/// --seal: the recipients come from the chain's state at its tip (which must
-/// verify), per kind; the pseudonym key turns ids into pseudonyms.
+/// --seal: the recipients per kind at the tip of the pinned, followed
+/// chain (`SealingChain`); the pseudonym key turns ids into pseudonyms.
 struct Sealer: Sendable {
-    let state: ChainState
+    let recipients: [ReadingKind: [SealRecipient]]
     let pseudonyms: PseudonymKey
 
     func seal(_ body: JSONValue, type: TxType) throws -> JSONValue {
         let kindName = body["kind"]?.stringValue ?? ""
         guard let kind = ReadingKind(rawValue: kindName) else {
             try TransactionBody.check(body, type: type)
-            throw RecordError(field: "kind", "unknown kind \"\(kindName)\"")
+            throw RecordError(field: "kind", "unknown kind \(EchoedText.quoted(kindName))")
         }
-        return try Sealing.seal(body, type: type, recipients: state.sealRecipients(kind: kind), pseudonyms: pseudonyms)
+        return try Sealing.seal(body, type: type, recipients: recipients[kind] ?? [], pseudonyms: pseudonyms)
     }
 }
 
+/// The sealer the workers read; replaced by `fresh` between batches, while
+/// no worker runs, and locked anyway so that needs no proof.
+final class SealerBox: Sendable {
+    private let sealer: Mutex<Sealer>
+
+    init(_ sealer: Sealer) { self.sealer = Mutex(sealer) }
+
+    var current: Sealer { sealer.withLock { $0 } }
+
+    func replace(_ new: Sealer) { sealer.withLock { $0 = new } }
+}
+
 extension Sign {
-    func sealerIfAsked(_ diagnostics: Diagnostics) throws -> Sealer? {
-        guard seal, let chain, let pseudonymKey else { return nil }
+    func sealerIfAsked(_ diagnostics: Diagnostics) throws -> (chain: SealingChain, pseudonyms: PseudonymKey)? {
+        guard seal, let chain, let pseudonymKey, let genesis, let pin = SHA256Digest(displayHex: genesis) else { return nil }
         let pseudonyms = try KeyFile.readPseudonymKey(path: pseudonymKey)
-        let state = try ChainReader.validatedState(path: chain, now: Timestamp.now().unixSeconds).state
-        guard state.readPolicy != nil else {
+        let followed = try SealingChain(path: chain, genesis: pin, now: Timestamp.now().unixSeconds)
+        guard followed.state.readPolicy != nil else {
             throw ToolError(.dataErr, "\(chain): no read policy on the chain yet; sign one with ehx-sign --type policy --key AUTHORITY first")
         }
-        let readers = Set(ReadingKind.allCases.flatMap { state.sealRecipients(kind: $0).map(\.kid) })
-        diagnostics.note("sealing for \(readers.count) reader key(s) under the policy at height \(state.height)")
-        return Sealer(state: state, pseudonyms: pseudonyms)
+        let readers = Set(followed.recipients.values.flatMap { $0.map(\.kid) })
+        diagnostics.note("sealing for \(readers.count) reader key(s) under the policy at height \(followed.state.height); following \(chain)")
+        return (followed, pseudonyms)
     }
 }

@@ -87,7 +87,10 @@ struct Verify: ParsableCommand {
         if !best && append == nil && files.count > 1 { throw ValidationError("one chain file at a time (or --best)") }
     }
 
+    @OptionGroup var ownership: OwnershipOptions
+
     func run() throws {
+        ownership.apply()
         let diagnostics = Diagnostics(tool: "ehx-verify", quiet: quiet)
         var status = Sysexits.ok
         try reportingFailures(diagnostics) {

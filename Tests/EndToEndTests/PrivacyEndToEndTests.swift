@@ -162,7 +162,7 @@ import Testing
         let later = #"{"device":"bed12-mon","patient":"P-0001","seq":99999999,"ts":"2026-11-26T12:00:00.000Z","kind":"spo2","value":97,"unit":"%"}"# + "\n"
         try Files.write(p("later.jsonl"), Data(later.utf8))
         let sealed = try ChainFixture.check(Tool.run("ehx-sign", [
-            "--seal", "--chain", f.chain, "--pseudonym-key", f.pseudonymKey, "--key", f.base.gatewayKey, p("later.jsonl")]))
+            "--seal", "--chain", f.chain, "--genesis", f.base.genesisHash, "--pseudonym-key", f.pseudonymKey, "--key", f.base.gatewayKey, p("later.jsonl")]))
         try Files.write(p("later-tx.jsonl"), sealed.stdout)
         try ChainFixture.check(Tool.run("ehx-mine", ["--chain", f.chain, "--key", f.base.minerKey, "-q", p("later-tx.jsonl")]))
         let laterTxid = try Transaction(parsing: try JSONValue.parse(Array(sealed.stdout.dropLast()))).txid.hex
@@ -183,7 +183,10 @@ import Testing
         let (rResult, research) = try f.read("researcher", ["--audit-spool", spool, "--reason", "study 12"])
         #expect(rResult.status == 0, "\(rResult)")
         // Break-glass: a clinician with no X25519 key opens through the emergency key.
+        let pseudonym = try #require(try Files.textLines(f.sealedTxs).lazy.compactMap {
+            ((try JSONLine.object($0))["body"] as? [String: Any])?["patient"] as? String }.first)
         let (eResult, emergency) = try f.read("nurse", ["--type", "reading", "--break-glass", f.base.dir.path("emergency.enc.key"),
+                                                        "--patient", pseudonym, "--since", "2026-11-26T00:00:00Z", "--until", "2026-11-27T00:00:00Z",
                                                         "--audit-spool", spool, "--reason", "code blue bed 12"])
         #expect(eResult.status == 0, "\(eResult)")
         #expect(!emergency.isEmpty && emergency.allSatisfy { $0["via"] as? String == "emergency" && $0["view"] as? String == "full" })
@@ -244,7 +247,7 @@ import Testing
         #expect(result.status == 77, "\(result)")
         // A pseudonym key open to others is refused too.
         try Files.chmod(p("pseudo"), 0o644)
-        let sign = try Tool.run("ehx-sign", ["--seal", "--chain", p("chain.jsonl"), "--pseudonym-key", p("pseudo"), "--key", p("auth.key")],
+        let sign = try Tool.run("ehx-sign", ["--seal", "--chain", p("chain.jsonl"), "--genesis", String(repeating: "0", count: 64), "--pseudonym-key", p("pseudo"), "--key", p("auth.key")],
                                 stdin: .data(Data()))
         #expect(sign.status == 77, "\(sign)")
         #expect(!sign.err.contains(String(decoding: try Files.bytes(p("pseudo")), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))

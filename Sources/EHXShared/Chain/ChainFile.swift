@@ -38,7 +38,7 @@ public final class ChainFile {
 
     /// Creates a new chain holding `firstLine`; refuses to replace an existing file.
     public static func create(path: String, firstLine: [UInt8]) throws(ToolError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             let code = errno
             throw ToolError(.cantCreate, "\(path): \(code == EEXIST ? "already exists; a chain is never overwritten" : String(cString: strerror(code)))")
@@ -96,21 +96,9 @@ public final class ChainFile {
     }
 
     private func writeAll(_ bytes: [UInt8], from start: off_t) throws(ToolError) {
-        let result: Int = bytes.withUnsafeBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let n = write(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return -Int(errno)
-                }
-                if n == 0 { return -Int(EIO) }
-                done += n
-            }
-            return done
-        }
-        if result < 0 {
-            throw ToolError(.ioErr, "\(path): write failed: \(String(cString: strerror(Int32(-result))))")
+        let failed = FileWriting.writeAll(fd, bytes)
+        if failed != 0 {
+            throw ToolError(.ioErr, "\(path): write failed: \(FileWriting.errorText(failed))")
         }
     }
 

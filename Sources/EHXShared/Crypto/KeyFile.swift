@@ -59,34 +59,23 @@ public enum KeyFile {
     }
 
     /// Replaces `path` so that a reader sees either the old or the new
-    /// contents, never a partial file, even across a crash.
+    /// contents, never a partial file, even across a crash (SafeDirectory's
+    /// atomic replace: fresh temporary, fsync, rename, directory fsync).
     public static func writeSecretFileAtomically(path: String, contents: [UInt8]) throws(KeyFileError) {
-        let (directory, name) = split(path)
-        let suffix: String
-        do {
-            suffix = Hex.encode(try SecureRandom.bytes(count: 8))
+        do throws(ToolError) {
+            let (directory, name) = try SafeDirectory.containing(path)
+            try directory.replace(name, mode: 0o600, contents: contents)
         } catch {
-            throw .cannotCreate(path: path, reason: "\(error)")
+            throw .cannotCreate(path: path, reason: reason(error, path: path))
         }
-        // Same directory, so rename(2) stays within one filesystem and is atomic.
-        let temporary = directory + ".\(name).tmp-\(suffix)"
-        do throws(KeyFileError) {
-            try createExclusively(path: temporary, mode: 0o600, contents: contents)
-        } catch {
-            // Report the caller's path; the temporary name means nothing to them.
-            if case let .cannotCreate(_, reason) = error { throw .cannotCreate(path: path, reason: reason) }
-            throw .cannotCreate(path: path, reason: "\(error)")
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = errorText()
-            _ = unlink(temporary)
-            throw .cannotCreate(path: path, reason: reason)
-        }
-        // The rename is only durable once the directory entry is on disk.
-        let directoryDescriptor = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard directoryDescriptor >= 0 else { throw .cannotCreate(path: path, reason: errorText()) }
-        defer { _ = close(directoryDescriptor) }
-        guard fsync(directoryDescriptor) == 0 else { throw .cannotCreate(path: path, reason: errorText()) }
+    }
+
+    /// A ToolError's text without the path it starts with.
+    static func reason(_ error: ToolError, path: String) -> String {
+        var text = error.description
+        if text.hasPrefix(path + ": ") { text.removeFirst(path.count + 2) }
+        if text.hasPrefix("cannot create: ") { text.removeFirst("cannot create: ".count) }
+        return text
     }
 
     // MARK: - Plumbing
@@ -105,10 +94,20 @@ public enum KeyFile {
         guard (status.st_mode & S_IFMT) == S_IFREG else {
             throw .unreadable(path: path, reason: "not a regular file")
         }
-        if requirePrivate, UInt32(status.st_mode) & 0o077 != 0 {
+        if requirePrivate { try checkPrivate(status, path: path) }
+        return try readAll(descriptor: descriptor, path: path)
+    }
+
+    /// A secret file must be its user's (or root's) and closed to group and
+    /// others, as ssh wants of a private key: another owner could have
+    /// swapped it, another reader could have copied it.
+    static func checkPrivate(_ status: stat, path: String) throws(KeyFileError) {
+        if UInt32(status.st_mode) & 0o077 != 0 {
             throw .insecurePermissions(path: path, mode: UInt32(status.st_mode) & 0o7777)
         }
-        return try readAll(descriptor: descriptor, path: path)
+        if status.st_uid != geteuid() && status.st_uid != 0 {
+            throw .foreignOwner(path: path, uid: UInt32(status.st_uid))
+        }
     }
 
     /// Reads to end of file; also used for pipes (passphrase files).
@@ -136,46 +135,24 @@ public enum KeyFile {
         return text
     }
 
-    /// O_EXCL so an existing file (or a symlink planted at `path`) is never
-    /// overwritten; fchmod because the umask may have narrowed or, for the
-    /// public key, the caller wants exactly `mode`.
+    /// O_EXCL|O_NOFOLLOW so an existing file (or a symlink planted at
+    /// `path`) is never overwritten or followed; the mode is exactly `mode`
+    /// whatever the umask. A half-written key file is removed: it would
+    /// block a retry with .exists.
     static func createExclusively(path: String, mode: mode_t, contents: [UInt8]) throws(KeyFileError) {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard descriptor >= 0 else {
-            let code = errno
-            if code == EEXIST { throw .exists(path: path) }
-            throw .cannotCreate(path: path, reason: errorText(code))
+        let directory: SafeDirectory, name: String
+        do throws(ToolError) {
+            (directory, name) = try SafeDirectory.containing(path, checkOwner: false)
+        } catch {
+            throw .cannotCreate(path: path, reason: reason(error, path: path))
         }
-        var failure: String?
-        if fchmod(descriptor, mode) != 0 {
-            failure = errorText()
-        } else if let reason = writeAll(descriptor: descriptor, bytes: contents) {
-            failure = reason
-        } else if fsync(descriptor) != 0 {
-            failure = errorText()
+        if directory.status(name) != nil { throw .exists(path: path) }
+        do throws(ToolError) {
+            try directory.createFile(name, mode: mode, contents: contents)
+        } catch {
+            if directory.status(name) != nil, error.description.hasSuffix("already exists") { throw .exists(path: path) }
+            throw .cannotCreate(path: path, reason: reason(error, path: path))
         }
-        if close(descriptor) != 0, failure == nil { failure = errorText() }
-        if let failure {
-            // A half-written key file is worse than none: it would block a retry with .exists.
-            _ = unlink(path)
-            throw .cannotCreate(path: path, reason: failure)
-        }
-    }
-
-    /// nil on success, else the reason.
-    private static func writeAll(descriptor: Int32, bytes: [UInt8]) -> String? {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { buffer in
-                write(descriptor, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
-            }
-            if written < 0 {
-                if errno == EINTR { continue }
-                return errorText()
-            }
-            offset += written
-        }
-        return nil
     }
 
     /// The directory part keeps its trailing slash ("" for a bare name).

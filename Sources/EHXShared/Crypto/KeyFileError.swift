@@ -4,6 +4,8 @@ public enum KeyFileError: Error, CustomStringConvertible, Equatable, Sendable {
     case missing(path: String)
     case unreadable(path: String, reason: String)
     case insecurePermissions(path: String, mode: UInt32)
+    /// Owned by another user than the tool's or root, who could replace it.
+    case foreignOwner(path: String, uid: UInt32)
     case malformed(path: String, detail: String)
     case wrongPassphrase(path: String)
     case passphraseRequired(path: String)
@@ -18,6 +20,8 @@ public enum KeyFileError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(path): cannot read: \(reason)"
         case let .insecurePermissions(path, mode):
             return "\(path): permissions \(Self.octal(mode)) are too open; run chmod 600 \(path)"
+        case let .foreignOwner(path, uid):
+            return "\(path): owned by uid \(uid), not by this user or root; whoever owns it could replace it (run chown)"
         case let .malformed(path, detail):
             return "\(path): \(detail)"
         case let .wrongPassphrase(path):
@@ -36,7 +40,7 @@ public enum KeyFileError: Error, CustomStringConvertible, Equatable, Sendable {
         switch self {
         case .missing, .unreadable: return 66                                  // EX_NOINPUT
         case .malformed: return 65                                             // EX_DATAERR
-        case .insecurePermissions, .wrongPassphrase, .passphraseRequired: return 77  // EX_NOPERM
+        case .insecurePermissions, .foreignOwner, .wrongPassphrase, .passphraseRequired: return 77  // EX_NOPERM
         case .exists, .cannotCreate: return 73                                 // EX_CANTCREAT
         }
     }

@@ -27,7 +27,7 @@ public struct PSKFile: Sendable {
         let bytes = try KeyFile.readSecretFile(path: path)
         let root: JSONValue
         do { root = try JSONValue.parse(bytes) } catch {
-            throw .malformed(path: path, detail: "not a PSK file: \(error.description)")
+            throw .malformed(path: path, detail: "not a PSK file: \(error.withoutContext)")
         }
         guard root["v"]?.integerValue == 1, let devices = root["devices"]?.objectValue else {
             throw .malformed(path: path, detail: "not a PSK file (expected {\"v\":1,\"devices\":{…}})")
@@ -82,8 +82,24 @@ public struct PSKFile: Sendable {
     }
 
     public func save(path: String) throws(KeyFileError) {
+        try KeyFile.writeSecretFileAtomically(path: path, contents: json(devices: Array(keys.keys)).canonicalBytes() + [0x0a])
+    }
+
+    /// Writes a new file (0600, never over an existing one) holding
+    /// `device`'s current key and no other: the file a device is given, so
+    /// a captured device cannot MAC another's readings.
+    public func export(device: String, to path: String) throws(KeyFileError) {
+        guard keys[device] != nil else { throw .malformed(path: path, detail: "no key for device \(EchoedText.quoted(device))") }
+        var own = PSKFile()
+        own.keys[device] = keys[device]
+        own.created[device] = created[device]
+        try KeyFile.createExclusively(path: path, mode: 0o600, contents: own.json(devices: [device]).canonicalBytes() + [0x0a])
+    }
+
+    private func json(devices names: [String]) -> JSONValue {
         var devices: [String: JSONValue] = [:]
-        for (device, key) in keys {
+        for device in names {
+            guard let key = keys[device] else { continue }
             var entry: [String: JSONValue] = ["key": .string(Base64URL.encode(key))]
             if let c = created[device] { entry["created"] = .string(c) }
             if let p = previous[device] {
@@ -91,7 +107,6 @@ public struct PSKFile: Sendable {
             }
             devices[device] = .object(entry)
         }
-        let root: JSONValue = ["v": 1, "devices": .object(devices)]
-        try KeyFile.writeSecretFileAtomically(path: path, contents: root.canonicalBytes() + [0x0a])
+        return ["v": 1, "devices": .object(devices)]
     }
 }

@@ -190,6 +190,9 @@ public struct IngestState: Sendable {
         }
         do {
             return try IngestState(parsing: try JSONValue.parse(bytes))
+        } catch let error as JSONError {
+            // Patient data: no parser context from the file reaches a message.
+            throw ToolError(.dataErr, "\(path): not an ehx-ingest state file: \(error.withoutContext)")
         } catch {
             throw ToolError(.dataErr, "\(path): not an ehx-ingest state file: \(error)")
         }
@@ -198,8 +201,9 @@ public struct IngestState: Sendable {
     /// Replaces the file atomically (temporary file, fsync, rename, fsync of
     /// the directory): a crash leaves either the old state or the new one.
     public func save(path: String) throws(ToolError) {
-        do {
-            try KeyFile.writeSecretFileAtomically(path: path, contents: json.canonicalBytes() + [0x0a])
+        let (directory, name) = try SafeDirectory.containing(path)
+        do throws(ToolError) {
+            try directory.replace(name, mode: 0o600, contents: json.canonicalBytes() + [0x0a])
         } catch {
             throw ToolError(.cantCreate, error.description)
         }
@@ -213,10 +217,8 @@ public final class StateLock {
 
     public init(statePath: String) throws(ToolError) {
         let path = statePath + ".lock"
-        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw ToolError(.cantCreate, "\(path): cannot open: \(String(cString: strerror(errno)))")
-        }
+        let (directory, name) = try SafeDirectory.containing(path)
+        descriptor = try directory.openLockFile(name)
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let code = errno
             close(descriptor)

@@ -12,8 +12,8 @@ import Darwin
 public struct ReadingGate: Sendable {
     public static let defaultMaxSkewMs: Int64 = 5 * 60_000
 
-    private let keys: PSKFile
-    private let macs: DeviceMACCheckers
+    private var keys: PSKFile
+    private var macs: DeviceMACCheckers
     public var maxSkewMs: Int64
     /// The gateway's time; nil means the clock, read per reading.
     public var fixedNow: Timestamp?
@@ -27,6 +27,13 @@ public struct ReadingGate: Sendable {
         self.macs = DeviceMACCheckers(keys: keys, workers: workers)
         self.maxSkewMs = maxSkewMs
         self.fixedNow = now
+    }
+
+    /// The keys of a PSK file read again (see PSKWatcher); replay memory
+    /// and counts stay.
+    public mutating func reload(keys: PSKFile, workers: Int) {
+        self.keys = keys
+        macs = DeviceMACCheckers(keys: keys, workers: workers)
     }
 
     /// Skew and grace windows are minutes long, so the clock's tick is

@@ -38,8 +38,8 @@ public struct Diagnostics: Sendable {
         _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 
-    /// Keeps a message on one line whatever the input put into it.
+    /// Keeps a message on one inert line whatever the input put into it.
     static func singleLine(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? " " : $0 }))
+        EchoedText.line(text)
     }
 }

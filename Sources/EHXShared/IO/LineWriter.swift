@@ -5,7 +5,10 @@ import Darwin
 #endif
 
 /// Buffered JSON-lines output to stdout ("-") or a file opened for append, so
-/// earlier runs' records are never overwritten. Write errors surface as 74.
+/// earlier runs' records are never overwritten. The file is opened through
+/// its directory without following a link (see SafeDirectory), so a link
+/// planted at `--rejects FILE` cannot aim the records at another file.
+/// Write errors surface as 74.
 public final class LineWriter {
     public let name: String
     private let file: UnsafeMutablePointer<FILE>
@@ -19,8 +22,12 @@ public final class LineWriter {
             name = "stdout"
             return
         }
-        guard let f = fopen(path, "ab") else {
-            throw ToolError(.cantCreate, "\(path): cannot open for writing: \(String(cString: strerror(errno)))")
+        let (directory, fileName) = try SafeDirectory.containing(path)
+        let fd = try directory.openForAppend(fileName, mode: 0o666)
+        guard let f = fdopen(fd, "ab") else {
+            let code = errno
+            _ = Glibc.close(fd)
+            throw ToolError(.cantCreate, "\(path): cannot open for writing: \(FileWriting.errorText(code))")
         }
         file = f
         ownsFile = true

@@ -90,10 +90,15 @@ public final class RecordPipeline {
     /// every effect (writing, depositing, counting) belongs in `finish`.
     /// Its `worker` (0..<threads) picks per-thread caches. `idle` runs
     /// before every read that may wait for input: flush outputs there, for
-    /// a reader downstream in a live pipeline.
+    /// a reader downstream in a live pipeline. `fresh` runs after each
+    /// batch is read and before it is staged, while no worker runs: state
+    /// that `stage` reads and that follows the outside world (a sealer's
+    /// chain) is brought up to date there, so a line read after a change
+    /// is judged under it.
     public func runBatched<Prepared: Sendable>(
         threads: Int, batchLines: Int = defaultBatchLines,
         idle: () throws(ToolError) -> Void = {},
+        fresh: () throws(ToolError) -> Void = {},
         stage: @Sendable (_ json: JSONValue, _ worker: Int) throws -> Prepared,
         finish: (Prepared) throws -> Void
     ) throws(ToolError) {
@@ -103,6 +108,7 @@ public final class RecordPipeline {
             try idle()
             let lines = try reader.nextBatch(maxLines: batchLines, maxBytes: Self.maxBatchBytes)
             if lines.isEmpty { break }
+            try fresh()
             let staged = ParallelStage.map(lines, threads: threads) { worker, line in
                 Self.stage(Self.trimmed(line.bytes), maxLineBytes: limit) { json throws in try stage(json, worker) }
             }

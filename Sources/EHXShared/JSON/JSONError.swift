@@ -11,6 +11,13 @@ public struct JSONError: Error, CustomStringConvertible, Sendable, Equatable {
         self.column = column
     }
 
+    /// For secret files (PSKs, state): where, never what. jansson's message
+    /// quotes the text near the error, which there would be a key.
+    public var withoutContext: String {
+        if let column { return "invalid JSON at column \(column)" }
+        return "invalid JSON"
+    }
+
     public var description: String {
         if let column { return "invalid JSON at column \(column): \(message)" }
         return "invalid JSON: \(message)"

@@ -58,7 +58,7 @@ public enum Sealing {
             let aad = SealedBody.associatedData(view, clear: clear)
             // A fresh key per view and body, used for exactly one encryption: a zero nonce is safe.
             let dataKey = try SecureRandom.bytes(count: AEAD.chacha20Poly1305.keyByteCount)
-            let ct = try AEAD.chacha20Poly1305.seal(plaintext.canonicalBytes(), key: dataKey,
+            let ct = try AEAD.chacha20Poly1305.seal(SealPadding.pad(plaintext.canonicalBytes(), type: type), key: dataKey,
                                                     nonce: [UInt8](repeating: 0, count: AEAD.nonceByteCount), aad: aad)
             var wrapped: [SealedBody.Recipient] = []
             for reader in readers {
@@ -100,7 +100,7 @@ public enum Sealing {
             } catch {
                 return .tampered("the \(view.rawValue) ciphertext does not authenticate: \(error)")
             }
-            guard let json = try? JSONValue.parse(plaintext), var members = json.objectValue else {
+            guard let json = try? JSONValue.parse(Array(SealPadding.unpad(plaintext))), var members = json.objectValue else {
                 return .tampered("the \(view.rawValue) plaintext is not a JSON object")
             }
             // The sealer bound these in clear; the sealed body must agree with them.

@@ -26,6 +26,7 @@ public struct RecordError: Error, CustomStringConvertible, Sendable, Equatable {
 
     public var description: String {
         guard let field else { return message }
-        return "field \"\(field)\": \(message)"
+        // Field names come from the input (an unknown member's name): escaped.
+        return "field \(EchoedText.quoted(field)): \(message)"
     }
 }

@@ -41,7 +41,7 @@ public struct Transaction: Sendable {
         guard v == Self.version else { throw RecordError(field: "v", "unsupported version \(v) (this ehx knows 1)") }
         let typeName = try f.string("type", maxLength: 32)
         guard let type = TxType(rawValue: typeName) else {
-            throw RecordError(field: "type", "unknown type \"\(typeName)\" (known: \(TxType.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw RecordError(field: "type", "unknown type \(EchoedText.quoted(typeName)) (known: \(TxType.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         self.type = type
         ts = try f.timestamp("ts")

@@ -44,7 +44,7 @@ struct PrivacyFixture {
 
         try ChainFixture.check(Tool.run("ehx-keygen", ["pseudonym", "-o", p("pseudonym.key")]))
         let sealed = try ChainFixture.check(Tool.run("ehx-sign", [
-            "--seal", "--chain", f.chain, "--pseudonym-key", p("pseudonym.key"), "--key", f.gatewayKey, f.accepted]))
+            "--seal", "--chain", f.chain, "--genesis", f.genesisHash, "--pseudonym-key", p("pseudonym.key"), "--key", f.gatewayKey, f.accepted]))
         try Files.write(p("sealed-txs.jsonl"), sealed.stdout)
         try ChainFixture.check(Tool.run("ehx-mine", ["--chain", f.chain, "--key", f.minerKey, "--max-txs", "50", "-q", p("sealed-txs.jsonl")]))
         return PrivacyFixture(base: f, sealedTxs: p("sealed-txs.jsonl"), pseudonymKey: p("pseudonym.key"))
