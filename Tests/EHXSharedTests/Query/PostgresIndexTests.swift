@@ -32,13 +32,21 @@ struct PostgresIndexTests {
         try index.db.first(sql)?.first?.integer ?? -1
     }
 
-    @Test func answersLikeAScanWithoutTheChainAndUpdatesIncrementally() throws {
+    /// A server with an empty database "ehx", and a directory for the chain file.
+    static func setUp() throws -> (server: PostgresServer, uri: String, dir: URL, chain: String) {
         let server = try PostgresServer()
-        defer { server.stop() }
-        let uri = try server.createDatabase("ehx")
         let dir = try IndexTests.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("chain.jsonl").path
+        return (server, try server.createDatabase("ehx"), dir, dir.appendingPathComponent("chain.jsonl").path)
+    }
+
+    static func tearDown(_ server: PostgresServer, _ dir: URL) {
+        server.stop()
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    @Test func answersLikeAScanWithoutTheChainAndUpdatesIncrementally() throws {
+        let (server, uri, dir, path) = try Self.setUp()
+        defer { Self.tearDown(server, dir) }
         let chain = try IndexTests.chain(blocks: 12)
         try IndexTests.write(Array(chain.blocks.prefix(8)), to: path)
 
@@ -80,12 +88,8 @@ struct PostgresIndexTests {
     /// One database transaction per batch, the tip written with its rows:
     /// a run that stops halfway keeps every whole batch and nothing else.
     @Test func aRunThatStopsKeepsItsWholeBatchesAndTheirTip() throws {
-        let server = try PostgresServer()
-        defer { server.stop() }
-        let uri = try server.createDatabase("ehx")
-        let dir = try IndexTests.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("chain.jsonl").path
+        let (server, uri, dir, path) = try Self.setUp()
+        defer { Self.tearDown(server, dir) }
         let chain = try IndexTests.chain(blocks: 12)
         let stranger = try IndexTests.chain(blocks: 10)
         // Block 9 does not follow block 8: the run stops there.
@@ -110,12 +114,8 @@ struct PostgresIndexTests {
     /// commits batches; a second loader is turned away (exit 75), not run
     /// side by side.
     @Test func queriesSeeOneSnapshotAndLoadersTakeTurns() throws {
-        let server = try PostgresServer()
-        defer { server.stop() }
-        let uri = try server.createDatabase("ehx")
-        let dir = try IndexTests.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("chain.jsonl").path
+        let (server, uri, dir, path) = try Self.setUp()
+        defer { Self.tearDown(server, dir) }
         let chain = try IndexTests.chain(blocks: 10)
         try IndexTests.write(Array(chain.blocks.prefix(4)), to: path)
         do {
