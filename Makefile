@@ -12,7 +12,7 @@ ZSHCOMPDIR  := $(DESTDIR)$(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR := $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 RELEASE := .build/release
 TOOLS   := ehx-keygen ehx-ingest ehx-sign ehx-mine ehx-verify ehx-query
-APT_PKGS := libssl-dev libjansson-dev libsqlite3-dev pkg-config openssl xxd
+APT_PKGS := libssl-dev libjansson-dev libsqlite3-dev libpq-dev pkg-config openssl xxd
 
 .PHONY: all deps test-deps build test check-faults fuzz demo bench install clean completions
 
@@ -21,7 +21,7 @@ all: build
 # Install the C libraries (and the openssl/xxd commands the interop tests
 # use) only when something is missing.
 deps:
-	@if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libcrypto jansson sqlite3 \
+	@if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libcrypto jansson sqlite3 libpq \
 	    && command -v openssl >/dev/null 2>&1 && command -v xxd >/dev/null 2>&1; then \
 	  :; \
 	else \
@@ -48,6 +48,15 @@ test-deps:
 	  || echo "make test-deps: pip failed; the FHIR validation test will be skipped" >&2; \
 	else \
 	  echo "make test-deps: no python3; the FHIR validation test will be skipped" >&2; \
+	fi
+	@# A PostgreSQL server the index tests start in a temporary directory
+	@# (initdb and pg_ctl as an unprivileged user; skipped without them).
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" -eq 0 ]; then SUDO=; elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; else SUDO=false; fi; \
+	  echo "make test-deps: installing postgresql for the PostgreSQL index tests"; \
+	  { $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null 2>&1 \
+	    || { $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null 2>&1; }; } \
+	  || echo "make test-deps: postgresql unavailable; the PostgreSQL index tests will be skipped" >&2; \
 	fi
 	@# Headless Chromium renders the report pages in a test (skipped without it).
 	@if ! command -v chromium >/dev/null 2>&1; then \
@@ -84,11 +93,14 @@ fuzz: deps
 # One run, one machine: builds release, then every tool against its reference
 # (jq, openssl speed, the SHA-256 ceiling, cpuminer if on PATH), peak RSS and
 # growth from 10^4 to 10^6 transactions; prints a table and writes
-# bench/results.json. Generated inputs are cached under .bench/.
+# bench/results.json; then the index, SQLite beside PostgreSQL
+# (scripts/bench-index.sh, 10^6 and 10^7 transactions, 8 clients).
+# Generated inputs are cached under .bench/.
 # BENCH_SCRATCH picks the SwiftPM scratch path (default .build).
 BENCH_SCRATCH ?= .build
 bench: deps
 	SCRATCH=$(BENCH_SCRATCH) bash scripts/bench-all.sh
+	SCRATCH=$(BENCH_SCRATCH) bash scripts/bench-index.sh
 
 # Regenerate completions/ from the argument parsers (scripts/gen-man.sh does
 # this too, with the man pages); builds the tools in .build-man. Commit the

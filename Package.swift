@@ -32,12 +32,19 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // The same index in PostgreSQL (ehx-query index --db postgres://...):
+        // libpq, synchronous like the rest of the CLI (see ehx(7) DECISIONS).
+        .systemLibrary(
+            name: "CPostgres",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
         // The sha256d nonce-search kernel (SHA-NI with cpuid dispatch and a
         // portable fallback): the one C target DESIGN.md allows.
         .target(name: "CSHA256d"),
         .target(
             name: "EHXShared",
-            dependencies: ["COpenSSL", "CJansson", "CSHA256d", "CSQLite"]
+            dependencies: ["COpenSSL", "CJansson", "CSHA256d", "CSQLite", "CPostgres"]
         ),
         .target(
             name: "EHXCommandLine",

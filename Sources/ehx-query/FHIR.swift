@@ -27,6 +27,9 @@ extension Query {
         @Option(help: "Milliseconds between EMG samples in valueSampledData (ehx records no sample rate).")
         var emgPeriod: Double = 1
 
+        @Option(help: "Answer from this index: a postgres:// URI (no chain file needed) or a SQLite file (used when current).")
+        var db: String?
+
         func run() throws {
             let diagnostics = Diagnostics(tool: "ehx-query")
             try reportingFailures(diagnostics) {
@@ -34,19 +37,17 @@ extension Query {
                 let filter = try TxFilter(type: "reading", device: device, patient: patient, since: since, until: until)
                 let bundle = FHIRBundleWriter(output: try LineWriter(path: "-"))
                 var skipped = 0
-                var tipTime: UInt32 = 0
-                try ChainReader.forEachBlock(path: query.chain) { (_, block, _) throws(ToolError) in
-                    tipTime = block.header.time
-                    for tx in block.txs where filter.matches(tx) {
-                        guard let obs = FHIRExport.observation(tx, height: block.height, blockHash: block.claimedHash,
-                                                               emgPeriodMs: emgPeriod) else {
-                            skipped += 1
-                            continue
-                        }
-                        try bundle.add(obs, fullUrl: FHIRExport.uuid(tx.txid))
+                let answer = try TxSource.forEachMatch(chain: query.chain, filter: filter, index: db, useIndex: db != nil,
+                                                       diagnostics: diagnostics) { (found: IndexedTransaction) throws(ToolError) in
+                    let tx = try found.transaction()
+                    guard let blockHash = SHA256Digest(displayHex: found.blockHash),
+                          let obs = FHIRExport.observation(tx, height: found.height, blockHash: blockHash, emgPeriodMs: emgPeriod) else {
+                        skipped += 1
+                        return
                     }
+                    try bundle.add(obs, fullUrl: FHIRExport.uuid(tx.txid))
                 }
-                try bundle.finish(timestamp: Timestamp(millisecondsSince1970: Int64(tipTime) * 1000))
+                try bundle.finish(timestamp: Timestamp(millisecondsSince1970: (answer.tip?.time ?? 0) * 1000))
                 if skipped > 0 { diagnostics.note("\(skipped) reading\(skipped == 1 ? "" : "s") not exported (sealed, or not a plain reading)") }
             }
         }

@@ -46,6 +46,9 @@ extension Query {
         @Option(name: .shortAndLong, help: "Write the page here ('-': stdout).")
         var output: String = "-"
 
+        @Option(help: "Answer from this index: a postgres:// URI (no chain file needed) or a SQLite file (used when current).")
+        var db: String?
+
         func validate() throws {
             if key == nil, encKey != nil { throw ValidationError("--enc-key needs --key") }
             guard !patient.isEmpty else { throw ValidationError("--patient must not be empty") }
@@ -60,16 +63,16 @@ extension Query {
             try reportingFailures(diagnostics) {
                 let filter = try TxFilter(type: nil, device: nil, patient: nil, since: since, until: until)
                 let reader = try key.map { try openKeys(key: $0) }
-                var genesis = "", tip = "", height: Int64 = -1
                 var found = PatientRecords(patient: patient, reader: reader)
-                try ChainReader.forEachBlock(path: query.chain) { (_, block, _) throws(ToolError) in
-                    if block.height == 0 { genesis = block.claimedHash.displayHex }
-                    tip = block.claimedHash.displayHex
-                    height = block.height
-                    for tx in block.txs where (tx.type == .reading || tx.type == .alert) && filter.matches(tx) {
-                        found.add(tx, height: block.height)
-                    }
+                // Without a key only the patient column (id or pseudonym)
+                // can match; with one, a body it opens may name the patient.
+                let selection = try TxFilter(type: nil, device: nil, patient: reader == nil ? patient : nil, since: since, until: until)
+                let answer = try TxSource.forEachMatch(chain: query.chain, filter: selection, index: db, useIndex: db != nil,
+                                                       diagnostics: diagnostics) { (record: IndexedTransaction) throws(ToolError) in
+                    let tx = try record.transaction()
+                    if tx.type == .reading || tx.type == .alert { found.add(tx, height: record.height) }
                 }
+                let genesis = answer.tip?.genesis ?? "", tip = answer.tip?.hash ?? "", height = answer.tip?.height ?? -1
                 if found.readings.isEmpty && found.alerts.isEmpty {
                     if found.notOpened > 0 || found.tampered > 0 {
                         throw ToolError(.noPerm, "patient \(patient): \(found.notOpened) sealed record(s) in range, none of them opened by "
@@ -81,7 +84,7 @@ extension Query {
                 var report = PatientReport(
                     patient: patient, since: filter.since, until: filter.until,
                     source: .init(chainPath: query.chain, genesisHash: genesis, tipHash: tip, tipHeight: height),
-                    command: CommandLine.arguments.map(PatientReport.shellQuote).joined(separator: " "))
+                    command: CommandLine.arguments.map { PatientReport.shellQuote(IndexLocation.redactedArgument($0)) }.joined(separator: " "))
                 report.readings = found.readings
                 report.alerts = found.alerts
                 report.reader = reader?.kid

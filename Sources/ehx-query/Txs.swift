@@ -66,7 +66,8 @@ extension Query {
         @Flag(help: "Keep printing matching transactions as blocks are appended, until SIGINT or SIGTERM.")
         var follow = false
 
-        @Option(help: "The index to use when current (default: CHAIN.index.sqlite).")
+        @Option(name: [.customLong("db"), .customLong("index")],
+                help: "The index: a SQLite file, used when current (default: CHAIN.index.sqlite), or a postgres:// URI, which answers without the chain file.")
         var index: String?
 
         @Flag(help: "Scan the chain even when a current index exists.")
@@ -80,7 +81,7 @@ extension Query {
                 }
             }
             if follow || format != nil || index != nil || noIndex {
-                if key != nil { throw ValidationError("--key reads sealed bodies from a scan; it does not combine with --follow, --format or --index") }
+                if key != nil { throw ValidationError("--key reads sealed bodies from a scan; it does not combine with --follow, --format or --db") }
             }
             if auditSpool != nil, reason == nil { throw ValidationError("--audit-spool needs --reason") }
             if breakGlass != nil, auditSpool == nil { throw ValidationError("--break-glass needs --audit-spool: an emergency opening is always recorded") }
@@ -113,8 +114,8 @@ extension Query {
                         }, idle: { () throws(ToolError) in try printer.flush() })
                     } else {
                         try TxSource.forEachMatch(chain: query.chain, filter: filter, index: index, useIndex: !noIndex,
-                                                  diagnostics: diagnostics) { (bytes, tx) throws(ToolError) in
-                            try printer.write(bytes: bytes, tx: tx)
+                                                  diagnostics: diagnostics) { (found: IndexedTransaction) throws(ToolError) in
+                            try printer.write(bytes: found.bytes, tx: found.parsed)
                         }
                     }
                     try output.close()

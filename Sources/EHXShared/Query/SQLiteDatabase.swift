@@ -6,16 +6,10 @@ import CSQLite
 public final class SQLiteDatabase {
     public let path: String
     private var handle: OpaquePointer?
+    /// Statements `run` and `insert` reuse, by their SQL.
+    private var cached: [String: Statement] = [:]
 
-    /// A value bound to a `?` or read from a column.
-    public enum Value: Sendable, Equatable {
-        case null
-        case integer(Int64)
-        case text(String)
-
-        public var integer: Int64? { if case .integer(let v) = self { return v } else { return nil } }
-        public var text: String? { if case .text(let v) = self { return v } else { return nil } }
-    }
+    public typealias Value = IndexValue
 
     /// Opens (creating when `create`) the database file.
     public init(path: String, create: Bool) throws(ToolError) {
@@ -126,6 +120,13 @@ public final class SQLiteDatabase {
         try Statement(db: self, sql: sql)
     }
 
+    func cachedStatement(_ sql: String) throws(ToolError) -> Statement {
+        if let statement = cached[sql] { return statement }
+        let statement = try prepare(sql)
+        cached[sql] = statement
+        return statement
+    }
+
     /// Runs `body` inside one transaction; rolls back when it throws.
     public func transaction(_ body: () throws(ToolError) -> Void) throws(ToolError) {
         try execute("BEGIN IMMEDIATE")
@@ -137,4 +138,34 @@ public final class SQLiteDatabase {
         }
         try execute("COMMIT")
     }
+}
+
+extension SQLiteDatabase: IndexDatabase {
+    public var name: String { path }
+    public var holdsTransactions: Bool { false }
+
+    public func run(_ sql: String, _ values: [IndexValue]) throws(ToolError) {
+        try cachedStatement(sql).run(values)
+    }
+
+    public func query(_ sql: String, _ values: [IndexValue], _ row: ([IndexValue]) throws(ToolError) -> Void) throws(ToolError) {
+        try prepare(sql).query(values, row)
+    }
+
+    public func insert(table: String, columns: [String], rows: [[IndexValue]]) throws(ToolError) {
+        guard !rows.isEmpty else { return }
+        let marks = Array(repeating: "?", count: columns.count).joined(separator: ",")
+        let statement = try cachedStatement("INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(marks))")
+        for row in rows { try statement.run(row) }
+    }
+
+    // IMMEDIATE: the write lock is taken at BEGIN, so a second loader
+    // waits (busy timeout) instead of failing halfway through a batch.
+    public func beginWrite() throws(ToolError) { try execute("BEGIN IMMEDIATE") }
+    // In WAL mode a read transaction keeps the snapshot of its first read.
+    public func beginRead() throws(ToolError) { try execute("BEGIN") }
+    public func commit() throws(ToolError) { try execute("COMMIT") }
+    public func rollback() { try? execute("ROLLBACK") }
+    // BEGIN IMMEDIATE and the tip check inside each batch are enough here.
+    public func lockWriters() throws(ToolError) {}
 }

@@ -4,26 +4,38 @@ import Glibc
 import Darwin
 #endif
 
-/// Where `ehx-query txs` gets its transactions: the SQLite index when it is
-/// current, else a scan of the chain file (saying why on stderr when an
-/// index exists but is stale).
+/// Where `ehx-query txs`, `fhir` and `report` get their transactions: an
+/// index, or a scan of the chain file. A SQLite index is used only while it
+/// is current, else the chain is scanned (saying why on stderr); PostgreSQL
+/// answers as of the tip it holds, which needs no chain file on this
+/// machine (a local chain that is further along is mentioned on stderr).
 public enum TxSource {
     public enum Origin: Sendable, Equatable { case index, scan }
 
-    /// Calls `body` with the canonical bytes (and, on a scan, the parsed
-    /// transaction) of every transaction matching `filter`, in chain order.
-    /// `index`: the index file to use (nil: the default beside the chain;
-    /// "" or `useIndex` false: never).
+    /// What answered, and the chain it answered for (nil: nothing read).
+    public struct Answer: Sendable {
+        public let origin: Origin
+        public let tip: ChainTip?
+    }
+
+    /// Calls `body` with every transaction matching `filter`, in chain order.
+    /// `index`: nil for the SQLite file beside the chain (when it exists);
+    /// "" never; a `postgres://` URI or a SQLite path (`IndexLocation`).
+    /// `useIndex` false always scans.
     @discardableResult
     public static func forEachMatch(chain: String, filter: TxFilter, index: String?, useIndex: Bool = true,
                                     diagnostics: Diagnostics,
-                                    _ body: (_ bytes: [UInt8], _ tx: Transaction?) throws(ToolError) -> Void) throws(ToolError) -> Origin {
-        let indexPath = index ?? ChainIndex.defaultPath(chain: chain)
-        if useIndex && chain != "-" && !indexPath.isEmpty && access(indexPath, F_OK) == 0 {
+                                    _ body: (IndexedTransaction) throws(ToolError) -> Void) throws(ToolError) -> Answer {
+        let location = IndexLocation(index ?? ChainIndex.defaultPath(chain: chain))
+        if useIndex, case .postgres = location {
+            return try answer(from: ChainIndex(location: location, create: false), chain: chain, filter: filter,
+                              diagnostics: diagnostics, body)
+        }
+        if useIndex && chain != "-", case .sqlite(let indexPath) = location, !indexPath.isEmpty, access(indexPath, F_OK) == 0 {
             let cursor = try ChainCursor(path: chain)
             var usable: ChainIndex?
-            do {
-                let db = try ChainIndex(path: indexPath, create: false)
+            do throws(ToolError) {
+                let db = try ChainIndex(location: location, create: false)
                 switch try db.freshness(chain: cursor) {
                 case .current:
                     usable = db
@@ -40,17 +52,45 @@ public enum TxSource {
             }
             if let db = usable {
                 // Past this point output has begun: a failure is a failure.
-                try db.matches(filter) { (offset, length) throws(ToolError) in
-                    try body(try cursor.read(at: offset, count: length), nil)
+                return try db.reading { () throws(ToolError) -> Answer in
+                    try db.matches(filter, chain: cursor, body)
+                    return Answer(origin: .index, tip: try db.tip())
                 }
-                return .index
             }
         }
+        var genesis = ""
+        var tip: ChainTip?
         try ChainReader.forEachBlock(path: chain) { (_, block, _) throws(ToolError) in
-            for tx in block.txs where filter.matches(tx) {
-                try body(tx.leaf, tx)
+            let hash = block.claimedHash.displayHex
+            if block.height == 0 { genesis = hash }
+            tip = ChainTip(genesis: genesis, hash: hash, height: block.height, time: Int64(block.header.time))
+            for (i, tx) in block.txs.enumerated() where filter.matches(tx) {
+                try body(IndexedTransaction(height: block.height, index: i, blockHash: hash, bytes: tx.leaf, parsed: tx))
             }
         }
-        return .scan
+        return Answer(origin: .scan, tip: tip)
+    }
+
+    /// A database that holds the transactions answers by itself, as of its
+    /// tip, in one snapshot.
+    private static func answer(from index: ChainIndex, chain: String, filter: TxFilter, diagnostics: Diagnostics,
+                               _ body: (IndexedTransaction) throws(ToolError) -> Void) throws(ToolError) -> Answer {
+        try index.reading { () throws(ToolError) -> Answer in
+            guard let tip = try index.tip() else {
+                throw ToolError(.noInput, "\(index.name): the index is empty (run ehx-query index --db URI)")
+            }
+            if chain != "-", access(chain, R_OK) == 0, let cursor = try? ChainCursor(path: chain) {
+                switch try? index.freshness(chain: cursor) {
+                case .behind(let c, _)?:
+                    diagnostics.warning("\(index.name) covers height \(c.height); \(chain) has more blocks: answering as of height \(c.height) (run ehx-query index --db URI to update it)")
+                case .mismatch(let why)?:
+                    diagnostics.warning("\(index.name) is not \(chain)'s index (\(why)); answering from the database as of height \(tip.height)")
+                default:
+                    break
+                }
+            }
+            try index.matches(filter, chain: nil, body)
+            return Answer(origin: .index, tip: tip)
+        }
     }
 }

@@ -16,8 +16,8 @@ import Testing
     static func collect(chain: String, filter: TxFilter, useIndex: Bool) throws -> (bytes: [[UInt8]], origin: TxSource.Origin) {
         var out: [[UInt8]] = []
         let origin = try TxSource.forEachMatch(chain: chain, filter: filter, index: nil, useIndex: useIndex,
-                                               diagnostics: Diagnostics(tool: "test", quiet: true)) { (bytes, _) throws(ToolError) in out.append(bytes) }
-        return (out, origin)
+                                               diagnostics: Diagnostics(tool: "test", quiet: true)) { (found: IndexedTransaction) throws(ToolError) in out.append(found.bytes) }
+        return (out, origin.origin)
     }
 
     static func chain(blocks: Int) throws -> TestChain {
@@ -87,12 +87,15 @@ import Testing
         let index = try ChainIndex(path: path + ".idx", create: true)
         _ = try index.update(chain: path)
         var lines: [String] = []
-        try index.emitSQL { (line: String) throws(ToolError) in lines.append(line) }
-        #expect(lines.contains("COPY txs (height, idx, txid, type, ts_ms, signed_ms, signer, device, patient, kind, byte_offset, byte_length) FROM stdin;"))
+        try index.emitSQL(chain: ChainCursor(path: path)) { (line: String) throws(ToolError) in lines.append(line) }
+        #expect(lines.contains("COPY txs (height, idx, txid, type, ts_ms, signed_ms, signer, device, patient, kind, byte_offset, byte_length, tx) FROM stdin;"))
         #expect(lines.filter { $0 == "\\." }.count == 3)
         let txRows = lines.drop(while: { !$0.hasPrefix("COPY txs") }).dropFirst().prefix(while: { $0 != "\\." })
         #expect(txRows.count == 1 + 2 * 8)
-        #expect(txRows.allSatisfy { $0.split(separator: "\t", omittingEmptySubsequences: false).count == 12 })
+        #expect(txRows.allSatisfy { $0.split(separator: "\t", omittingEmptySubsequences: false).count == 13 })
+        // The tx column is the transaction's canonical bytes, as on the chain.
+        let leaves = chain.blocks.flatMap { $0.txs.map { String(decoding: $0.leaf, as: UTF8.self) } }
+        #expect(txRows.map { String($0.split(separator: "\t", omittingEmptySubsequences: false)[12]) } == leaves.map { ChainIndex.copyField(.text($0)) })
     }
 
     @Test func listingFormats() throws {

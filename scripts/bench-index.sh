@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# The index in SQLite and in PostgreSQL, side by side, on one machine:
+#   scripts/bench-index.sh        (SIZES="1000000 10000000", CLIENTS=8, QUERIES=25)
+#   SIZES=10000 scripts/bench-index.sh                    a smoke run
+#   PGURI=postgresql://bench@db/ehx scripts/bench-index.sh   an existing server
+# For each size: a reading chain (generated once, cached in .bench/query-N/,
+# the one bench-query.sh uses); `ehx-query index` into a fresh SQLite file and
+# a fresh PostgreSQL database (rows per second loaded: transactions over wall
+# time, chain parsing included); then CLIENTS concurrent clients each run
+# QUERIES patient queries (one patient, one hour) and as many time-range
+# queries (every patient, one minute), each a whole `ehx-query txs` process
+# as a script would run it; p50 and p99 of those latencies per backend.
+# Every query's output is compared between the two backends (exit 1 when
+# one differs). Without PGURI a PostgreSQL server is started in a temporary
+# directory (initdb, pg_ctl; as the postgres user when run as root) and
+# stopped at the end. Prints a table; writes RESULTS (bench/index-results.json).
+set -euo pipefail
+export LC_ALL=C
+cd "$(dirname "$0")/.."
+SIZES=${SIZES:-"1000000 10000000"}
+CLIENTS=${CLIENTS:-8}
+QUERIES=${QUERIES:-25}
+SCRATCH=${SCRATCH:-.build}
+RESULTS=${RESULTS:-bench/index-results.json}
+BIN=${BIN:-$SCRATCH/release}
+. scripts/bench-lib.sh
+
+if [ ! -x "$BIN/ehx-query" ]; then
+  echo "bench-index: building release tools into $BIN" >&2
+  swift build -c release --scratch-path "${BIN%/release}" >&2
+fi
+
+server_dir=
+stop_server() {
+  [ -n "$server_dir" ] || return 0
+  as_pg "$PGBIN/pg_ctl" -D "$server_dir/data" -m fast -w stop >/dev/null 2>&1 || true
+  rm -rf "$server_dir"
+}
+trap stop_server EXIT
+as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+if [ -z "${PGURI:-}" ]; then
+  PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  [ -x "$PGBIN/initdb" ] || { echo "bench-index: no PostgreSQL server (apt-get install postgresql, or set PGURI)" >&2; exit 69; }
+  server_dir=$(mktemp -d /tmp/ehx-bench-pg.XXXXXX)
+  [ "$(id -u)" -ne 0 ] || chown postgres "$server_dir"
+  as_pg "$PGBIN/initdb" -D "$server_dir/data" -U ehx -A trust -E UTF8 --locale=C >/dev/null
+  as_pg "$PGBIN/pg_ctl" -D "$server_dir/data" -l "$server_dir/server.log" -w \
+      -o "-k $server_dir -c listen_addresses= -c max_connections=40 -c shared_buffers=256MB" start >/dev/null
+  admin="postgresql:///postgres?host=$server_dir&user=ehx"
+  pg_uri() { echo "postgresql:///$1?host=$server_dir&user=ehx"; }
+  psql_admin() { "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$admin" -c "$1"; }
+else
+  pg_uri() { echo "$PGURI"; }
+  psql_admin() { :; }
+fi
+
+ms_now() { date +%s%N; }
+percentile() { # percentile P FILE  (nearest rank)
+  sort -n "$2" | awk -v p="$1" '{ v[NR] = $1 } END { if (NR == 0) { print 0; exit } i = int(p * NR + 0.999999); if (i < 1) i = 1; printf "%.1f", v[i] }'
+}
+
+# One client: QUERIES rounds of a patient query and a time-range query
+# against both backends, latencies in ms to files, outputs compared.
+client() { # client N CHAIN SQLITE PGURI SPAN OUTDIR
+  local n=$1 chain=$2 sqlite=$3 pg=$4 span=$5 out=$6 i t0 t1 p from to base=1767225600
+  RANDOM=$((n * 7919))
+  for i in $(seq "$QUERIES"); do
+    p=$(printf 'P-%04d' $((RANDOM % 100)))
+    from=$((base + (RANDOM * 32768 + RANDOM) % (span > 3600 ? span - 3600 : 1)))
+    to=$((from + 3600))
+    for backend in sqlite pg; do
+      db=$sqlite; [ "$backend" = pg ] && db=$pg
+      t0=$(ms_now)
+      "$BIN/ehx-query" --chain "$chain" txs --db "$db" --patient "$p" --since "$from" --until "$to" --format jsonl > "$out/$n.$backend.patient"
+      t1=$(ms_now); echo $(( (t1 - t0) / 1000 )) | awk '{ printf "%.3f\n", $1 / 1000 }' >> "$out/$backend.patient.ms"
+    done
+    cmp -s "$out/$n.sqlite.patient" "$out/$n.pg.patient" || echo "patient $p $from: outputs differ" >> "$out/differ"
+    from=$((base + (RANDOM * 32768 + RANDOM) % (span > 60 ? span - 60 : 1)))
+    to=$((from + 60))
+    for backend in sqlite pg; do
+      db=$sqlite; [ "$backend" = pg ] && db=$pg
+      t0=$(ms_now)
+      "$BIN/ehx-query" --chain "$chain" txs --db "$db" --since "$from" --until "$to" --format jsonl > "$out/$n.$backend.range"
+      t1=$(ms_now); echo $(( (t1 - t0) / 1000 )) | awk '{ printf "%.3f\n", $1 / 1000 }' >> "$out/$backend.range.ms"
+    done
+    cmp -s "$out/$n.sqlite.range" "$out/$n.pg.range" || echo "range $from: outputs differ" >> "$out/differ"
+  done
+}
+
+rows=()
+entries=()
+status=0
+for size in $SIZES; do
+  dir=.bench/query-$size
+  bench_chain "$dir" "$size" bench-index
+  chain=$dir/chain.jsonl
+  span=$(( size / 500 * 10 ))
+
+  sqlite=$dir/bench-index.sqlite
+  rm -f "$sqlite" "$sqlite-wal" "$sqlite-shm"
+  timed "$dir/sqlite-index.json" "$BIN/ehx-query" --chain "$chain" index --db "$sqlite" -q
+  sqlite_s=$T_WALL
+  ntx=$(sed -n 's/.*"transactions":\([0-9]*\).*/\1/p' "$dir/sqlite-index.json")
+
+  psql_admin "DROP DATABASE IF EXISTS ehx_bench_$size" >/dev/null 2>&1 || true
+  psql_admin "CREATE DATABASE ehx_bench_$size"
+  pg=$(pg_uri "ehx_bench_$size")
+  timed "$dir/pg-index.json" "$BIN/ehx-query" --chain "$chain" index --db "$pg" -q
+  pg_s=$T_WALL
+
+  out=$(mktemp -d)
+  for c in $(seq "$CLIENTS"); do client "$c" "$chain" "$sqlite" "$pg" "$span" "$out" & done
+  wait
+  if [ -s "$out/differ" ]; then cat "$out/differ" >&2; status=1; fi
+  line=$(awk -v n="$ntx" -v s="$sqlite_s" -v p="$pg_s" 'BEGIN { printf "%d %.0f %.0f", n, n / s, n / p }')
+  set -- $line
+  stats="$(percentile 0.5 "$out/sqlite.patient.ms") $(percentile 0.99 "$out/sqlite.patient.ms") $(percentile 0.5 "$out/pg.patient.ms") $(percentile 0.99 "$out/pg.patient.ms")"
+  stats="$stats $(percentile 0.5 "$out/sqlite.range.ms") $(percentile 0.99 "$out/sqlite.range.ms") $(percentile 0.5 "$out/pg.range.ms") $(percentile 0.99 "$out/pg.range.ms")"
+  rows+=("$1 $2 $3 $stats")
+  read -r sp50 sp99 pp50 pp99 sr50 sr99 pr50 pr99 <<< "$stats"
+  entries+=("{\"transactions\":$1,\"clients\":$CLIENTS,\"sqlite\":{\"load_rows_per_s\":$2,\"patient_ms\":{\"p50\":$sp50,\"p99\":$sp99},\"range_ms\":{\"p50\":$sr50,\"p99\":$sr99}},\"postgres\":{\"load_rows_per_s\":$3,\"patient_ms\":{\"p50\":$pp50,\"p99\":$pp99},\"range_ms\":{\"p50\":$pr50,\"p99\":$pr99}}}")
+  rm -rf "$out"
+done
+json="[$(IFS=,; echo "${entries[*]}")]"
+
+printf '%-12s %-10s %12s %22s %22s\n' transactions backend "load rows/s" "patient p50/p99 ms" "range p50/p99 ms"
+for r in "${rows[@]}"; do
+  set -- $r
+  printf '%-12s %-10s %12s %22s %22s\n' "$1" sqlite "$2" "$4 / $5" "$8 / $9"
+  printf '%-12s %-10s %12s %22s %22s\n' "" postgres "$3" "$6 / $7" "${10} / ${11}"
+done
+echo "($CLIENTS concurrent clients, $QUERIES queries of each kind per client and backend; a query is a whole ehx-query process)"
+mkdir -p "$(dirname "$RESULTS")"
+printf '%s\n' "$json" > "$RESULTS"
+exit "$status"
