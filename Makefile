@@ -14,7 +14,7 @@ RELEASE := .build/release
 TOOLS   := ehx-keygen ehx-ingest ehx-sign ehx-mine ehx-verify ehx-query
 APT_PKGS := libssl-dev libjansson-dev libsqlite3-dev libpq-dev pkg-config openssl xxd
 
-.PHONY: all deps test-deps build test check-faults fuzz demo bench install clean completions
+.PHONY: all deps test-deps build test check-faults fuzz demo bench clinical install clean completions
 
 all: build
 
@@ -77,6 +77,15 @@ test: deps test-deps
 
 demo: deps build
 	BIN=$(RELEASE) bash scripts/demo.sh
+
+# The clinical table (README "Clinical safety"): the real MIMIC-II recording
+# (../shared/data, skipped when absent) and the scenario suite
+# (Tests/Scenarios) through ehx-ingest in the fixed mode (NEWS2 only) and the
+# adaptive mode (baselines and drift): alerts by kind and reason,
+# sensitivity on the scenarios, false alarms on the recording.
+clinical: deps
+	$(SWIFT) build
+	python3 scripts/clinical.py --bin .build/debug
 
 # Long fault loops (kill -9 of ehx-ingest --state and ehx-verify --append,
 # >= 20 each, while writers keep going): not in `make test`; .ci/run calls

@@ -26,18 +26,33 @@ public struct PatientReport: Sendable {
         public var level: Alert.Level
         public var reasons: [String]
         public var height: Int64
-        public init(t: Int64, kind: ReadingKind, value: JSONValue, level: Alert.Level, reasons: [String], height: Int64) {
+        /// The SpO2 scale the gateway scored with, when the alert says.
+        public var scale: Int?
+        public var partial = false
+        public var artefact = false
+        public init(t: Int64, kind: ReadingKind, value: JSONValue, level: Alert.Level, reasons: [String], height: Int64,
+                    scale: Int? = nil, partial: Bool = false, artefact: Bool = false) {
             self.t = t
             self.kind = kind
             self.value = value
             self.level = level
             self.reasons = reasons
             self.height = height
+            self.scale = scale
+            self.partial = partial
+            self.artefact = artefact
         }
 
         public init(_ alert: Alert, height: Int64) {
             self.init(t: alert.ts.millisecondsSince1970, kind: alert.kind, value: alert.value, level: alert.level,
-                      reasons: alert.reasons, height: height)
+                      reasons: alert.reasons, height: height, scale: alert.news2?["scale"]?.integerValue.map(Int.init),
+                      partial: alert.partial == true, artefact: alert.artefact == true)
+        }
+
+        /// "medium", "low (partial)", "low-medium (partial, suspected artefact)".
+        public var label: String {
+            let notes = (partial ? ["partial"] : []) + (artefact ? ["suspected artefact"] : [])
+            return level.rawValue + (notes.isEmpty ? "" : " (" + notes.joined(separator: ", ") + ")")
         }
     }
 
@@ -71,8 +86,13 @@ public struct PatientReport: Sendable {
     public var opened = 0
     /// The command line that made the page.
     public var command: String
-    /// The NEWS2 freshness window (the gateway's default, 15 min).
-    public var news2WindowMs: Int64 = 15 * 60_000
+    /// The gateway's rules (freshness per parameter, SpO2 scale), so the
+    /// strip scores as the gateway did; `ehx-query report --rules`.
+    public var engine = RuleEngine()
+    /// SpO2 scale 2: from the rules, else from the gateway's own alerts.
+    public var scale2: Bool {
+        engine.scale2(patient: patient) || alerts.contains { $0.scale == 2 }
+    }
 
     public init(patient: String, since: Timestamp?, until: Timestamp?, source: Source, command: String) {
         self.patient = patient
@@ -97,41 +117,45 @@ public struct PatientReport: Sendable {
         return (lo, hi)
     }
 
-    /// The NEWS2 aggregate after each reading that feeds a parameter: the
-    /// latest value of every parameter no older than the window; a stale or
-    /// absent one is missing, never scored 0. SpO2 on scale 1.
+    /// The NEWS2 aggregate after each reading that feeds a parameter, as
+    /// the gateway scores it (`NEWS2Timeline`): each parameter's freshness,
+    /// the chart's resolution, the patient's SpO2 scale; a stale or absent
+    /// one is missing, never scored 0, and the aggregate is then partial.
     public struct NEWS2Point: Sendable {
         public var t: Int64
         public var total: Int
         public var risk: Alert.Level
         public var missing: [NEWS2.Parameter]
+        public var partial: Bool { !missing.isEmpty }
+        public var label: String { risk.rawValue + (partial ? " (partial)" : "") }
     }
 
     public var news2Series: [NEWS2Point] {
-        var latest: [NEWS2.Parameter: (JSONValue, Int64)] = [:]
+        var timeline = NEWS2Timeline(engine: engine, patient: patient, scale2: scale2)
         var out: [NEWS2Point] = []
         for r in readings.sorted(by: { $0.t < $1.t }) {
-            guard let p = NEWS2.Parameter(kind: r.kind) else { continue }
-            if let old = latest[p], old.1 > r.t { continue }
-            latest[p] = (r.value, r.t)
-            func fresh(_ q: NEWS2.Parameter) -> JSONValue? {
-                guard let v = latest[q], r.t - v.1 <= news2WindowMs else { return nil }
-                return v.0
-            }
-            let onOxygen = fresh(.airOrOxygen)?.boolValue
-            var total = 0, anyThree = false
-            var missing: [NEWS2.Parameter] = []
-            for q in NEWS2.Parameter.allCases {
-                if let v = fresh(q), let s = NEWS2.score(q, value: v, onOxygen: onOxygen) {
-                    total += s
-                    anyThree = anyThree || s == 3
-                } else {
-                    missing.append(q)
-                }
-            }
-            out.append(NEWS2Point(t: r.t, total: total, risk: NEWS2.risk(aggregate: total, anyThree: anyThree), missing: missing))
+            guard let a = timeline.add(kind: r.kind, value: r.value, ts: Timestamp(millisecondsSince1970: r.t)) else { continue }
+            out.append(NEWS2Point(t: r.t, total: a.total, risk: a.risk, missing: a.missing))
         }
         return out
+    }
+
+    /// Runs of readings recorded as absent, per kind: (kind, first, last, count).
+    public var absences: [(kind: ReadingKind, from: Int64, to: Int64, count: Int)] {
+        var out: [(kind: ReadingKind, from: Int64, to: Int64, count: Int)] = []
+        for kind in ReadingKind.allCases {
+            var run: (from: Int64, to: Int64, count: Int)?
+            for r in readings.filter({ $0.kind == kind }).sorted(by: { $0.t < $1.t }) {
+                if r.value == .null {
+                    run = run.map { ($0.from, r.t, $0.count + 1) } ?? (r.t, r.t, 1)
+                } else if let done = run {
+                    out.append((kind, done.from, done.to, done.count))
+                    run = nil
+                }
+            }
+            if let done = run { out.append((kind, done.from, done.to, done.count)) }
+        }
+        return out.sorted { $0.from < $1.from }
     }
 
     // MARK: - Page
@@ -144,11 +168,14 @@ public struct PatientReport: Sendable {
         let charted = Set(Self.chartKinds)
         for kind in Self.chartKinds {
             let rs = readings.filter { $0.kind == kind }
+            // Only EMG is optional equipment: an empty chart of it says nothing.
+            if kind == .emg, rs.isEmpty { continue }
             let marks = alerts.filter { $0.kind == kind }
             main.append(VitalChart(kind: kind, readings: rs, alerts: marks, t0: t0, t1: t1).node)
         }
         main.append(NEWS2Strip(points: series, alerts: alerts.filter { !charted.contains($0.kind) }, t0: t0, t1: t1).node)
         main.append(alertTable())
+        main.append(absenceTable())
         body.append(.main(.group(main)))
         body.append(footer())
         return Page.document(title: "ehx report: patient \(patient)", body: body)
@@ -166,7 +193,9 @@ public struct PatientReport: Sendable {
             let n = readings.filter { $0.kind == kind }.count
             if n > 0 { counts.append("\(kind.rawValue) \(n)") }
         }
+        let absentCount = readings.filter { $0.value == .null }.count
         fact("Readings", "\(readings.count)" + (counts.isEmpty ? "" : " (" + counts.joined(separator: ", ") + ")"))
+        if absentCount > 0 { fact("Absent", "\(absentCount) readings recorded with no value (sensor off or no signal): see Sensor gaps") }
         fact("Alerts", "\(alerts.count)")
         if let reader {
             var s = "key \(reader.prefix(16)): \(opened) sealed record(s) opened"
@@ -180,7 +209,7 @@ public struct PatientReport: Sendable {
         if let worst = series.max(by: { ($0.total, Self.order($0.risk)) < ($1.total, Self.order($1.risk)) }) {
             let first = series.first { $0.total == worst.total }!
             let firstMedium = series.first { Self.order($0.risk) >= Self.order(.medium) }
-            var text = "Highest NEWS2 aggregate \(worst.total) (\(worst.risk.rawValue) risk), first at \(Self.shortTime(first.t))"
+            var text = "Highest NEWS2 aggregate \(worst.total) (\(worst.label) risk), first at \(Self.shortTime(first.t))"
             if let m = firstMedium, Self.order(worst.risk) >= Self.order(.medium) {
                 text += "; medium or high risk from \(Self.shortTime(m.t))"
             }
@@ -191,7 +220,7 @@ public struct PatientReport: Sendable {
             .h1(Page.text("Vital signs: patient \(patient)")),
             verdict,
             Page.facts(facts),
-            .p(.class("meta"), Page.text("Times are UTC. NEWS2 bands (Royal College of Physicians, 2017) are shaded behind each line; SpO2 on scale 1. Circles mark alerts: hover for their reasons."))
+            .p(.class("meta"), Page.text("Times are UTC. NEWS2 bands (Royal College of Physicians, 2017) are shaded behind each line; SpO2 on scale \(scale2 ? 2 : 1). An aggregate scored from fewer than all seven parameters is marked partial. Circles mark alerts: hover for their reasons."))
         )
     }
 
@@ -201,7 +230,7 @@ public struct PatientReport: Sendable {
             rows.append(.tr(
                 .class("alert-row"),
                 .td(.class("time"), Page.text(Self.shortTime(a.t))),
-                .td(.span(.class("level " + a.level.rawValue), Page.attr("style", "background:" + Page.colour(a.level)), Page.text(a.level.rawValue))),
+                .td(.span(.class("level " + a.level.rawValue), Page.attr("style", "background:" + Page.colour(a.level)), Page.text(a.label))),
                 .td(Page.text(a.kind.rawValue + " " + VitalChart.valueText(a.value, kind: a.kind))),
                 .td(.ul(.group(a.reasons.map { .li(Page.text($0)) }))),
                 .td(.class("num"), Page.text(String(a.height)))
@@ -213,6 +242,24 @@ public struct PatientReport: Sendable {
             .tbody(.group(rows))
         )
         return .section(.h2(Page.text("Alerts (\(alerts.count))")), table)
+    }
+
+    /// Where a sensor reported no value: the runs of absent readings.
+    private func absenceTable() -> Node<HTML.BodyContext> {
+        let runs = absences
+        guard !runs.isEmpty else { return .empty }
+        let rows: [Node<HTML.TableContext>] = runs.map { run in
+            .tr(.class("absence-row"), Page.attr("data-kind", run.kind.rawValue),
+                .td(.class("time"), Page.text(Self.shortTime(run.from))),
+                .td(.class("time"), Page.text(Self.shortTime(run.to))),
+                .td(Page.text(run.kind.rawValue)),
+                .td(.class("num"), Page.text(String(run.count))))
+        }
+        return .section(.h2(Page.text("Sensor gaps (\(runs.count))")),
+                        .p(.class("note"), Page.text("Readings recorded as absent: the monitor had no value (sensor off, leads off). Their parameter is missing from NEWS2 meanwhile.")),
+                        .table(.class("absences"),
+                               .thead(.tr(.th(Page.text("From (UTC)")), .th(Page.text("Until (UTC)")), .th(Page.text("Kind")), .th(Page.text("Readings")))),
+                               .tbody(.group(rows))))
     }
 
     private func footer() -> Node<HTML.BodyContext> {

@@ -42,10 +42,10 @@ struct Ingest: ParsableCommand {
     @Option(help: "Write each alert as a JSON line here at once: a file (appended), a FIFO, or '-' for stderr.")
     var alerts: String?
 
-    @Option(help: "Thresholds and adaptive settings per kind and patient (JSON; see RULES FILE).")
+    @Option(help: "Freshness per NEWS2 parameter, thresholds, baselines and drift settings per kind and patient, SpO2 scale 2 (JSON; see Rules file).")
     var rules: String?
 
-    @Option(help: "NEWS2 window: a parameter older than this before a reading is missing (seconds, or 15m, 1h).")
+    @Option(help: "NEWS2 freshness of the monitored respiration rate, SpO2 and pulse: older than this before a reading, they are missing (seconds, or 15m, 1h). Other parameters: freshness in --rules.")
     var window: String = "15m"
 
     @Option(help: "Refuse readings whose ts is further than this ahead of the gateway's clock.")
@@ -179,7 +179,8 @@ struct Ingest: ParsableCommand {
                     } else {
                         // With no --alerts stderr is the only place an alert lands,
                         // so --quiet must not silence it.
-                        diagnostics.error("ALERT \(alert.level.rawValue): patient \(alert.patient): \(alert.reasons.joined(separator: "; "))")
+                        let label = alert.level.rawValue + (alert.partial == true ? " (partial)" : "") + (alert.artefact == true ? " (suspected artefact)" : "")
+                        diagnostics.error("ALERT \(label): patient \(alert.patient): \(alert.reasons.joined(separator: "; "))")
                     }
                 }
                 switch unit.records {

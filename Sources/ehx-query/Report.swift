@@ -43,6 +43,12 @@ extension Query {
         @Option(help: "Passphrase file for encrypted keys (or set EHX_PASSPHRASE).")
         var passphraseFile: String?
 
+        @Option(help: "The gateway's ehx-ingest --rules file, so the NEWS2 strip uses its freshness and SpO2 scale (without it: the defaults, and scale 2 when the gateway's alerts for the patient say so).")
+        var rules: String?
+
+        @Option(help: "The gateway's ehx-ingest --window (freshness of respiration, SpO2 and pulse).")
+        var window: String = "15m"
+
         @Option(name: .shortAndLong, help: "Write the page here ('-': stdout).")
         var output: String = "-"
 
@@ -51,6 +57,7 @@ extension Query {
 
         func validate() throws {
             if key == nil, encKey != nil { throw ValidationError("--enc-key needs --key") }
+            guard DurationArgument.milliseconds(window) != nil else { throw ValidationError("--window \(window): expected a duration such as 900, 15m or 1h") }
             guard !patient.isEmpty else { throw ValidationError("--patient must not be empty") }
         }
 
@@ -62,6 +69,7 @@ extension Query {
             var status = Sysexits.ok
             try reportingFailures(diagnostics) {
                 let filter = try TxFilter(type: nil, device: nil, patient: nil, since: since, until: until)
+                let ruleSet = try rules.map { path throws(ToolError) in try IngestRules.load(path: path) } ?? IngestRules()
                 let reader = try key.map { try openKeys(key: $0) }
                 var found = PatientRecords(patient: patient, reader: reader)
                 // Without a key only the patient column (id or pseudonym)
@@ -85,6 +93,7 @@ extension Query {
                     patient: patient, since: filter.since, until: filter.until,
                     source: .init(chainPath: query.chain, genesisHash: genesis, tipHash: tip, tipHeight: height),
                     command: CommandLine.arguments.map { PatientReport.shellQuote(IndexLocation.redactedArgument($0)) }.joined(separator: " "))
+                report.engine = RuleEngine(windowMs: DurationArgument.milliseconds(window) ?? RuleEngine.defaultWindowMs, rules: ruleSet)
                 report.readings = found.readings
                 report.alerts = found.alerts
                 report.reader = reader?.kid
@@ -168,7 +177,9 @@ struct PatientRecords {
             readings.append(.init(t: ts.millisecondsSince1970, kind: kind, value: value, height: height))
         } else if let level = body["level"]?.stringValue.flatMap(Alert.Level.init(rawValue:)) {
             let reasons = (body["reasons"]?.arrayValue ?? []).compactMap(\.stringValue)
-            alerts.append(.init(t: ts.millisecondsSince1970, kind: kind, value: value, level: level, reasons: reasons, height: height))
+            alerts.append(.init(t: ts.millisecondsSince1970, kind: kind, value: value, level: level, reasons: reasons, height: height,
+                                scale: body["news2"]?["scale"]?.integerValue.map(Int.init),
+                                partial: body["partial"]?.boolValue == true, artefact: body["artefact"]?.boolValue == true))
         }
     }
 }

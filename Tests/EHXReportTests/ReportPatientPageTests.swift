@@ -124,4 +124,35 @@ struct ReportPatientPageTests {
         let bp = try #require(page.all("g", class: "series", where: "data-kind", is: "blood_pressure").first)
         #expect(bp.attrs["data-readings"] == String(seconds / 60))
     }
+
+    /// The strip scores as the gateway did: SpO2 on scale 2 for a patient
+    /// the gateway scored on scale 2, staff-entered oxygen held, values at
+    /// the chart's resolution; partial aggregates and sensor gaps are shown;
+    /// no EMG chart without EMG.
+    @Test func stripFollowsTheGatewayAndShowsAbsenceAndPartial() throws {
+        var r = PatientReport(patient: "P-COPD", since: nil, until: nil, source: Self.source(), command: "ehx-query report --patient P-COPD")
+        r.readings.append(.init(t: Self.start, kind: .oxygen, value: true, height: 1))
+        for i in 0..<40 {
+            let t = Self.start + Int64(i) * 60_000 + 1000
+            r.readings.append(.init(t: t, kind: .spo2, value: .number(89), height: 1))
+            r.readings.append(.init(t: t + 1, kind: .heartRate, value: i >= 20 && i < 25 ? .null : .number(80), height: 1))
+        }
+        // The gateway's alert says scale 2.
+        r.alerts.append(.init(t: Self.start, kind: .oxygen, value: true, level: .low, reasons: ["oxygen scores 2"], height: 1,
+                              scale: 2, partial: true))
+        #expect(r.scale2)
+        let series = r.news2Series
+        // Scale 2: 89 % scores 0 (88-92), oxygen 2 held for the whole 40 minutes.
+        #expect(series.last?.total == 2)
+        #expect(series.allSatisfy { $0.partial })
+        let html = r.html()
+        let page = try HTMLCheck.parse(html: html)
+        #expect(page.all("g", class: "series", where: "data-kind", is: "emg").isEmpty)
+        #expect(page.all("tr", class: "absence-row").count == 1)
+        #expect(html.contains("SpO2 on scale 2") && html.contains("low (partial)"))
+        // Without the gateway's word, scale 1: 89 % scores 3.
+        var plain = r
+        plain.alerts = []
+        #expect(plain.news2Series.last?.total == 5)
+    }
 }

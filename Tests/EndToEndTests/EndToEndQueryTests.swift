@@ -101,16 +101,27 @@ enum FHIRPython {
 import json, os, sys
 from fhir.resources.bundle import Bundle
 from fhir.resources.observation import Observation
+from fhir.resources.riskassessment import RiskAssessment
 b = Bundle.parse_file(sys.argv[1])
 assert b.type == "collection", b.type
 raw = json.load(open(sys.argv[1]))
 examples = sys.argv[2]
 def codes(o): return [c["code"] for c in o["code"]["coding"] if c["system"] == "http://loinc.org"]
 seen = set()
+risks = news2 = 0
 for e in raw["entry"]:
     o = e["resource"]
+    if o["resourceType"] == "RiskAssessment":
+        RiskAssessment.parse_obj(o)
+        assert o["prediction"][0]["qualitativeRisk"]["coding"][0]["code"] in ("low", "low-medium", "medium", "high")
+        risks += 1
+        continue
     Observation.parse_obj(o)
     assert o["resourceType"] == "Observation" and o["status"] == "final"
+    if o["code"]["coding"][0]["code"] == "1104051000000101":
+        assert o["code"]["coding"][0]["system"] == "http://snomed.info/sct" and isinstance(o["valueInteger"], int)
+        news2 += 1
+        continue
     assert o["identifier"][0]["system"] == "urn:ehx:txid" and o["identifier"][0]["value"] == o["id"]
     assert o["meta"]["tag"][0]["system"] == "urn:ehx:block" and len(o["meta"]["tag"][0]["code"]) == 64
     c = codes(o)
@@ -133,7 +144,8 @@ for e in raw["entry"]:
     if "valueQuantity" in ex:
         assert ex["valueQuantity"]["code"] == o["valueQuantity"]["code"] and ex["valueQuantity"]["system"] == o["valueQuantity"]["system"]
     checked += 1
-print(len(raw["entry"]), sorted(seen), checked)
+assert risks > 0 and news2 == risks, (risks, news2)
+print(len(raw["entry"]), sorted(seen), checked, risks)
 """#
 
     @Test(.enabled(if: FHIRPython.available))
@@ -160,6 +172,7 @@ print(len(raw["entry"]), sorted(seen), checked)
         let one = try JSONLine.object(f.query(["fhir", "--patient", "P-0002"]).stdout)
         let some = one["entry"] as? [[String: Any]] ?? []
         #expect(!some.isEmpty && some.count < entries.count)
+        #expect(some.contains { ($0["resource"] as? [String: Any])?["resourceType"] as? String == "RiskAssessment" })
         for e in some {
             let subject = (e["resource"] as? [String: Any])?["subject"] as? [String: Any]
             #expect(subject?["reference"] as? String == "Patient/P-0002")

@@ -169,6 +169,38 @@ struct EndToEndIngestTests {
         #expect(IngestE2E.lines(r.stdout).count == 3 && r.stderr.contains("stdin:3"))
     }
 
+    /// The clinical path through the built tool: a scenario of the suite
+    /// (carried in Tests/Scenarios) and, when ../shared is here, the real
+    /// MIMIC-II recording: zeros are recorded as absent, the lone heart rate
+    /// of 11.5 in the leads-off period alerts marked as an artefact, and the
+    /// 14 respirations of 8.1-8.4 /min alert as charted (8: score 3).
+    @Test func monitorExportsThroughTheClinicalRules() throws {
+        let scenario = Package.root.appendingPathComponent("Tests/Scenarios/leads-off.csv").path
+        let r = try IngestE2E.run("ehx-ingest", ["--from", "csv", "--now", "2026-11-28T00:00:00Z", "--alerts", "-", scenario])
+        #expect(r.status == 0, "\(r.stderr)")
+        let out = try IngestE2E.lines(r.stdout).map { try JSONValue.parse(Array($0.utf8)) }
+        #expect(out.filter { $0["absent"] != nil && $0["value"] == .null }.count == 59)
+        let alerts = out.compactMap { $0["type"] == "alert" ? $0["body"] : nil }
+        #expect(alerts.contains { $0["value"] == 11.5 && $0["artefact"] == true })
+        #expect(r.stderr.contains("\"artefact\":true"))
+        #expect(alerts.allSatisfy { $0["partial"]?.boolValue != nil })
+
+        guard let data = SharedPath.data else { return }
+        let real = try IngestE2E.run("ehx-ingest", ["--from", "csv", "--device", "mimic2", "--patient", "s00001", "--now", "2896-10-12T00:00:00Z",
+                                                    "-q", data + "/s00001-2896-10-10-00-31n.csv"])
+        #expect(real.status == 0, "\(real.stderr)")
+        let lines = try IngestE2E.lines(real.stdout).map { try JSONValue.parse(Array($0.utf8)) }
+        let bodies = lines.compactMap { $0["type"] == "alert" ? $0["body"] : nil }
+        let lone = bodies.first { $0["kind"] == "heart_rate" && $0["value"] == 11.5 }
+        #expect(lone?["artefact"] == true, "\(lone?.canonicalString ?? "no alert for 11.5")")
+        let bradypnoea = bodies.filter { b in
+            b["kind"] == "resp_rate" && (b["value"]?.numberValue).map { $0 >= 8.1 && $0 < 8.5 } == true
+                && b["rules"]?.arrayValue?.contains { $0["rule"] == "news2" && $0["score"] == 3 } == true
+        }
+        #expect(bradypnoea.count == 14)
+        #expect(bodies.allSatisfy { $0["partial"] == true }) // no temperature, ACVPU or oxygen in the record
+    }
+
     /// kill -9 during long runs: the state file is always a whole state file
     /// (the old one or a checkpoint), never torn.
     @Test func aKilledRunLeavesTheOldOrTheNewStateFile() throws {
@@ -201,6 +233,14 @@ struct EndToEndIngestTests {
 }
 
 enum SharedPath {
+    static let data: String? = {
+        let root = ProcessInfo.processInfo.environment["EHX_SHARED_DIR"]
+            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared").path
+        let path = root + "/data"
+        return FileManager.default.fileExists(atPath: path + "/s00001-2896-10-10-00-31n.csv") ? path : nil
+    }()
+
     static let fhir: String? = {
         let root = ProcessInfo.processInfo.environment["EHX_SHARED_DIR"]
             ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

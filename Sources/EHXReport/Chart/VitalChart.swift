@@ -211,7 +211,7 @@ struct NEWS2Strip {
             let missing = p.missing.isEmpty ? "" : "; missing: " + p.missing.map(\.rawValue).joined(separator: ", ")
             bars.append(SVG.rect(x: frame.left + Double(s), y: y, width: Double(end - s), height: frame.top + frame.plotHeight - y)
                 .cssClass("bar").fill(Page.colour(p.risk)).data("risk", p.risk.rawValue).data("score", String(p.total))
-                .titled("NEWS2 \(p.total) (\(p.risk.rawValue)) at \(Timestamp(millisecondsSince1970: p.t))\(missing)"))
+                .titled("NEWS2 \(p.total) (\(p.label)) at \(Timestamp(millisecondsSince1970: p.t))\(missing)"))
         }
         if let lastT = points.last?.t { lastColumnWithData = frame.column(lastT) }
         for c in 0..<frame.columns where c <= lastColumnWithData {
@@ -241,7 +241,7 @@ struct NEWS2Strip {
         return .section(.class("chart"), Page.attr("data-kind", "news2"),
                         .h2(Page.text("NEWS2 aggregate (clinical risk)")),
                         .p(.class("note legend"), .group(legend),
-                           Page.text("Scored from parameters present and fresh (15 min); a missing one is listed in the tooltip, never scored 0. Consciousness and oxygen alerts are marked here.")),
+                           Page.text("Scored as the gateway scores it, from parameters present and fresh (monitored ones 15 min, cuff BP 1 h, temperature and ACVPU 12 h, oxygen until changed, unless --rules says otherwise); a missing one is listed in the tooltip, never scored 0, and the aggregate is then partial. Consciousness and oxygen alerts are marked here.")),
                         Page.svg(svg))
     }
 }

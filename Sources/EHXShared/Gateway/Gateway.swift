@@ -34,6 +34,6 @@ public struct Gateway: Sendable {
         // The reference is hashed only for the rare reading that alerts.
         guard let alert = engine.evaluate(reading, patient: patient, state: &state) else { return nil }
         return Alert(reading: reading, level: alert.level, reasons: alert.reasons, news2: alert.news2,
-                     rules: alert.rules, ref: SHA256.hash(prepared.canonical).hex)
+                     rules: alert.rules, ref: SHA256.hash(prepared.canonical).hex, partial: alert.partial, artefact: alert.artefact)
     }
 }

@@ -19,17 +19,33 @@ public struct IngestRules: Sendable {
         public var learn: Int?
         public var alpha: Double?
         public var baseline: Bool?
+        /// A clinician's admission baseline (mean and standard deviation),
+        /// used instead of one learned from the first `learn` readings.
+        public var mean: Double?
+        public var sd: Double?
+        /// The drift rule's CUSUM slack and limit, in standard deviations.
+        public var cusumK: Double?
+        public var cusumH: Double?
 
-        public init(min: Double? = nil, max: Double? = nil, z: Double? = nil, learn: Int? = nil, alpha: Double? = nil, baseline: Bool? = nil) {
+        public init(min: Double? = nil, max: Double? = nil, z: Double? = nil, learn: Int? = nil, alpha: Double? = nil, baseline: Bool? = nil,
+                    mean: Double? = nil, sd: Double? = nil, cusumK: Double? = nil, cusumH: Double? = nil) {
             self.min = min; self.max = max; self.z = z; self.learn = learn; self.alpha = alpha; self.baseline = baseline
+            self.mean = mean; self.sd = sd; self.cusumK = cusumK; self.cusumH = cusumH
         }
 
         /// `self` with the gaps filled from `fallback`.
         func over(_ fallback: KindRule) -> KindRule {
             KindRule(min: min ?? fallback.min, max: max ?? fallback.max, z: z ?? fallback.z,
-                     learn: learn ?? fallback.learn, alpha: alpha ?? fallback.alpha, baseline: baseline ?? fallback.baseline)
+                     learn: learn ?? fallback.learn, alpha: alpha ?? fallback.alpha, baseline: baseline ?? fallback.baseline,
+                     mean: mean ?? fallback.mean, sd: sd ?? fallback.sd, cusumK: cusumK ?? fallback.cusumK, cusumH: cusumH ?? fallback.cusumH)
         }
     }
+
+    /// How long a value of each NEWS2 parameter counts after it was taken
+    /// (`RuleEngine.defaultFreshness` for the ones not set); `held`: until
+    /// the next value replaces it.
+    public static let held = Int64.max
+    public var freshness: [NEWS2.Parameter: Int64] = [:]
 
     public struct PatientRule: Sendable {
         public var spo2Scale: Int = 1
@@ -59,8 +75,22 @@ public struct IngestRules: Sendable {
     public func spo2Scale2(patient: String) -> Bool { patients[patient]?.spo2Scale == 2 }
 
     public init(parsing json: JSONValue) throws(RecordError) {
-        let f = try RecordFields(json, allowed: ["v", "kinds", "patients", "comment"])
+        let f = try RecordFields(json, allowed: ["v", "kinds", "patients", "comment", "freshness"])
         guard try f.integer("v", in: 1...1) == 1 else { throw RecordError(field: "v", "must be 1") }
+        if f.has("freshness") {
+            for (name, entry) in try f.object("freshness").objectValue ?? [:] {
+                guard let parameter = NEWS2.Parameter(rawValue: name) else {
+                    throw RecordError(field: "freshness.\(name)", "not a NEWS2 parameter (known: \(NEWS2.Parameter.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                if entry.stringValue == "held" {
+                    freshness[parameter] = Self.held
+                } else if let text = entry.stringValue, let ms = DurationArgument.milliseconds(text), ms > 0 {
+                    freshness[parameter] = ms
+                } else {
+                    throw RecordError(field: "freshness.\(name)", "expected a duration (\"900\", \"15m\", \"12h\") or \"held\" (until the next value)")
+                }
+            }
+        }
         if f.has("kinds") { kinds = try Self.kindTable(try f.object("kinds"), at: "kinds") }
         if f.has("patients") {
             for (patient, entry) in try f.object("patients").objectValue ?? [:] {
@@ -85,7 +115,7 @@ public struct IngestRules: Sendable {
                 throw RecordError(field: "\(path).\(name)", "unknown kind (known: \(ReadingKind.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             do throws(RecordError) {
-                let f = try RecordFields(entry, allowed: ["min", "max", "z", "learn", "alpha", "baseline"])
+                let f = try RecordFields(entry, allowed: ["min", "max", "z", "learn", "alpha", "baseline", "mean", "sd", "cusum_k", "cusum_h"])
                 var rule = KindRule()
                 if f.has("min") { rule.min = try f.number("min") }
                 if f.has("max") { rule.max = try f.number("max") }
@@ -100,6 +130,18 @@ public struct IngestRules: Sendable {
                     let a = try f.number("alpha")
                     guard a > 0, a < 1 else { throw RecordError(field: "alpha", "must be between 0 and 1") }
                     rule.alpha = a
+                }
+                if f.has("mean") { rule.mean = try f.number("mean") }
+                if f.has("sd") {
+                    let sd = try f.number("sd")
+                    guard sd > 0 else { throw RecordError(field: "sd", "must be above 0") }
+                    rule.sd = sd
+                }
+                if (rule.mean == nil) != (rule.sd == nil) { throw RecordError(field: rule.mean == nil ? "mean" : "sd", "mean and sd go together") }
+                for key in ["cusum_k", "cusum_h"] where f.has(key) {
+                    let v = try f.number(key)
+                    guard v > 0 else { throw RecordError(field: key, "must be above 0") }
+                    if key == "cusum_k" { rule.cusumK = v } else { rule.cusumH = v }
                 }
                 if f.has("baseline") {
                     guard let b = try f.value("baseline").boolValue else { throw RecordError(field: "baseline", "expected true or false") }

@@ -1,8 +1,11 @@
 /// The National Early Warning Score 2 (Royal College of Physicians, 2017).
 /// The bands are published facts, embedded here with the chart's gap-free
-/// continuous bounds (a value scores a band when `value > gt` and
-/// `value <= le`), so a sensor's 35.05 °C or 90.5 mm[Hg] never falls between
-/// two printed ranges. Tests check every edge against ../shared/data/news2.json.
+/// continuous bounds (`value > gt` and `value <= le`). A value is scored as
+/// the chart would record it: at the chart's resolution (whole numbers;
+/// temperature 0.1 Cel), to the nearest charted value, and a value halfway
+/// between two takes the worse score of the two, so a sensor's 8.4 /min
+/// scores as the 8 a nurse would chart (3), never as the 9 (1). Tests check
+/// every edge against ../shared/data/news2.json.
 public enum NEWS2 {
     /// The seven NEWS2 parameters, named as in news2.json.
     public enum Parameter: String, CaseIterable, Sendable, Comparable {
@@ -124,17 +127,46 @@ public enum NEWS2 {
             return on ? Band(gt: nil, le: nil, score: 2, label: "Oxygen") : Band(gt: nil, le: nil, score: 0, label: "Air")
         case .systolicBP:
             guard let s = number(parameter, value: value) else { return nil }
-            return band(s, in: systolicBP)
+            return charted(s, step: 1) { band($0, in: systolicBP) }
         default:
             guard let v = value.numberValue else { return nil }
             switch parameter {
-            case .respirationRate: return band(v, in: respirationRate)
-            case .pulse: return band(v, in: pulse)
-            case .temperature: return band(v, in: temperature)
-            case .spo2: return spo2Band(v, scale2: scale2, onOxygen: onOxygen)
+            case .respirationRate: return charted(v, step: 1) { band($0, in: respirationRate) }
+            case .pulse: return charted(v, step: 1) { band($0, in: pulse) }
+            case .temperature: return charted(v, step: 0.1) { band($0, in: temperature) }
+            case .spo2: return charted(v, step: 1) { spo2BandAtChart($0, scale2: scale2, onOxygen: onOxygen) }
             default: return nil
             }
         }
+    }
+
+    /// The chart's recording step of a numeric parameter.
+    public static func step(_ parameter: Parameter) -> Double { parameter == .temperature ? 0.1 : 1 }
+
+    /// The value as charted: the nearest multiple of the parameter's step
+    /// (a halfway value is shown as the lower one; it scores the worse).
+    public static func chartedValue(_ value: Double, parameter: Parameter) -> Double {
+        let step = step(parameter)
+        let x = value / step
+        let lower = (x + 1e-9).rounded(.down)
+        let r = abs(x - lower - 0.5) < 1e-9 ? lower : x.rounded()
+        return step == 1 ? r : r / (1 / step)
+    }
+
+    /// The band of `value` charted at `step`: the nearest charted value's
+    /// band; halfway between two, the worse of their bands. Never more
+    /// lenient than the chart at a dangerous edge.
+    static func charted(_ value: Double, step: Double, _ score: (Double) -> Band?) -> Band? {
+        let x = value / step
+        let lower = (x + 1e-9).rounded(.down)
+        // Grid values are made by division so that 35.0 is exactly 350 / 10.
+        func grid(_ n: Double) -> Double { step == 1 ? n : n / (1 / step) }
+        if abs(x - lower - 0.5) < 1e-9 {
+            let a = score(grid(lower)), b = score(grid(lower + 1))
+            guard let a, let b else { return a ?? b }
+            return b.score > a.score ? b : a
+        }
+        return score(grid(x.rounded()))
     }
 
     public static func score(_ parameter: Parameter, value: JSONValue, scale2: Bool = false, onOxygen: Bool? = nil) -> Int? {
@@ -147,9 +179,14 @@ public enum NEWS2 {
         parameter == .systolicBP ? value.systolic ?? value.numberValue : value.numberValue
     }
 
-    /// SpO2's band on scale 1 or 2; on scale 2 a value of 93 % or more
-    /// needs to know air or oxygen (`onOxygen` nil: unscorable).
+    /// SpO2's band on scale 1 or 2 as charted (whole percent); on scale 2 a
+    /// value of 93 % or more needs to know air or oxygen (`onOxygen` nil:
+    /// unscorable).
     static func spo2Band(_ value: Double, scale2: Bool, onOxygen: Bool?) -> Band? {
+        charted(value, step: 1) { spo2BandAtChart($0, scale2: scale2, onOxygen: onOxygen) }
+    }
+
+    private static func spo2BandAtChart(_ value: Double, scale2: Bool, onOxygen: Bool?) -> Band? {
         guard scale2 else { return band(value, in: spo2Scale1) }
         if let b = band(value, in: spo2Scale2Any) { return b }
         guard let onOxygen else { return nil }
@@ -175,6 +212,9 @@ public enum NEWS2 {
         public var total: Int { scores.values.reduce(0, +) }
         public var anyThree: Bool { scores.values.contains(3) }
         public var risk: Alert.Level { NEWS2.risk(aggregate: total, anyThree: anyThree) }
+        /// Scored from fewer than all seven parameters: the total and risk
+        /// are a floor, never a reassurance.
+        public var partial: Bool { !missing.isEmpty }
 
         public var json: JSONValue {
             var s: [String: JSONValue] = [:]
@@ -182,6 +222,7 @@ public enum NEWS2 {
             return [
                 "score": .number(Double(total)), "risk": .string(risk.rawValue), "scale": .number(Double(scale)),
                 "scores": .object(s), "missing": .array(missing.sorted().map { .string($0.rawValue) }),
+                "partial": .bool(partial),
             ]
         }
     }

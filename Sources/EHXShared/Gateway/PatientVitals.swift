@@ -83,21 +83,22 @@ struct PatientVitals: Sendable {
         return packed & ~(0xFF << shift) | UInt64(UInt8(truncatingIfNeeded: score ?? -1)) << shift
     }
 
-    /// The scores of the values no older than `windowMs` before `now`, one
-    /// byte per slot (0xFF: missing), each as `NEWS2.score` gives it.
+    /// The scores of the values no older than their parameter's freshness
+    /// (`windows`, by slot) before `now`, one byte per slot (0xFF: missing),
+    /// each as `NEWS2.score` gives it. An absent reading's null is missing.
     @inline(__always)
-    func scores(at now: Int64, windowMs: Int64, scale2: Bool) -> UInt64 {
+    func scores(at now: Int64, windows: SIMD8<Int64>, scale2: Bool) -> UInt64 {
         // An absent slot is missing whatever its (zero) ts says. Timestamps
         // lie within years 1970...9999, so the differences cannot wrap.
         var stale: UInt64 = 0
-        for slot in 0..<NEWS2.Parameter.allCases.count where now &- milliseconds[slot] > windowMs {
+        for slot in 0..<NEWS2.Parameter.allCases.count where now &- milliseconds[slot] > windows[slot] {
             stale |= 0xFF << UInt64(slot * 8)
         }
         var result = scores | stale
         let s = NEWS2.Parameter.spo2.slot
-        if let spo2, now &- milliseconds[s] <= windowMs {
+        if let spo2, now &- milliseconds[s] <= windows[s] {
             let air = NEWS2.Parameter.airOrOxygen.slot
-            let oxygen = now &- milliseconds[air] <= windowMs ? onOxygen : nil
+            let oxygen = now &- milliseconds[air] <= windows[air] ? onOxygen : nil
             result = Self.replacing(s, in: result, with: NEWS2.spo2Band(spo2, scale2: scale2, onOxygen: oxygen)?.score)
         }
         return result

@@ -1,32 +1,46 @@
 /// The gateway's clinical rules for one accepted reading, per patient:
 ///
-/// * NEWS2 over `window`: the most recent value of each parameter no older
-///   than the window before this reading; a parameter without one is
-///   missing (listed, never scored 0). SpO2 uses scale 2 only for patients
-///   the rules file configures for it.
-/// * The reading alerts when its own parameter scores 1 or more, unless the
-///   score is 1 or 2, the patient's baseline for the kind has been learned
-///   and the value is inside it, and the aggregate risk is below medium
-///   (an athlete's 45/min resting pulse). A 3 or an aggregate of 5 or more
-///   always alerts. A rise of the patient's risk to medium or high alerts
-///   once, whichever reading caused it.
+/// * NEWS2: the most recent value of each parameter that is still fresh
+///   (`freshness`: 15 minutes for the monitored respiration, SpO2 and pulse,
+///   an hour for a cuff blood pressure, 12 hours for staff-entered
+///   temperature and ACVPU, oxygen held until changed); a parameter without
+///   one is missing (listed, never scored 0), and the aggregate is then
+///   labelled partial. Values are scored as the chart records them
+///   (`NEWS2.charted`). SpO2 uses scale 2 only for patients the rules file
+///   configures for it.
+/// * The reading alerts when its own parameter scores 1 or more, and when
+///   it raises the patient's risk to medium or high (once per rise). A
+///   baseline never removes what NEWS2 escalates.
 /// * Thresholds from the rules file (`min`/`max` per kind or patient).
 /// * The adaptive baseline: once `learn` readings of a kind are in, a value
-///   more than `z` standard deviations from the patient's own mean alerts,
-///   even inside the population bands.
+///   more than `z` standard deviations from the patient's moving mean
+///   alerts, even inside the population bands.
+/// * Drift: a CUSUM of the readings against the admission baseline (the
+///   first `learn` readings, or the clinician's `mean` and `sd`) alerts once
+///   per excursion, so a slow rise the moving mean follows is still caught.
+/// * Suspected artefacts (a leads-off period, an implausible jump, an ECG
+///   count the pleth pulse contradicts) are marked on the alert, never
+///   silenced, and are kept out of the baselines.
 public struct RuleEngine: Sendable {
-    public var windowMs: Int64
+    /// The freshness of the monitored parameters (respiration, SpO2, pulse).
+    public var windowMs: Int64 { didSet { resolveRules() } }
     public var defaults: IngestRules.KindRule { didSet { resolveRules() } }
     public var rules: IngestRules { didSet { resolveRules() } }
     /// `rules` resolved per kind (general) and per configured patient, so a
     /// reading costs no rule merging and, without patient rules, no lookup.
     private var kindRules: [Rule] = []
     private var patientRules: [String: PatientRules] = [:]
+    /// Each parameter's freshness in milliseconds, by `Parameter.slot`.
+    private(set) var windows = SIMD8<Int64>(repeating: 0)
 
     public static let defaultWindowMs: Int64 = 15 * 60_000
     public static let defaultLearn = 30
     public static let defaultZ = 3.0
     public static let defaultAlpha = 0.1
+    public static let defaultCusumK = 0.5
+    public static let defaultCusumH = 5.0
+    /// How far back a previous value counts for the jump and leads-off checks.
+    static let artefactSpanMs: Int64 = 5 * 60_000
 
     public init(windowMs: Int64 = defaultWindowMs, learn: Int = defaultLearn, z: Double = defaultZ,
                 alpha: Double = defaultAlpha, rules: IngestRules = IngestRules()) {
@@ -34,6 +48,22 @@ public struct RuleEngine: Sendable {
         defaults = IngestRules.KindRule(z: z, learn: learn, alpha: alpha)
         self.rules = rules
         resolveRules()
+    }
+
+    /// How long a parameter's value counts when the rules file does not say
+    /// (see ehx-ingest(1) for the clinical reasons).
+    public static func defaultFreshness(_ parameter: NEWS2.Parameter, windowMs: Int64 = defaultWindowMs) -> Int64 {
+        switch parameter {
+        case .respirationRate, .spo2, .pulse: return windowMs
+        case .systolicBP: return 60 * 60_000
+        case .temperature, .consciousness: return 12 * 60 * 60_000
+        case .airOrOxygen: return IngestRules.held
+        }
+    }
+
+    /// A parameter's freshness in force: the rules file's, else the default.
+    public func freshness(_ parameter: NEWS2.Parameter) -> Int64 {
+        rules.freshness[parameter] ?? Self.defaultFreshness(parameter, windowMs: windowMs)
     }
 
     /// A kind's rule with every gap filled: from the rules file, the
@@ -45,6 +75,9 @@ public struct RuleEngine: Sendable {
         var learn: Int
         var alpha: Double
         var baseline: Bool
+        var confirmed: (mean: Double, sd: Double)?
+        var cusumK: Double
+        var cusumH: Double
 
         init(_ rule: IngestRules.KindRule, kind: ReadingKind) {
             min = rule.min
@@ -53,6 +86,9 @@ public struct RuleEngine: Sendable {
             learn = rule.learn ?? RuleEngine.defaultLearn
             alpha = rule.alpha ?? RuleEngine.defaultAlpha
             baseline = rule.baseline ?? (kind != .emg)
+            if let mean = rule.mean, let sd = rule.sd { confirmed = (mean, sd) }
+            cusumK = rule.cusumK ?? RuleEngine.defaultCusumK
+            cusumH = rule.cusumH ?? RuleEngine.defaultCusumH
         }
     }
 
@@ -71,6 +107,9 @@ public struct RuleEngine: Sendable {
         patientRules = Dictionary(uniqueKeysWithValues: rules.patients.keys.map { id in
             (id, PatientRules(scale2: rules.spo2Scale2(patient: id), kinds: resolved(id)))
         })
+        var w = SIMD8<Int64>(repeating: 0)
+        for p in NEWS2.Parameter.allCases { w[p.slot] = freshness(p) }
+        windows = w
     }
 
     /// The rule for a patient and kind, and whether SpO2 is on scale 2.
@@ -78,6 +117,9 @@ public struct RuleEngine: Sendable {
         if !patientRules.isEmpty, let specific = patientRules[patient] { return (specific.kinds[kind.slot], specific.scale2) }
         return (kindRules[kind.slot], false)
     }
+
+    /// Whether the patient's SpO2 is scored on scale 2.
+    public func scale2(patient: String) -> Bool { rule(patient: patient, kind: .spo2).scale2 }
 
     static func number(_ x: Double) -> JSONValue { .number(x) }
     static func text(_ x: Double) -> String { JCS.serialize(number: x) }
@@ -122,9 +164,9 @@ public struct RuleEngine: Sendable {
         }
     }
 
-    /// NEWS2 over `window`: a parameter absent, stale or unscorable is missing.
+    /// NEWS2 with each parameter's freshness: absent, stale or unscorable is missing.
     func scores(_ patient: IngestState.Patient, scale2: Bool, at: Timestamp) -> Scores {
-        Scores(slots: patient.vitalSlots.scores(at: at.millisecondsSince1970, windowMs: windowMs, scale2: scale2),
+        Scores(slots: patient.vitalSlots.scores(at: at.millisecondsSince1970, windows: windows, scale2: scale2),
                scale: scale2 ? 2 : 1)
     }
 
@@ -139,19 +181,79 @@ public struct RuleEngine: Sendable {
         evaluate(reading, patient: &state.patientRecords[slot], ref: ref)
     }
 
+    /// Why a reading looks like an artefact, for the alert's `rules`.
+    struct Suspicion {
+        var reason: String
+        var detail: JSONValue
+    }
+
+    /// The monitored parameters one probe or lead set gives together.
+    static let monitored: [NEWS2.Parameter] = [.pulse, .respirationRate, .spo2]
+
+    /// Whether a change from `previous` to `x` within a few minutes is
+    /// more than the body does: kind by kind, both an absolute and a
+    /// relative step (a rise of SpO2 is recovery, never suspect).
+    static func isJump(_ kind: ReadingKind, from previous: Double, to x: Double) -> Bool {
+        let d = abs(x - previous)
+        let relative = previous > 0 ? d / previous : 1
+        switch kind {
+        case .heartRate: return d >= 40 && relative >= 0.4
+        // A respiration of 0 is the monitor's apnoea verdict (no breath in
+        // its window), taken at its word; a low count that is not 0 after a
+        // normal one is a miscount.
+        case .respRate: return x != 0 && d >= 6 && relative >= 0.5
+        case .spo2: return previous - x >= 10
+        case .temperature: return d >= 1.5
+        case .bloodPressure: return d >= 50 && relative >= 0.4
+        default: return false
+        }
+    }
+
+    func suspicion(_ reading: SensorReading, x: Double, parameter: NEWS2.Parameter, vitals: PatientVitals) -> Suspicion? {
+        let kind = reading.kind
+        let now = reading.ts.millisecondsSince1970
+        func recent(_ p: NEWS2.Parameter) -> IngestState.Vital? {
+            guard let v = vitals[p], now - v.ts.millisecondsSince1970 <= Self.artefactSpanMs else { return nil }
+            return v
+        }
+        if Self.monitored.contains(parameter) {
+            let others = Self.monitored.filter { $0 != parameter }
+            if others.allSatisfy({ recent($0)?.value == .null }) {
+                return Suspicion(reason: "suspected artefact: \(kind.rawValue) \(Self.text(x)) while \(others.map(\.rawValue).joined(separator: " and ")) read no signal (leads off)",
+                                 detail: ["rule": "artefact", "kind": .string(kind.rawValue), "value": .number(x), "suspect": "leads-off"])
+            }
+        }
+        if let pleth = reading.pleth, abs(x - pleth) > max(20, 0.3 * pleth) {
+            return Suspicion(reason: "suspected artefact: ECG heart rate \(Self.text(x)) /min but the pulse oximeter counts \(Self.text(pleth))",
+                             detail: ["rule": "artefact", "kind": .string(kind.rawValue), "value": .number(x), "suspect": "pleth", "pleth": .number(pleth)])
+        }
+        if let previous = recent(parameter), let before = NEWS2.number(parameter, value: previous.value), Self.isJump(kind, from: before, to: x) {
+            let minutes = Self.text(Self.rounded(Double(now - previous.ts.millisecondsSince1970) / 60_000, 10))
+            return Suspicion(reason: "suspected artefact: \(kind.rawValue) jumped from \(Self.text(before)) to \(Self.text(x)) in \(minutes) min",
+                             detail: ["rule": "artefact", "kind": .string(kind.rawValue), "value": .number(x), "suspect": "jump", "previous": .number(before)])
+        }
+        return nil
+    }
+
     private func evaluate(_ reading: SensorReading, patient: inout IngestState.Patient, ref: String?) -> Alert? {
         let kind = reading.kind
         let (rule, scale2) = rule(patient: reading.patient, kind: kind)
         let parameter = NEWS2.Parameter(kind: kind)
         let x = reading.primaryNumber
-        if let parameter, !patient.vitalSlots.has(parameter) || patient.vitalSlots.ts(parameter) <= reading.ts {
+        let newest = parameter.map { !patient.vitalSlots.has($0) || patient.vitalSlots.ts($0) <= reading.ts } ?? false
+        // Judged against the values before this one.
+        let suspect: Suspicion? = if let x, let parameter, newest { suspicion(reading, x: x, parameter: parameter, vitals: patient.vitalSlots) } else { nil }
+        if let parameter, newest {
             patient.vitalSlots.set(parameter, value: reading.value, numeric: NEWS2.number(parameter, value: reading.value), ts: reading.ts)
         }
-        let news2 = Scores(slots: patient.vitalSlots.scores(at: reading.ts.millisecondsSince1970, windowMs: windowMs, scale2: scale2),
+        let news2 = Scores(slots: patient.vitalSlots.scores(at: reading.ts.millisecondsSince1970, windows: windows, scale2: scale2),
                            scale: scale2 ? 2 : 1)
         let risk = news2.risk
         let previousRisk = patient.risk
         patient.risk = risk
+        // An absent reading is recorded and makes its parameter missing; it
+        // has nothing to alert on.
+        if reading.absent != nil { return nil }
 
         var reasons: [String] = []
         var details: [JSONValue] = []
@@ -160,36 +262,63 @@ public struct RuleEngine: Sendable {
         var what: String { kind == .bloodPressure ? "systolic" : kind.rawValue }
         var unit: String { kind.unit == "1" ? "" : " \(kind.unit)" }
 
-        // Adaptive baseline: judge against what was learned before this reading.
+        // Baselines: judged against what was learned before this reading;
+        // an artefact teaches them nothing.
         var deviation: (mean: Double, sd: Double, z: Double)?
-        var insideBaseline = false
-        if let x, rule.baseline, kind != .oxygen, kind != .consciousness {
+        var drift: (direction: String, mean: Double, sd: Double, cusum: Double)?
+        if let x, rule.baseline, kind != .oxygen, kind != .consciousness, suspect == nil {
             var b = patient.baselineSlots[kind] ?? Baseline()
+            let floor = Baseline.sdFloor(kind)
             if b.n >= rule.learn {
-                let sd = b.sd(floor: Baseline.sdFloor(kind))
+                let sd = b.sd(floor: floor)
                 let z = abs(x - b.mean) / sd
-                if z > rule.z { deviation = (b.mean, sd, z) } else { insideBaseline = true }
+                if z > rule.z { deviation = (b.mean, sd, z) }
+            }
+            let admission: (mean: Double, sd: Double)? = rule.confirmed
+                ?? (b.admissionN >= rule.learn ? (b.admissionMean, max(b.admissionSD, floor)) : nil)
+            if let admission {
+                let z = (x - admission.mean) / admission.sd
+                b.cusumHigh = max(0, b.cusumHigh + z - rule.cusumK)
+                b.cusumLow = max(0, b.cusumLow - z - rule.cusumK)
+                if b.cusumHigh == 0 { b.latched &= ~1 }
+                if b.cusumLow == 0 { b.latched &= ~2 }
+                // SpO2 rising back is recovery, not deterioration.
+                if b.cusumHigh > rule.cusumH, b.latched & 1 == 0, kind != .spo2 {
+                    b.latched |= 1
+                    drift = ("up", admission.mean, admission.sd, b.cusumHigh)
+                } else if b.cusumLow > rule.cusumH, b.latched & 2 == 0 {
+                    b.latched |= 2
+                    drift = ("down", admission.mean, admission.sd, b.cusumLow)
+                }
+            } else {
+                b.learnAdmission(x, learn: rule.learn)
             }
             b.add(x, alpha: rule.alpha)
             patient.baselineSlots[kind] = b
         }
 
+        let aggregate = news2.aggregate
+        let partialNote = aggregate.partial ? "; aggregate \(aggregate.total) is partial: \(aggregate.missing.count) of 7 parameters missing" : ""
         if let parameter, let own = news2[parameter], own > 0 {
             let band = NEWS2.band(parameter, value: reading.value, scale2: news2.scale == 2,
                                   onOxygen: patient.vitalSlots.onOxygen)
-            let suppressed = own < 3 && insideBaseline && risk != .medium && risk != .high
-            if !suppressed {
-                let scaleNote = parameter == .spo2 ? " (scale \(news2.scale))" : ""
-                reasons.append("\(what) \(shown)\(unit) scores \(own) on NEWS2 (\(band?.label ?? "?")\(scaleNote))")
-                var d: JSONValue = ["rule": "news2", "parameter": .string(parameter.rawValue), "kind": .string(kind.rawValue),
-                                    "value": reading.value, "score": .number(Double(own))]
-                if let band { d = Self.adding("band", .string(band.label), to: d) }
-                details.append(d)
+            let scaleNote = parameter == .spo2 ? " (scale \(news2.scale))" : ""
+            var chartNote = ""
+            var d: JSONValue = ["rule": "news2", "parameter": .string(parameter.rawValue), "kind": .string(kind.rawValue),
+                                "value": reading.value, "score": .number(Double(own))]
+            if let x, parameter != .consciousness, parameter != .airOrOxygen {
+                let charted = NEWS2.chartedValue(x, parameter: parameter)
+                if charted != x {
+                    chartNote = " (charted \(Self.text(charted)))"
+                    d = Self.adding("charted", .number(charted), to: d)
+                }
             }
+            reasons.append("\(what) \(shown)\(unit)\(chartNote) scores \(own) on NEWS2 (\(band?.label ?? "?")\(scaleNote))\(partialNote)")
+            if let band { d = Self.adding("band", .string(band.label), to: d) }
+            details.append(d)
         }
         if risk == .medium || risk == .high, Self.order(risk) > Self.order(previousRisk) {
-            let aggregate = news2.aggregate
-            let missing = aggregate.missing.isEmpty ? "" : "; missing: \(aggregate.missing.sorted().map(\.rawValue).joined(separator: ", "))"
+            let missing = aggregate.missing.isEmpty ? "" : "; partial, missing: \(aggregate.missing.sorted().map(\.rawValue).joined(separator: ", "))"
             reasons.append("NEWS2 aggregate \(aggregate.total): risk \(risk.rawValue) (was \(previousRisk?.rawValue ?? "unknown"))\(missing)")
             details.append(["rule": "news2-risk", "score": .number(Double(aggregate.total)), "risk": .string(risk.rawValue),
                             "was": previousRisk.map { .string($0.rawValue) } ?? .null])
@@ -211,8 +340,20 @@ public struct RuleEngine: Sendable {
                             "mean": .number(Self.rounded(deviation.mean)), "sd": .number(Self.rounded(deviation.sd)),
                             "z": .number(Self.rounded(deviation.z)), "limit": .number(limit)])
         }
+        if let drift, let x {
+            let word = drift.direction == "up" ? "rising" : "falling"
+            reasons.append("\(what) \(shown)\(unit): sustained drift \(word) from the admission baseline \(Self.text(Self.rounded(drift.mean, 100))) ± \(Self.text(Self.rounded(drift.sd, 100))) (CUSUM \(Self.text(Self.rounded(drift.cusum, 10))) > \(Self.text(rule.cusumH)) SD)")
+            details.append(["rule": "cusum", "kind": .string(kind.rawValue), "value": .number(x), "direction": .string(drift.direction),
+                            "mean": .number(Self.rounded(drift.mean)), "sd": .number(Self.rounded(drift.sd)),
+                            "cusum": .number(Self.rounded(drift.cusum)), "limit": .number(rule.cusumH)])
+        }
         guard !reasons.isEmpty else { return nil }
-        return Alert(reading: reading, level: risk, reasons: reasons, news2: news2.aggregate.json, rules: details, ref: ref)
+        if let suspect {
+            reasons.append(suspect.reason)
+            details.append(suspect.detail)
+        }
+        return Alert(reading: reading, level: risk, reasons: reasons, news2: aggregate.json, rules: details, ref: ref,
+                     partial: aggregate.partial, artefact: suspect != nil)
     }
 
     static func order(_ level: Alert.Level?) -> Int {

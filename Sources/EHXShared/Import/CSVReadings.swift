@@ -2,11 +2,17 @@
 /// the columns; each row gives one reading per vital-sign column that has a
 /// value. Known column names (case-insensitive) are below; `--column
 /// NAME=ROLE` adds or overrides one (ROLE: a kind, ts, device, patient,
-/// systolic, diastolic or ignore). An empty cell, or 0 (what bedside
-/// monitors write for "no signal"), is a missing value, not a reading.
+/// systolic, diastolic, pleth or ignore). An empty cell is no reading. A 0
+/// is what bedside monitors write for "no signal": it becomes a reading
+/// recorded as absent (`"absent"`, value null), so sensor-off periods leave
+/// a trace, except a respiration of 0 while the same row has a heart rate
+/// and an SpO2, which is apnoea and is scored. A heart rate and a
+/// respiration both 0 mean the ECG leads (which measure both) are off. A
+/// PULSE column (the pulse oximeter's count) rides on the heart rate
+/// reading as `pleth`, for the gateway to cross-check the ECG.
 public struct CSVReadings: Sendable {
     public enum Role: Equatable, Sendable {
-        case ts, device, patient, systolic, diastolic, ignore
+        case ts, device, patient, systolic, diastolic, pleth, ignore
         case kind(ReadingKind)
 
         public init?(name: String) {
@@ -16,6 +22,7 @@ public struct CSVReadings: Sendable {
             case "patient": self = .patient
             case "systolic": self = .systolic
             case "diastolic": self = .diastolic
+            case "pleth": self = .pleth
             case "ignore": self = .ignore
             default:
                 guard let k = ReadingKind(rawValue: name), k != .bloodPressure, k != .emg else { return nil }
@@ -34,6 +41,7 @@ public struct CSVReadings: Sendable {
         "systolic": .systolic, "sys": .systolic, "nbpsys": .systolic, "bp_sys": .systolic,
         "diastolic": .diastolic, "dia": .diastolic, "nbpdias": .diastolic, "bp_dia": .diastolic,
         "consciousness": .kind(.consciousness), "oxygen": .kind(.oxygen),
+        "pulse": .pleth, "pleth": .pleth,
     ]
 
     public let roles: [Role]
@@ -107,7 +115,8 @@ public struct CSVReadings: Sendable {
         var ts: Timestamp?
         var device = self.device
         var patient = self.patient
-        var systolic: Double?, diastolic: Double?
+        var systolic: Double?, diastolic: Double?, pleth: Double?
+        var numbers: [ReadingKind: Double] = [:]
         var values: [(ReadingKind, JSONValue)] = []
         for (role, cell) in zip(roles, cells) {
             switch role {
@@ -119,6 +128,7 @@ public struct CSVReadings: Sendable {
             case .patient: if !cell.isEmpty { patient = cell }
             case .systolic: systolic = try Self.number(cell, field: "systolic")
             case .diastolic: diastolic = try Self.number(cell, field: "diastolic")
+            case .pleth: pleth = try Self.number(cell, field: "pleth")
             case let .kind(kind):
                 switch kind {
                 case .consciousness:
@@ -131,11 +141,26 @@ public struct CSVReadings: Sendable {
                     default: throw RecordError(field: kind.rawValue, "\"\(cell)\" is not true/false")
                     }
                 default:
-                    if let n = try Self.number(cell, field: kind.rawValue) { values.append((kind, .number(n))) }
+                    if let n = try Self.number(cell, field: kind.rawValue) { numbers[kind] = n }
                 }
             }
         }
+        var absent: [ReadingKind: SensorReading.AbsentReason] = [:]
+        let ecgOff = numbers[.heartRate] == 0 && numbers[.respRate] == 0
+        for (kind, n) in numbers {
+            if n != 0 {
+                values.append((kind, .number(n)))
+            } else if kind == .respRate, (numbers[.heartRate] ?? 0) != 0, (numbers[.spo2] ?? 0) != 0 || !roles.contains(.kind(.spo2)) {
+                values.append((kind, .number(0))) // apnoea
+            } else {
+                absent[kind] = ecgOff && kind != .spo2 ? .leadsOff : .noSignal
+                values.append((kind, .null))
+            }
+        }
         switch (systolic, diastolic) {
+        case (0?, _), (_, 0?):
+            absent[.bloodPressure] = .noSignal
+            values.append((.bloodPressure, .null))
         case let (s?, d?): values.append((.bloodPressure, ["systolic": .number(s), "diastolic": .number(d)]))
         case (nil, nil): break
         default: throw RecordError(field: systolic == nil ? "systolic" : "diastolic", "missing while the other blood pressure value is given")
@@ -146,16 +171,27 @@ public struct CSVReadings: Sendable {
         // In seq order: seq rises with the kind's index at one instant.
         let order = { (k: ReadingKind) in ReadingKind.allCases.firstIndex(of: k) ?? 0 }
         values.sort { order($0.0) < order($1.0) }
-        return values.map { ImportedReading.object(device: device, patient: patient, ts: ts, kind: $0.0, value: $0.1) }
+        return values.map { kind, value in
+            var object = ImportedReading.object(device: device, patient: patient, ts: ts, kind: kind, value: value)
+            if let why = absent[kind] { object = Self.adding("absent", .string(why.rawValue), to: object) }
+            if kind == .heartRate, value != .null, let pleth, pleth != 0 { object = Self.adding("pleth", .number(pleth), to: object) }
+            return object
+        }
     }
 
-    /// nil for an empty cell or 0 (no signal).
+    static func adding(_ key: String, _ value: JSONValue, to object: JSONValue) -> JSONValue {
+        guard var m = object.objectValue else { return object }
+        m[key] = value
+        return .object(m)
+    }
+
+    /// nil for an empty cell.
     static func number(_ cell: String, field: String) throws(RecordError) -> Double? {
         if cell.isEmpty { return nil }
         guard let n = Double(cell), n.isFinite, cell.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2e || $0 == 0x2d || $0 == 0x2b || $0 == 0x65 || $0 == 0x45 }) else {
             throw RecordError(field: field, "\"\(cell)\" is not a number")
         }
-        return n == 0 ? nil : n
+        return n
     }
 }
 

@@ -3,7 +3,10 @@
 /// UCUM units, category `vital-signs`, BP as components, SpO2 coded with
 /// both 2708-6 and 59408-5. Each Observation's `id` and `identifier`
 /// (system `urn:ehx:txid`) are the txid, and `meta.tag` (system
-/// `urn:ehx:block`) carries the hash of the block that holds it.
+/// `urn:ehx:block`) carries the hash of the block that holds it. A reading
+/// recorded as absent carries `dataAbsentReason`; an alert becomes a
+/// RiskAssessment and, when it holds the aggregate, an Observation of the
+/// NEWS2 total (SNOMED CT 1104051000000101), labelled when partial.
 public enum FHIRExport {
     public static let loinc = "http://loinc.org"
     public static let ucum = "http://unitsofmeasure.org"
@@ -14,6 +17,9 @@ public enum FHIRExport {
     public static let blockSystem = "urn:ehx:block"
     public static let kindSystem = "urn:ehx:kind"
     public static let acvpuSystem = "urn:ehx:acvpu"
+    public static let snomed = "http://snomed.info/sct"
+    public static let news2Code = "1104051000000101"
+    public static let riskSystem = "urn:ehx:news2-risk"
 
     static func coding(_ system: String, _ code: String, _ display: String) -> JSONValue {
         ["system": .string(system), "code": .string(code), "display": .string(display)]
@@ -34,7 +40,8 @@ public enum FHIRExport {
         case .bloodPressure:
             codings = [coding(loinc, "85354-9", "Blood pressure panel with all children optional")]
             text = "Blood pressure"
-        case .emg: codings = [coding(kindSystem, "emg", "Surface EMG, RMS over the window")]; text = "EMG"
+        // The electrode (surface or needle) is not recorded, so not claimed.
+        case .emg: codings = [coding(kindSystem, "emg", "EMG, RMS over the window")]; text = "EMG"
         case .consciousness:
             codings = [coding(kindSystem, "consciousness", "Level of consciousness (ACVPU)")]
             text = "Level of consciousness (ACVPU)"
@@ -82,8 +89,10 @@ public enum FHIRExport {
 
     /// The Observation for a reading transaction, or nil when the
     /// transaction is not a plain reading (another type, or a sealed body).
+    /// EMG samples become `valueSampledData` only with `emgPeriodMs` (ehx
+    /// records no sample rate, and a guessed one would misdate every sample).
     public static func observation(_ tx: Transaction, height: Int64, blockHash: SHA256Digest,
-                                   emgPeriodMs: Double = 1) -> JSONValue? {
+                                   emgPeriodMs: Double? = nil) -> JSONValue? {
         guard tx.type == .reading, let reading = try? SensorReading(parsing: tx.body) else { return nil }
         let kind = reading.kind
         var meta: [String: JSONValue] = [
@@ -104,6 +113,10 @@ public enum FHIRExport {
             "device": reference("Device", reading.device, system: "urn:ehx:device"),
             "effectiveDateTime": .string(reading.ts.description),
         ]
+        if let absent = reading.absent {
+            obs["dataAbsentReason"] = absentReason(absent)
+            return .object(obs)
+        }
         switch kind {
         case .bloodPressure:
             func component(_ key: String, _ loincCode: String, _ display: String) -> JSONValue {
@@ -124,7 +137,7 @@ public enum FHIRExport {
         case .oxygen:
             obs["valueBoolean"] = reading.value
         case .emg:
-            if let samples = tx.body["samples"]?.arrayValue, !samples.isEmpty {
+            if let samples = tx.body["samples"]?.arrayValue, !samples.isEmpty, let emgPeriodMs {
                 let data = samples.compactMap(\.numberValue).map { JCS.serialize(number: $0) }.joined(separator: " ")
                 obs["valueSampledData"] = [
                     "origin": quantity(0, code: "mV"),
@@ -143,6 +156,69 @@ public enum FHIRExport {
             obs["valueQuantity"] = quantity(reading.value, code: kind.unit)
         }
         return .object(obs)
+    }
+
+    /// An absent reading's reason: the monitor had no value to give, which
+    /// HL7's data-absent-reason calls `error` (a system could not supply it).
+    static func absentReason(_ why: SensorReading.AbsentReason) -> JSONValue {
+        let text = why == .leadsOff ? "ECG leads off (the monitor reported 0)" : "No signal (the monitor reported 0)"
+        return ["coding": [coding(absentSystem, "error", "Error")], "text": .string(text)]
+    }
+
+    /// An alert's resources: a RiskAssessment (the level, its reasons, the
+    /// rules that fired) and, when the alert holds the aggregate, the NEWS2
+    /// total as an Observation. Each with its `fullUrl`. Empty when the
+    /// transaction is not a plain alert.
+    public static func alertResources(_ tx: Transaction, height: Int64, blockHash: SHA256Digest) -> [(resource: JSONValue, fullUrl: String)] {
+        guard tx.type == .alert, let alert = try? Alert(parsing: tx.body) else { return [] }
+        let tag: JSONValue = [["system": .string(blockSystem), "code": .string(blockHash.displayHex), "display": .string("ehx block \(height)")]]
+        let identifier: JSONValue = [["system": .string(txidSystem), "value": .string(tx.txid.hex)]]
+        let subject = reference("Patient", alert.patient, system: "urn:ehx:patient")
+        let partial = alert.partial == true || (alert.news2?["partial"]?.boolValue == true)
+        let missing = (alert.news2?["missing"]?.arrayValue ?? []).compactMap(\.stringValue)
+        let partialText = "partial: \(missing.count) of 7 parameters missing (\(missing.joined(separator: ", "))); the total is a floor"
+        var risk: [String: JSONValue] = [
+            "resourceType": "RiskAssessment",
+            "id": .string(tx.txid.hex),
+            "meta": ["tag": tag],
+            "identifier": identifier,
+            "status": "final",
+            "subject": subject,
+            "occurrenceDateTime": .string(alert.ts.description),
+            "method": ["text": "NEWS2 (Royal College of Physicians, 2017) and the ehx-ingest rules"],
+            "prediction": [[
+                "qualitativeRisk": [
+                    "coding": [coding(riskSystem, alert.level.rawValue, alert.level.rawValue)],
+                    "text": .string(alert.level.rawValue + (partial ? " (\(partialText))" : "")),
+                ],
+                "rationale": .string(alert.reasons.joined(separator: "; ")),
+            ]],
+        ]
+        var notes: [JSONValue] = []
+        if alert.artefact == true { notes.append(["text": "Suspected artefact: the reading may not be the patient's."]) }
+        if partial { notes.append(["text": .string("NEWS2 aggregate is " + partialText + ".")]) }
+        if !notes.isEmpty { risk["note"] = .array(notes) }
+        var out: [(JSONValue, String)] = [(.object(risk), uuid(tx.txid))]
+        if let total = alert.news2?["score"]?.integerValue {
+            var obs: [String: JSONValue] = [
+                "resourceType": "Observation",
+                "id": .string("news2-" + tx.txid.hex.prefix(58)),
+                "meta": ["tag": tag],
+                "identifier": identifier,
+                "status": "final",
+                "category": [["coding": [coding(categorySystem, "survey", "Survey")]]],
+                "code": ["coding": [coding(snomed, news2Code, "Royal College of Physicians NEWS2 (National Early Warning Score 2) total score")],
+                         "text": "NEWS2 total score"],
+                "subject": subject,
+                "effectiveDateTime": .string(alert.ts.description),
+                "valueInteger": .number(Double(total)),
+                "interpretation": [["coding": [coding(riskSystem, alert.level.rawValue, alert.level.rawValue)],
+                                    "text": .string("clinical risk " + alert.level.rawValue + (partial ? ", partial" : ""))]],
+            ]
+            if partial { obs["note"] = [["text": .string("Partial NEWS2 aggregate: " + partialText + ".")]] }
+            out.append((.object(obs), uuid(SHA256.hash(tx.txid.bytes + Array("news2".utf8)))))
+        }
+        return out.map { (resource: $0.0, fullUrl: $0.1) }
     }
 
     /// A stable urn:uuid for a txid: its first 16 bytes with the RFC 9562

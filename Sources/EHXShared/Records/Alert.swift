@@ -6,10 +6,12 @@ public struct Alert: Sendable {
         case low, lowMedium = "low-medium", medium, high
     }
 
-    static let fields: Set<String> = ["device", "patient", "seq", "ts", "kind", "value", "level", "reasons", "news2", "rules", "ref"]
+    static let fields: Set<String> = ["device", "patient", "seq", "ts", "kind", "value", "level", "reasons", "news2", "rules", "ref",
+                                      "partial", "artefact"]
     /// Members a structured reason (`rules` entry) may have; `rule` is required.
-    static let ruleFields: Set<String> = ["rule", "parameter", "kind", "value", "score", "band", "risk", "was", "min", "max", "mean", "sd", "z", "limit", "n"]
-    static let ruleNames: Set<String> = ["news2", "news2-risk", "threshold", "baseline"]
+    static let ruleFields: Set<String> = ["rule", "parameter", "kind", "value", "score", "band", "risk", "was", "min", "max", "mean", "sd", "z", "limit", "n",
+                                          "charted", "cusum", "direction", "suspect", "previous", "pleth"]
+    static let ruleNames: Set<String> = ["news2", "news2-risk", "threshold", "baseline", "cusum", "artefact"]
 
     public let device: String
     public let patient: String
@@ -26,8 +28,15 @@ public struct Alert: Sendable {
     public let rules: [JSONValue]?
     /// Optional: hex SHA-256 of the reading's canonical bytes (mac included).
     public let ref: String?
+    /// Optional: the NEWS2 aggregate behind `level` lacks some of the seven
+    /// parameters, so `level` is a floor (true), or it has all seven (false).
+    public let partial: Bool?
+    /// Optional: the reading is a suspected artefact (a leads-off period, an
+    /// implausible jump, a pleth pulse that disagrees); the alert stands.
+    public let artefact: Bool?
 
-    public init(reading: SensorReading, level: Level, reasons: [String], news2: JSONValue? = nil, rules: [JSONValue]? = nil, ref: String? = nil) {
+    public init(reading: SensorReading, level: Level, reasons: [String], news2: JSONValue? = nil, rules: [JSONValue]? = nil, ref: String? = nil,
+                partial: Bool? = nil, artefact: Bool? = nil) {
         device = reading.device
         patient = reading.patient
         seq = reading.seq
@@ -39,6 +48,8 @@ public struct Alert: Sendable {
         self.news2 = news2
         self.rules = rules
         self.ref = ref
+        self.partial = partial
+        self.artefact = artefact
     }
 
     public init(parsing json: JSONValue) throws(RecordError) {
@@ -80,6 +91,8 @@ public struct Alert: Sendable {
         } else {
             rules = nil
         }
+        partial = f.has("partial") ? try Self.flag(f, "partial") : nil
+        artefact = f.has("artefact") ? try Self.flag(f, "artefact") : nil
         if f.has("ref") {
             let text = try f.string("ref", maxLength: 64)
             guard text.utf8.count == 64, Hex.decode(text) != nil else {
@@ -91,9 +104,15 @@ public struct Alert: Sendable {
         }
     }
 
+    static func flag(_ f: RecordFields, _ key: String) throws(RecordError) -> Bool {
+        guard let b = try f.value(key).boolValue else { throw RecordError(field: key, "expected true or false") }
+        return b
+    }
+
     static func checkNEWS2(_ value: JSONValue) throws(RecordError) -> JSONValue {
         do throws(RecordError) {
-            let f = try RecordFields(value, allowed: ["score", "risk", "scale", "scores", "missing"])
+            let f = try RecordFields(value, allowed: ["score", "risk", "scale", "scores", "missing", "partial"])
+            if f.has("partial") { _ = try flag(f, "partial") }
             _ = try f.integer("score", in: 0...20)
             guard Level(rawValue: try f.string("risk", maxLength: 16)) != nil else {
                 throw RecordError(field: "risk", "must be one of \(Level.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -123,6 +142,8 @@ public struct Alert: Sendable {
         if let news2 { m["news2"] = news2 }
         if let rules { m["rules"] = .array(rules) }
         if let ref { m["ref"] = .string(ref) }
+        if let partial { m["partial"] = .bool(partial) }
+        if let artefact { m["artefact"] = .bool(artefact) }
         return .object(m)
     }
 }

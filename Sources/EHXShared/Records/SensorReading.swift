@@ -8,7 +8,16 @@ import Darwin
 /// Parsing checks the schema, the kind's unit and the physically possible
 /// range; it does not check the MAC, which needs the gateway's PSK file.
 public struct SensorReading: Sendable {
-    public static let fields: Set<String> = ["device", "patient", "seq", "ts", "kind", "value", "unit", "mac", "samples"]
+    public static let fields: Set<String> = ["device", "patient", "seq", "ts", "kind", "value", "unit", "mac", "samples", "absent", "pleth"]
+
+    /// Why a reading carries no value: the monitor reported none (its 0 for
+    /// "no signal"), or the ECG leads, which give both heart rate and
+    /// respiration, were off. The reading records the absence; it is never
+    /// scored.
+    public enum AbsentReason: String, CaseIterable, Sendable {
+        case noSignal = "no-signal"
+        case leadsOff = "leads-off"
+    }
     /// Seqs stay exact in an IEEE double, which is what JSON numbers are.
     public static let maxSeq: Int64 = 1 << 53
     static let maxSamples = 100_000
@@ -28,10 +37,15 @@ public struct SensorReading: Sendable {
     let macCode: SIMD32<UInt8>?
     /// EMG only: the raw samples, as received.
     public let samples: [JSONValue]?
+    /// Set when the monitor had no value (`value` is then null).
+    public let absent: AbsentReason?
+    /// Heart rate only: the pulse oximeter's pulse rate at the same time,
+    /// which the gateway cross-checks the ECG's count against.
+    public let pleth: Double?
 
     /// A reading's members picked out of its object, before any is checked.
     struct Members<Member: JSONMember> {
-        var device, patient, seq, ts, kind, value, unit, mac, samples: Member?
+        var device, patient, seq, ts, kind, value, unit, mac, samples, absent, pleth: Member?
 
         /// Takes the member named `key`; false when the name is not a reading's.
         mutating func set(_ key: String, _ member: Member) -> Bool {
@@ -56,6 +70,8 @@ public struct SensorReading: Sendable {
             case (4, UInt8(ascii: "u")) where named("unit"): unit = member
             case (3, UInt8(ascii: "m")) where named("mac"): mac = member
             case (7, UInt8(ascii: "s")) where named("samples"): samples = member
+            case (6, UInt8(ascii: "a")) where named("absent"): absent = member
+            case (5, UInt8(ascii: "p")) where named("pleth"): pleth = member
             default: return false
             }
             return true
@@ -130,7 +146,27 @@ public struct SensorReading: Sendable {
         }
         let checked = try F.present(m.value, "value")
         self.value = checked
-        try Self.checkValue(checked, kind: readingKind)
+        if m.absent != nil {
+            let reason = try F.string(m.absent, "absent", maxLength: 32)
+            guard let why = AbsentReason(rawValue: reason) else {
+                throw RecordError(field: "absent", "must be one of \(AbsentReason.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard case .null = checked else { throw RecordError(field: "value", "must be null when the reading is absent") }
+            self.absent = why
+        } else {
+            self.absent = nil
+            try Self.checkValue(checked, kind: readingKind)
+        }
+        if m.pleth != nil {
+            guard readingKind == .heartRate else { throw RecordError(field: "pleth", "only heart_rate readings carry a pleth pulse") }
+            let p = try F.present(m.pleth, "pleth")
+            guard let n = p.numberValue, ReadingKind.heartRate.possibleRange?.contains(n) == true else {
+                throw RecordError(field: "pleth", "expected a pulse rate 1...350")
+            }
+            self.pleth = n
+        } else {
+            self.pleth = nil
+        }
         if m.samples != nil {
             guard readingKind == .emg else { throw RecordError(field: "samples", "only emg readings carry samples") }
             let samples = try F.array(m.samples, "samples")
@@ -172,11 +208,14 @@ public struct SensorReading: Sendable {
         ]
         if let mac { members["mac"] = .string(Hex.encode(mac)) }
         if let samples { members["samples"] = .array(samples) }
+        if let absent { members["absent"] = .string(absent.rawValue) }
+        if let pleth { members["pleth"] = .number(pleth) }
         return members
     }
 
     /// The reading's RFC 8785 form, written member by member (the names
-    /// sort as device, kind, mac, patient, samples, seq, ts, unit, value),
+    /// sort as absent, device, kind, mac, patient, pleth, samples, seq, ts,
+    /// unit, value),
     /// and where `,"mac":"…"` lies in it: the bytes around that range are
     /// the MAC's input, so one serialization serves the output and the MAC.
     public func canonicalForm() -> (bytes: [UInt8], macMember: Range<Int>?) {
@@ -211,9 +250,16 @@ public struct SensorReading: Sendable {
         bound += 320 + Span.jsonStringBound(device.utf8.count) + Span.jsonStringBound(patient.utf8.count)
             + Span.jsonStringBound(kind.rawValue.utf8.count) + Span.jsonStringBound(kind.unit.utf8.count)
             + (numbers?.count ?? 0) * (Span.numberBound + 1) + (sampleText?.count ?? 0)
+            + 24 + Span.numberBound
         var macMember: Range<Int>?
         let bytes = [UInt8](capacity: bound) { span in
-            span.append("{\"device\":")
+            if let absent {
+                span.append("{\"absent\":")
+                span.appendJSONString(absent.rawValue)
+                span.append(",\"device\":")
+            } else {
+                span.append("{\"device\":")
+            }
             span.appendJSONString(device)
             span.append(",\"kind\":")
             span.appendJSONString(kind.rawValue)
@@ -226,6 +272,10 @@ public struct SensorReading: Sendable {
             }
             span.append(",\"patient\":")
             span.appendJSONString(patient)
+            if let pleth {
+                span.append(",\"pleth\":")
+                span.appendNumber(pleth)
+            }
             if let sampleText {
                 span.append(",\"samples\":")
                 sampleText.withUnsafeBufferPointer { span.append($0) }

@@ -156,12 +156,15 @@ import Testing
         #expect(LooseTime.parse("2026-11-26T10:00:00+2") == nil)
     }
 
-    @Test func csvRowsBecomeReadingsInSeqOrderWithZeroAsMissing() throws {
+    @Test func csvRowsBecomeReadingsInSeqOrderWithZeroAsAbsent() throws {
         let table = try CSVReadings(header: ["timestamp_surrogate", "HR", "ABPSys", "RESP", "SpO2", "NBPSys", "NBPDias"], overrides: ["ABPSys": .ignore],
                                     device: "mon", patient: "P")
         let rows = try table.readings(CSVReadings.split(Array("2896-10-10T00:32:25,62.8,0,12.7,0,120,70".utf8))!)
-        let kinds = try rows.map { try SensorReading(parsing: $0) }.map(\.kind)
-        #expect(kinds == [.heartRate, .respRate, .bloodPressure]) // SpO2 0 = no signal
+        let readings = try rows.map { try SensorReading(parsing: $0) }
+        #expect(readings.map(\.kind) == [.heartRate, .spo2, .respRate, .bloodPressure])
+        // SpO2 0 is the monitor's "no signal": recorded as absent, value null.
+        #expect(readings[1].absent == .noSignal && readings[1].value == .null && readings[0].absent == nil)
+        #expect(readings[1].object["absent"] == "no-signal")
         let seqs = try rows.map { try SensorReading(parsing: $0).seq }
         #expect(seqs == seqs.sorted())
         #expect(throws: RecordError.self) { try table.readings(CSVReadings.split(Array("2896-10-10T00:32:25,abc,0,12,0,,".utf8))!) }
@@ -173,10 +176,24 @@ import Testing
         guard let data = SharedFiles.data("data/s00001-2896-10-10-00-31n.csv") else { return }
         let lines = Array(data).split(separator: 0x0a).map { Array($0.last == 0x0d ? $0.dropLast() : $0[...]) }
         let table = try CSVReadings(header: CSVReadings.split(lines[0])!, overrides: [:], device: "mon", patient: "s00001")
-        var count = 0
-        for line in lines.dropFirst() { count += try table.readings(CSVReadings.split(line)!).count }
-        // HR 1890 + RESP 1891 + SpO2 1573 non-zero + 152 cuff BPs.
-        #expect(count == 1890 + 1891 + 1573 + 152)
+        var count = 0, absent = 0, leadsOff = 0, pleth = 0
+        for line in lines.dropFirst() {
+            for json in try table.readings(CSVReadings.split(line)!) {
+                let r = try SensorReading(parsing: json)
+                count += 1
+                if r.absent != nil { absent += 1 }
+                if r.absent == .leadsOff { leadsOff += 1 }
+                if r.pleth != nil { pleth += 1 }
+            }
+        }
+        // Every row gives HR, RESP and SpO2 (a 0 as an absent reading), plus 152 cuff BPs.
+        #expect(count == 3 * 1936 + 152)
+        // HR 1890 + RESP 1891 + SpO2 1573 non-zero; no RESP 0 beside a heart rate and an SpO2 (apnoea).
+        #expect(count - absent == 1890 + 1891 + 1573 + 152)
+        // 44 rows with HR and RESP both 0: the ECG leads are off.
+        #expect(leadsOff == 2 * 44)
+        // The pleth pulse rides on every heart rate that has one.
+        #expect(pleth == 1569)
     }
 }
 

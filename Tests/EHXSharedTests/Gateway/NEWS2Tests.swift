@@ -32,12 +32,16 @@ import Testing
         }
     }
 
-    /// Every edge: the value at `le` scores the band, one recording step
-    /// above scores the next band, and a value just above `gt` scores the band.
+    /// Every edge, at the chart's resolution: the value at `le` scores the
+    /// band, one recording step above scores the next band; a value that
+    /// charts as `gt` (less than half a step above it) scores the band below,
+    /// one more than half a step above scores the band, and one exactly
+    /// halfway scores the worse of the two.
     @Test(arguments: numeric.map { $0.0 })
     func everyBandEdgeScoresAsPublished(_ name: String) throws {
         let (_, parameter, embedded, step) = Self.numeric.first { $0.0 == name }!
         let table = Self.published(name) ?? embedded.map { ($0.gt, $0.le, $0.score, nil) }
+        _ = parameter
         for (i, band) in table.enumerated() {
             if let le = band.le {
                 #expect(NEWS2.score(parameter, value: .number(le)) == band.score, "\(name) \(le)")
@@ -45,8 +49,10 @@ import Testing
                 #expect(NEWS2.score(parameter, value: .number(above)) == table[i + 1].score, "\(name) \(above)")
             }
             if let gt = band.gt {
-                #expect(NEWS2.score(parameter, value: .number(gt + 0.01)) == band.score, "\(name) \(gt)+0.01")
-                #expect(NEWS2.score(parameter, value: .number(gt)) != band.score || table[i - 1].score == band.score)
+                let below = table[i - 1].score
+                #expect(NEWS2.score(parameter, value: .number(gt + 0.4 * step)) == below, "\(name) \(gt)+0.4 step charts as \(gt)")
+                #expect(NEWS2.score(parameter, value: .number(gt + 0.6 * step)) == band.score, "\(name) \(gt)+0.6 step")
+                #expect(NEWS2.score(parameter, value: .number(gt + 0.5 * step)) == max(below, band.score), "\(name) \(gt)+0.5 step: the worse")
             }
         }
     }
@@ -100,15 +106,54 @@ import Testing
     @Test func missingAndStaleParametersAreListedNeverScored() throws {
         let engine = RuleEngine()
         var state = IngestState()
-        _ = engine.evaluate(try Self.reading("temperature", 39.5, unit: "Cel", seq: 1, minute: 0), state: &state)
+        _ = engine.evaluate(try Self.reading("resp_rate", 25, unit: "/min", seq: 1, minute: 0), state: &state)
         let alert = try #require(engine.evaluate(try Self.reading("heart_rate", 135, unit: "/min", seq: 2, minute: 20), state: &state))
         let news2 = try #require(alert.news2)
-        // The temperature is 20 minutes old: stale in a 15-minute window.
+        // The respiration is 20 minutes old: stale for a monitored parameter (15 minutes).
         #expect(news2["score"] == 3)
-        #expect(news2["scores"]?["temperature"] == nil)
+        #expect(news2["scores"]?["respiration_rate"] == nil)
         let missing = news2["missing"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        #expect(missing.contains("temperature") && missing.contains("consciousness") && !missing.contains("pulse"))
+        #expect(missing.contains("respiration_rate") && missing.contains("consciousness") && !missing.contains("pulse"))
         #expect(alert.level == .lowMedium)
+        #expect(alert.partial == true && news2["partial"] == true)
+    }
+
+    /// Staff-entered values hold for their parameter's freshness (ACVPU and
+    /// temperature 12 h, oxygen until changed), so a patient on oxygen does
+    /// not drop to "low" when a round's entries pass 15 minutes.
+    @Test func staffEnteredParametersHoldAndFreshnessIsConfigurable() throws {
+        let engine = RuleEngine()
+        var state = IngestState()
+        _ = engine.evaluate(try Self.reading("oxygen", true, unit: "1", seq: 1, minute: 0), state: &state)
+        _ = engine.evaluate(try Self.reading("consciousness", "V", unit: "1", seq: 2, minute: 0), state: &state)
+        let later = try #require(engine.evaluate(try Self.reading("heart_rate", 95, unit: "/min", seq: 3, minute: 600), state: &state))
+        #expect(later.news2?["scores"]?["air_or_oxygen"] == 2 && later.news2?["scores"]?["consciousness"] == 3)
+        #expect(later.level == .medium)
+        let rules = try IngestRules(parsing: try JSONValue.parse(#"{"v":1,"freshness":{"consciousness":"30m","air_or_oxygen":"held","pulse":"2m"}}"#))
+        let strict = RuleEngine(rules: rules)
+        #expect(strict.freshness(.consciousness) == 30 * 60_000 && strict.freshness(.pulse) == 120_000)
+        #expect(strict.freshness(.airOrOxygen) == IngestRules.held && strict.freshness(.temperature) == 12 * 3_600_000)
+        var s2 = IngestState()
+        _ = strict.evaluate(try Self.reading("consciousness", "V", unit: "1", seq: 1, minute: 0), state: &s2)
+        let a = try #require(strict.evaluate(try Self.reading("heart_rate", 95, unit: "/min", seq: 2, minute: 31), state: &s2))
+        #expect(a.news2?["scores"]?["consciousness"] == nil)
+        #expect(throws: RecordError.self) { try IngestRules(parsing: try JSONValue.parse(#"{"v":1,"freshness":{"pulse":"soon"}}"#)) }
+        #expect(throws: RecordError.self) { try IngestRules(parsing: try JSONValue.parse(#"{"v":1,"freshness":{"glucose":"1h"}}"#)) }
+    }
+
+    /// The chart is drawn for whole numbers (temperature 0.1): each value
+    /// of the issue scores as the chart records it.
+    @Test func valuesBetweenTheChartsBandsScoreAsCharted() {
+        #expect(NEWS2.score(.respirationRate, value: 8.4) == 3)
+        #expect(NEWS2.score(.spo2, value: 91.4) == 3)
+        #expect(NEWS2.score(.systolicBP, value: 90.4) == 3)
+        #expect(NEWS2.score(.temperature, value: 35.04) == 3)
+        // Halfway: the worse neighbour, never the more lenient one.
+        #expect(NEWS2.score(.respirationRate, value: 8.5) == 3)
+        #expect(NEWS2.score(.pulse, value: 130.5) == 3)
+        #expect(NEWS2.score(.temperature, value: 35.05) == 3)
+        #expect(NEWS2.score(.respirationRate, value: 8.6) == 1)
+        #expect(NEWS2.chartedValue(8.4, parameter: .respirationRate) == 8 && NEWS2.chartedValue(35.04, parameter: .temperature) == 35)
     }
 
     @Test func aggregateRiseAlertsAndNamesTheMissing() throws {
@@ -145,18 +190,35 @@ import Testing
         #expect(alert.level == .low)
     }
 
-    @Test func baselineAvoidsAFalseAlarmForAnAthlete() throws {
+    /// A baseline may add alerts, never remove what NEWS2 escalates: a
+    /// learned 45/min (NEWS2 1) still alerts as the chart says.
+    @Test func baselineNeverRemovesANEWS2Alert() throws {
         let engine = RuleEngine(learn: 20)
         var state = IngestState()
-        var early = 0
         for i in 0..<20 { // resting 45/min: NEWS2 scores 1 (41-50)
-            if engine.evaluate(try Self.reading("heart_rate", .number(Double(44 + i % 3)), unit: "/min", seq: i, minute: i), state: &state) != nil { early += 1 }
+            #expect(engine.evaluate(try Self.reading("heart_rate", .number(Double(44 + i % 3)), unit: "/min", seq: i, minute: i), state: &state) != nil)
         }
-        #expect(early == 20) // while learning, every one alerts on the fixed band
-        // Learned: 45/min is this patient's normal, so no alert...
-        #expect(engine.evaluate(try Self.reading("heart_rate", 45, unit: "/min", seq: 20, minute: 20), state: &state) == nil)
-        // ...but a 3 always alerts, whatever the baseline.
+        let a = try #require(engine.evaluate(try Self.reading("heart_rate", 45, unit: "/min", seq: 20, minute: 20), state: &state))
+        #expect(a.rules?.first?["rule"] == "news2")
         #expect(engine.evaluate(try Self.reading("heart_rate", 40, unit: "/min", seq: 21, minute: 21), state: &state) != nil)
+    }
+
+    /// A drift inside the normal bands that the moving baseline follows:
+    /// the CUSUM against the admission baseline alerts once, naming its rule.
+    @Test func driftAgainstTheAdmissionBaselineAlertsOncePerExcursion() throws {
+        let engine = RuleEngine(learn: 30)
+        var state = IngestState()
+        var fired: [Int] = []
+        for m in 0..<90 { // 60 ± 1 for 30 minutes, then +0.3/min: 60 -> 78, inside 51-90
+            let hr = m < 30 ? 60 + Double(m % 3) - 1 : 60 + 0.3 * Double(m - 30)
+            if let a = engine.evaluate(try Self.reading("heart_rate", .number(hr), unit: "/min", seq: m, minute: m), state: &state),
+               a.rules?.contains(where: { $0["rule"] == "cusum" }) == true {
+                fired.append(m)
+                #expect(a.reasons.contains { $0.contains("admission baseline") })
+            }
+        }
+        #expect(fired.count == 1)
+        #expect((fired.first ?? 99) < 60) // long before NEWS2's 91
     }
 
     @Test func rulesFileThresholdsPerPatientOverridePerKind() throws {

@@ -56,6 +56,45 @@ import Testing
         #expect(sampled["component"]?.arrayValue?.first?["valueQuantity"]?["value"] == 0.4)
     }
 
+    /// Without a sample period the samples are not exported (a guessed 1 ms
+    /// misdated them); the electrode type is not claimed.
+    @Test func emgWithoutAPeriodExportsTheRMSOnly() throws {
+        let key = try Ed25519.PrivateKey()
+        let tx = try Transaction.sign(type: .reading, body: Self.reading("emg", 0.4, unit: "mV", extra: ["samples": [0.1, 0.2]]), key: key)
+        let obs = try #require(FHIRExport.observation(tx, height: 3, blockHash: .zero))
+        #expect(obs["valueSampledData"] == nil && obs["valueQuantity"]?["value"] == 0.4)
+        #expect(obs["code"]?["coding"]?.arrayValue?.first?["display"]?.stringValue?.contains("Surface") == false)
+    }
+
+    @Test func anAbsentReadingCarriesDataAbsentReason() throws {
+        let obs = try Self.observation(Self.reading("heart_rate", .null, unit: "/min", extra: ["absent": "leads-off"]))
+        #expect(obs["valueQuantity"] == nil)
+        #expect(obs["dataAbsentReason"]?["coding"]?.arrayValue?.first?["code"] == "error")
+        #expect(obs["dataAbsentReason"]?["text"]?.stringValue?.contains("leads off") == true)
+    }
+
+    /// An alert becomes a RiskAssessment and the NEWS2 total (SNOMED CT
+    /// 1104051000000101), each labelled partial when parameters were missing.
+    @Test func alertsExportTheNEWS2TotalAndTheRisk() throws {
+        let engine = RuleEngine()
+        var state = IngestState()
+        let reading = try SensorReading(parsing: Self.reading("heart_rate", 135, unit: "/min"))
+        let alert = try #require(engine.evaluate(reading, state: &state, ref: String(repeating: "ab", count: 32)))
+        let key = try Ed25519.PrivateKey()
+        let tx = try Transaction.sign(type: .alert, body: alert.json, key: key)
+        let resources = FHIRExport.alertResources(tx, height: 4, blockHash: .zero)
+        #expect(resources.count == 2)
+        let risk = try #require(resources.first { $0.resource["resourceType"] == "RiskAssessment" }?.resource)
+        #expect(risk["prediction"]?.arrayValue?.first?["qualitativeRisk"]?["coding"]?.arrayValue?.first?["code"] == "low-medium")
+        #expect(risk["prediction"]?.arrayValue?.first?["qualitativeRisk"]?["text"]?.stringValue?.contains("partial") == true)
+        let total = try #require(resources.first { $0.resource["resourceType"] == "Observation" }?.resource)
+        #expect(total["code"]?["coding"]?.arrayValue?.first?["code"] == "1104051000000101")
+        #expect(total["code"]?["coding"]?.arrayValue?.first?["system"] == "http://snomed.info/sct")
+        #expect(total["valueInteger"] == 3)
+        #expect(total["note"]?.arrayValue?.first?["text"]?.stringValue?.contains("6 of 7 parameters missing") == true)
+        #expect(Set(resources.map(\.fullUrl)).count == 2)
+    }
+
     @Test func otherKindsAndReferences() throws {
         let c = try Self.observation(Self.reading("consciousness", "V", unit: "1"))
         #expect(c["valueCodeableConcept"]?["text"] == "V")

@@ -105,6 +105,17 @@ import Testing
         #"{"device":"d","patient":"p","seq":-9223372036854775809,"ts":"2028-02-29T00:00:00.000Z","kind":"emg","unit":"mV","value":1}"#,
         #"{"device":"d","patient":"p","seq":1e2,"ts":"2028-02-29T00:00:00.000Z","kind":"emg","unit":"mV","value":-0.0}"#,
         #"{"device":"d","patient":"p","seq":12,"ts":"2028-02-29T00:00:00.000Z","kind":"heart_rate","unit":"/min","value":-0}"#,
+        // Absence and the pleth pulse (CSV imports): null only when absent,
+        // pleth only on a heart rate, both sorted into the canonical form.
+        #"{"device":"d","patient":"p","seq":1,"ts":"2028-02-29T00:00:00.000Z","kind":"heart_rate","unit":"/min","value":null,"absent":"leads-off"}"#,
+        #"{"absent":"no-signal","device":"d","kind":"spo2","patient":"p","seq":1,"ts":"2028-02-29T00:00:00.000Z","unit":"%","value":null}"#,
+        #"{"device":"d","patient":"p","seq":1,"ts":"2028-02-29T00:00:00.000Z","kind":"spo2","unit":"%","value":97,"absent":"no-signal"}"#,
+        #"{"device":"d","patient":"p","seq":1,"ts":"2028-02-29T00:00:00.000Z","kind":"spo2","unit":"%","value":null,"absent":"tired"}"#,
+        #"{"device":"d","patient":"p","seq":1,"ts":"2028-02-29T00:00:00.000Z","kind":"spo2","unit":"%","value":null}"#,
+        #"{"device":"d","patient":"p","seq":1,"ts":"2028-02-29T00:00:00.000Z","kind":"heart_rate","unit":"/min","value":150,"pleth":75.5}"#,
+        #"{"device":"d","patient":"p","seq":1,"ts":"2028-02-29T00:00:00.000Z","kind":"spo2","unit":"%","value":97,"pleth":75}"#,
+        #"{"device":"d","patient":"p","seq":1,"ts":"2028-02-29T00:00:00.000Z","kind":"heart_rate","unit":"/min","value":70,"pleth":0}"#,
+        #"{"device":"d","patient":"p","seq":1,"ts":"2028-02-29T00:00:00.000Z","kind":"heart_rate","unit":"/min","value":null,"absent":"no-signal","pleth":60}"#,
     ])
     func gatewayPathAgreesWithTheValuePath(_ text: String) throws {
         let gate = ReadingGate(keys: PSKFile(), workers: 1)
@@ -121,6 +132,31 @@ import Testing
             #expect(a.description == b.description)
         default:
             Issue.record("one path accepted what the other refused: \(viaValue) vs \(viaLine)")
+        }
+    }
+
+    /// A device that sends absences and pleth pulses MACs them like any
+    /// other member: the gateway's line paths verify them.
+    @Test func absentAndPlethReadingsAreMACedWhole() throws {
+        let key = Array(UInt8(0)..<32)
+        var keys = PSKFile()
+        keys.add(device: "d", key: key)
+        let gate = ReadingGate(keys: keys, workers: 1)
+        for text in [#"{"device":"d","patient":"p","seq":1,"ts":"2028-02-29T00:00:00.000Z","kind":"heart_rate","unit":"/min","value":null,"absent":"leads-off"}"#,
+                     #"{"device":"d","patient":"p","seq":2,"ts":"2028-02-29T00:00:00.000Z","kind":"heart_rate","unit":"/min","value":150,"pleth":75}"#] {
+            let reading = try SensorReading(parsing: try JSONValue.parse(text))
+            let signed = reading.canonicalForm().bytes
+            let mac = Hex.encode(HMACSHA256.authenticationCode(for: signed, key: key))
+            var object = reading.object
+            object["mac"] = .string(mac)
+            let line = JSONValue.object(object).canonicalBytes()
+            let prepared = try line.withUnsafeBytes { try gate.prepare(line: $0, authenticated: true, worker: 0) }
+            #expect(prepared.canonical == line)
+            var forged = object
+            forged["pleth"] = 76
+            forged["absent"] = reading.absent == nil ? nil : "no-signal"
+            let bad = JSONValue.object(forged).canonicalBytes()
+            #expect(throws: RecordError.self) { try bad.withUnsafeBytes { try gate.prepare(line: $0, authenticated: true, worker: 0) } }
         }
     }
 
