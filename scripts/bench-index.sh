@@ -6,14 +6,15 @@
 # For each size: a reading chain (generated once, cached in .bench/query-N/,
 # the one bench-query.sh uses); `ehx-query index` into a fresh SQLite file and
 # a fresh PostgreSQL database (rows per second loaded: transactions over wall
-# time, chain parsing included); then CLIENTS concurrent clients each run
-# QUERIES patient queries (one patient, one hour) and as many time-range
-# queries (every patient, one minute), each a whole `ehx-query txs` process
-# as a script would run it; p50 and p99 of those latencies per backend.
-# Every query's output is compared between the two backends (exit 1 when
-# one differs). Without PGURI a PostgreSQL server is started in a temporary
-# directory (initdb, pg_ctl; as the postgres user when run as root) and
-# stopped at the end. Prints a table; writes RESULTS (bench/index-results.json).
+# time, chain parsing included); then, on each backend in turn, CLIENTS
+# concurrent clients each run QUERIES patient queries (one patient, one hour)
+# and as many time-range queries (every patient, one minute), each a whole
+# `ehx-query txs` process as a script would run it; p50 and p99 of those
+# latencies per backend. Both backends get the same queries, and every
+# answer is compared between them (exit 1 when one differs). Without PGURI
+# a PostgreSQL server is started in a temporary directory (initdb, pg_ctl;
+# as the postgres user when run as root) and stopped at the end; with it,
+# the ehx tables in that database are dropped before each load. Prints a table; writes RESULTS (bench/index-results.json).
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
@@ -51,7 +52,7 @@ if [ -z "${PGURI:-}" ]; then
   pg_uri() { echo "postgresql:///$1?host=$server_dir&user=ehx"; }
   psql_admin() { "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$admin" -c "$1"; }
 else
-  pg_uri() { echo "$PGURI"; }
+  pg_uri() { psql -X -q -v ON_ERROR_STOP=1 -d "$PGURI" -c "DROP TABLE IF EXISTS txs, blocks, meta" >&2; echo "$PGURI"; }
   psql_admin() { :; }
 fi
 
@@ -60,31 +61,25 @@ percentile() { # percentile P FILE  (nearest rank)
   sort -n "$2" | awk -v p="$1" '{ v[NR] = $1 } END { if (NR == 0) { print 0; exit } i = int(p * NR + 0.999999); if (i < 1) i = 1; printf "%.1f", v[i] }'
 }
 
-# One client: QUERIES rounds of a patient query and a time-range query
-# against both backends, latencies in ms to files, outputs compared.
-client() { # client N CHAIN SQLITE PGURI SPAN OUTDIR
-  local n=$1 chain=$2 sqlite=$3 pg=$4 span=$5 out=$6 i t0 t1 p from to base=1767225600
+# One client on one backend: QUERIES rounds of a patient query and a
+# time-range query, latencies in ms to OUTDIR/BACKEND.KIND.ms, each answer
+# kept for the comparison. The seed depends on the client only, so both
+# backends get the same queries.
+client() { # client N BACKEND DB CHAIN SPAN OUTDIR
+  local n=$1 backend=$2 db=$3 chain=$4 span=$5 out=$6 i t0 t1 p from to base=1767225600
   RANDOM=$((n * 7919))
   for i in $(seq "$QUERIES"); do
-    p=$(printf 'P-%04d' $((RANDOM % 100)))
+    printf -v p 'P-%04d' $((RANDOM % 100))  # not in $(...): a subshell reseeds RANDOM
     from=$((base + (RANDOM * 32768 + RANDOM) % (span > 3600 ? span - 3600 : 1)))
     to=$((from + 3600))
-    for backend in sqlite pg; do
-      db=$sqlite; [ "$backend" = pg ] && db=$pg
-      t0=$(ms_now)
-      "$BIN/ehx-query" --chain "$chain" txs --db "$db" --patient "$p" --since "$from" --until "$to" --format jsonl > "$out/$n.$backend.patient"
-      t1=$(ms_now); echo $(( (t1 - t0) / 1000 )) | awk '{ printf "%.3f\n", $1 / 1000 }' >> "$out/$backend.patient.ms"
-    done
-    cmp -s "$out/$n.sqlite.patient" "$out/$n.pg.patient" || echo "patient $p $from: outputs differ" >> "$out/differ"
+    t0=$(ms_now)
+    "$BIN/ehx-query" --chain "$chain" txs --db "$db" --patient "$p" --since "$from" --until "$to" --format jsonl > "$out/$backend.$n.$i.patient"
+    t1=$(ms_now); echo $(( (t1 - t0) / 1000 )) | awk '{ printf "%.3f\n", $1 / 1000 }' >> "$out/$backend.patient.ms"
     from=$((base + (RANDOM * 32768 + RANDOM) % (span > 60 ? span - 60 : 1)))
     to=$((from + 60))
-    for backend in sqlite pg; do
-      db=$sqlite; [ "$backend" = pg ] && db=$pg
-      t0=$(ms_now)
-      "$BIN/ehx-query" --chain "$chain" txs --db "$db" --since "$from" --until "$to" --format jsonl > "$out/$n.$backend.range"
-      t1=$(ms_now); echo $(( (t1 - t0) / 1000 )) | awk '{ printf "%.3f\n", $1 / 1000 }' >> "$out/$backend.range.ms"
-    done
-    cmp -s "$out/$n.sqlite.range" "$out/$n.pg.range" || echo "range $from: outputs differ" >> "$out/differ"
+    t0=$(ms_now)
+    "$BIN/ehx-query" --chain "$chain" txs --db "$db" --since "$from" --until "$to" --format jsonl > "$out/$backend.$n.$i.range"
+    t1=$(ms_now); echo $(( (t1 - t0) / 1000 )) | awk '{ printf "%.3f\n", $1 / 1000 }' >> "$out/$backend.range.ms"
   done
 }
 
@@ -109,10 +104,15 @@ for size in $SIZES; do
   timed "$dir/pg-index.json" "$BIN/ehx-query" --chain "$chain" index --db "$pg" -q
   pg_s=$T_WALL
 
+  # The same load on each backend in turn: CLIENTS at once, nothing else.
   out=$(mktemp -d)
-  for c in $(seq "$CLIENTS"); do client "$c" "$chain" "$sqlite" "$pg" "$span" "$out" & done
+  for c in $(seq "$CLIENTS"); do client "$c" sqlite "$sqlite" "$chain" "$span" "$out" & done
   wait
-  if [ -s "$out/differ" ]; then cat "$out/differ" >&2; status=1; fi
+  for c in $(seq "$CLIENTS"); do client "$c" pg "$pg" "$chain" "$span" "$out" & done
+  wait
+  for f in "$out"/sqlite.*.*.*; do
+    cmp -s "$f" "$out/pg.${f#"$out"/sqlite.}" || { echo "bench-index: $size: ${f##*/}: SQLite and PostgreSQL answers differ" >&2; status=1; }
+  done
   line=$(awk -v n="$ntx" -v s="$sqlite_s" -v p="$pg_s" 'BEGIN { printf "%d %.0f %.0f", n, n / s, n / p }')
   set -- $line
   stats="$(percentile 0.5 "$out/sqlite.patient.ms") $(percentile 0.99 "$out/sqlite.patient.ms") $(percentile 0.5 "$out/pg.patient.ms") $(percentile 0.99 "$out/pg.patient.ms")"
@@ -130,7 +130,7 @@ for r in "${rows[@]}"; do
   printf '%-12s %-10s %12s %22s %22s\n' "$1" sqlite "$2" "$4 / $5" "$8 / $9"
   printf '%-12s %-10s %12s %22s %22s\n' "" postgres "$3" "$6 / $7" "${10} / ${11}"
 done
-echo "($CLIENTS concurrent clients, $QUERIES queries of each kind per client and backend; a query is a whole ehx-query process)"
+echo "($CLIENTS concurrent clients per backend, one backend at a time, $QUERIES queries of each kind per client; a query is a whole ehx-query process)"
 mkdir -p "$(dirname "$RESULTS")"
 printf '%s\n' "$json" > "$RESULTS"
 exit "$status"

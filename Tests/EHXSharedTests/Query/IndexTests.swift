@@ -76,6 +76,24 @@ import Testing
         #expect(try Self.collect(chain: path, filter: filters[0], useIndex: true).bytes == Self.collect(chain: path, filter: filters[0], useIndex: false).bytes)
     }
 
+    /// The batches and the stored tip are the same code for SQLite as for
+    /// PostgreSQL (PostgresIndexTests): a run that stops keeps whole batches.
+    @Test func aRunThatStopsKeepsItsWholeBatchesAndTheirTip() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("chain.jsonl").path
+        let chain = try Self.chain(blocks: 12)
+        let stranger = try Self.chain(blocks: 10)
+        try Self.write(Array(chain.blocks.prefix(9)) + [stranger.blocks[9]], to: path)
+        let index = try ChainIndex(path: path + ".idx", create: true)
+        #expect(throws: ToolError.self) { try index.update(chain: path, batchTransactions: 20) }
+        #expect(try index.coverage()?.height == 6 && index.meta("tip_height") == "6")
+        #expect(try index.db.first("SELECT count(*), max(height) FROM txs") == [.integer(1 + 6 * 8), .integer(6)])
+        try Self.write(chain.blocks, to: path)
+        let resumed = try index.update(chain: path, batchTransactions: 20)
+        #expect(resumed.blocks == 6 && !resumed.rebuilt && resumed.tip?.height == 12)
+    }
+
     @Test func emitSQLIsCopyText() throws {
         #expect(ChainIndex.copyField(.text("a\tb\\c\nd")) == "a\\tb\\\\c\\nd")
         #expect(ChainIndex.copyField(.null) == "\\N")
