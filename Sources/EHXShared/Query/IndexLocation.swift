@@ -36,7 +36,7 @@ public enum IndexLocation: Sendable, Equatable {
     }
 
     static func redacted(_ uri: String) -> String {
-        guard let schemeEnd = uri.range(of: "://") else { return uri }
+        guard let schemeEnd = uri.firstRange(of: "://") else { return uri }
         let scheme = uri[..<schemeEnd.upperBound]
         var rest = uri[schemeEnd.upperBound...]
         var query = Substring("")
