@@ -7,22 +7,13 @@
 public enum Escape {
     /// Text content: `&`, `<`, `>`; control characters other than tab and
     /// newline become U+FFFD (they are not allowed in XML).
-    public static func text(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            default: append(scalar, to: &out)
-            }
-        }
-        return out
-    }
+    public static func text(_ s: String) -> String { escape(s, forAttribute: false) }
 
-    /// An attribute value for a double-quoted attribute.
-    public static func attribute(_ s: String) -> String {
+    /// An attribute value for a double-quoted attribute: as text, and also
+    /// both quotes and the newline (which an attribute would fold to a space).
+    public static func attribute(_ s: String) -> String { escape(s, forAttribute: true) }
+
+    private static func escape(_ s: String, forAttribute: Bool) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
         for scalar in s.unicodeScalars {
@@ -30,9 +21,9 @@ public enum Escape {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            case "\n": out += "&#10;"
+            case "\"" where forAttribute: out += "&quot;"
+            case "'" where forAttribute: out += "&#39;"
+            case "\n" where forAttribute: out += "&#10;"
             default: append(scalar, to: &out)
             }
         }

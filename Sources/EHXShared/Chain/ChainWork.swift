@@ -28,19 +28,8 @@ public struct ChainWork: Sendable, Equatable, Comparable, CustomStringConvertibl
 
     /// Sum, saturating at 2^256 - 1 (unreachable by any real chain).
     public static func + (a: ChainWork, b: ChainWork) -> ChainWork {
-        let x = a.array, y = b.array
-        var out: [UInt64] = [0, 0, 0, 0]
-        var carry: UInt64 = 0
-        for i in 0..<4 {
-            let (s1, o1) = x[i].addingReportingOverflow(y[i])
-            let (s2, o2) = s1.addingReportingOverflow(carry)
-            out[i] = s2
-            carry = (o1 ? 1 : 0) + (o2 ? 1 : 0)
-        }
-        if carry != 0 { out = [.max, .max, .max, .max] }
-        var w = ChainWork()
-        w.limbs = (out[0], out[1], out[2], out[3])
-        return w
+        let (sum, overflow) = limbwise(a, b) { $0.addingReportingOverflow($1) }
+        return overflow ? ChainWork(limbs: [.max, .max, .max, .max]) : sum
     }
 
     public static func += (a: inout ChainWork, b: ChainWork) { a = a + b }
@@ -48,18 +37,27 @@ public struct ChainWork: Sendable, Equatable, Comparable, CustomStringConvertibl
     /// a - b for a >= b (zero otherwise): the work of a chain's part after a block.
     public static func difference(_ a: ChainWork, _ b: ChainWork) -> ChainWork {
         guard b < a else { return .zero }
+        return limbwise(a, b) { $0.subtractingReportingOverflow($1) }.result
+    }
+
+    /// `step` limb by limb from the lowest, passing each limb's carry (or
+    /// borrow) on to the next; whether one is left over at the top.
+    private static func limbwise(_ a: ChainWork, _ b: ChainWork,
+                                 _ step: (UInt64, UInt64) -> (partialValue: UInt64, overflow: Bool)) -> (result: ChainWork, overflow: Bool) {
         let x = a.array, y = b.array
         var out: [UInt64] = [0, 0, 0, 0]
-        var borrow: UInt64 = 0
+        var carry: UInt64 = 0
         for i in 0..<4 {
-            let (d1, o1) = x[i].subtractingReportingOverflow(y[i])
-            let (d2, o2) = d1.subtractingReportingOverflow(borrow)
-            out[i] = d2
-            borrow = (o1 ? 1 : 0) + (o2 ? 1 : 0)
+            let (r1, o1) = step(x[i], y[i])
+            let (r2, o2) = step(r1, carry)
+            out[i] = r2
+            carry = (o1 ? 1 : 0) + (o2 ? 1 : 0)
         }
-        var w = ChainWork()
-        w.limbs = (out[0], out[1], out[2], out[3])
-        return w
+        return (ChainWork(limbs: out), carry != 0)
+    }
+
+    private init(limbs l: [UInt64]) {
+        limbs = (l[0], l[1], l[2], l[3])
     }
 
     public static func < (a: ChainWork, b: ChainWork) -> Bool {

@@ -32,34 +32,17 @@ public enum AEAD: Sendable {
         }
     }
 
+    /// The ciphertext of `plaintext` with the 16-byte tag appended.
     public func seal(_ plaintext: [UInt8], key: [UInt8], nonce: [UInt8], aad: [UInt8]) throws(CryptoError) -> [UInt8] {
         try checkSizes(key: key, nonce: nonce, lengths: [plaintext.count, aad.count])
         guard let context = EVP_CIPHER_CTX_new() else { throw .drainingQueue(operation: "AEAD context") }
         defer { EVP_CIPHER_CTX_free(context) }
         var out = [UInt8](repeating: 0, count: plaintext.count + Self.tagByteCount)
-        var produced: Int32 = 0
-        var finalLength: Int32 = 0
-        let ok = key.withNonNullBytes { keyPointer, _ in
-            nonce.withNonNullBytes { noncePointer, _ in
-                aad.withNonNullBytes { aadPointer, aadLength in
-                    plaintext.withNonNullBytes { ptPointer, ptLength in
-                        out.withUnsafeMutableBufferPointer { buffer -> Bool in
-                            guard let base = buffer.baseAddress,
-                                  EVP_EncryptInit_ex(context, cipher, nil, nil, nil) == 1,
-                                  EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_SET_IVLEN, Int32(Self.nonceByteCount), nil) == 1,
-                                  EVP_EncryptInit_ex(context, nil, nil, keyPointer, noncePointer) == 1 else { return false }
-                            var ignored: Int32 = 0
-                            if aadLength > 0, EVP_EncryptUpdate(context, nil, &ignored, aadPointer, Int32(aadLength)) != 1 { return false }
-                            if ptLength > 0, EVP_EncryptUpdate(context, base, &produced, ptPointer, Int32(ptLength)) != 1 { return false }
-                            guard EVP_EncryptFinal_ex(context, base + Int(produced), &finalLength) == 1 else { return false }
-                            return EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_GET_TAG, Int32(Self.tagByteCount),
-                                                       base + plaintext.count) == 1
-                        }
-                    }
-                }
-            }
+        var tag = [UInt8](repeating: 0, count: Self.tagByteCount)
+        guard pass(context, encrypt: true, key: key, nonce: nonce, aad: aad, input: plaintext, tag: &tag, output: &out) == .done else {
+            throw .drainingQueue(operation: "AEAD seal")
         }
-        guard ok, Int(produced + finalLength) == plaintext.count else { throw .drainingQueue(operation: "AEAD seal") }
+        out.replaceSubrange(plaintext.count..., with: tag)
         return out
     }
 
@@ -73,39 +56,57 @@ public enum AEAD: Sendable {
         guard let context = EVP_CIPHER_CTX_new() else { throw .drainingQueue(operation: "AEAD context") }
         defer { EVP_CIPHER_CTX_free(context) }
         var out = [UInt8](repeating: 0, count: body.count + Self.tagByteCount)
-        var produced: Int32 = 0
-        var finalLength: Int32 = 0
-        var setupFailed = false
-        let ok = key.withNonNullBytes { keyPointer, _ in
-            nonce.withNonNullBytes { noncePointer, _ in
-                aad.withNonNullBytes { aadPointer, aadLength in
-                    body.withNonNullBytes { ctPointer, ctLength in
-                        out.withUnsafeMutableBufferPointer { buffer -> Bool in
-                            guard let base = buffer.baseAddress,
-                                  EVP_DecryptInit_ex(context, cipher, nil, nil, nil) == 1,
-                                  EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_SET_IVLEN, Int32(Self.nonceByteCount), nil) == 1,
-                                  EVP_DecryptInit_ex(context, nil, nil, keyPointer, noncePointer) == 1,
-                                  EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_SET_TAG, Int32(Self.tagByteCount), &tag) == 1 else {
-                                setupFailed = true
-                                return false
-                            }
-                            var ignored: Int32 = 0
-                            if aadLength > 0, EVP_DecryptUpdate(context, nil, &ignored, aadPointer, Int32(aadLength)) != 1 { return false }
-                            if ctLength > 0, EVP_DecryptUpdate(context, base, &produced, ctPointer, Int32(ctLength)) != 1 { return false }
-                            return EVP_DecryptFinal_ex(context, base + Int(produced), &finalLength) == 1
-                        }
-                    }
-                }
-            }
-        }
-        guard ok, Int(produced + finalLength) == body.count else {
-            if setupFailed { throw .drainingQueue(operation: "AEAD open") }
+        switch pass(context, encrypt: false, key: key, nonce: nonce, aad: aad, input: body, tag: &tag, output: &out) {
+        case .done:
+            return Array(out.prefix(body.count))
+        case .setupFailed:
+            throw .drainingQueue(operation: "AEAD open")
+        case .failed:
             LibcryptoErrorQueue.clear()
             // Nothing decrypted is returned: unauthenticated plaintext never leaves here.
             for i in out.indices { out[i] = 0 }
             throw .authenticationFailed
         }
-        return Array(out.prefix(body.count))
+    }
+
+    private enum Pass { case done, setupFailed, failed }
+
+    /// One pass of the cipher over `input` into `output` (room for at least
+    /// input.count bytes): sealing writes the tag into `tag`, opening checks
+    /// `tag` at the final step. Says whether setting up failed (libcrypto's
+    /// error) or a later step did (for opening: not authentic).
+    private func pass(_ context: OpaquePointer, encrypt: Bool, key: [UInt8], nonce: [UInt8], aad: [UInt8],
+                      input: [UInt8], tag: inout [UInt8], output: inout [UInt8]) -> Pass {
+        let mode: Int32 = encrypt ? 1 : 0
+        let tagLength = Int32(Self.tagByteCount)
+        return key.withNonNullBytes { keyPointer, _ in
+            nonce.withNonNullBytes { noncePointer, _ in
+                aad.withNonNullBytes { aadPointer, aadLength in
+                    input.withNonNullBytes { inputPointer, inputLength in
+                        tag.withUnsafeMutableBytes { tagBuffer in
+                            output.withUnsafeMutableBufferPointer { buffer -> Pass in
+                                guard let base = buffer.baseAddress, let tagBase = tagBuffer.baseAddress,
+                                      EVP_CipherInit_ex(context, cipher, nil, nil, nil, mode) == 1,
+                                      EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_SET_IVLEN, Int32(Self.nonceByteCount), nil) == 1,
+                                      EVP_CipherInit_ex(context, nil, nil, keyPointer, noncePointer, mode) == 1,
+                                      encrypt || EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_SET_TAG, tagLength, tagBase) == 1 else {
+                                    return .setupFailed
+                                }
+                                var ignored: Int32 = 0
+                                var produced: Int32 = 0
+                                var finalLength: Int32 = 0
+                                if aadLength > 0, EVP_CipherUpdate(context, nil, &ignored, aadPointer, Int32(aadLength)) != 1 { return .failed }
+                                if inputLength > 0, EVP_CipherUpdate(context, base, &produced, inputPointer, Int32(inputLength)) != 1 { return .failed }
+                                guard EVP_CipherFinal_ex(context, base + Int(produced), &finalLength) == 1,
+                                      Int(produced + finalLength) == inputLength else { return .failed }
+                                if encrypt, EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_GET_TAG, tagLength, tagBase) != 1 { return .failed }
+                                return .done
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     private func checkSizes(key: [UInt8], nonce: [UInt8], lengths: [Int]) throws(CryptoError) {
