@@ -106,7 +106,7 @@ b = Bundle.parse_file(sys.argv[1])
 assert b.type == "collection", b.type
 raw = json.load(open(sys.argv[1]))
 examples = sys.argv[2]
-def codes(o): return [c["code"] for c in o["code"]["coding"] if c["system"] == "http://loinc.org"]
+def codes(o): return [c["code"] for c in o.get("code", {}).get("coding", []) if c["system"] == "http://loinc.org"]
 seen = set()
 risks = news2 = 0
 for e in raw["entry"]:
