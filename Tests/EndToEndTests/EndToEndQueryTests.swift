@@ -173,6 +173,9 @@ print(len(raw["entry"]), sorted(seen), checked, risks)
         let some = one["entry"] as? [[String: Any]] ?? []
         #expect(!some.isEmpty && some.count < entries.count)
         #expect(some.contains { ($0["resource"] as? [String: Any])?["resourceType"] as? String == "RiskAssessment" })
+        let readingsOnly = try JSONLine.object(f.query(["fhir", "--patient", "P-0002", "--no-alerts"]).stdout)["entry"] as? [[String: Any]] ?? []
+        #expect(!readingsOnly.isEmpty && readingsOnly.count < some.count)
+        #expect(readingsOnly.allSatisfy { ($0["resource"] as? [String: Any])?["resourceType"] as? String == "Observation" })
         for e in some {
             let subject = (e["resource"] as? [String: Any])?["subject"] as? [String: Any]
             #expect(subject?["reference"] as? String == "Patient/P-0002")
