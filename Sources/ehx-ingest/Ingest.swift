@@ -118,6 +118,7 @@ struct Ingest: ParsableCommand {
             let source = try InputSource(path: input, format: from, device: device, patient: patient, columns: column, diagnostics: diagnostics)
             var accepted = 0
             var alertCounts: [Alert.Level: Int] = [:]
+            var partialAlerts = 0, artefactAlerts = 0
             var sinceCheckpoint = 0
             var lastCheckpoint = Timestamp.now()
             // Read once: an @Option's getter costs more per unit than the count.
@@ -172,6 +173,8 @@ struct Ingest: ParsableCommand {
                     accepted += 1
                     guard let alert else { return }
                     alertCounts[alert.level, default: 0] += 1
+                    if alert.partial == true { partialAlerts += 1 }
+                    if alert.artefact == true { artefactAlerts += 1 }
                     let body = alert.json
                     try output.write(["type": "alert", "body": body])
                     if let alertSink {
@@ -215,7 +218,8 @@ struct Ingest: ParsableCommand {
             let totalAlerts = alertCounts.values.reduce(0, +)
             summary += ", \(totalAlerts) alerts"
             if totalAlerts > 0 {
-                summary += " (" + Alert.Level.allCases.reversed().compactMap { l in alertCounts[l].map { "\(l.rawValue) \($0)" } }.joined(separator: ", ") + ")"
+                summary += " (" + Alert.Level.allCases.reversed().compactMap { l in alertCounts[l].map { "\(l.rawValue) \($0)" } }.joined(separator: ", ")
+                    + (partialAlerts > 0 ? "; \(partialAlerts) partial" : "") + (artefactAlerts > 0 ? "; \(artefactAlerts) suspected artefact" : "") + ")"
             }
             if gateway.gate.previousKeyUses > 0 { summary += ", \(gateway.gate.previousKeyUses) MACed with a rotated key in its grace window" }
             if source.skipped > 0 { summary += ", \(source.skipped) non-Observation resources skipped" }

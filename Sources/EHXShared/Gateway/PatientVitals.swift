@@ -16,6 +16,11 @@ struct PatientVitals: Sendable {
     private(set) var spo2: Double?
     /// The air-or-oxygen value, when it is a boolean.
     private(set) var onOxygen: Bool?
+    /// Bit `slot` set: the latest value is an absent reading's null.
+    private(set) var absent: UInt8 = 0
+    /// Each value's number as NEWS2 scores it (systolic for BP), NaN when
+    /// it has none: the artefact checks compare with it on every reading.
+    private(set) var numbers = SIMD8<Double>(repeating: .nan)
     // The values as received, for the state file and `IngestState.Patient.vitals`.
     private var respirationRate: JSONValue = .null
     private var spo2Value: JSONValue = .null
@@ -58,6 +63,8 @@ struct PatientVitals: Sendable {
         let slot = parameter.slot
         present |= 1 << slot
         milliseconds[slot] = ts.millisecondsSince1970
+        if case .null = value { absent |= 1 << slot } else { absent &= ~(1 << slot) }
+        numbers[slot] = numeric ?? .nan
         switch parameter {
         case .respirationRate: respirationRate = value
         case .spo2:

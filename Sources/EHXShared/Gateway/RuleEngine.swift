@@ -187,8 +187,12 @@ public struct RuleEngine: Sendable {
         var detail: JSONValue
     }
 
-    /// The monitored parameters one probe or lead set gives together.
+    /// The monitored parameters one probe or lead set gives together, and
+    /// for each the other two (made once: this runs for every reading).
     static let monitored: [NEWS2.Parameter] = [.pulse, .respirationRate, .spo2]
+    static let monitoredSiblings: [[NEWS2.Parameter]] = NEWS2.Parameter.allCases.sorted { $0.slot < $1.slot }.map { p in
+        monitored.contains(p) ? monitored.filter { $0 != p } : []
+    }
 
     /// Whether a change from `previous` to `x` within a few minutes is
     /// more than the body does: kind by kind, both an absolute and a
@@ -212,23 +216,22 @@ public struct RuleEngine: Sendable {
     func suspicion(_ reading: SensorReading, x: Double, parameter: NEWS2.Parameter, vitals: PatientVitals) -> Suspicion? {
         let kind = reading.kind
         let now = reading.ts.millisecondsSince1970
-        func recent(_ p: NEWS2.Parameter) -> IngestState.Vital? {
-            guard let v = vitals[p], now - v.ts.millisecondsSince1970 <= Self.artefactSpanMs else { return nil }
-            return v
+        // Without allocating: read the slots' ts, absence bits and numbers.
+        func recent(_ p: NEWS2.Parameter) -> Bool {
+            vitals.has(p) && now - vitals.milliseconds[p.slot] <= Self.artefactSpanMs
         }
-        if Self.monitored.contains(parameter) {
-            let others = Self.monitored.filter { $0 != parameter }
-            if others.allSatisfy({ recent($0)?.value == .null }) {
-                return Suspicion(reason: "suspected artefact: \(kind.rawValue) \(Self.text(x)) while \(others.map(\.rawValue).joined(separator: " and ")) read no signal (leads off)",
-                                 detail: ["rule": "artefact", "kind": .string(kind.rawValue), "value": .number(x), "suspect": "leads-off"])
-            }
+        let others = Self.monitoredSiblings[parameter.slot]
+        if !others.isEmpty, others.allSatisfy({ recent($0) && vitals.absent & (1 << $0.slot) != 0 }) {
+            return Suspicion(reason: "suspected artefact: \(kind.rawValue) \(Self.text(x)) while \(others.map(\.rawValue).joined(separator: " and ")) read no signal (leads off)",
+                             detail: ["rule": "artefact", "kind": .string(kind.rawValue), "value": .number(x), "suspect": "leads-off"])
         }
         if let pleth = reading.pleth, abs(x - pleth) > max(20, 0.3 * pleth) {
             return Suspicion(reason: "suspected artefact: ECG heart rate \(Self.text(x)) /min but the pulse oximeter counts \(Self.text(pleth))",
                              detail: ["rule": "artefact", "kind": .string(kind.rawValue), "value": .number(x), "suspect": "pleth", "pleth": .number(pleth)])
         }
-        if let previous = recent(parameter), let before = NEWS2.number(parameter, value: previous.value), Self.isJump(kind, from: before, to: x) {
-            let minutes = Self.text(Self.rounded(Double(now - previous.ts.millisecondsSince1970) / 60_000, 10))
+        let before = vitals.numbers[parameter.slot]
+        if recent(parameter), !before.isNaN, Self.isJump(kind, from: before, to: x) {
+            let minutes = Self.text(Self.rounded(Double(now - vitals.milliseconds[parameter.slot]) / 60_000, 10))
             return Suspicion(reason: "suspected artefact: \(kind.rawValue) jumped from \(Self.text(before)) to \(Self.text(x)) in \(minutes) min",
                              detail: ["rule": "artefact", "kind": .string(kind.rawValue), "value": .number(x), "suspect": "jump", "previous": .number(before)])
         }
@@ -297,9 +300,11 @@ public struct RuleEngine: Sendable {
             patient.baselineSlots[kind] = b
         }
 
-        let aggregate = news2.aggregate
-        let partialNote = aggregate.partial ? "; aggregate \(aggregate.total) is partial: \(aggregate.missing.count) of 7 parameters missing" : ""
+        // The per-parameter dictionary only for a reading that alerts.
+        var aggregate: NEWS2.Aggregate { news2.aggregate }
         if let parameter, let own = news2[parameter], own > 0 {
+            let aggregate = aggregate
+            let partialNote = aggregate.partial ? "; aggregate \(aggregate.total) is partial: \(aggregate.missing.count) of 7 parameters missing" : ""
             let band = NEWS2.band(parameter, value: reading.value, scale2: news2.scale == 2,
                                   onOxygen: patient.vitalSlots.onOxygen)
             let scaleNote = parameter == .spo2 ? " (scale \(news2.scale))" : ""
@@ -318,6 +323,7 @@ public struct RuleEngine: Sendable {
             details.append(d)
         }
         if risk == .medium || risk == .high, Self.order(risk) > Self.order(previousRisk) {
+            let aggregate = aggregate
             let missing = aggregate.missing.isEmpty ? "" : "; partial, missing: \(aggregate.missing.sorted().map(\.rawValue).joined(separator: ", "))"
             reasons.append("NEWS2 aggregate \(aggregate.total): risk \(risk.rawValue) (was \(previousRisk?.rawValue ?? "unknown"))\(missing)")
             details.append(["rule": "news2-risk", "score": .number(Double(aggregate.total)), "risk": .string(risk.rawValue),
@@ -352,8 +358,9 @@ public struct RuleEngine: Sendable {
             reasons.append(suspect.reason)
             details.append(suspect.detail)
         }
-        return Alert(reading: reading, level: risk, reasons: reasons, news2: aggregate.json, rules: details, ref: ref,
-                     partial: aggregate.partial, artefact: suspect != nil)
+        let final = aggregate
+        return Alert(reading: reading, level: risk, reasons: reasons, news2: final.json, rules: details, ref: ref,
+                     partial: final.partial, artefact: suspect != nil)
     }
 
     static func order(_ level: Alert.Level?) -> Int {
