@@ -155,13 +155,6 @@ public enum KeyFile {
         }
     }
 
-    /// The directory part keeps its trailing slash ("" for a bare name).
-    static func split(_ path: String) -> (directory: String, name: String) {
-        guard let slash = path.lastIndex(of: "/") else { return ("", path) }
-        let nameStart = path.index(after: slash)
-        return (String(path[..<nameStart]), String(path[nameStart...]))
-    }
-
     static func errorText(_ code: Int32 = errno) -> String {
         guard let message = strerror(code) else { return "error \(code)" }
         return String(cString: message)

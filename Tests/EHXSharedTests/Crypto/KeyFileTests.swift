@@ -117,19 +117,26 @@ extension CryptoTests {
         @Test func temporaryNameStaysInTargetDirectory() {
             // The atomic write renames within one directory; check the split it relies on
             // without chdir (the cwd is process-wide and tests run in parallel).
-            #expect(KeyFile.split("psk") == ("", "psk"))
-            #expect(KeyFile.split("/psk") == ("/", "psk"))
-            #expect(KeyFile.split("a/b/psk") == ("a/b/", "psk"))
+            #expect(SafeDirectory.split("psk") == ("", "psk"))
+            #expect(SafeDirectory.split("/psk") == ("/", "psk"))
+            #expect(SafeDirectory.split("a/b/psk") == ("a/b", "psk"))
         }
 
         @Test func passphraseFromFile() throws {
             try TemporaryDirectory.with { dir in
                 let path = dir.path("pass")
-                try Data("hunter2\r\nsecond line\n".utf8).write(to: URL(fileURLWithPath: path))
+                // A regular passphrase file is held to 0600, like a key file.
+                func write(_ text: String) throws {
+                    try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+                    chmod(path, 0o600)
+                }
+                try write("hunter2\r\nsecond line\n")
                 #expect(try Passphrase.load(file: path) == Array("hunter2".utf8))
-                try Data("no-newline".utf8).write(to: URL(fileURLWithPath: path))
+                try write("no-newline")
                 #expect(try Passphrase.load(file: path) == Array("no-newline".utf8))
-                try Data("\n".utf8).write(to: URL(fileURLWithPath: path))
+                chmod(path, 0o644)
+                #expect(throws: KeyFileError.insecurePermissions(path: path, mode: 0o644)) { try Passphrase.load(file: path) }
+                try write("\n")
                 #expect(throws: KeyFileError.self) { try Passphrase.load(file: path) }
                 #expect(throws: KeyFileError.missing(path: dir.path("absent"))) { try Passphrase.load(file: dir.path("absent")) }
             }
