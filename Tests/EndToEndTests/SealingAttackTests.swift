@@ -144,13 +144,28 @@ import Glibc
 
         sealer.write(Self.reading("heart_rate", "73", unit: "/min", seq: 7_002) + "\n")
         let after = waitForLines(2)
+        try #require(after.count == 2)
+
+        // A narrowed policy: researchers read nothing any more.
+        let researcher = try KeyFile.readPublicKey(path: f.pub("researcher")).id.hex
+        #expect(try Self.views(after[1])["research"]?.1.contains(researcher) == true)
+        let policy = try String(contentsOfFile: f.base.dir.path("policy.json"), encoding: .utf8)
+            .replacingOccurrences(of: #","researcher":["*"]"#, with: "")
+        try Files.write(p("narrow.json"), Array(policy.utf8))
+        let narrow = try ChainFixture.check(Tool.run("ehx-sign", ["--type", "policy", "--key", f.base.authorityKey, p("narrow.json")]))
+        try Files.write(p("narrow-tx.jsonl"), narrow.stdout)
+        try ChainFixture.check(Tool.run("ehx-mine", ["--chain", f.chain, "--key", f.base.minerKey, "-q", p("narrow-tx.jsonl")]))
+        sealer.write(Self.reading("heart_rate", "74", unit: "/min", seq: 7_003) + "\n")
+        let narrowed = waitForLines(3)
         sealer.closeInput()
         #expect(sealer.wait(timeout: 30) == .success)
-        try #require(after.count == 2)
+        try #require(narrowed.count == 3)
+        #expect(try Self.views(narrowed[2])["research"] == nil, "a narrowed policy still seals for researchers")
         let full = try #require(try Self.views(after[1])["full"]?.1)
         #expect(!full.contains(physio), "a reading sealed after the revocation was mined is still wrapped for the revoked key")
         #expect(full.contains(try KeyFile.readPublicKey(path: f.pub("clinician")).id.hex))
         let err = (try? String(contentsOfFile: p("live.err"), encoding: .utf8)) ?? ""
         #expect(err.contains(String(physio.prefix(16))) && err.contains("no longer"), "\(err)")
+        #expect(err.contains("no longer sealing for \(researcher.prefix(16))"), "\(err)")
     }
 }
