@@ -141,7 +141,7 @@ struct PatientRecords {
             if pseudonymMatches { tampered += 1 }
             return
         }
-        switch Sealing.open(sealed, kid: reader.kid, key: reader.enc) {
+        switch Sealing.open(sealed, kid: reader.kid, key: reader.enc, type: tx.type, signer: tx.signer) {
         case let .opened(_, body):
             guard pseudonymMatches || body["patient"]?.stringValue == patient else { return }
             opened += 1

@@ -110,7 +110,7 @@ struct Sign: ParsableCommand {
                 try pipeline.runBatched(threads: threadCount, idle: output.flush) { json, worker in
                     var (bodyType, body) = try Self.envelope(json) ?? (type, json)
                     if let sealer, bodyType == .reading || bodyType == .alert {
-                        body = try sealer.seal(body, type: bodyType)
+                        body = try sealer.seal(body, type: bodyType, signer: signingKey.publicKey)
                     }
                     let signed = try Transaction.signWithLeaf(type: bodyType, body: body, key: signingKey,
                                                                   signer: signers.signer(worker: worker))
@@ -139,13 +139,13 @@ struct Sealer: Sendable {
     let state: ChainState
     let pseudonyms: PseudonymKey
 
-    func seal(_ body: JSONValue, type: TxType) throws -> JSONValue {
+    func seal(_ body: JSONValue, type: TxType, signer: Ed25519.PublicKey) throws -> JSONValue {
         let kindName = body["kind"]?.stringValue ?? ""
         guard let kind = ReadingKind(rawValue: kindName) else {
             try TransactionBody.check(body, type: type)
             throw RecordError(field: "kind", "unknown kind \"\(kindName)\"")
         }
-        return try Sealing.seal(body, type: type, recipients: state.sealRecipients(kind: kind), pseudonyms: pseudonyms)
+        return try Sealing.seal(body, type: type, signer: signer, recipients: state.sealRecipients(kind: kind), pseudonyms: pseudonyms)
     }
 }
 
