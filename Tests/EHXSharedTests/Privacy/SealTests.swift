@@ -21,8 +21,8 @@ struct PrivacyChain {
         "view": ["researcher": "research", "auditor": "metadata"],
     ]
 
-    init() throws {
-        chain = try TestChain()
+    init(rulesVersion: Int64 = ChainRules.legacyRulesVersion, gatewayDevices: [String] = []) throws {
+        chain = try TestChain(rulesVersion: rulesVersion, gatewayDevices: gatewayDevices)
         func reader() throws -> Reader { Reader(signing: try Ed25519.PrivateKey(), enc: try X25519.PrivateKey()) }
         clinician = try reader(); physio = try reader(); researcher = try reader(); auditor = try reader(); outsider = try reader()
         emergency = try X25519.PrivateKey()
