@@ -26,7 +26,8 @@ if [ ! -s "$DIR/chain.jsonl" ] || [ ! -e "$DIR/complete" ]; then
   echo "bench-query: generating $TXS transactions in $DIR (once)" >&2
   for r in authority gateway miner; do "$BIN/ehx-keygen" key --role "$r" -o "$DIR/$r" >/dev/null; done
   "$BIN/ehx-keygen" genesis --authority "$DIR/authority.key" --bits 207fffff --name bench \
-      --max-block-txs 5000 --grant gateway="$DIR/gateway.pub" --grant miner="$DIR/miner.pub" -o "$DIR/chain.jsonl" >/dev/null
+      --max-block-txs 5000 --grant gateway="$DIR/gateway.pub" --grant miner="$DIR/miner.pub" \
+      --bind "$DIR/gateway.pub=$(seq -f 'dev%g' -s , 0 499)" -o "$DIR/chain.jsonl" >/dev/null
   # 500 devices, 100 patients (device d watches patient d % 100), a reading
   # per device per 10 s, kinds in rotation.
   awk -v n="$TXS" 'BEGIN {

@@ -35,6 +35,26 @@ import Testing
         #expect(rules(chain.validate()[2]) == [.deviceBinding])
     }
 
+    @Test func aFirmwareRevocationNamesItsModelByBytes() throws {
+        var chain = try TestChain()
+        let maker = try Ed25519.PrivateKey()
+        _ = try chain.append([try chain.signed(KeyChange(action: .grant, role: .manufacturer, key: maker.publicKey).json, type: .key, by: chain.authority)])
+        let image = SHA256.hash([1, 2, 3])
+        func release(_ model: String, revoked: Bool = false) throws -> Transaction {
+            try chain.signed(FirmwareRelease(vendor: "Acme", model: model, version: "1", sha256: image, size: 3, revoked: revoked).json,
+                             type: .firmware, by: maker)
+        }
+        _ = try chain.append([try release(Self.nfc)])
+        _ = try chain.append([try release(Self.nfd, revoked: true)])
+        var registry = FirmwareRegistry(now: chain.clock)
+        for block in chain.blocks { try registry.add(block, lineBytes: block.canonicalLine.count) }
+        // The revocation names another model's bytes: the NFC release stands, and only it matches its name.
+        guard case .accepted = registry.check(model: Self.nfc, sha256: image, size: 3) else {
+            Issue.record("a revocation of \(Self.nfd) withdrew \(Self.nfc)"); return
+        }
+        #expect(registry.matching(model: Self.nfd, vendor: nil).isEmpty)
+    }
+
     // MARK: device binding, reading time, seq reset (item 5)
 
     @Test func aGatewaySpeaksOnlyForItsDevices() throws {
