@@ -35,6 +35,17 @@ import Testing
         #expect(rules(chain.validate()[2]) == [.deviceBinding])
     }
 
+    @Test func queriesSelectAPatientByBytes() throws {
+        let chain = try TestChain()
+        var nfcBody = chain.reading(seq: 1).objectValue ?? [:]
+        nfcBody["patient"] = .string(Self.nfc)
+        let tx = try chain.signed(.object(nfcBody))
+        #expect(try TxFilter(type: nil, device: nil, patient: Self.nfc, since: nil, until: nil).matches(tx))
+        #expect(!(try TxFilter(type: nil, device: nil, patient: Self.nfd, since: nil, until: nil).matches(tx)))
+        let nfd = try chain.signed(chain.reading(device: Self.nfd, seq: 1))
+        #expect(!(try TxFilter(type: nil, device: Self.nfc, patient: nil, since: nil, until: nil).matches(nfd)))
+    }
+
     @Test func aFirmwareRevocationNamesItsModelByBytes() throws {
         var chain = try TestChain()
         let maker = try Ed25519.PrivateKey()
