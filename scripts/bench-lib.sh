@@ -54,7 +54,8 @@ bench_chain() { # bench_chain DIR TXS LABEL
     echo "$3: generating $2 transactions in $1 (once)" >&2
     for r in authority gateway miner; do "$BIN/ehx-keygen" key --role "$r" -o "$1/$r" >/dev/null; done
     "$BIN/ehx-keygen" genesis --authority "$1/authority.key" --bits 207fffff --name bench \
-        --max-block-txs 5000 --grant gateway="$1/gateway.pub" --grant miner="$1/miner.pub" -o "$1/chain.jsonl" >/dev/null
+        --max-block-txs 5000 --grant gateway="$1/gateway.pub" --grant miner="$1/miner.pub" \
+        --bind "$1/gateway.pub=$(seq -f 'dev%g' -s , 0 499)" -o "$1/chain.jsonl" >/dev/null
     # 500 devices, 100 patients (device d watches patient d % 100), a reading
     # per device per 10 s, kinds in rotation.
     awk -v n="$2" 'BEGIN {

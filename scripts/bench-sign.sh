@@ -40,6 +40,7 @@ echo "bench-sign: ehx-mine of those $TXS transactions (2000 a block, target 207f
 rm -f "$WORK/chain.jsonl"
 "$BIN/ehx-keygen" genesis --authority "$WORK/authority.key" --bits 207fffff --name bench \
   --grant gateway="$WORK/gateway.pub" --grant miner="$WORK/miner.pub" \
+  --bind "$WORK/gateway.pub=$(seq -f 'bed%02g-hr' -s , 0 63)" \
   --max-block-txs 100000 --max-block-bytes 67108864 -o "$WORK/chain.jsonl" >/dev/null
 timed /dev/null "$BIN/ehx-mine" --chain "$WORK/chain.jsonl" --key "$WORK/miner.key" --max-txs 2000 -q "$WORK/txs.jsonl"
 MINE_WALL=$T_WALL; MINE_CPU=$T_CPU; MINE_RSS=$T_RSS_KB; MINE_STATUS=$T_STATUS

@@ -33,6 +33,7 @@ if [ ! -s "$WORK/chain.jsonl" ] || [ ! -f "$WORK/done" ]; then
   done
   "$BIN/ehx-keygen" genesis --authority "$WORK/authority.key" --bits 207fffff --name bench \
     --grant gateway="$WORK/gateway.pub" --grant miner="$WORK/miner.pub" \
+    --bind "$WORK/gateway.pub=$(seq -f 'bed%02g-hr' -s , 0 63)" \
     --max-block-txs 100000 --max-block-bytes 67108864 -o "$WORK/chain.jsonl" >/dev/null
   # Distinct devices and seqs; values and times vary so every tx differs.
   awk -v n="$TXS" 'BEGIN {

@@ -54,9 +54,10 @@ while read -r dev; do
   ehx-keygen psk --device "$dev" --psk demo/devices.psk < /dev/null
 done < examples/devices.txt
 
-step "genesis block: chain demo-ward, bits 1f00ffff, grants gateway and miner"
+step "genesis block: chain demo-ward, bits 1f00ffff, grants gateway (bound to the PSK file's devices) and miner"
 ehx-keygen genesis --authority demo/authority.key --bits 1f00ffff --name demo-ward \
-  --grant gateway=demo/gateway.pub --grant miner=demo/miner.pub -o demo/chain.jsonl
+  --grant gateway=demo/gateway.pub --grant miner=demo/miner.pub \
+  --bind demo/gateway.pub=@demo/devices.psk -o demo/chain.jsonl
 
 step "devices attach MACs (ehx-sign --psk); lines that are not JSON are rejected"
 tolerate65 ehx-sign --psk demo/devices.psk --rejects demo/device-rejects.jsonl \
@@ -99,6 +100,9 @@ step "privacy: a clinician's reader key, a read policy, five readings sealed (eh
 ehx-keygen key --role clinician --enc -o demo/drlee
 ehx-keygen pseudonym -o demo/pseudonym.key
 { ehx-keygen grant --role clinician --key demo/drlee.pub --enc demo/drlee.enc.pub \
+    | ehx-sign -q --type key --key demo/authority.key
+  # Sealed readings carry device pseudonyms: bind the gateway to those too.
+  ehx-keygen grant --role gateway --key demo/gateway.pub --psk demo/devices.psk --pseudonym-key demo/pseudonym.key \
     | ehx-sign -q --type key --key demo/authority.key
   echo '{"read":{"clinician":["*"],"physio":["*"],"researcher":["*"]},"view":{"researcher":"research","auditor":"metadata"}}' \
     | ehx-sign -q --type policy --key demo/authority.key; } > demo/privacy-setup.jsonl

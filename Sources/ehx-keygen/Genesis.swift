@@ -11,7 +11,7 @@ extension Keygen {
     struct Genesis: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write block 0 of a new chain: the authority's signed rules, mined at --bits.",
-            discussion: "Refuses to overwrite an existing file. Prints {\"bits\",\"chain\",\"genesis\"} (and hashes_per_second with --block-seconds): give the genesis hash to auditors (ehx-verify --genesis HASH). --block-seconds S measures the nonce search for a second and picks the bits whose expected work, 2^256 / (target + 1), is the hashes this machine does in S seconds. --retarget-interval N with --target-spacing S puts Bitcoin's retarget in the rules (see ehx(7), DIFFICULTY)."
+            discussion: "Refuses to overwrite an existing file. Prints {\"bits\",\"chain\",\"genesis\"} (and hashes_per_second with --block-seconds): give the genesis hash to auditors (ehx-verify --genesis HASH). --block-seconds S measures the nonce search for a second and picks the bits whose expected work, 2^256 / (target + 1), is the hashes this machine does in S seconds. --retarget-interval N with --target-spacing S puts Bitcoin's retarget in the rules (see ehx(7), DIFFICULTY). The chain gets rules 2 (ehx(7), THE RULES): a gateway or device key signs readings and alerts only for the devices bound to it, with --bind PUBFILE=ID[,ID...] or PUBFILE=@PSKFILE (--pseudonym-key: their pseudonyms instead, for sealed readings); --rules 1 writes the rules of earlier ehx."
         )
 
         @Option(help: "The authority's private key (its public key is the chain's authority).")
@@ -37,6 +37,15 @@ extension Keygen {
 
         @Option(help: "Grant a role to a public key from block 1 on: ROLE=PUBFILE (repeatable).")
         var grant: [String] = []
+
+        @Option(help: "Bind devices to a granted gateway or device key: PUBFILE=ID[,ID...] or PUBFILE=@PSKFILE (repeatable).")
+        var bind: [String] = []
+
+        @Option(help: "With --bind: bind the devices' pseudonyms under this key instead of their ids (for sealed readings).")
+        var pseudonymKey: String?
+
+        @Option(help: "Rules version: 2 (device binding, alert refs, bound sealed bodies; the default) or 1 (earlier ehx).")
+        var rules: Int64 = ChainRules.currentRulesVersion
 
         @Option(help: "Most transactions in one block (stamp included).")
         var maxBlockTxs: Int64 = ChainRules.defaultMaxBlockTxs
@@ -65,6 +74,26 @@ extension Keygen {
                 throw ToolError(.usage, "--target-spacing must be 1 to 604800 seconds")
             }
             return ChainRules.Retarget(interval: interval, spacing: spacing)
+        }
+
+        /// Attaches each --bind's devices to the key's gateway or device grant.
+        func bindDevices(_ grants: [ChainRules.Grant]) throws -> [ChainRules.Grant] {
+            var grants = grants
+            for spec in bind {
+                let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, !parts[1].isEmpty else { throw ToolError(.usage, "--bind \(spec): expected PUBFILE=ID[,ID...] or PUBFILE=@PSKFILE") }
+                let key = try KeyFile.readPublicKey(path: parts[0])
+                let list = parts[1].hasPrefix("@")
+                    ? try DeviceArguments.resolve(ids: [], pskFile: String(parts[1].dropFirst()), pseudonymKey: pseudonymKey)
+                    : try DeviceArguments.resolve(ids: parts[1].split(separator: ",").map(String.init), pskFile: nil, pseudonymKey: pseudonymKey)
+                guard let i = grants.firstIndex(where: { $0.key == key && $0.role.maySign.contains(.reading) }) else {
+                    throw ToolError(.usage, "--bind \(spec): \(parts[0]) has no gateway or device --grant")
+                }
+                let old = grants[i]
+                grants[i] = ChainRules.Grant(role: old.role, key: old.key,
+                                             devices: try DeviceArguments.resolve(ids: old.devices + list, pskFile: nil, pseudonymKey: nil))
+            }
+            return grants
         }
 
         func run() throws {
@@ -100,8 +129,17 @@ extension Keygen {
                     let role = try roleArgument(parts[0])
                     grants.append(ChainRules.Grant(role: role, key: try KeyFile.readPublicKey(path: parts[1])))
                 }
+                guard (ChainRules.legacyRulesVersion...ChainRules.currentRulesVersion).contains(self.rules) else {
+                    throw ToolError(.usage, "--rules must be 1 or \(ChainRules.currentRulesVersion)")
+                }
+                if self.rules < 2 && !bind.isEmpty { throw ToolError(.usage, "--bind needs rules 2") }
+                grants = try bindDevices(grants)
+                for grant in grants where self.rules >= 2 && grant.role.maySign.contains(.reading) && grant.devices.isEmpty {
+                    diagnostics.warning("\(grant.role.rawValue) key \(grant.key.id.hex.prefix(16)) is bound to no device: it can sign no reading or alert until a grant binds some (--bind)")
+                }
                 let rules = ChainRules(chain: name, authorities: [key.publicKey], bits: target, retarget: retarget,
-                                       maxBlockTxs: maxBlockTxs, maxBlockBytes: maxBlockBytes, grants: grants)
+                                       maxBlockTxs: maxBlockTxs, maxBlockBytes: maxBlockBytes, grants: grants,
+                                       rulesVersion: self.rules)
                 do { _ = try ChainRules(parsing: rules.json) } catch {
                     throw ToolError(.usage, "invalid rules: \(error)")
                 }

@@ -166,12 +166,19 @@ struct Mine: ParsableCommand {
             // order-free and run on every thread; admission (duplicates and
             // replays are judged in input order) and mining stay in order.
             let checkers = SignatureCheckers(workers: searchThreads)
+            var repeatedAlerts = 0
             try pipeline.runBatched(threads: searchThreads, idle: output.flush) { json, worker in
                 let (tx, leaf) = try Transaction.parseWithLeaf(json)
                 return (tx: tx, leaf: leaf, signature: checkers.isValid(tx, worker: worker))
             } finish: { prepared in
                 let (tx, leaf, valid) = prepared
-                if let problem = candidate.admit(tx, leaf: leaf, signature: .checked(valid)).first { throw problem }
+                let problems = candidate.admit(tx, leaf: leaf, signature: .checked(valid))
+                if !problems.isEmpty && problems.allSatisfy({ $0.rule == .alertRepeat }) {
+                    // The alert is on the chain already (a gateway run twice): retired, not refused.
+                    repeatedAlerts += 1
+                    return
+                }
+                if let problem = problems.first { throw problem }
                 if candidate.transactions.count >= perBlock
                     || candidate.bytes >= (maxBytes ?? Int(rules.maxBlockBytes) / 2) {
                     try mineCandidate()
@@ -180,7 +187,10 @@ struct Mine: ParsableCommand {
             try mineCandidate()
             try output.close()
             let c = pipeline.counts
-            diagnostics.note("\(pipeline.inputName): \(c.accepted) transactions mined, \(c.rejected) rejected; tip \(validator.state.height) \(validator.state.tip.displayHex)")
+            if repeatedAlerts > 0 {
+                diagnostics.note("\(pipeline.inputName): \(repeatedAlerts) alerts already on the chain for their reading and rule, retired (rule alert-repeat)")
+            }
+            diagnostics.note("\(pipeline.inputName): \(c.accepted - repeatedAlerts) transactions mined, \(c.rejected) rejected; tip \(validator.state.height) \(validator.state.tip.displayHex)")
             status = pipeline.exitStatus
         }
         try exitUnlessOK(status)

@@ -94,6 +94,11 @@ extension Mine {
                 let problems = candidate.admit(tx, leaf: leaf, signature: .checked(signature))
                 if problems.isEmpty {
                     taken.append(entry.name)
+                } else if problems.allSatisfy({ $0.rule == .alertRepeat }) {
+                    // An alert for a reading and rule the chain (or this block)
+                    // already has (a gateway run twice): retired like one on
+                    // the chain; the copy in this block stays spooled until appended.
+                    onChain.append(entry.name)
                 } else if problems.allSatisfy({ $0.rule == .duplicateTxid }) {
                     // The same transaction spooled twice: one copy is in this block.
                     repeats.append(entry.name)

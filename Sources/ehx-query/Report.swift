@@ -140,11 +140,11 @@ struct PatientRecords {
 
     mutating func add(_ tx: Transaction, height: Int64) {
         guard SealedBody.isSealed(tx.body) else {
-            if tx.body["patient"]?.stringValue == patient { take(tx.body, type: tx.type, height: height) }
+            if tx.body["patient"]?.stringValue?.sameBytes(as: patient) == true { take(tx.body, type: tx.type, height: height) }
             return
         }
         guard let sealed = try? SealedBody(parsing: tx.body) else { return }
-        let pseudonymMatches = sealed.patient == patient
+        let pseudonymMatches = sealed.patient.sameBytes(as: patient)
         guard let reader else {
             if pseudonymMatches { notOpened += 1 }
             return
@@ -157,9 +157,9 @@ struct PatientRecords {
             if pseudonymMatches { tampered += 1 }
             return
         }
-        switch Sealing.open(sealed, kid: reader.kid, key: reader.enc) {
+        switch Sealing.open(sealed, kid: reader.kid, key: reader.enc, type: tx.type, signer: tx.signer) {
         case let .opened(_, body):
-            guard pseudonymMatches || body["patient"]?.stringValue == patient else { return }
+            guard pseudonymMatches || body["patient"]?.stringValue?.sameBytes(as: patient) == true else { return }
             opened += 1
             take(body, type: tx.type, height: height)
         case .notRecipient:

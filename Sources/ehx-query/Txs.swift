@@ -212,14 +212,14 @@ struct SealedReader {
         }
         var result = Sealing.Opening.notRecipient
         if let enc {
-            result = Sealing.open(sealed, kid: kid, key: enc)
+            result = Sealing.open(sealed, kid: kid, key: enc, type: tx.type, signer: tx.signer)
             if case .tampered = result, let granted, granted != enc.publicKey {
                 throw ToolError(.noPerm, "the X25519 key given is not the one granted on the chain to key \(kid.prefix(16)); use its NAME.enc.key")
             }
         }
         var viaEmergency = false
         if case .notRecipient = result, let emergency {
-            result = Sealing.open(sealed, kid: emergency.publicKey.id.hex, key: emergency)
+            result = Sealing.open(sealed, kid: emergency.publicKey.id.hex, key: emergency, type: tx.type, signer: tx.signer)
             viaEmergency = true
         }
         switch result {

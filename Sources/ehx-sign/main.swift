@@ -129,7 +129,7 @@ struct Sign: ParsableCommand {
                 try pipeline.runBatched(threads: threadCount, idle: output.flush, fresh: fresh) { json, worker in
                     var (bodyType, body) = try Self.envelope(json) ?? (type, json)
                     if let sealer, bodyType == .reading || bodyType == .alert {
-                        body = try sealer.current.seal(body, type: bodyType)
+                        body = try sealer.current.seal(body, type: bodyType, signer: signingKey.publicKey)
                     }
                     let signed = try Transaction.signWithLeaf(type: bodyType, body: body, key: signingKey,
                                                                   signer: signers.signer(worker: worker))
@@ -158,13 +158,13 @@ struct Sealer: Sendable {
     let recipients: [ReadingKind: [SealRecipient]]
     let pseudonyms: PseudonymKey
 
-    func seal(_ body: JSONValue, type: TxType) throws -> JSONValue {
+    func seal(_ body: JSONValue, type: TxType, signer: Ed25519.PublicKey) throws -> JSONValue {
         let kindName = body["kind"]?.stringValue ?? ""
         guard let kind = ReadingKind(rawValue: kindName) else {
             try TransactionBody.check(body, type: type)
             throw RecordError(field: "kind", "unknown kind \(EchoedText.quoted(kindName))")
         }
-        return try Sealing.seal(body, type: type, recipients: recipients[kind] ?? [], pseudonyms: pseudonyms)
+        return try Sealing.seal(body, type: type, signer: signer, recipients: recipients[kind] ?? [], pseudonyms: pseudonyms)
     }
 }
 

@@ -23,11 +23,15 @@ struct CronFixture: @unchecked Sendable {
         }
         let g = try ChainFixture.check(Tool.run("ehx-keygen", ["genesis", "--authority", dir.path("authority.key"),
             "--grant", "gateway=" + dir.path("gateway.pub"), "--grant", "miner=" + dir.path("miner.pub"),
+            "--bind", dir.path("gateway.pub") + "=" + Self.devices.joined(separator: ","),
             "-o", dir.path("chain.jsonl")] + extra))
         let line = try JSONLine.object(g.out)
         return CronFixture(dir: dir, chain: dir.path("chain.jsonl"), spool: dir.path("spool"),
                            genesisHash: line["genesis"] as? String ?? "", genesisLine: line)
     }
+
+    /// The devices the gateway is bound to (rules 2): those the tests sign for.
+    static let devices = ["bed1", "bed2"] + (0..<16).map { "kill-\($0)" } + (0..<16).map { "race-\($0)" }
 
     /// Reading bodies for one device, seqs in order.
     static func readings(device: String, seqs: ClosedRange<Int>) -> Data {

@@ -33,7 +33,8 @@ import Testing
         let line = try f.chainLines().count
         let report = try f.verify()
         #expect(report.status == 1, "\(report)")
-        #expect(report.rules(onLine: line) == ["role"], "\(report)")
+        // A key with no role is bound to no device either (rules 2).
+        #expect(report.rules(onLine: line) == ["role", "device-binding"], "\(report)")
         #expect(report.problems.allSatisfy { $0.line == line && $0.text.contains("tx \(tx.txid.hex)") }, "\(report)")
     }
 

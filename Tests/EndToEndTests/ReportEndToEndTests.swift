@@ -112,6 +112,10 @@ struct EndToEndReport {
         #expect(!(try String(contentsOfFile: researcher, encoding: .utf8)).contains(patient), "the research view never names the patient")
 
         // Plain copies mined too: a key that opens nothing sees exactly the plain ones, the clinician both.
+        // They name device ids, which the gateway is first bound to (rules 2; the fixture bound pseudonyms).
+        let bind = try ChainFixture.check(Tool.run("ehx-keygen", ["grant", "--role", "gateway", "--key", f.gatewayPub, "--psk", f.psk]))
+        let bindTx = try ChainFixture.check(Tool.run("ehx-sign", ["--type", "key", "--key", f.authorityKey, "-q"], stdin: .data(bind.stdout)))
+        try ChainFixture.check(Tool.run("ehx-mine", ["--chain", p.chain, "--key", f.minerKey, "-q"], stdin: .data(bindTx.stdout)))
         try ChainFixture.check(Tool.run("ehx-mine", ["--chain", p.chain, "--key", f.minerKey, "--max-txs", "100", "-q", f.txs]))
         let outsider = dir.path("outsider.html")
         let o = try Tool.run("ehx-query", ["--chain", p.chain, "report", "--patient", patient, "--key", p.key("outsider"), "-o", outsider])

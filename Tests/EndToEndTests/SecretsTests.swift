@@ -110,7 +110,8 @@ import Glibc
         for d in devices { _ = try run("ehx-keygen", ["psk", "--device", d, "--psk", p("devices.psk")]) }
         _ = try run("ehx-keygen", ["genesis", "--authority", p("authority.key"), "--bits", "207fffff", "--name", "secrets",
                                    "--grant", "gateway=" + p("gateway.pub"), "--grant", "gateway=" + p("plain.pub"),
-                                   "--grant", "miner=" + p("miner.pub"), "-o", p("chain.jsonl")])
+                                   "--grant", "miner=" + p("miner.pub"), "-o", p("chain.jsonl"),
+                                   "--bind", p("gateway.pub") + "=@" + p("devices.psk"), "--bind", p("plain.pub") + "=@" + p("devices.psk")])
         try Files.writeLines(p("raw.jsonl"), Array(try Files.lines(Package.sampleReadings).prefix(120)))
         try Files.write(p("readings.jsonl"), try run("ehx-sign", ["--psk", p("devices.psk"), p("raw.jsonl")], allowing: [0, 65]).stdout)
         try Files.write(p("accepted.jsonl"), try run("ehx-ingest", ["--psk", p("devices.psk"), "--state", p("state"), "--alerts", "-",

@@ -100,6 +100,7 @@ import Testing
             try? FileManager.default.removeItem(atPath: dir.path("chain.jsonl"))
             #expect(try Tool.run("ehx-keygen", ["genesis", "--authority", dir.path("authority.key"), "--bits", "207fffff", "--name", "t",
                                                 "--grant", "gateway=" + dir.path("gateway.pub"), "--grant", "miner=" + dir.path("miner.pub"),
+                                                "--bind", dir.path("gateway.pub") + "=@" + dir.path("d.psk"),
                                                 "-o", dir.path("chain.jsonl")]).status == 0)
             let run = try Self.run("ehx-mine", ["--chain", dir.path("chain.jsonl"), "--key", dir.path("miner.key"), "--threads", "\(threads)",
                                                 "--max-txs", "1500", "--rejects", dir.path("mine-rejects.jsonl"), dir.path("txs.jsonl")],

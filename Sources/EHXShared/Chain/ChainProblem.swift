@@ -7,6 +7,19 @@ public struct ChainProblem: Sendable, Equatable, CustomStringConvertible {
         case merkle, stamp, signature, role
         case duplicateTxid = "duplicate-txid"
         case replay
+        // Rules 2 (a genesis with "rules":2; man ehx.7, THE RULES).
+        /// A reading or alert from a key the authority has not bound to its device.
+        case deviceBinding = "device-binding"
+        /// A reading's or alert's `ts` later than its block's time plus the skew.
+        case readingTime = "reading-time"
+        /// An alert without `ref`, or whose reading is not earlier on the chain.
+        case alertRef = "alert-ref"
+        /// A second alert for one reading and rule.
+        case alertRepeat = "alert-repeat"
+        /// A sealed body whose associated data does not bind its type and signer.
+        case sealBinding = "seal-binding"
+        /// A sealed body wrapped for a key that may not read it at its block.
+        case sealedReader = "sealed-reader"
         case blockSize = "block-size"
         case pin
         /// A grant, genesis or policy bringing in a weak public key (WeakKey).

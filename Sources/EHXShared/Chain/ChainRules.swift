@@ -38,12 +38,28 @@ public struct ChainRules: Sendable {
     public struct Grant: Sendable, Equatable {
         public let role: Role
         public let key: Ed25519.PublicKey
+        /// Rules 2: the devices (ids or pseudonyms) this key speaks for.
+        public let devices: [String]
 
-        public init(role: Role, key: Ed25519.PublicKey) {
+        public init(role: Role, key: Ed25519.PublicKey, devices: [String] = []) {
             self.role = role
             self.key = key
+            self.devices = devices
+        }
+
+        public var json: JSONValue {
+            var m: [String: JSONValue] = ["role": .string(role.rawValue), "key": .string(Base64URL.encode(key.rawRepresentation))]
+            if !devices.isEmpty { m["devices"] = .array(devices.map { .string($0) }) }
+            return .object(m)
         }
     }
+
+    /// The rules version a genesis without `rules` has: the rules of ehx
+    /// before device binding, alert refs and bound sealed bodies (man ehx.7,
+    /// THE RULES), kept so that chains written then still verify.
+    public static let legacyRulesVersion: Int64 = 1
+    /// What `ehx-keygen genesis` writes, and the highest this ehx knows.
+    public static let currentRulesVersion: Int64 = 2
 
     public static let defaultMaxBlockTxs: Int64 = 10_000
     public static let defaultMaxBlockBytes: Int64 = 8 << 20
@@ -56,11 +72,18 @@ public struct ChainRules: Sendable {
     public let maxBlockTxs: Int64
     public let maxBlockBytes: Int64
     public let grants: [Grant]
+    /// 1 (no `rules` member) or 2; see `legacyRulesVersion`.
+    public let rulesVersion: Int64
+
+    /// Rules 2: device binding, reading time, alert refs and repeats, bound
+    /// and reader-checked sealed bodies.
+    public var bindsDevices: Bool { rulesVersion >= 2 }
 
     public init(chain: String, authorities: [Ed25519.PublicKey], bits: CompactTarget,
                 retarget: Retarget? = nil,
                 maxBlockTxs: Int64 = defaultMaxBlockTxs, maxBlockBytes: Int64 = defaultMaxBlockBytes,
-                grants: [Grant]) {
+                grants: [Grant], rulesVersion: Int64 = legacyRulesVersion) {
+        self.rulesVersion = rulesVersion
         self.chain = chain
         self.authorities = authorities
         self.bits = bits
@@ -71,7 +94,18 @@ public struct ChainRules: Sendable {
     }
 
     public init(parsing json: JSONValue) throws(RecordError) {
-        let f = try RecordFields(json, allowed: ["chain", "authorities", "bits", "retarget", "max_block_txs", "max_block_bytes", "grants"])
+        let f = try RecordFields(json, allowed: ["chain", "authorities", "bits", "retarget", "max_block_txs", "max_block_bytes", "grants", "rules"])
+        if f.has("rules") {
+            let version = try f.integer("rules", in: 0...Int64(Int32.max))
+            guard (Self.legacyRulesVersion...Self.currentRulesVersion).contains(version) else {
+                throw RecordError(field: "rules", "rules version \(version); this ehx knows 1 to \(Self.currentRulesVersion): verify this chain with a newer ehx")
+            }
+            // 1 is written by leaving the member out, so one rule set has one genesis form.
+            guard version > Self.legacyRulesVersion else { throw RecordError(field: "rules", "rules version 1 is written by leaving \"rules\" out") }
+            rulesVersion = version
+        } else {
+            rulesVersion = Self.legacyRulesVersion
+        }
         chain = try f.string("chain", maxLength: 128)
         var authorities: [Ed25519.PublicKey] = []
         for (i, a) in try f.array("authorities").enumerated() {
@@ -96,9 +130,12 @@ public struct ChainRules: Sendable {
         maxBlockBytes = try f.integer("max_block_bytes", in: 1024...(1 << 30))
         var grants: [Grant] = []
         for (i, g) in try f.array("grants").enumerated() {
-            do {
-                let gf = try RecordFields(g, allowed: ["role", "key"])
-                grants.append(Grant(role: try Role.parse(try gf.string("role", maxLength: 32)), key: try gf.publicKey("key")))
+            do throws(RecordError) {
+                let gf = try RecordFields(g, allowed: ["role", "key", "devices"])
+                let role = try Role.parse(try gf.string("role", maxLength: 32))
+                let devices = gf.has("devices") ? try KeyChange.deviceList(gf, role: role) : []
+                if !devices.isEmpty && rulesVersion < 2 { throw RecordError(field: "devices", "device binding needs \"rules\":2") }
+                grants.append(Grant(role: role, key: try gf.publicKey("key"), devices: devices))
             } catch {
                 throw error.nested(in: "grants[\(i)]")
             }
@@ -113,11 +150,10 @@ public struct ChainRules: Sendable {
             "bits": .string(bits.bitsHex),
             "max_block_txs": .number(Double(maxBlockTxs)),
             "max_block_bytes": .number(Double(maxBlockBytes)),
-            "grants": .array(grants.map {
-                ["role": .string($0.role.rawValue), "key": .string(Base64URL.encode($0.key.rawRepresentation))]
-            }),
+            "grants": .array(grants.map(\.json)),
         ]
         if let retarget { members["retarget"] = retarget.json }
+        if rulesVersion > Self.legacyRulesVersion { members["rules"] = .number(Double(rulesVersion)) }
         return .object(members)
     }
 }

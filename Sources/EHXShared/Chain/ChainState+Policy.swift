@@ -45,6 +45,34 @@ extension ChainState {
     }
 }
 
+extension ChainState {
+    /// Rules 2: a sealed body binds its transaction's type and signer
+    /// (`aad` ehx-seal-v2), and every key it is wrapped for may read it at
+    /// this block: it holds, now, a role whose view of the kind is at least
+    /// the view it was wrapped in, with an X25519 key on the chain, or it is
+    /// the emergency key of the policy in force. So no body on the chain is
+    /// wrapped for a reader revoked (or narrowed by a policy) before its block.
+    func sealedProblems(_ tx: Transaction, height: Int64) -> [ChainProblem] {
+        guard tx.type == .reading || tx.type == .alert, SealedBody.isSealed(tx.body),
+              let sealed = try? SealedBody(parsing: tx.body) else { return [] }
+        var problems: [ChainProblem] = []
+        if !sealed.bindsTransaction {
+            problems.append(ChainProblem(.sealBinding, "the sealed body does not bind its type and signer (no \"aad\":\"\(SealedBody.boundDomain)\"); a rules-2 chain needs it", txid: tx.txid))
+        }
+        var allowed: [String: ReadView] = [:]
+        for recipient in sealRecipients(kind: sealed.kind) { allowed[recipient.kid] = recipient.view }
+        for view in [ReadView.full, .research] {
+            for entry in sealed.views[view]?.recipients ?? [] {
+                guard let may = allowed[entry.kid], may >= view else {
+                    problems.append(ChainProblem(.sealedReader, "the \(view.rawValue) view is wrapped for \(entry.kid.prefix(16)), which may not read \(sealed.kind.rawValue) that way at height \(height) (revoked, no role, or narrowed by the policy)", txid: tx.txid))
+                    return problems
+                }
+            }
+        }
+        return problems
+    }
+}
+
 /// One reader key a body is sealed for.
 public struct SealRecipient: Sendable, Equatable {
     public let kid: String

@@ -25,7 +25,12 @@ public struct ChainState: Sendable {
     var recentTimes: [UInt32] = []
     /// Every txid so far, 32 bytes inline each (no per-txid heap array).
     var txids: Set<TxidKey> = []
-    var deviceSeqs: [String: Int64] = [:]
+    /// Keyed by bytes, never by `String` (see `ByteIdentity`).
+    var deviceSeqs: [ByteIdentity: Int64] = [:]
+    // Rules 2 (ChainState+Devices.swift, ChainState+Alerts.swift).
+    var deviceBindings: [Ed25519.PublicKey: Set<ByteIdentity>] = [:]
+    var readingKeys: Set<TxidKey> = []
+    var alertKeys: Set<TxidKey> = []
     var roles: [Ed25519.PublicKey: Set<Role>] = [:]
     var pendingKeyChanges: [KeyChange] = []
     // Privacy: readers' X25519 keys and the read policy (ChainState+Policy.swift).
@@ -39,6 +44,11 @@ public struct ChainState: Sendable {
 
     public func contains(txid: SHA256Digest) -> Bool { txids.contains(TxidKey(txid)) }
 
+    public func lastSeq(device: String) -> Int64? { deviceSeqs[ByteIdentity(device)] }
+
+    /// Whether the chain's genesis asks for rules 2.
+    var bindsDevices: Bool { rules?.bindsDevices ?? false }
+
     /// A block's time must exceed the median of the previous 11 (Bitcoin's rule).
     public var medianTimePast: UInt32 {
         let sorted = recentTimes.sorted()
@@ -51,8 +61,8 @@ public struct ChainState: Sendable {
     /// hide a later duplicate.
     /// `signature` is the precomputed result of the signature check (nil: not
     /// checked here, because a checkpoint vouches for it).
-    mutating func admit(_ tx: Transaction, height: Int64, signature: SignatureCheck = .compute) -> [ChainProblem] {
-        let found = problems(with: tx, height: height, signature: signature)
+    mutating func admit(_ tx: Transaction, height: Int64, blockTime: UInt32? = nil, signature: SignatureCheck = .compute) -> [ChainProblem] {
+        let found = problems(with: tx, height: height, blockTime: blockTime, signature: signature)
         if found.isEmpty, let role = roles(of: tx.signer).sorted().first(where: { $0.maySign.contains(tx.type) }) {
             signersByRole[role, default: []].insert(tx.signer)
         }
@@ -61,7 +71,8 @@ public struct ChainState: Sendable {
     }
 
     /// The rules a transaction breaks given everything recorded so far.
-    func problems(with tx: Transaction, height: Int64, signature: SignatureCheck = .compute) -> [ChainProblem] {
+    /// `blockTime`: the time of the block that holds it (nil: not judged).
+    func problems(with tx: Transaction, height: Int64, blockTime: UInt32? = nil, signature: SignatureCheck = .compute) -> [ChainProblem] {
         var problems: [ChainProblem] = []
         let signatureHolds: Bool
         switch signature {
@@ -86,6 +97,11 @@ public struct ChainState: Sendable {
             problems.append(ChainProblem(.replay, "device \(device) seq \(seq) is not above its last seq \(last)", txid: tx.txid))
         }
         problems += Self.weakKeyProblems(of: tx)
+        if bindsDevices {
+            problems += deviceProblems(tx, blockTime: blockTime)
+            problems += alertProblems(tx)
+            problems += sealedProblems(tx, height: height)
+        }
         return problems
     }
 
@@ -94,6 +110,7 @@ public struct ChainState: Sendable {
         if let (device, seq) = Self.deviceSeq(of: tx), seq > deviceSeqs[device] ?? -1 {
             deviceSeqs[device] = seq
         }
+        if bindsDevices && valid { recordReadingOrAlert(tx) }
         recordPrivacy(tx, valid: valid)
         if tx.type == .key, valid, let change = try? KeyChange(parsing: tx.body) {
             pendingKeyChanges.append(change)
@@ -102,10 +119,10 @@ public struct ChainState: Sendable {
         countsByType[tx.type, default: 0] += 1
     }
 
-    private static func deviceSeq(of tx: Transaction) -> (String, Int64)? {
+    private static func deviceSeq(of tx: Transaction) -> (ByteIdentity, Int64)? {
         guard tx.type == .reading, let device = tx.body["device"]?.stringValue,
               let seq = tx.body["seq"]?.integerValue else { return nil }
-        return (device, seq)
+        return (ByteIdentity(device), seq)
     }
 
     /// Adopts genesis rules: authorities and initial grants hold from block 1.
@@ -113,7 +130,10 @@ public struct ChainState: Sendable {
         self.rules = rules
         // A weak key is reported (weak-key) and holds no role.
         for key in rules.authorities where !key.hasSmallOrder { roles[key, default: []].insert(.authority) }
-        for grant in rules.grants where !grant.key.hasSmallOrder { roles[grant.key, default: []].insert(grant.role) }
+        for grant in rules.grants where !grant.key.hasSmallOrder {
+            roles[grant.key, default: []].insert(grant.role)
+            bind(grant.key, to: grant.devices)
+        }
     }
 
     /// Makes the block the tip. Key changes it carried take effect now, i.e.
@@ -138,6 +158,10 @@ public struct ChainState: Sendable {
         }
         applyPendingPrivacy()
         for change in pendingKeyChanges {
+            if bindsDevices && !change.devices.isEmpty {
+                applyBinding(change)
+                continue
+            }
             switch change.action {
             case .grant: roles[change.key, default: []].insert(change.role)
             case .revoke: roles[change.key]?.remove(change.role)

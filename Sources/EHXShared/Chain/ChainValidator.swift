@@ -132,7 +132,7 @@ public struct ChainValidator: Sendable {
                 break
             }
             let signature = signatures.map { index < $0.count ? $0[index] : .compute } ?? .compute
-            problems += state.admit(tx, height: block.height, signature: signature)
+            problems += state.admit(tx, height: block.height, blockTime: block.header.time, signature: signature)
         }
         return problems
     }
@@ -159,7 +159,9 @@ public struct ChainValidator: Sendable {
 
     /// Starts a candidate block whose transactions are admitted one by one.
     public func candidate() -> BlockCandidate {
-        BlockCandidate(state: state, height: nextHeight)
+        // The miner's block time is max(now, earliest): readings are judged
+        // by it, and the block is judged again by its real time before it is appended.
+        BlockCandidate(state: state, height: nextHeight, time: UInt32(clamping: max(Int64(earliestNextTime), now)))
     }
 }
 
@@ -189,9 +191,13 @@ public struct BlockCandidate: Sendable {
     public private(set) var leaves: [[UInt8]] = []
     public private(set) var bytes = 0
 
-    init(state: ChainState, height: Int64) {
+    /// The time the block is expected to get.
+    public let time: UInt32
+
+    init(state: ChainState, height: Int64, time: UInt32) {
         self.state = state
         self.height = height
+        self.time = time
     }
 
     /// Admits `tx` or says why not; a refused tx leaves the candidate unchanged.
@@ -207,7 +213,7 @@ public struct BlockCandidate: Sendable {
         if tx.type == .genesis || tx.type == .stamp {
             return [ChainProblem(tx.type == .genesis ? .genesis : .stamp, "\(tx.type.rawValue) transactions are made by ehx-keygen and ehx-mine, not taken from input", txid: tx.txid)]
         }
-        let problems = state.problems(with: tx, height: height, signature: signature == .trusted ? .compute : signature)
+        let problems = state.problems(with: tx, height: height, blockTime: time, signature: signature == .trusted ? .compute : signature)
         if problems.isEmpty {
             state.record(tx, valid: true)
             transactions.append(tx)

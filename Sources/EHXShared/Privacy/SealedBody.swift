@@ -63,6 +63,10 @@ public struct SealedBody: Sendable {
     public let patient: String
     public let device: String
     public let views: [ReadView: Envelope]
+    /// Whether the associated data binds the transaction's type and signer
+    /// (`"aad":"ehx-seal-v2"` inside `sealed`); false for bodies sealed
+    /// before, which rules-1 chains keep.
+    public let bindsTransaction: Bool
     /// The clear members exactly as they are in the body.
     public let clear: [String: JSONValue]
 
@@ -76,7 +80,7 @@ public struct SealedBody: Sendable {
         patient = try Self.pseudonym(f, "patient")
         device = try Self.pseudonym(f, "device")
         let sealedValue = try f.object("sealed")
-        let s = try RecordFields(sealedValue, allowed: ["suite", "full", "research"])
+        let s = try RecordFields(sealedValue, allowed: ["suite", "full", "research", "aad"])
         do throws(RecordError) {
             guard try s.string("suite", maxLength: 128) == Self.suite else {
                 throw RecordError(field: "suite", "must be \"\(Self.suite)\"")
@@ -87,6 +91,14 @@ public struct SealedBody: Sendable {
             }
             guard !views.isEmpty else { throw RecordError(field: "full", "a sealed body needs a full or research view") }
             self.views = views
+            if s.has("aad") {
+                guard try s.string("aad", maxLength: 32) == Self.boundDomain else {
+                    throw RecordError(field: "aad", "must be \"\(Self.boundDomain)\" (or absent, for a body sealed before ehx bound type and signer)")
+                }
+                bindsTransaction = true
+            } else {
+                bindsTransaction = false
+            }
         } catch {
             throw error.nested(in: "sealed")
         }
@@ -97,7 +109,7 @@ public struct SealedBody: Sendable {
 
     init(clear: [String: JSONValue], views: [ReadView: Envelope]) throws(RecordError) {
         var members: [String: JSONValue] = clear
-        var sealed: [String: JSONValue] = ["suite": .string(Self.suite)]
+        var sealed: [String: JSONValue] = ["suite": .string(Self.suite), "aad": .string(Self.boundDomain)]
         for (view, envelope) in views { sealed[view.rawValue] = envelope.json }
         members["sealed"] = .object(sealed)
         try self.init(parsing: .object(members))
@@ -139,20 +151,29 @@ public struct SealedBody: Sendable {
     public var json: JSONValue {
         var members = clear
         var sealed: [String: JSONValue] = ["suite": .string(Self.suite)]
+        if bindsTransaction { sealed["aad"] = .string(Self.boundDomain) }
         for (view, envelope) in views { sealed[view.rawValue] = envelope.json }
         members["sealed"] = .object(sealed)
         return .object(members)
     }
 
+    /// The domain of associated data that binds type and signer.
+    public static let boundDomain = "ehx-seal-v2"
+
     /// The associated data of a view's ciphertext and of its wrapped keys:
-    /// `"ehx-seal-v1\n" || view || "\n" || JCS(clear part)`, so neither can be
-    /// moved to another view, another transaction or a changed clear part.
-    public func associatedData(_ view: ReadView) -> [UInt8] {
-        Self.associatedData(view, clear: clear)
+    /// `"ehx-seal-v2\n" || type || "\n" || signer (base64url) || "\n" || view
+    /// || "\n" || JCS(clear part)`, so neither can be moved to another view,
+    /// another transaction, a changed clear part, another transaction type
+    /// or another signer. Bodies sealed before (no `aad`) used
+    /// `"ehx-seal-v1\n" || view || "\n" || JCS(clear part)`.
+    public func associatedData(_ view: ReadView, type: TxType, signer: Ed25519.PublicKey) -> [UInt8] {
+        bindsTransaction ? Self.associatedData(view, clear: clear, type: type, signer: signer)
+            : Array("ehx-seal-v1\n\(view.rawValue)\n".utf8) + JSONValue.object(clear).canonicalBytes()
     }
 
-    static func associatedData(_ view: ReadView, clear: [String: JSONValue]) -> [UInt8] {
-        Array("ehx-seal-v1\n\(view.rawValue)\n".utf8) + JSONValue.object(clear).canonicalBytes()
+    static func associatedData(_ view: ReadView, clear: [String: JSONValue], type: TxType, signer: Ed25519.PublicKey) -> [UInt8] {
+        Array("\(boundDomain)\n\(type.rawValue)\n\(Base64URL.encode(signer.rawRepresentation))\n\(view.rawValue)\n".utf8)
+            + JSONValue.object(clear).canonicalBytes()
     }
 
     /// HPKE `info` for wrapping data keys.

@@ -32,8 +32,9 @@ public enum Sealing {
     /// re-identify one; they never enter the research view.
     static let identifying: Set<String> = ["patient", "device", "mac", "seq", "ref"]
 
-    /// The sealed form of a plain `reading` or `alert` body.
-    public static func seal(_ body: JSONValue, type: TxType, recipients: [SealRecipient],
+    /// The sealed form of a plain `reading` or `alert` body, bound to the
+    /// transaction `signer` will sign it in as `type`.
+    public static func seal(_ body: JSONValue, type: TxType, signer: Ed25519.PublicKey, recipients: [SealRecipient],
                             pseudonyms: PseudonymKey) throws -> JSONValue {
         guard type == .reading || type == .alert else {
             throw RecordError(field: nil, "only reading and alert bodies are sealed, not \(type.rawValue)")
@@ -55,7 +56,7 @@ public enum Sealing {
         for view in [ReadView.full, .research] {
             let readers = recipients.filter { $0.view == view }
             guard !readers.isEmpty, let plaintext = plaintexts[view] else { continue }
-            let aad = SealedBody.associatedData(view, clear: clear)
+            let aad = SealedBody.associatedData(view, clear: clear, type: type, signer: signer)
             // A fresh key per view and body, used for exactly one encryption: a zero nonce is safe.
             let dataKey = try SecureRandom.bytes(count: AEAD.chacha20Poly1305.keyByteCount)
             let ct = try AEAD.chacha20Poly1305.seal(SealPadding.pad(plaintext.canonicalBytes(), type: type), key: dataKey,
@@ -82,11 +83,15 @@ public enum Sealing {
         case tampered(String)
     }
 
-    /// Opens the widest view `kid` has an entry in, with `key`.
-    public static func open(_ sealed: SealedBody, kid: String, key: X25519.PrivateKey) -> Opening {
+    /// Opens the widest view `kid` has an entry in, with `key`, as the body
+    /// of a `type` transaction signed by `signer`: a body moved into another
+    /// type or re-signed by another key does not open (unless sealed before
+    /// ehx bound them; see `SealedBody.bindsTransaction`).
+    public static func open(_ sealed: SealedBody, kid: String, key: X25519.PrivateKey,
+                            type: TxType, signer: Ed25519.PublicKey) -> Opening {
         for view in [ReadView.full, .research] {
             guard let envelope = sealed.views[view], let entry = envelope.recipient(kid: kid) else { continue }
-            let aad = sealed.associatedData(view)
+            let aad = sealed.associatedData(view, type: type, signer: signer)
             let dataKey: [UInt8]
             do {
                 dataKey = try HPKE.open(entry.wrappedKey, enc: entry.enc, recipient: key, info: SealedBody.wrapInfo, aad: aad)

@@ -51,8 +51,9 @@ public struct FirmwareRegistry: Sendable {
             let reason = own.isEmpty ? nil : own.map(\.description).joined(separator: "; ")
             if body.revoked {
                 guard reason == nil else { continue }
-                for i in releases.indices where releases[i].revokedAt == nil && releases[i].release.vendor == body.vendor
-                    && releases[i].release.model == body.model && releases[i].release.version == body.version
+                // By bytes: a revocation names exactly the release it withdraws.
+                for i in releases.indices where releases[i].revokedAt == nil && releases[i].release.vendor.sameBytes(as: body.vendor)
+                    && releases[i].release.model.sameBytes(as: body.model) && releases[i].release.version.sameBytes(as: body.version)
                     && releases[i].release.sha256 == body.sha256 {
                     releases[i].revokedAt = block.height
                 }
@@ -76,7 +77,7 @@ public struct FirmwareRegistry: Sendable {
     }
 
     func matching(model: String, vendor: String?) -> [Release] {
-        releases.filter { $0.release.model == model && (vendor == nil || $0.release.vendor == vendor) }
+        releases.filter { r in r.release.model.sameBytes(as: model) && (vendor.map { r.release.vendor.sameBytes(as: $0) } ?? true) }
     }
 
     /// The last release of the model (chain order) that counts.

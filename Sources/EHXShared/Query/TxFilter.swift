@@ -26,8 +26,9 @@ public struct TxFilter: Sendable {
 
     public func matches(_ tx: Transaction) -> Bool {
         if let type, tx.type != type { return false }
-        if let device, tx.body["device"]?.stringValue != device { return false }
-        if let patient, tx.body["patient"]?.stringValue != patient { return false }
+        // By bytes: an NFC and an NFD id are two devices or patients (see ByteIdentity).
+        if let device, !(tx.body["device"]?.stringValue?.sameBytes(as: device) ?? false) { return false }
+        if let patient, !(tx.body["patient"]?.stringValue?.sameBytes(as: patient) ?? false) { return false }
         if since != nil || until != nil {
             let t = tx.subjectTime
             if let since, t < since { return false }

@@ -40,24 +40,36 @@ public struct Stamp: Sendable {
 }
 
 /// An authority's grant or revocation of a role for a key; it takes effect
-/// from the block after the one that carries it.
+/// from the block after the one that carries it. Rules 2 (man ehx.7, DEVICE
+/// BINDING): a `gateway` or `device` grant may list the `devices` the key
+/// speaks for (adding them), a revoke with `devices` unbinds just those,
+/// and `seq` in a grant with `devices` sets their last seq (the authority's
+/// reset of a device a forged seq ran ahead).
 public struct KeyChange: Sendable {
     public enum Action: String, Sendable { case grant, revoke }
+    public static let maxDevices = 10_000
     public let action: Action
     public let role: Role
     public let key: Ed25519.PublicKey
     /// The key's X25519 encryption key (raw 32 bytes), for sealed payloads.
     public let encryptionKey: [UInt8]?
+    /// Device ids or pseudonyms the change binds (grant) or unbinds (revoke).
+    public let devices: [String]
+    /// With a grant's `devices`: their last seq from the next block on.
+    public let seq: Int64?
 
-    public init(action: Action, role: Role, key: Ed25519.PublicKey, encryptionKey: [UInt8]? = nil) {
+    public init(action: Action, role: Role, key: Ed25519.PublicKey, encryptionKey: [UInt8]? = nil,
+                devices: [String] = [], seq: Int64? = nil) {
         self.action = action
         self.role = role
         self.key = key
         self.encryptionKey = encryptionKey
+        self.devices = devices
+        self.seq = seq
     }
 
     public init(parsing json: JSONValue) throws(RecordError) {
-        let f = try RecordFields(json, allowed: ["action", "role", "key", "enc"])
+        let f = try RecordFields(json, allowed: ["action", "role", "key", "enc", "devices", "seq"])
         let actionName = try f.string("action", maxLength: 16)
         guard let action = Action(rawValue: actionName) else {
             throw RecordError(field: "action", "must be \"grant\" or \"revoke\"")
@@ -66,6 +78,32 @@ public struct KeyChange: Sendable {
         role = try Role.parse(try f.string("role", maxLength: 32))
         key = try f.publicKey("key")
         encryptionKey = f.has("enc") ? try f.bytes("enc", count: 32) : nil
+        devices = f.has("devices") ? try Self.deviceList(f, role: role) : []
+        if f.has("seq") {
+            guard action == .grant, !devices.isEmpty else { throw RecordError(field: "seq", "only a grant with devices sets a seq") }
+            seq = try f.integer("seq", in: 0...SensorReading.maxSeq)
+        } else {
+            seq = nil
+        }
+    }
+
+    /// A `devices` member: 1 to `maxDevices` distinct (by bytes) ids of 1 to
+    /// 128 bytes, for a role that signs readings.
+    static func deviceList(_ f: RecordFields, role: Role) throws(RecordError) -> [String] {
+        guard role.maySign.contains(.reading) else {
+            throw RecordError(field: "devices", "only a gateway or device key speaks for devices, not \(role.rawValue)")
+        }
+        let list = try f.array("devices")
+        guard !list.isEmpty, list.count <= maxDevices else { throw RecordError(field: "devices", "must list 1 to \(maxDevices) devices") }
+        var seen: Set<ByteIdentity> = []
+        var out: [String] = []
+        for (i, item) in list.enumerated() {
+            let name = "devices[\(i)]"
+            let id = try RecordFields(.object([name: item]), allowed: [name]).string(name, maxLength: 128)
+            guard seen.insert(ByteIdentity(id)).inserted else { throw RecordError(field: "devices[\(i)]", "repeated") }
+            out.append(id)
+        }
+        return out
     }
 
     public var json: JSONValue {
@@ -75,6 +113,8 @@ public struct KeyChange: Sendable {
             "key": .string(Base64URL.encode(key.rawRepresentation)),
         ]
         if let encryptionKey { m["enc"] = .string(Base64URL.encode(encryptionKey)) }
+        if !devices.isEmpty { m["devices"] = .array(devices.map { .string($0) }) }
+        if let seq { m["seq"] = .number(Double(seq)) }
         return .object(m)
     }
 }

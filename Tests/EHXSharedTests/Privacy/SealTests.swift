@@ -21,8 +21,8 @@ struct PrivacyChain {
         "view": ["researcher": "research", "auditor": "metadata"],
     ]
 
-    init() throws {
-        chain = try TestChain()
+    init(rulesVersion: Int64 = ChainRules.legacyRulesVersion, gatewayDevices: [String] = []) throws {
+        chain = try TestChain(rulesVersion: rulesVersion, gatewayDevices: gatewayDevices)
         func reader() throws -> Reader { Reader(signing: try Ed25519.PrivateKey(), enc: try X25519.PrivateKey()) }
         clinician = try reader(); physio = try reader(); researcher = try reader(); auditor = try reader(); outsider = try reader()
         emergency = try X25519.PrivateKey()
@@ -48,7 +48,7 @@ struct PrivacyChain {
     }
 
     func sealed(_ body: JSONValue, type: TxType = .reading) throws -> (JSONValue, SealedBody) {
-        let sealed = try Sealing.seal(body, type: type, recipients: try state().sealRecipients(kind: .heartRate), pseudonyms: pseudonyms)
+        let sealed = try Sealing.seal(body, type: type, signer: chain.gateway.publicKey, recipients: try state().sealRecipients(kind: .heartRate), pseudonyms: pseudonyms)
         return (sealed, try SealedBody(parsing: sealed))
     }
 }
@@ -67,16 +67,16 @@ struct PrivacyChain {
         #expect(sealed.seq == 7 && sealed.kind == .heartRate)
         try TransactionBody.check(json, type: .reading)
 
-        guard case let .opened(view, body) = Sealing.open(sealed, kid: p.clinician.kid, key: p.clinician.enc) else {
+        guard case let .opened(view, body) = Sealing.open(sealed, kid: p.clinician.kid, key: p.clinician.enc, type: .reading, signer: p.chain.gateway.publicKey) else {
             Issue.record("clinician could not open"); return
         }
         #expect(view == .full && body == plain)
-        guard case let .opened(pview, pbody) = Sealing.open(sealed, kid: p.physio.kid, key: p.physio.enc) else {
+        guard case let .opened(pview, pbody) = Sealing.open(sealed, kid: p.physio.kid, key: p.physio.enc, type: .reading, signer: p.chain.gateway.publicKey) else {
             Issue.record("physio could not open"); return
         }
         #expect(pview == .full && pbody == plain)
 
-        guard case let .opened(rview, research) = Sealing.open(sealed, kid: p.researcher.kid, key: p.researcher.enc) else {
+        guard case let .opened(rview, research) = Sealing.open(sealed, kid: p.researcher.kid, key: p.researcher.enc, type: .reading, signer: p.chain.gateway.publicKey) else {
             Issue.record("researcher could not open"); return
         }
         #expect(rview == .research)
@@ -85,18 +85,18 @@ struct PrivacyChain {
         #expect(research["device"] == nil && research["mac"] == nil && research["seq"] == nil)
         #expect(!research.canonicalString.contains("P-1") && !research.canonicalString.contains("bed12-hr"))
 
-        guard case .notRecipient = Sealing.open(sealed, kid: p.auditor.kid, key: p.auditor.enc) else {
+        guard case .notRecipient = Sealing.open(sealed, kid: p.auditor.kid, key: p.auditor.enc, type: .reading, signer: p.chain.gateway.publicKey) else {
             Issue.record("the auditor is a recipient"); return
         }
-        guard case .notRecipient = Sealing.open(sealed, kid: p.outsider.kid, key: p.outsider.enc) else {
+        guard case .notRecipient = Sealing.open(sealed, kid: p.outsider.kid, key: p.outsider.enc, type: .reading, signer: p.chain.gateway.publicKey) else {
             Issue.record("an outsider is a recipient"); return
         }
         // Someone else's kid with the outsider's key: caught, not shown.
-        guard case .tampered = Sealing.open(sealed, kid: p.clinician.kid, key: p.outsider.enc) else {
+        guard case .tampered = Sealing.open(sealed, kid: p.clinician.kid, key: p.outsider.enc, type: .reading, signer: p.chain.gateway.publicKey) else {
             Issue.record("a wrong key opened the clinician's entry"); return
         }
         // Break-glass: the policy's emergency key opens the full view.
-        guard case let .opened(eview, ebody) = Sealing.open(sealed, kid: p.emergency.publicKey.id.hex, key: p.emergency) else {
+        guard case let .opened(eview, ebody) = Sealing.open(sealed, kid: p.emergency.publicKey.id.hex, key: p.emergency, type: .reading, signer: p.chain.gateway.publicKey) else {
             Issue.record("the emergency key could not open"); return
         }
         #expect(eview == .full && ebody == plain)
@@ -116,7 +116,7 @@ struct PrivacyChain {
         }
         func expectCaught(_ edited: JSONValue, _ what: String) {
             guard let sealed = try? SealedBody(parsing: edited) else { return } // a schema refusal catches it too
-            if case .opened = Sealing.open(sealed, kid: p.clinician.kid, key: p.clinician.enc) {
+            if case .opened = Sealing.open(sealed, kid: p.clinician.kid, key: p.clinician.enc, type: .reading, signer: p.chain.gateway.publicKey) {
                 Issue.record("\(what): opened after a bit flip")
             }
         }
@@ -166,7 +166,7 @@ struct PrivacyChain {
         ]
         let (json, sealed) = try p.sealed(alert, type: .alert)
         try TransactionBody.check(json, type: .alert)
-        guard case let .opened(_, research) = Sealing.open(sealed, kid: p.researcher.kid, key: p.researcher.enc) else {
+        guard case let .opened(_, research) = Sealing.open(sealed, kid: p.researcher.kid, key: p.researcher.enc, type: .alert, signer: p.chain.gateway.publicKey) else {
             Issue.record("researcher could not open the alert"); return
         }
         #expect(research["level"] == "low-medium" && research["ref"] == nil && research["device"] == nil)

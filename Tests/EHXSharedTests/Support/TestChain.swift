@@ -10,14 +10,18 @@ struct TestChain {
     var blocks: [Block] = []
     var clock: Int64 = 1_795_000_000
 
-    init(retarget: ChainRules.Retarget? = nil) throws {
+    /// - Parameters:
+    ///   - rulesVersion: the genesis rules version (default: 1, no `rules` member).
+    ///   - gatewayDevices: with rules 2, the devices the gateway is bound to.
+    init(retarget: ChainRules.Retarget? = nil, rulesVersion: Int64 = ChainRules.legacyRulesVersion,
+         gatewayDevices: [String] = []) throws {
         authority = try Ed25519.PrivateKey()
         gateway = try Ed25519.PrivateKey()
         miner = try Ed25519.PrivateKey()
         let target = try CompactTarget(bits: Self.easyBits)
         let rules = ChainRules(chain: "test", authorities: [authority.publicKey], bits: target, retarget: retarget, grants: [
-            .init(role: .gateway, key: gateway.publicKey), .init(role: .miner, key: miner.publicKey),
-        ])
+            .init(role: .gateway, key: gateway.publicKey, devices: gatewayDevices), .init(role: .miner, key: miner.publicKey),
+        ], rulesVersion: rulesVersion)
         let genesis = try Transaction.sign(type: .genesis, body: rules.json, key: authority)
         blocks.append(try Self.mine([genesis], height: 0, prev: .zero, time: UInt32(clock), bits: Self.easyBits))
     }
@@ -34,6 +38,11 @@ struct TestChain {
     func reading(device: String = "bed1", seq: Int64, value: Double = 72, ts: String = "2026-11-26T10:00:00.000Z") -> JSONValue {
         ["device": .string(device), "patient": "P-1", "seq": .number(Double(seq)), "ts": .string(ts),
          "kind": "heart_rate", "value": .number(value), "unit": "/min"]
+    }
+
+    /// The RFC 3339 time `seconds` after the clock (the next block's time is clock + 60).
+    func ts(after seconds: Int64 = 0) -> String {
+        Timestamp(millisecondsSince1970: (clock + seconds) * 1000).description
     }
 
     func signed(_ body: JSONValue, type: TxType = .reading, by key: Ed25519.PrivateKey? = nil) throws -> Transaction {

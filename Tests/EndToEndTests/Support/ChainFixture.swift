@@ -27,8 +27,10 @@ struct ChainFixture {
     /// - Parameters:
     ///   - sampleLines: how many lines of examples/readings.jsonl to use (nil: all).
     ///   - maxTxs: `ehx-mine --max-txs`.
+    ///   - bindDevices: bind the gateway to the sample's device ids in genesis
+    ///     (false for a sealed chain, which binds pseudonyms and keeps ids off the chain).
     static func make(in dir: Scratch, sampleLines: Int? = 300, bits: String = "207fffff",
-                     maxTxs: Int = 60, mine: Bool = true) throws -> ChainFixture {
+                     maxTxs: Int = 60, mine: Bool = true, bindDevices: Bool = true) throws -> ChainFixture {
         let p = dir.path
         for role in ["authority", "gateway", "miner"] {
             try check(Tool.run("ehx-keygen", ["key", "--role", role, "-o", p(role)]))
@@ -41,7 +43,7 @@ struct ChainFixture {
         let genesis = try check(Tool.run("ehx-keygen", [
             "genesis", "--authority", p("authority.key"), "--bits", bits, "--name", "e2e-ward",
             "--grant", "gateway=" + p("gateway.pub"), "--grant", "miner=" + p("miner.pub"), "-o", p("chain.jsonl"),
-        ]))
+        ] + (bindDevices ? ["--bind", p("gateway.pub") + "=@" + p("devices.psk")] : [])))
         guard let genesisHash = try JSONLine.object(genesis.out)["genesis"] as? String else {
             throw TestFailure("ehx-keygen genesis printed no hash: \(genesis.out)")
         }

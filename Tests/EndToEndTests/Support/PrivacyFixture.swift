@@ -17,7 +17,7 @@ struct PrivacyFixture {
     /// nurse: a clinician granted without one (only break-glass opens for her);
     /// outsider: never granted; emergency: the policy's break-glass key.
     static func make(in dir: Scratch, sampleLines: Int = 120) throws -> PrivacyFixture {
-        let f = try ChainFixture.make(in: dir, sampleLines: sampleLines, mine: false)
+        let f = try ChainFixture.make(in: dir, sampleLines: sampleLines, mine: false, bindDevices: false)
         let p = dir.path
         var encKeys: [String: String] = [:]
         for (name, role) in [("clinician", "clinician"), ("physio", "physio"), ("researcher", "researcher"), ("auditor", "auditor"),
@@ -31,6 +31,10 @@ struct PrivacyFixture {
                 "grant", "--role", name, "--key", p(name + ".pub"), "--enc", p(name + ".enc.pub")])).out)
         }
         bodies.append(try ChainFixture.check(Tool.run("ehx-keygen", ["grant", "--role", "clinician", "--key", p("nurse.pub")])).out)
+        // Sealed readings carry device pseudonyms: the gateway is bound to those too (rules 2).
+        try ChainFixture.check(Tool.run("ehx-keygen", ["pseudonym", "-o", p("pseudonym.key")]))
+        bodies.append(try ChainFixture.check(Tool.run("ehx-keygen", [
+            "grant", "--role", "gateway", "--key", f.gatewayPub, "--psk", f.psk, "--pseudonym-key", p("pseudonym.key")])).out)
         try Files.write(p("grants.jsonl"), Data(bodies.joined().utf8))
         let keyTxs = try ChainFixture.check(Tool.run("ehx-sign", ["--type", "key", "--key", f.authorityKey, p("grants.jsonl")]))
         let policy = """
@@ -42,7 +46,6 @@ struct PrivacyFixture {
         try Files.write(p("setup-txs.jsonl"), keyTxs.stdout + policyTx.stdout)
         try ChainFixture.check(Tool.run("ehx-mine", ["--chain", f.chain, "--key", f.minerKey, "-q", p("setup-txs.jsonl")]))
 
-        try ChainFixture.check(Tool.run("ehx-keygen", ["pseudonym", "-o", p("pseudonym.key")]))
         let sealed = try ChainFixture.check(Tool.run("ehx-sign", [
             "--seal", "--chain", f.chain, "--genesis", f.genesisHash, "--pseudonym-key", p("pseudonym.key"), "--key", f.gatewayKey, f.accepted]))
         try Files.write(p("sealed-txs.jsonl"), sealed.stdout)
