@@ -21,7 +21,7 @@ import Testing
         for (seq, value) in [(1, 72.0), (22, 135.0), (333_333, 1.0), (9_000_000_000, 350.0)] {
             let (_, sealed) = try p.sealed(p.chain.reading(device: "bed12-hr", seq: Int64(seq), value: value))
             for envelope in sealed.views.values { lengths.insert(envelope.ciphertext.count) }
-            let opened = Sealing.open(sealed, kid: p.clinician.kid, key: p.clinician.enc)
+            let opened = Sealing.open(sealed, kid: p.clinician.kid, key: p.clinician.enc, type: .reading, signer: p.chain.gateway.publicKey)
             guard case .opened(_, let json) = opened else { Issue.record("\(opened)"); continue }
             #expect(json["value"]?.numberValue == value)
         }
