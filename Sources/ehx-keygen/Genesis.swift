@@ -120,6 +120,12 @@ extension Keygen {
                 }
                 guard let mined else { throw ToolError(.usage, "no nonce meets bits \(target.bitsHex); choose an easier target") }
                 let block = Block(height: 0, header: mined, txs: [tx])
+                // The genesis passes the validator every later tool runs, so
+                // no option combination writes a chain born invalid.
+                var validator = ChainValidator(now: Timestamp.now().unixSeconds)
+                if let problem = validator.add(block, lineBytes: block.canonicalLine.count).first {
+                    throw ToolError(.usage, "the genesis block these options make is not valid: \(problem)")
+                }
                 try ChainFile.create(path: output, firstLine: block.canonicalLine)
                 var line: [String: JSONValue] = ["chain": .string(output), "genesis": .string(block.claimedHash.displayHex),
                                                  "bits": .string(target.bitsHex)]

@@ -44,7 +44,7 @@ struct TestChain {
     mutating func append(_ txs: [Transaction], stampedBy key: Ed25519.PrivateKey? = nil) throws -> Block {
         let tip = blocks[blocks.count - 1]
         clock += 60
-        let stamp = try Transaction.sign(type: .stamp, body: Stamp(height: tip.height + 1, extranonce: 0).json, key: key ?? miner)
+        let stamp = try Transaction.sign(type: .stamp, body: Stamp(height: tip.height + 1, extranonce: 0, txs: Int64(txs.count + 1)).json, key: key ?? miner)
         let block = try Self.mine([stamp] + txs, height: tip.height + 1, prev: tip.header.hash, time: UInt32(clock), bits: Self.easyBits)
         blocks.append(block)
         return block

@@ -143,8 +143,15 @@ def generate(c, w):
     tx_case("replay-seq-not-above-last", "replay",
             txs.sign("reading", reading("bed-1", 2, t - 30), w.gateway, ts=iso(t - 10)))
 
-    first_reading = honest.blocks[1]["txs"][1]
-    tx_case("duplicate-txid-transaction-already-on-chain", "duplicate-txid", first_reading)
+    # duplicate-txid: one key grant twice (a reading twice would also be a replay).
+    grant = txs.sign("key", {"action": "grant", "role": "clinician", "key": w.forger.public_b64}, w.authority,
+                     ts=iso(t - 20))
+    name = "duplicate-txid-transaction-twice-in-block"
+    tip_case(name, "duplicate-txid", lambda ch, b: (b["txs"].extend([grant, grant]), Chain.seal(b)))
+    honest_path = c.write(f"{name}.base.jsonl", honest.lines())
+    c.write(f"{name}.tx.jsonl", (txs.leaf(grant) + b"\n") * 2)
+    c.cases[-1]["mine_input"] = {"args": w.mine_args(honest_path, f"{name}.tx.jsonl"), "status": 65,
+                                 "rule": "duplicate-txid"}
 
     # block-size: one transaction over max_block_txs, and one byte over max_block_bytes.
     small = w.honest(max_block_txs=2, blocks=1)
