@@ -49,7 +49,7 @@ enum ForgerCorpus {
         #expect(cases.count >= 40, "the corpus has only \(cases.count) cases")
 
         // Every rule a chain can break has at least one forgery named after it.
-        let chainRules = Set(ChainProblem.Rule.allCases.map(\.rawValue)).subtracting(["fork"])
+        let chainRules = Set(ChainProblem.Rule.allCases.map(\.rawValue))
         let covered = Set(cases.map(\.rule))
         #expect(chainRules.subtracting(covered).isEmpty, "rules without a forgery: \(chainRules.subtracting(covered).sorted())")
         #expect(cases.contains { $0.rule.isEmpty }, "no valid edge case")
@@ -88,6 +88,12 @@ enum ForgerCorpus {
             let wanted = expected.map { "\($0["line"] as? Int ?? -1)/\($0["height"] as? Int ?? -1)/\($0["rule"] as? String ?? "?")" }
             for w in wanted {
                 #expect(problems.contains(w), "\(item.name): expected line/height/rule \(w), got \(problems)")
+            }
+            for want in expected {
+                guard let detail = want["detail"] as? String else { continue }
+                let rule = want["rule"] as? String ?? "?"
+                #expect(objects.contains { ($0["rule"] as? String) == rule && ($0["detail"] as? String ?? "").contains(detail) },
+                        "\(item.name): no \(rule) problem saying \"\(detail)\": \(result.out)")
             }
             if verify["exact"] as? Bool ?? false {
                 #expect(Set(problems) == Set(wanted), "\(item.name): expected only \(wanted), got \(problems)")

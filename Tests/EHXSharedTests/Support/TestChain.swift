@@ -10,16 +10,20 @@ struct TestChain {
     var blocks: [Block] = []
     var clock: Int64 = 1_795_000_000
 
-    init(retarget: ChainRules.Retarget? = nil) throws {
+    /// Blocks carry `bits` (fixed difficulty unless `retarget`).
+    let bits: UInt32
+
+    init(retarget: ChainRules.Retarget? = nil, bits: UInt32 = TestChain.easyBits) throws {
         authority = try Ed25519.PrivateKey()
         gateway = try Ed25519.PrivateKey()
         miner = try Ed25519.PrivateKey()
-        let target = try CompactTarget(bits: Self.easyBits)
+        self.bits = bits
+        let target = try CompactTarget(bits: bits)
         let rules = ChainRules(chain: "test", authorities: [authority.publicKey], bits: target, retarget: retarget, grants: [
             .init(role: .gateway, key: gateway.publicKey), .init(role: .miner, key: miner.publicKey),
         ])
         let genesis = try Transaction.sign(type: .genesis, body: rules.json, key: authority)
-        blocks.append(try Self.mine([genesis], height: 0, prev: .zero, time: UInt32(clock), bits: Self.easyBits))
+        blocks.append(try Self.mine([genesis], height: 0, prev: .zero, time: UInt32(clock), bits: bits))
     }
 
     static func mine(_ txs: [Transaction], height: Int64, prev: SHA256Digest, time: UInt32, bits: UInt32) throws -> Block {
@@ -45,7 +49,7 @@ struct TestChain {
         let tip = blocks[blocks.count - 1]
         clock += 60
         let stamp = try Transaction.sign(type: .stamp, body: Stamp(height: tip.height + 1, extranonce: 0, txs: Int64(txs.count + 1)).json, key: key ?? miner)
-        let block = try Self.mine([stamp] + txs, height: tip.height + 1, prev: tip.header.hash, time: UInt32(clock), bits: Self.easyBits)
+        let block = try Self.mine([stamp] + txs, height: tip.height + 1, prev: tip.header.hash, time: UInt32(clock), bits: bits)
         blocks.append(block)
         return block
     }

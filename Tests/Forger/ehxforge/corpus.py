@@ -9,8 +9,11 @@ Manifest, one object per case under "cases":
   family      the attacks module that made it
   verify      {"args": [...] (run in the corpus directory),
                "status": expected exit status,
-               "problems": [{"line", "height", "rule"}] that must be reported
-                           (chains, --json output); for proofs [{"rule"}],
+               "problems": [{"line", "height", "rule"[, "detail"]}] that must
+                           be reported (chains, --json output; "detail" a
+                           substring of the problem's detail); for proofs
+                           [{"rule"}],
+               "stderr": optional, a substring of the verdict line,
                "exact": true when no other problem may be reported}
   mine        null, or {"args": [...], "status": expected exit status,
                "rule": a rule name its stderr must name}

@@ -121,6 +121,11 @@ def generate(c, w):
         Chain.seal(b)
     tip_case("stamp-wrong-height", "stamp", stamp_height)
 
+    def stamp_size(ch, b):
+        b["txs"][0] = ch.stamp(w.miner, 3, time=b["header"]["time"], extra={"txs": len(b["txs"]) + 1})
+        Chain.seal(b)
+    tip_case("stamp-states-wrong-size", "stamp", stamp_size)
+
     # Transaction rules: the bad transaction in block 3, and alone as input
     # to ehx-mine over the honest chain (which must refuse it, exit 65).
     def tx_case(name, rule, bad):

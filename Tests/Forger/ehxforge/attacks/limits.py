@@ -8,18 +8,19 @@ from ..chain import Chain, iso, reading
 
 def sized_block(chain, w, size: int) -> dict:
     """Appends a block whose line (LF included) is exactly `size` bytes, by
-    padding one reading's patient id; the nonce's digits can change the
-    length, so it tries again until the line fits."""
-    t = chain.next_time()
-    for pad in range(1, 250):
-        body = reading("bed-" + "d" * max(0, pad - 124), 1, t - 30, patient="P" * min(pad, 128))
-        block = chain.block(w.miner, [txs.sign("reading", body, w.gateway, ts=iso(t - 20))], append=False)
-        length = len(Chain.line(block))
-        if length == size:
-            chain.blocks.append(block)
-            return block
-        if length > size:
-            break
+    padding one reading's patient and device ids; the nonce's digits can
+    change the length, so a miss is tried again a second later."""
+    t0 = chain.next_time()
+    for t in range(t0, t0 + 30):
+        for pad in range(1, 250):
+            body = reading("bed-" + "d" * max(0, pad - 124), 1, t - 30, patient="P" * min(pad, 128))
+            block = chain.block(w.miner, [txs.sign("reading", body, w.gateway, ts=iso(t - 20))], time=t, append=False)
+            length = len(Chain.line(block))
+            if length == size:
+                chain.blocks.append(block)
+                return block
+            if length > size:
+                break
     raise RuntimeError(f"cannot size a block to {size} bytes")
 
 
@@ -45,6 +46,21 @@ def generate(c, w):
     t = chain.next_time()
     chain.block(w.miner, [txs.sign("reading", reading("bed-max", 2**53, t - 30), w.gateway, ts=iso(t - 20))])
     valid("valid-seq-at-2-pow-53", chain)
+
+    # ehx-mine from a file: two transactions of about 3.9 KB on a chain of
+    # max_block_bytes 8192 fit one block each, never one block together.
+    chain = w.honest(max_block_bytes=8192, blocks=1)
+    path = c.write("valid-mine-two-large-transactions.jsonl", chain.lines())
+    t = chain.next_time()
+    big = []
+    for i in (1, 2):
+        body = reading(f"emg-{i}", 1, t - 30)
+        body.update({"kind": "emg", "unit": "mV", "value": 1.5, "samples": [0.125] * 620})
+        big.append(txs.leaf(txs.sign("reading", body, w.gateway, ts=iso(t - 20))) + b"\n")
+    assert all(3800 < len(x) < 4090 for x in big), [len(x) for x in big]
+    c.write("valid-mine-two-large-transactions.tx.jsonl", big)
+    c.add("valid-mine-two-large-transactions", "", [path], 0, [],
+          mine={"args": w.mine_args(path, "valid-mine-two-large-transactions.tx.jsonl"), "status": 0, "rule": ""})
 
     chain = w.honest(blocks=1)
     t = chain.next_time()

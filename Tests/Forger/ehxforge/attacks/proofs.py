@@ -60,23 +60,25 @@ def generate(c, w):
     # easiest target, on a 1f00ffff chain), holding a reading signed by a
     # key with no role.
     def forged_chain(bits: int, mine: bool) -> tuple[Chain, dict]:
-        fork = real.copy()
-        del fork.blocks[1:]
-        t = fork.next_time()
-        block = fork.block(w.forger, [txs.sign("reading", reading("bed-0", 77, t - 30), w.forger, ts=iso(t - 20))],
-                           bits=bits, mine=mine)
-        if not mine:
+        for dt in range(100):
+            fork = real.copy()
+            del fork.blocks[1:]
+            t = fork.next_time() + dt
+            block = fork.block(w.forger, [txs.sign("reading", reading("bed-0", 77, t - 30), w.forger, ts=iso(t - 20))],
+                               bits=bits, mine=mine, time=t)
+            if mine:
+                return fork, block
             header = Header.from_json(block["header"])
             header.nonce = 0
             block["header"] = header.json()
             block["hash"] = header.hash[::-1].hex()
-        return fork, block
+            if not header.hash[::-1].hex() <= "0000ffff":  # nonce 0 must miss the target
+                return fork, block
+        raise RuntimeError("nonce 0 keeps meeting the target")
 
     for name, rule, bits, mine in (("bits-proof-header-easier-than-genesis", "bits", 0x207FFFFF, True),
                                    ("pow-proof-header-nonce-zero", "pow", 0x1F00FFFF, False)):
         fork, block = forged_chain(bits, mine)
-        if not mine and Header.from_json(block["header"]).hash[::-1].hex() <= "0000ffff":
-            raise RuntimeError("nonce 0 happens to meet the target")
         h = c.write(f"{name}.headers.jsonl", [dump(header_line(b)) for b in fork.blocks])
         p = c.write(f"{name}.json", dump(inclusion(block, 1)))
         add(name, rule, ["--proof", p, "--headers", h, "--genesis", genesis, "--expect-tip", block["hash"]], 1, [rule])
