@@ -1,13 +1,15 @@
 /// A self-contained proof that one transaction is in one block
 /// (`ehx-query proof`), checked without the chain by `ehx-verify --proof`:
-/// leaf → RFC 6962 root → 80-byte header (hash, proof of work at its bits)
-/// → a header chain (`ehx-query headers`) that reaches a pinned genesis,
-/// checkpoint or tip. The proof alone shows consistency; only the pins say
-/// which chain it belongs to.
+/// leaf → RFC 6962 root → 80-byte header (hash, proof of work at its bits),
+/// with the block's stamp proven at leaf 0 to fix the tree's size, → a
+/// header chain (`ehx-query headers`) held to the header rules, up to an
+/// anchor at or above the block (`ProofVerdict`). The proof alone shows
+/// consistency; only the anchors say which chain it belongs to.
 ///
 /// ```
 /// {"format":"ehx-inclusion-proof-v1","txid":…,"tx":{…},"leaf_index":i,"tree_size":n,
-///  "path":["<hex>",…],"height":h,"block":"<hash>","header":{…},"header_hex":"<160 hex>"}
+///  "path":["<hex>",…],"stamp":{…},"stamp_path":["<hex>",…],"height":h,"block":"<hash>",
+///  "header":{…},"header_hex":"<160 hex>"}
 /// ```
 /// `path` holds RFC 6962 node hashes in hash-output order (plain hex, not
 /// byte-reversed); `block` and the header's `prev`/`merkle` are shown
