@@ -58,6 +58,16 @@ test-deps:
 	    || { $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null 2>&1; }; } \
 	  || echo "make test-deps: postgresql unavailable; the PostgreSQL index tests will be skipped" >&2; \
 	fi
+	@# The independent forger (Tests/Forger): cryptography and rfc8785 into
+	@# $(PYDEPS) when missing; without them its test skips.
+	@if PYTHONPATH=$(PYDEPS) python3 -c 'import cryptography, rfc8785' >/dev/null 2>&1; then \
+	  :; \
+	elif command -v python3 >/dev/null 2>&1; then \
+	  echo "make test-deps: installing cryptography and rfc8785 into $(PYDEPS)"; \
+	  PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check --no-warn-conflicts --target $(PYDEPS) \
+	    $$(PYTHONPATH=$(PYDEPS) python3 -c 'import cryptography' >/dev/null 2>&1 || echo 'cryptography>=42') 'rfc8785==0.1.4' \
+	  || echo "make test-deps: pip failed; the forger corpus test will be skipped" >&2; \
+	fi
 	@# Headless Chromium renders the report pages in a test (skipped without it).
 	@if ! command -v chromium >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" -eq 0 ]; then SUDO=; elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; else SUDO=false; fi; \

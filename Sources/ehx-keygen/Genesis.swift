@@ -144,20 +144,9 @@ extension Keygen {
                     throw ToolError(.usage, "invalid rules: \(error)")
                 }
                 let tx = try Transaction.sign(type: .genesis, body: rules.json, key: key)
-                let merkle = MerkleTree.root(leaves: [tx.leaf])
                 // Refuse an existing file before spending minutes on the nonce search.
                 if fileExists(output) { throw ToolError(.cantCreate, "\(output): already exists; a chain is never overwritten") }
-                var header = BlockHeader(version: ChainValidator.headerVersion, prev: .zero, merkle: merkle,
-                                         time: UInt32(clamping: Timestamp.now().unixSeconds), bits: target.bits, nonce: 0)
-                // All 2^32 nonces spent (a hard target): the next second, as a miner would.
-                var mined: BlockHeader?
-                for _ in 0..<100_000 {
-                    mined = NonceSearch.search(header, target: target, from: 0, through: UInt32.max, threads: threadCount)
-                    if mined != nil { break }
-                    header.time &+= 1
-                }
-                guard let mined else { throw ToolError(.usage, "no nonce meets bits \(target.bitsHex); choose an easier target") }
-                let block = Block(height: 0, header: mined, txs: [tx])
+                let block = try BlockMiner.genesis(tx, rules: rules, now: Timestamp.now().unixSeconds, threads: threadCount)
                 try ChainFile.create(path: output, firstLine: block.canonicalLine)
                 var line: [String: JSONValue] = ["chain": .string(output), "genesis": .string(block.claimedHash.displayHex),
                                                  "bits": .string(target.bitsHex)]

@@ -167,11 +167,20 @@ struct Mine: ParsableCommand {
             // replays are judged in input order) and mining stay in order.
             let checkers = SignatureCheckers(workers: searchThreads)
             var repeatedAlerts = 0
+            let budget = BlockCandidate.byteBudget(maxBlockBytes: rules.maxBlockBytes, maxBytes: maxBytes)
             try pipeline.runBatched(threads: searchThreads, idle: output.flush) { json, worker in
                 let (tx, leaf) = try Transaction.parseWithLeaf(json)
                 return (tx: tx, leaf: leaf, signature: checkers.isValid(tx, worker: worker))
             } finish: { prepared in
                 let (tx, leaf, valid) = prepared
+                // The budget is checked before admitting: a transaction that
+                // would carry the block past it goes into the next block.
+                if !candidate.hasRoom(forLeafBytes: leaf.count, budget: budget, maxBlockBytes: rules.maxBlockBytes) {
+                    guard !candidate.transactions.isEmpty else {
+                        throw ChainProblem(.blockSize, "a transaction of \(leaf.count) bytes cannot fit a block of max_block_bytes \(rules.maxBlockBytes) beside its stamp", txid: tx.txid)
+                    }
+                    try mineCandidate()
+                }
                 let problems = candidate.admit(tx, leaf: leaf, signature: .checked(valid))
                 if !problems.isEmpty && problems.allSatisfy({ $0.rule == .alertRepeat }) {
                     // The alert is on the chain already (a gateway run twice): retired, not refused.
@@ -179,8 +188,7 @@ struct Mine: ParsableCommand {
                     return
                 }
                 if let problem = problems.first { throw problem }
-                if candidate.transactions.count >= perBlock
-                    || candidate.bytes >= (maxBytes ?? Int(rules.maxBlockBytes) / 2) {
+                if candidate.transactions.count >= perBlock || candidate.bytes >= budget {
                     try mineCandidate()
                 }
             }

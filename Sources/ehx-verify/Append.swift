@@ -26,11 +26,15 @@ struct Appender {
         var audit = settings.makeAudit()
         var hashes: [SHA256Digest] = []
         var works: [ChainWork] = []
-        let localPrinter = ReportPrinter(output: output, file: local.name, json: json)
-        try audit.run(reader: local, emit: { report throws(ToolError) in try localPrinter(report) }, after: { audit, _ in
-            let s = audit.validator.state
+        var headers: [HeaderFacts] = []
+        func record(_ s: ChainState) {
             hashes.append(s.tip)
             works.append(s.chainWork)
+            headers.append(HeaderFacts(time: s.tipTime, requiredBits: s.tipRequiredBits))
+        }
+        let localPrinter = ReportPrinter(output: output, file: local.name, json: json)
+        try audit.run(reader: local, emit: { report throws(ToolError) in try localPrinter(report) }, after: { audit, _ in
+            record(audit.validator.state)
         })
         guard audit.blocks > 0 else { throw ToolError(.dataErr, "\(chain): empty chain (no genesis block)") }
         guard audit.problemCount == 0 else {
@@ -69,7 +73,8 @@ struct Appender {
                     known += 1 // already ours
                     continue
                 }
-                let report = try forkReport(first: block, firstLine: line, incoming: incoming, hashes: hashes, works: works)
+                let report = try forkReport(first: block, firstLine: line, incoming: incoming, hashes: hashes, works: works,
+                                            headers: headers, rules: audit.validator.state.rules)
                 refused += report.lines
                 stopped = true
                 try printer(AuditReport(line: line.number, height: block.height, problem: report.problem))
@@ -84,8 +89,7 @@ struct Appender {
             }
             pending += line.bytes
             pending.append(0x0a)
-            hashes.append(audit.validator.state.tip)
-            works.append(audit.validator.state.chainWork)
+            record(audit.validator.state)
             accepted += 1
         }
         if !pending.isEmpty { try file.append(pending) }
@@ -99,30 +103,44 @@ struct Appender {
         return refused > 0 ? .checkedBad : .ok
     }
 
+    /// What fork weighing needs of each local block to judge a branch's
+    /// headers from any fork point: its time and the bits required of it.
+    struct HeaderFacts {
+        let time: UInt32
+        let requiredBits: UInt32
+    }
+
     /// A block at or below our tip that is not ours: a competing branch.
-    /// Reads the rest of the input to weigh the branch (headers only: link
-    /// and proof of work), and names the fork point and both sides' work.
+    /// Reads the rest of the input to weigh the branch: its headers are
+    /// held to the one header check (`HeaderTrail` from the fork point: link,
+    /// bits the rules require, proof of work, median time), not its
+    /// transactions; it counts until the first header that fails. Names the
+    /// fork point and both sides' work.
     private func forkReport(first: Block, firstLine: LineReader.Line, incoming: LineReader,
-                            hashes: [SHA256Digest], works: [ChainWork]) throws(ToolError) -> (problem: ChainProblem, lines: Int) {
+                            hashes: [SHA256Digest], works: [ChainWork], headers: [HeaderFacts],
+                            rules: ChainRules?) throws(ToolError) -> (problem: ChainProblem, lines: Int) {
         let height = Int(first.height)
         var lines = 1
-        guard height > 0, first.header.prev == hashes[height - 1] else {
+        guard height > 0, first.header.prev == hashes[height - 1], let rules else {
             // Drain the rest: all of it is refused.
             while try incoming.next() != nil { lines += 1 }
             let what = height == 0 ? "a different genesis block" : "block \(height) whose prev \(first.header.prev.displayHex) is not this chain's block \(height - 1)"
             return (ChainProblem(.fork, "\(what): not a branch of this chain; nothing appended"), lines)
         }
         let forkHeight = height - 1
+        let intervalStart = rules.retarget.map { forkHeight - forkHeight % Int($0.interval) } ?? forkHeight
+        var trail = HeaderTrail(rules: rules, height: Int64(forkHeight), tip: hashes[forkHeight],
+                                recentTimes: headers[max(0, forkHeight + 1 - ChainState.medianTimeSpan)...forkHeight].map(\.time),
+                                tipRequiredBits: headers[forkHeight].requiredBits, intervalStartTime: headers[intervalStart].time)
         var branchWork = ChainWork.zero
         var branchBlocks = 0
-        var prev = hashes[forkHeight]
         var linked = true
         func weigh(_ block: Block) {
-            guard linked, block.header.prev == prev, let target = try? CompactTarget(bits: block.header.bits),
-                  target.isMet(by: block.header.hash) else { linked = false; return }
-            branchWork += ChainWork(of: target)
+            guard linked else { return }
+            let before = trail.work
+            guard trail.add(block.header, claimedHash: block.claimedHash, height: block.height).isEmpty else { linked = false; return }
+            branchWork += ChainWork.difference(trail.work, before)
             branchBlocks += 1
-            prev = block.header.hash
         }
         weigh(first)
         while let line = try incoming.next() {

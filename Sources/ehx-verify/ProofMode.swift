@@ -3,7 +3,8 @@ import EHXShared
 
 /// `ehx-verify --proof FILE [--headers FILE]`: inclusion proofs checked
 /// without the chain. Problems go to stdout (`FILE: tx TXID: RULE: detail`),
-/// one verdict per proof to stderr.
+/// one verdict per proof to stderr. Exit 1 when any proof is invalid, else 2
+/// when any is not anchored, else 0.
 struct ProofMode {
     let proofFile: String
     let headersFile: String?
@@ -42,7 +43,7 @@ struct ProofMode {
         }
         guard !proofs.isEmpty else { throw ToolError(.dataErr, "\(reader.name): no proof") }
         let output = try LineWriter(path: "-")
-        var bad = false
+        var worst = Sysexits.ok
         for (number, json) in proofs {
             let proof: InclusionProof
             do { proof = try InclusionProof(parsing: json) } catch {
@@ -50,17 +51,17 @@ struct ProofMode {
                 // block with a schema problem is in a chain audit.
                 try output.write(text: "\(reader.name):\(number): schema: \(error)")
                 diagnostics.note("\(reader.name):\(number): INVALID: not a well-formed inclusion proof")
-                bad = true
+                worst = .checkedBad
                 continue
             }
             let verdict = ProofVerdict(proof: proof, headers: headers, pins: pins)
             for problem in verdict.problems {
                 try output.write(text: "\(reader.name):\(number): tx \(proof.tx.txid.hex): \(problem)")
             }
-            if !verdict.isValid { bad = true }
+            if worst != .checkedBad && verdict.exitStatus != .ok { worst = verdict.exitStatus }
             diagnostics.note("\(reader.name):\(number): \(verdict.verdict)")
         }
         try output.close()
-        return bad ? .checkedBad : .ok
+        return worst
     }
 }

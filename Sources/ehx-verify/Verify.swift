@@ -12,14 +12,16 @@ struct Verify: ParsableCommand {
             Reads the chain once, line by line, and prints one line per problem on stdout: \
             FILE:LINE: block HEIGHT[ tx TXID]: RULE: detail (or one JSON object per problem \
             with --json, then a verdict object). A summary goes to stderr. A chain vouches \
-            for itself only up to its genesis: pin it with --genesis, --authority or \
-            --checkpoint 0:HASH, and pin its tip with --expect-tip against truncation. \
+            for itself only up to its genesis: pin it with --genesis, --authority (genesis \
+            signed by that key) or --checkpoint 0:HASH, and pin its tip with --expect-tip \
+            against truncation. \
             Signatures are checked on --threads threads while the other rules run in chain \
             order. With --append CHAIN, the input's blocks are checked against CHAIN's tip \
             and the valid prefix is appended under CHAIN's lock; with --best, the path of \
             the valid chain with the most cumulative work is printed. Exit 0: valid (or \
-            consistent, when not pinned); 1: problems found or blocks refused; 65: no chain \
-            to read; 66: missing file; 75: CHAIN locked (--append).
+            consistent, when not pinned); 1: problems found or blocks refused; 2: --proof \
+            consistent but not anchored (no checkpoint at or above its block, expected tip \
+            or minimum work); 65: no chain to read; 66: missing file; 75: CHAIN locked (--append).
             """,
         version: EHXVersion.string
     )
@@ -30,11 +32,14 @@ struct Verify: ParsableCommand {
     @Option(help: "Pin the chain: the genesis block's hash must be this.")
     var genesis: String?
 
-    @Option(help: "Pin the chain: genesis must name this authority (public key PEM file, or base64url raw key).")
+    @Option(help: "Pin the chain: its genesis must be signed by this authority key (public key PEM file, or base64url raw key).")
     var authority: String?
 
     @Option(help: "The last block's hash must be this (detects truncation).")
     var expectTip: String?
+
+    @Option(help: ArgumentHelp("Pin the work: the chain (with --proof, the header chain) from the pinned genesis must hold at least this much (hex, as ehx-query tip prints it).", valueName: "hex"))
+    var minWork: String?
 
     @Option(name: .customLong("checkpoint"), help: ArgumentHelp("The block at HEIGHT must have HASH (repeatable; 0:HASH pins the genesis).", valueName: "height:hash"))
     var checkpoints: [String] = []
@@ -80,6 +85,7 @@ struct Verify: ParsableCommand {
         if append != nil && best { throw ValidationError("--append and --best do not go together") }
         if append != nil && files.count > 1 { throw ValidationError("--append takes one input (the incoming blocks, '-' for stdin)") }
         if append != nil && expectTip != nil { throw ValidationError("--expect-tip does not go with --append (the tip moves)") }
+        if append != nil && minWork != nil { throw ValidationError("--min-work does not go with --append") }
         if proof != nil && (append != nil || best || !files.isEmpty) { throw ValidationError("--proof checks a proof file alone (no chain file, --append or --best)") }
         if headers != nil && proof == nil { throw ValidationError("--headers goes with --proof") }
         if best && files.count < 2 { throw ValidationError("--best needs at least two chain files") }
@@ -94,7 +100,8 @@ struct Verify: ParsableCommand {
         let diagnostics = Diagnostics(tool: "ehx-verify", quiet: quiet)
         var status = Sysexits.ok
         try reportingFailures(diagnostics) {
-            let pins = try ChainPins(genesis: genesis, authority: authority, expectTip: expectTip, checkpoints: checkpoints)
+            let pins = try ChainPins(genesis: genesis, authority: authority, expectTip: expectTip, checkpoints: checkpoints,
+                                     minWork: minWork)
             var clock = Timestamp.now().unixSeconds
             if let now {
                 guard let t = Timestamp(argument: now) else { throw ToolError(.usage, "--now \(now): not an RFC 3339 time or Unix seconds") }
@@ -130,9 +137,10 @@ struct Verify: ParsableCommand {
         try audit.run(reader: reader, emit: { report throws(ToolError) in try emit(report); page?.add(report) },
                       after: page.map { page in { _, prepared in page.note(prepared) } })
         for report in audit.finish() { try emit(report); page?.add(report) }
-        guard audit.blocks > 0 else {
+        guard audit.readableBlocks > 0 else {
             try output.close()
-            throw ToolError(.dataErr, "\(reader.name): no blocks (empty input)")
+            let what = audit.blocks == 0 ? "no blocks (empty input)" : "no readable block in \(audit.blocks) line\(audit.blocks == 1 ? "" : "s")"
+            throw ToolError(.dataErr, "\(reader.name): \(what)")
         }
         if json {
             var verdict = audit.verdictJSON.objectValue ?? [:]

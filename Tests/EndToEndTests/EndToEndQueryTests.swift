@@ -58,8 +58,13 @@ enum FHIRPython {
             let ok = try Tool.run("ehx-verify", ["--proof", proof, "--headers", headers, "--genesis", f.genesisHash, "--expect-tip", tip])
             #expect(ok.status == 0, "\(ok)")
             #expect(ok.err.contains("valid (genesis pinned, tip pinned"))
+            // A proof with nothing at or above its block to anchor it is
+            // consistent, not valid: its own verdict and exit status 2.
             let unpinned = try Tool.run("ehx-verify", ["--proof", proof])
-            #expect(unpinned.status == 0 && unpinned.err.contains("not pinned"), "\(unpinned)")
+            #expect(unpinned.status == 2 && unpinned.err.contains("not anchored"), "\(unpinned)")
+            let genesisOnly = try Tool.run("ehx-verify", ["--proof", proof, "--headers", headers, "--genesis", f.genesisHash])
+            #expect(genesisOnly.status == 2 && genesisOnly.err.contains("not anchored"), "\(genesisOnly)")
+            #expect(ok.err.contains("work "), "the verdict prints the header chain's work: \(ok)")
         }
         // Tampering: the reading's value, a path hash, the header, the pins.
         let proof = dir.path("p.json")

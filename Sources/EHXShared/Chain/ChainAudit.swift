@@ -39,7 +39,10 @@ public struct ChainAudit: Sendable {
     /// `--from-height`: signatures of blocks below it are not checked.
     public let trustSignaturesBelow: Int64?
     public private(set) var problemCount = 0
+    /// Lines read (readable or not).
     public private(set) var blocks = 0
+    /// Lines that parsed as a block.
+    public private(set) var readableBlocks = 0
     public private(set) var lastLine = 0
     private var checkpointsSeen: Set<Int64> = []
 
@@ -84,14 +87,23 @@ public struct ChainAudit: Sendable {
             return reports
         case .success(let parsed):
             block = parsed
+            readableBlocks += 1
         }
         var problems = validator.add(block, lineBytes: line.bytes.count + 1, facts: prepared.facts)
         if block.height == 0 {
             if let pinned = pins.genesis, pinned != block.claimedHash {
                 problems.append(ChainProblem(.pin, "genesis hash \(block.claimedHash.displayHex) is not the pinned \(pinned.displayHex)"))
             }
-            if let authority = pins.authority, !(validator.state.rules?.authorities.contains(authority) ?? false) {
-                problems.append(ChainProblem(.pin, "genesis does not name the pinned authority \(authority.id.hex.prefix(16))"))
+            // The pin means the pinned key signed the genesis rules: listing
+            // it among the authorities proves nothing, anyone can.
+            if let authority = pins.authority {
+                if let genesis = block.txs.first, genesis.type == .genesis {
+                    if genesis.signer != authority {
+                        problems.append(ChainProblem(.pin, "genesis is signed by \(genesis.signer.id.hex.prefix(16)), not the pinned authority \(authority.id.hex.prefix(16))", txid: genesis.txid))
+                    }
+                } else {
+                    problems.append(ChainProblem(.pin, "no genesis transaction to hold to the pinned authority \(authority.id.hex.prefix(16))"))
+                }
             }
         }
         if let pinned = pins.checkpoints[block.height] {
@@ -114,6 +126,10 @@ public struct ChainAudit: Sendable {
             reports.append(AuditReport(line: lastLine, height: s.height, problem: ChainProblem(
                 .pin, "the chain ends at height \(s.height) and never reaches the checkpoint \(height):\(hash.displayHex) (truncated chain?)")))
         }
+        if let minimum = pins.minWork, s.chainWork < minimum {
+            reports.append(AuditReport(line: lastLine, height: s.height, problem: ChainProblem(
+                .pin, "the chain's work \(s.chainWork.hex) is below the stated minimum \(minimum.hex) (truncated chain?)")))
+        }
         if let tip = pins.expectTip, tip != s.tip {
             reports.append(AuditReport(line: lastLine, height: s.height, problem: ChainProblem(
                 .pin, "tip \(s.tip.displayHex) is not the expected \(tip.displayHex) (truncated or extended chain?)")))
@@ -124,9 +140,9 @@ public struct ChainAudit: Sendable {
 
     public var isValid: Bool { problemCount == 0 && blocks > 0 }
 
-    /// ehx-verify's exit status once `finish()` ran: 65 without any block,
-    /// 1 with a problem, else 0.
-    public var exitStatus: Sysexits { blocks == 0 ? .dataErr : problemCount > 0 ? .checkedBad : .ok }
+    /// ehx-verify's exit status once `finish()` ran: 65 without any
+    /// readable block (ehx.7: no block), 1 with a problem, else 0.
+    public var exitStatus: Sysexits { readableBlocks == 0 ? .dataErr : problemCount > 0 ? .checkedBad : .ok }
 
     /// "valid", "consistent" (nothing pinned the genesis) or "invalid".
     public var verdictWord: String {

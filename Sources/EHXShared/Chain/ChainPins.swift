@@ -6,18 +6,23 @@ public struct ChainPins: Sendable {
     public let expectTip: SHA256Digest?
     /// `--checkpoint HEIGHT:HASH`: the block at HEIGHT must have HASH.
     public let checkpoints: [Int64: SHA256Digest]
+    /// `--min-work HEX`: the chain (or a proof's header chain) from the
+    /// pinned genesis must hold at least this much work.
+    public let minWork: ChainWork?
 
     public init(genesis: SHA256Digest? = nil, authority: Ed25519.PublicKey? = nil, expectTip: SHA256Digest? = nil,
-                checkpoints: [Int64: SHA256Digest] = [:]) {
+                checkpoints: [Int64: SHA256Digest] = [:], minWork: ChainWork? = nil) {
         self.genesis = genesis
         self.authority = authority
         self.expectTip = expectTip
         self.checkpoints = checkpoints
+        self.minWork = minWork
     }
 
     /// From command-line text: hashes in display hex; the authority as a
     /// public-key PEM file or a base64url raw key; checkpoints as HEIGHT:HASH.
-    public init(genesis: String?, authority: String?, expectTip: String?, checkpoints: [String] = []) throws(ToolError) {
+    public init(genesis: String?, authority: String?, expectTip: String?, checkpoints: [String] = [],
+                minWork: String? = nil) throws(ToolError) {
         func hash(_ text: String?, _ option: String) throws(ToolError) -> SHA256Digest? {
             guard let text else { return nil }
             guard let digest = SHA256Digest(displayHex: text) else {
@@ -43,6 +48,14 @@ public struct ChainPins: Sendable {
             throw ToolError(.usage, "--checkpoint 0:\(c.displayHex) contradicts --genesis \(g.displayHex)")
         }
         self.checkpoints = points
+        if let minWork {
+            guard (1...64).contains(minWork.utf8.count), let work = ChainWork(hex: minWork) else {
+                throw ToolError(.usage, "--min-work \(minWork): not an amount of work (1 to 64 lowercase hex digits, as ehx-query tip prints it)")
+            }
+            self.minWork = work
+        } else {
+            self.minWork = nil
+        }
         if let authority {
             if let raw = Base64URL.decode(authority), raw.count == 32, let key = try? Ed25519.PublicKey(rawRepresentation: raw) {
                 self.authority = key

@@ -20,8 +20,15 @@ public struct ChainValidator: Sendable {
         self.now = now
     }
 
+    /// After a line that is no block: its time is unknown, so it takes its
+    /// place among the last 11 times as the earliest possible one. The
+    /// median of later blocks is then the lowest the real one can be, and
+    /// the damaged line is not reported a second time as a later block's
+    /// time-median problem.
     public mutating func skipUnreadableBlock() {
         linkUnknown = true
+        state.recentTimes.append(0)
+        if state.recentTimes.count > ChainState.medianTimeSpan { state.recentTimes.removeFirst() }
     }
 
     /// Checks `block` against every rule, then makes it the tip even when it
@@ -48,40 +55,18 @@ public struct ChainValidator: Sendable {
             reportedNoGenesis = true
             problems.append(ChainProblem(.genesis, "no readable genesis block before this one: bits and roles cannot be checked"))
         }
-        if !linkUnknown {
-            if block.height != expectedHeight {
-                problems.append(ChainProblem(.height, "height \(block.height) follows height \(state.height); expected \(expectedHeight)"))
-            }
-            if header.prev != state.tip {
-                problems.append(ChainProblem(.prev, "prev \(header.prev.displayHex) is not the hash of the block before (\(state.tip.displayHex))"))
-            }
-        }
-        if block.claimedHash != hash {
-            problems.append(ChainProblem(.hash, "block says hash \(block.claimedHash.displayHex) but its header hashes to \(hash.displayHex)"))
-        }
-        if header.version != Self.headerVersion {
-            problems.append(ChainProblem(.version, "header version \(header.version); this ehx knows \(Self.headerVersion)"))
-        }
-
-        if block.height == 0, let first = block.txs.first, first.type == .genesis,
-           let rules = try? ChainRules(parsing: first.body) {
-            // Genesis carries its own rules; adopt them before its checks so
-            // bits and the authority's self-signature are judged by them.
-            if !rules.authorities.contains(first.signer) {
-                problems.append(ChainProblem(.genesis, "genesis is not signed by one of the authorities it names", txid: first.txid))
-            }
-            if state.rules == nil { state.adoptGenesis(rules) }
-        }
-
-        let target: CompactTarget?
-        do {
-            target = try CompactTarget(bits: header.bits)
-        } catch {
-            target = nil
-            problems.append(ChainProblem(.bits, "\(String(header.bits, radix: 16)) is not a valid compact target: \(error)"))
-        }
+        // Genesis carries its own rules; adopt them before its checks so
+        // bits and the authority's self-signature are judged by them.
+        let genesis = block.height == 0 ? block.txs.first.flatMap { tx in
+            tx.type == .genesis ? (try? ChainRules(parsing: tx.body)).map { (tx, $0) } : nil
+        } : nil
+        if let (_, rules) = genesis, state.rules == nil { state.adoptGenesis(rules) }
         let requiredBits = Retarget.requiredBits(at: linkUnknown ? block.height : expectedHeight, after: state)
-        if let problem = bitsProblem(header, required: requiredBits) { problems.append(problem) }
+        problems += HeaderCheck.problems(header, hash: hash, claimedHash: block.claimedHash, height: block.height,
+                                         expecting: headerExpectation(requiredBits: requiredBits))
+        if let (first, rules) = genesis, !rules.authorities.contains(first.signer) {
+            problems.append(ChainProblem(.genesis, "genesis is not signed by one of the authorities it names", txid: first.txid))
+        }
         if let rules = state.rules {
             if Int64(block.txs.count) > rules.maxBlockTxs {
                 problems.append(ChainProblem(.blockSize, "\(block.txs.count) transactions; the limit is \(rules.maxBlockTxs)"))
@@ -90,14 +75,8 @@ public struct ChainValidator: Sendable {
                 problems.append(ChainProblem(.blockSize, "\(lineBytes) bytes; the limit is \(rules.maxBlockBytes)"))
             }
         }
-        if let target, !target.isMet(by: hash) {
-            problems.append(ChainProblem(.pow, "hash \(hash.displayHex) is above the target for bits \(target.bitsHex)"))
-        }
-        if block.height > 0 && !state.recentTimes.isEmpty && header.time <= state.medianTimePast {
-            problems.append(ChainProblem(.timeMedian, "time \(header.time) is not after the median \(state.medianTimePast) of the previous \(min(state.recentTimes.count, ChainState.medianTimeSpan)) blocks"))
-        }
         if Int64(header.time) > now + Self.maxFutureSeconds {
-            problems.append(ChainProblem(.timeFuture, "time \(header.time) is more than 2 h after now (\(now)); use --now for old exports"))
+            problems.append(ChainProblem(.timeFuture, "time \(header.time) is more than 2 h after the clock (\(now)); ehx-verify --now judges an old export as of its time"))
         }
         let root = facts?.merkleRoot ?? block.merkleRoot
         if header.merkle != root {
@@ -121,13 +100,18 @@ public struct ChainValidator: Sendable {
             case (_, _, .genesis):
                 problems.append(ChainProblem(.genesis, "a genesis transaction outside block 0", txid: tx.txid))
             case (_, 0, .stamp):
-                if let stamp = try? Stamp(parsing: tx.body), stamp.height != block.height {
-                    problems.append(ChainProblem(.stamp, "stamp says height \(stamp.height) in block \(block.height)", txid: tx.txid))
+                if let stamp = try? Stamp(parsing: tx.body) {
+                    if stamp.height != block.height {
+                        problems.append(ChainProblem(.stamp, "stamp says height \(stamp.height) in block \(block.height)", txid: tx.txid))
+                    }
+                    if let count = stamp.txs, count != Int64(block.txs.count) {
+                        problems.append(ChainProblem(.stamp, "stamp says \(count) transactions in a block of \(block.txs.count)", txid: tx.txid))
+                    }
                 }
             case (_, 0, _):
                 problems.append(ChainProblem(.stamp, "the first transaction of a block must be the miner's stamp, not \(tx.type.rawValue)", txid: tx.txid))
             case (_, _, .stamp):
-                problems.append(ChainProblem(.stamp, "a second stamp in one block", txid: tx.txid))
+                problems.append(ChainProblem(.stamp, "a stamp at position \(index + 1) of the block; only its first transaction may be one", txid: tx.txid))
             default:
                 break
             }
@@ -137,13 +121,13 @@ public struct ChainValidator: Sendable {
         return problems
     }
 
-    /// The one place the `bits` rule is judged: the bits the chain's rules
-    /// require of the next block (today the genesis bits; retargeting goes here).
-    /// The one place the bits rule is judged: fixed difficulty or Bitcoin's
-    /// retarget (Chain/Retarget.swift) decides `required`.
-    private func bitsProblem(_ header: BlockHeader, required: UInt32?) -> ChainProblem? {
-        guard let required, header.bits != required else { return nil }
-        return ChainProblem(.bits, "bits \(Block.hexBits(header.bits)); the chain's rules require \(Block.hexBits(required))")
+    /// What the tip says the next header must be (HeaderCheck). After an
+    /// unreadable line the height and link are not judged.
+    private func headerExpectation(requiredBits: UInt32?) -> HeaderCheck.Expectation {
+        HeaderCheck.Expectation(height: linkUnknown ? nil : state.height + 1, prev: linkUnknown ? nil : state.tip,
+                                requiredBits: requiredBits, powLimit: state.rules?.bits,
+                                medianTimePast: state.recentTimes.isEmpty ? nil : state.medianTimePast,
+                                medianSpan: min(state.recentTimes.count, ChainState.medianTimeSpan))
     }
 
     // MARK: - Building the next block (ehx-mine)
@@ -156,6 +140,14 @@ public struct ChainValidator: Sendable {
     }
 
     public var earliestNextTime: UInt32 { state.medianTimePast &+ 1 }
+
+    /// The verifier's clock moves forward to the live clock: a long-running
+    /// miner judges its own new block by the time it mines it, not by the
+    /// time it started (a fixed `now` would call its block from the future
+    /// after 2 hours).
+    mutating func catchUpClock() {
+        now = max(now, Timestamp.now().unixSeconds)
+    }
 
     /// Starts a candidate block whose transactions are admitted one by one.
     public func candidate() -> BlockCandidate {
@@ -201,6 +193,31 @@ public struct BlockCandidate: Sendable {
     }
 
     /// Admits `tx` or says why not; a refused tx leaves the candidate unchanged.
+    /// Upper bound of a block line's bytes besides its transactions' leaves
+    /// and their commas: the block object, the header and the stamp.
+    public static let frameBytes = 640
+
+    /// The bytes of transactions one block takes: `--max-bytes` (default half
+    /// of max_block_bytes), never more than the block can hold beside its
+    /// frame.
+    public static func byteBudget(maxBlockBytes: Int64, maxBytes: Int?) -> Int {
+        max(0, min(maxBytes ?? Int(maxBlockBytes) / 2, Int(maxBlockBytes) - frameBytes))
+    }
+
+    /// Whether a transaction whose leaf is `leafBytes` long goes into this
+    /// block: within `budget`, or, into an empty block, whenever a block of
+    /// `maxBlockBytes` can hold it at all. Checked before admitting, so a
+    /// block never grows past the chain's limit.
+    public func hasRoom(forLeafBytes leafBytes: Int, budget: Int, maxBlockBytes: Int64) -> Bool {
+        if transactions.isEmpty { return Self.canEverHold(leafBytes: leafBytes, maxBlockBytes: maxBlockBytes) }
+        return bytes + leafBytes + 1 <= budget
+    }
+
+    /// A block of `maxBlockBytes` can hold this transaction beside its frame.
+    public static func canEverHold(leafBytes: Int, maxBlockBytes: Int64) -> Bool {
+        leafBytes + 1 + frameBytes <= Int(maxBlockBytes)
+    }
+
     public mutating func admit(_ tx: Transaction) -> [ChainProblem] {
         admit(tx, leaf: tx.leaf, signature: .compute)
     }

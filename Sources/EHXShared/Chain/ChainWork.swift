@@ -16,6 +16,13 @@ public struct ChainWork: Sendable, Equatable, Comparable, CustomStringConvertibl
         self.init(bigEndian: target.exactWork.bigEndianBytes(count: 32) ?? [UInt8](repeating: 0xff, count: 32))
     }
 
+    /// From lowercase hex as `hex` prints it (leading zeros optional).
+    public init?(hex text: String) {
+        let padded = String(repeating: "0", count: max(0, 64 - text.utf8.count)) + text
+        guard padded.utf8.count == 64, let bytes = Hex.decode(padded) else { return nil }
+        self.init(bigEndian: bytes)
+    }
+
     init(bigEndian bytes: [UInt8]) {
         var l: [UInt64] = [0, 0, 0, 0]
         for (i, byte) in bytes.suffix(32).reversed().enumerated() {

@@ -1,13 +1,15 @@
 /// A self-contained proof that one transaction is in one block
 /// (`ehx-query proof`), checked without the chain by `ehx-verify --proof`:
-/// leaf → RFC 6962 root → 80-byte header (hash, proof of work at its bits)
-/// → a header chain (`ehx-query headers`) that reaches a pinned genesis,
-/// checkpoint or tip. The proof alone shows consistency; only the pins say
-/// which chain it belongs to.
+/// leaf → RFC 6962 root → 80-byte header (hash, proof of work at its bits),
+/// with the block's stamp proven at leaf 0 to fix the tree's size, → a
+/// header chain (`ehx-query headers`) held to the header rules, up to an
+/// anchor at or above the block (`ProofVerdict`). The proof alone shows
+/// consistency; only the anchors say which chain it belongs to.
 ///
 /// ```
 /// {"format":"ehx-inclusion-proof-v1","txid":…,"tx":{…},"leaf_index":i,"tree_size":n,
-///  "path":["<hex>",…],"height":h,"block":"<hash>","header":{…},"header_hex":"<160 hex>"}
+///  "path":["<hex>",…],"stamp":{…},"stamp_path":["<hex>",…],"height":h,"block":"<hash>",
+///  "header":{…},"header_hex":"<160 hex>"}
 /// ```
 /// `path` holds RFC 6962 node hashes in hash-output order (plain hex, not
 /// byte-reversed); `block` and the header's `prev`/`merkle` are shown
@@ -21,6 +23,12 @@ public struct InclusionProof: Sendable {
     public let height: Int64
     public let blockHash: SHA256Digest
     public let header: BlockHeader
+    /// The block's stamp (leaf 0) and its audit path, when the proven
+    /// transaction is another: the stamp states the block's transaction
+    /// count, which authenticates `treeSize` (a proof of leaf 0 carries
+    /// its stamp as `tx`).
+    public let stamp: Transaction?
+    public let stampPath: [SHA256Digest]?
 
     /// The proof for transaction `index` of `block`.
     public init(block: Block, index: Int) {
@@ -32,10 +40,12 @@ public struct InclusionProof: Sendable {
         height = block.height
         blockHash = block.claimedHash
         header = block.header
+        stamp = index == 0 ? nil : block.txs[0]
+        stampPath = index == 0 ? nil : MerkleTree.inclusionProof(index: 0, leafHashes: leaves)
     }
 
     public var json: JSONValue {
-        [
+        var object: [String: JSONValue] = [
             "format": .string(Self.format),
             "txid": .string(tx.txid.hex),
             "tx": tx.json,
@@ -47,12 +57,29 @@ public struct InclusionProof: Sendable {
             "header": Block.headerJSON(header),
             "header_hex": .string(Hex.encode(header.serialized)),
         ]
+        if let stamp, let stampPath {
+            object["stamp"] = stamp.json
+            object["stamp_path"] = .array(stampPath.map { .string($0.hex) })
+        }
+        return .object(object)
+    }
+
+    private static func hashes(_ f: RecordFields, _ key: String) throws(RecordError) -> [SHA256Digest] {
+        var hashes: [SHA256Digest] = []
+        for (i, item) in try f.array(key).enumerated() {
+            guard let text = item.stringValue, let digest = SHA256Digest(hex: text) else {
+                throw RecordError(field: "\(key)[\(i)]", "must be 64 lowercase hex digits")
+            }
+            hashes.append(digest)
+        }
+        guard hashes.count <= 64 else { throw RecordError(field: key, "longer than any tree") }
+        return hashes
     }
 
     /// Parses a proof object. Structure only: `check` judges it.
     public init(parsing json: JSONValue) throws(RecordError) {
         let f = try RecordFields(json, allowed: ["format", "txid", "tx", "leaf_index", "tree_size", "path", "height",
-                                                 "block", "header", "header_hex"])
+                                                 "block", "header", "header_hex", "stamp", "stamp_path"])
         let format = try f.string("format", maxLength: 64)
         guard format == Self.format else { throw RecordError(field: "format", "\"\(format)\" is not \(Self.format)") }
         do { tx = try Transaction(parsing: try f.object("tx")) } catch { throw error.nested(in: "tx") }
@@ -64,15 +91,7 @@ public struct InclusionProof: Sendable {
         let index = try f.integer("leaf_index", in: 0...Int64(UInt32.max))
         leafIndex = UInt64(index)
         treeSize = UInt64(size)
-        var hashes: [SHA256Digest] = []
-        for (i, item) in try f.array("path").enumerated() {
-            guard let text = item.stringValue, let digest = SHA256Digest(hex: text) else {
-                throw RecordError(field: "path[\(i)]", "must be 64 lowercase hex digits")
-            }
-            hashes.append(digest)
-        }
-        guard hashes.count <= 64 else { throw RecordError(field: "path", "longer than any tree") }
-        path = hashes
+        path = try Self.hashes(f, "path")
         height = try f.integer("height", in: 0...Int64(UInt32.max))
         guard let hash = SHA256Digest(displayHex: try f.string("block", maxLength: 64)) else {
             throw RecordError(field: "block", "must be 64 lowercase hex digits")
@@ -88,6 +107,16 @@ public struct InclusionProof: Sendable {
             throw RecordError(field: "header_hex", "does not encode the header fields given beside it")
         }
         header = parsedHeader
+        guard f.has("stamp") == f.has("stamp_path") else {
+            throw RecordError(field: f.has("stamp") ? "stamp_path" : "stamp", "stamp and stamp_path go together")
+        }
+        if f.has("stamp") {
+            do { stamp = try Transaction(parsing: try f.object("stamp")) } catch { throw error.nested(in: "stamp") }
+            stampPath = try Self.hashes(f, "stamp_path")
+        } else {
+            stamp = nil
+            stampPath = nil
+        }
     }
 
     /// What a check found: problems (empty when the proof holds) and facts.
@@ -96,11 +125,18 @@ public struct InclusionProof: Sendable {
         public var merkleOK = false
         public var powOK = false
         public var signatureOK = false
+        /// `tree_size` is the block's, as its stamp states; when false,
+        /// `sizeUnchecked` says why (a block mined before stamps stated it).
+        public var sizeOK = false
+        public var sizeUnchecked: String?
     }
 
     /// The checks that need nothing but the proof: the transaction's
-    /// signature, leaf → root through the audit path, root = the header's
-    /// merkle, header hash = the block hash, and the hash meets its bits.
+    /// signature, leaf → root through the audit path, `tree_size` = the
+    /// count the block's stamp states (the stamp proven at leaf 0 of the
+    /// same tree), root = the header's merkle, header hash = the block hash,
+    /// and the hash meets its bits (`HeaderCheck`; the chain's limit is the
+    /// header chain's to judge).
     public func check() -> Check {
         var c = Check()
         c.signatureOK = tx.hasValidSignature
@@ -113,180 +149,54 @@ public struct InclusionProof: Sendable {
         } else {
             c.problems.append("merkle: the audit path does not lead from the transaction to the header's merkle root \(header.merkle.displayHex)")
         }
+        checkSize(&c)
         let hash = header.hash
         if hash != blockHash {
             c.problems.append("hash: the header hashes to \(hash.displayHex), not the block \(blockHash.displayHex)")
         }
-        do {
-            let target = try CompactTarget(bits: header.bits)
-            if target.isMet(by: hash) { c.powOK = true } else {
-                c.problems.append("pow: hash \(hash.displayHex) is above the target for bits \(target.bitsHex)")
-            }
-        } catch {
-            c.problems.append("bits: \(error)")
+        if let problem = HeaderCheck.proofOfWork(hash: hash, bits: header.bits, limit: nil) {
+            c.problems.append(problem.description)
+        } else {
+            c.powOK = true
         }
         return c
     }
-}
 
-/// One line of `ehx-query headers`: `{"hash":…,"header":"<160 hex>","height":h}`.
-public struct HeaderLine: Sendable {
-    public let height: Int64
-    public let hash: SHA256Digest
-    public let header: BlockHeader
-
-    public init(block: Block) {
-        height = block.height
-        hash = block.claimedHash
-        header = block.header
-    }
-
-    public var json: JSONValue {
-        ["height": .number(Double(height)), "hash": .string(hash.displayHex), "header": .string(Hex.encode(header.serialized))]
-    }
-
-    public init(parsing json: JSONValue) throws(RecordError) {
-        let f = try RecordFields(json, allowed: ["height", "hash", "header"])
-        height = try f.integer("height", in: 0...Int64(UInt32.max))
-        guard let h = SHA256Digest(displayHex: try f.string("hash", maxLength: 64)) else {
-            throw RecordError(field: "hash", "must be 64 lowercase hex digits")
-        }
-        hash = h
-        guard let raw = Hex.decode(try f.string("header", maxLength: 160)), let parsed = try? BlockHeader(serialized: raw) else {
-            throw RecordError(field: "header", "must be the 80-byte header as 160 lowercase hex digits")
-        }
-        header = parsed
-    }
-}
-
-/// A header chain checked for work and linkage alone (a light client):
-/// each header hashes to its line's hash and meets its own bits; heights
-/// go up by one; each `prev` is the hash before. It does not know the
-/// chain's rules, so it cannot say the bits were the required ones: its
-/// assurance is the work it adds up and the pins it reaches.
-public struct HeaderChain: Sendable {
-    public private(set) var byHeight: [Int64: SHA256Digest] = [:]
-    public private(set) var first: Int64 = -1
-    public private(set) var last: Int64 = -1
-    public private(set) var tip: SHA256Digest?
-    public private(set) var work = ChainWork.zero
-    public private(set) var problems: [String] = []
-
-    public init() {}
-
-    /// Adds the next line (`number` for messages).
-    public mutating func add(_ line: HeaderLine, number: Int) {
-        let hash = line.header.hash
-        if hash != line.hash {
-            problems.append("line \(number): height \(line.height): hash: the header hashes to \(hash.displayHex), not \(line.hash.displayHex)")
-        }
-        if let target = try? CompactTarget(bits: line.header.bits) {
-            if !target.isMet(by: hash) {
-                problems.append("line \(number): height \(line.height): pow: hash above the target for bits \(target.bitsHex)")
+    /// RFC 6962 paths of one leaf verify for several tree sizes (leaf 6
+    /// checks in trees of 300, 301, 302 or 512), so the size is read from
+    /// the block's stamp, leaf 0 of the same tree under the same root.
+    private func checkSize(_ c: inout Check) {
+        let stampTx: Transaction
+        if leafIndex == 0 {
+            guard tx.type == .stamp else {
+                c.problems.append("stamp: leaf 0 of a block is its stamp, not a \(tx.type.rawValue)")
+                return
             }
-            work += ChainWork(of: target)
+            stampTx = tx
+        } else if let stamp, let stampPath {
+            guard MerkleProof.verifyInclusion(leafHash: MerkleTree.leafHash(stamp.leaf), index: 0, treeSize: treeSize,
+                                              proof: stampPath, root: header.merkle) else {
+                c.problems.append("merkle: the stamp's audit path does not lead to the header's merkle root as leaf 0 of \(treeSize)")
+                return
+            }
+            stampTx = stamp
         } else {
-            problems.append("line \(number): height \(line.height): bits: \(Block.hexBits(line.header.bits)) is not a valid compact target")
+            c.sizeUnchecked = "the proof carries no stamp, so its tree_size \(treeSize) is not checked"
+            return
         }
-        if let tip {
-            if line.height != last + 1 {
-                problems.append("line \(number): height \(line.height) follows height \(last)")
-            }
-            if line.header.prev != tip {
-                problems.append("line \(number): height \(line.height): prev: \(line.header.prev.displayHex) is not the hash before (\(tip.displayHex))")
-            }
-        } else {
-            first = line.height
-            if line.height == 0 && line.header.prev != .zero {
-                problems.append("line \(number): height 0: prev: a genesis header links to zero")
-            }
+        guard stampTx.type == .stamp, let body = try? Stamp(parsing: stampTx.body) else {
+            c.problems.append("stamp: leaf 0 is not a valid stamp")
+            return
         }
-        last = line.height
-        tip = hash
-        byHeight[line.height] = hash
-    }
-}
-
-/// `ehx-verify --proof`: one proof judged against an optional header chain
-/// and the auditor's pins (DESIGN "Trust": a proof is worth only as much as
-/// the header chain it ends in).
-public struct ProofVerdict: Sendable {
-    public let txid: SHA256Digest
-    public let problems: [String]
-    /// What pinned the proof's block, nil when nothing did.
-    public let pinnedBy: String?
-
-    public var isValid: Bool { problems.isEmpty }
-
-    public var verdict: String {
-        let txText = "tx \(txid.hex)"
-        if !problems.isEmpty { return "\(txText): INVALID: \(problems.count) problem\(problems.count == 1 ? "" : "s")" }
-        guard let pinnedBy else { return "\(txText): consistent, not pinned (give --genesis, --checkpoint or --expect-tip)" }
-        return "\(txText): valid (\(pinnedBy))"
-    }
-
-    public init(proof: InclusionProof, headers: HeaderChain?, pins: ChainPins) {
-        txid = proof.tx.txid
-        var problems = proof.check().problems
-        var pinned: [String] = []
-        let block = proof.blockHash
-        let h = proof.height
-        if pins.authority != nil {
-            problems.append("pin: --authority needs the genesis transaction, which a proof does not carry; pin --genesis instead")
+        if body.height != height {
+            c.problems.append("stamp: the stamp says height \(body.height), the proof \(height)")
         }
-        if let headers {
-            problems += headers.problems
-            if headers.tip == nil {
-                problems.append("headers: no header lines")
-            } else if let inChain = headers.byHeight[h] {
-                if inChain != block {
-                    problems.append("headers: block \(h) is \(inChain.displayHex) in the header chain, not the proof's \(block.displayHex)")
-                }
-            } else {
-                problems.append("headers: the header chain (heights \(headers.first)...\(headers.last)) does not hold block \(h)")
-            }
-            if let g = pins.genesis ?? pins.checkpoints[0] {
-                if headers.byHeight[0] == g { pinned.append("genesis pinned") } else {
-                    problems.append("pin: the header chain does not start at the pinned genesis \(g.displayHex)")
-                }
-            }
-            for (height, hash) in pins.checkpoints.sorted(by: { $0.key < $1.key }) where height != 0 {
-                if headers.byHeight[height] == hash { pinned.append("checkpoint \(height)") } else {
-                    problems.append("pin: the header chain does not hold the checkpoint \(height):\(hash.displayHex)")
-                }
-            }
-            if let tip = pins.expectTip {
-                if headers.tip == tip { pinned.append("tip pinned") } else {
-                    problems.append("pin: the header chain ends at \(headers.tip?.displayHex ?? "nothing"), not the expected tip \(tip.displayHex)")
-                }
-            }
-            if !pinned.isEmpty {
-                pinned.append("\(headers.last - headers.first + 1) headers, block \(h) \(block.displayHex)")
-            }
-        } else {
-            // Without headers only the proof's own block can be pinned.
-            var any = false
-            for (height, hash) in pins.checkpoints {
-                any = true
-                if height == h && hash == block { pinned.append(height == 0 ? "genesis pinned" : "checkpoint \(height)") } else {
-                    problems.append("pin: checkpoint \(height):\(hash.displayHex) is not the proof's block \(h) \(block.displayHex); give --headers to reach it")
-                }
-            }
-            if let g = pins.genesis, pins.checkpoints[0] == nil {
-                any = true
-                if h == 0 && g == block { pinned.append("genesis pinned") } else {
-                    problems.append("pin: the proof's block \(h) is not the pinned genesis; give --headers to link it")
-                }
-            }
-            if let tip = pins.expectTip {
-                any = true
-                if tip == block { pinned.append("tip pinned") } else {
-                    problems.append("pin: the proof's block \(block.displayHex) is not the expected tip \(tip.displayHex); give --headers to link it")
-                }
-            }
-            if any && !pinned.isEmpty { pinned.append("block \(h) \(block.displayHex)") }
+        guard let count = body.txs else {
+            c.sizeUnchecked = "the block's stamp does not state its size (mined before stamps did), so tree_size \(treeSize) is not checked"
+            return
         }
-        self.problems = problems
-        pinnedBy = problems.isEmpty && !pinned.isEmpty ? pinned.joined(separator: ", ") : nil
+        if UInt64(count) == treeSize { c.sizeOK = true } else {
+            c.problems.append("merkle: tree_size \(treeSize) is not the block's \(count) transactions (as its stamp states)")
+        }
     }
 }

@@ -42,11 +42,20 @@ public enum Retarget {
     /// The bits the rules require of the block at `height` on top of `state`
     /// (its tip is height − 1); nil before genesis rules are known.
     public static func requiredBits(at height: Int64, after state: ChainState) -> UInt32? {
-        guard let rules = state.rules else { return nil }
+        requiredBits(at: height, rules: state.rules, tipRequiredBits: state.tipRequiredBits,
+                     intervalStartTime: state.intervalStartTime, tipTime: state.tipTime)
+    }
+
+    /// As `requiredBits(at:after:)` from what a header chain records (a
+    /// light client has no `ChainState`): the bits required of the tip, the
+    /// time of the block that opened the current interval, the tip's time.
+    public static func requiredBits(at height: Int64, rules: ChainRules?, tipRequiredBits: UInt32,
+                                    intervalStartTime: UInt32, tipTime: UInt32) -> UInt32? {
+        guard let rules else { return nil }
         guard let retarget = rules.retarget, height > 0 else { return rules.bits.bits }
-        let previous = (try? CompactTarget(bits: state.tipRequiredBits)) ?? rules.bits
+        let previous = (try? CompactTarget(bits: tipRequiredBits)) ?? rules.bits
         guard height % retarget.interval == 0 else { return previous.bits }
-        return nextBits(lastBits: previous, firstTime: Int64(state.intervalStartTime), lastTime: Int64(state.tipTime),
+        return nextBits(lastBits: previous, firstTime: Int64(intervalStartTime), lastTime: Int64(tipTime),
                         targetTimespan: retarget.targetTimespan, powLimit: BigNumber(bigEndian: rules.bits.target)).bits
     }
 }

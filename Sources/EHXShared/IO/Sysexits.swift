@@ -2,6 +2,9 @@
 public enum Sysexits: Int32, Sendable {
     case ok = 0
     case checkedBad = 1
+    /// ehx-verify --proof: consistent, but no anchor at or above the proof's
+    /// block (a checkpoint, the expected tip, a minimum of work) vouches for it.
+    case notAnchored = 2
     case usage = 64
     case dataErr = 65
     case noInput = 66

@@ -37,6 +37,7 @@ extension ChainValidator {
             + Array(repeating: signaturesHold ? .checked(true) : .compute, count: transactions.count)
         let facts = BlockFacts(hash: block.header.hash, merkleRoot: mined.merkleRoot, signatures: signatures)
         var check = self
+        check.catchUpClock()
         if let problem = check.add(block, lineBytes: line.count, facts: facts).first {
             throw ToolError(.dataErr, "refusing to append block \(block.height): \(problem)")
         }

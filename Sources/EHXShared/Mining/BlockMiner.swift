@@ -35,7 +35,7 @@ public enum BlockMiner {
         let hashes = known.map(MerkleTree.leafHash)
         var extranonce: Int64 = 0
         while !shouldStop() {
-            let (stamp, stampLeaf) = try Transaction.signWithLeaf(type: .stamp, body: Stamp(height: height, extranonce: extranonce).json, key: key)
+            let (stamp, stampLeaf) = try Transaction.signWithLeaf(type: .stamp, body: Stamp(height: height, extranonce: extranonce, txs: Int64(transactions.count + 1)).json, key: key)
             let txs = [stamp] + transactions
             let merkle = MerkleTree.root(leafHashes: [MerkleTree.leafHash(stampLeaf)] + hashes)
             let time = UInt32(clamping: max(Int64(earliestTime), now()))

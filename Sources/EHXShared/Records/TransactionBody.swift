@@ -22,20 +22,31 @@ public enum TransactionBody {
 public struct Stamp: Sendable {
     public let height: Int64
     public let extranonce: Int64
+    /// The block's transaction count, the stamp included. It puts the
+    /// Merkle tree's size under the root, so an inclusion proof's
+    /// `tree_size` is checked, not taken on trust; stamps written before it
+    /// existed have none (ehx.7, INCLUSION PROOFS).
+    public let txs: Int64?
 
-    public init(height: Int64, extranonce: Int64) {
+    public static let txCounts: ClosedRange<Int64> = 1...1_000_000
+
+    public init(height: Int64, extranonce: Int64, txs: Int64? = nil) {
         self.height = height
         self.extranonce = extranonce
+        self.txs = txs
     }
 
     public init(parsing json: JSONValue) throws(RecordError) {
-        let f = try RecordFields(json, allowed: ["height", "extranonce"])
+        let f = try RecordFields(json, allowed: ["height", "extranonce", "txs"])
         height = try f.integer("height", in: 1...Int64(UInt32.max))
         extranonce = try f.integer("extranonce", in: 0...SensorReading.maxSeq)
+        txs = f.has("txs") ? try f.integer("txs", in: Self.txCounts) : nil
     }
 
     public var json: JSONValue {
-        ["height": .number(Double(height)), "extranonce": .number(Double(extranonce))]
+        var object: [String: JSONValue] = ["height": .number(Double(height)), "extranonce": .number(Double(extranonce))]
+        if let txs { object["txs"] = .number(Double(txs)) }
+        return .object(object)
     }
 }
 

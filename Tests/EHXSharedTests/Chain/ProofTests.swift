@@ -103,4 +103,59 @@ import Testing
         }
         #expect(!forged.problems.isEmpty)
     }
+
+    /// "valid" needs an anchor at or above the proof's block: a pinned
+    /// genesis alone leaves it "not anchored" (exit 2), as does nothing;
+    /// a checkpoint below the block does not anchor it, one at or above does,
+    /// as do the tip and a minimum of work from the pinned genesis.
+    @Test func validNeedsAnAnchorAtOrAboveTheBlock() throws {
+        var chain = try TestChain()
+        for s in 1...3 { _ = try chain.append([try chain.signed(chain.reading(seq: Int64(s)))]) }
+        let proof = InclusionProof(block: chain.blocks[2], index: 1)
+        var headers = HeaderChain()
+        for (i, b) in chain.blocks.enumerated() { headers.add(HeaderLine(block: b), number: i + 1) }
+        let genesis = chain.blocks[0].claimedHash
+        func outcome(_ pins: ChainPins, _ h: HeaderChain? = nil) -> ProofVerdict.Outcome {
+            ProofVerdict(proof: proof, headers: h ?? headers, pins: pins).outcome
+        }
+        #expect(outcome(ChainPins()) == .notAnchored)
+        #expect(outcome(ChainPins(genesis: genesis)) == .notAnchored)
+        #expect(outcome(ChainPins(authority: chain.authority.publicKey)) == .notAnchored)
+        #expect(outcome(ChainPins(genesis: genesis, checkpoints: [1: chain.blocks[1].claimedHash])) == .notAnchored)
+        #expect(outcome(ChainPins(genesis: genesis, checkpoints: [2: chain.blocks[2].claimedHash])) == .valid)
+        #expect(outcome(ChainPins(genesis: genesis, expectTip: chain.blocks[3].claimedHash)) == .valid)
+        #expect(outcome(ChainPins(genesis: genesis, minWork: headers.work)) == .valid)
+        #expect(outcome(ChainPins(authority: chain.authority.publicKey, minWork: headers.work)) == .valid)
+        #expect(outcome(ChainPins(genesis: genesis, minWork: headers.work + ChainWork(of: try CompactTarget(bits: 0x207f_ffff)))) == .invalid)
+        #expect(outcome(ChainPins(minWork: headers.work)) == .invalid, "minimum work needs a pinned genesis")
+        #expect(outcome(ChainPins(authority: chain.gateway.publicKey)) == .invalid, "genesis not signed by that key")
+        #expect(ProofVerdict(proof: proof, headers: headers, pins: ChainPins()).exitStatus == .notAnchored)
+    }
+
+    /// RFC 6962 paths of leaf 6 of a 301-leaf tree also verify for 300, 302
+    /// and 512 leaves; the stamp's stated size refuses all three.
+    @Test func treeSizeIsTheStampsSize() throws {
+        var chain = try TestChain()
+        let txs = try (0..<300).map { try chain.signed(chain.reading(device: "bed-\($0)", seq: 1)) }
+        let block = try chain.append(txs)
+        let proof = InclusionProof(block: block, index: 6)
+        #expect(proof.check().problems.isEmpty && proof.check().sizeOK)
+        for size in [300, 302, 512] {
+            var json = proof.json.objectValue ?? [:]
+            json["tree_size"] = .number(Double(size))
+            let forged = try InclusionProof(parsing: .object(json))
+            let leaf = MerkleTree.leafHash(forged.tx.leaf)
+            #expect(MerkleProof.verifyInclusion(leafHash: leaf, index: 6, treeSize: UInt64(size), proof: forged.path, root: forged.header.merkle),
+                    "the attack: the path alone accepts \(size)")
+            #expect(forged.check().problems.contains { $0.hasPrefix("merkle: tree_size \(size)") }, "\(forged.check().problems)")
+        }
+        // Without the stamp the size is unchecked: never "valid".
+        var json = proof.json.objectValue ?? [:]
+        json["stamp"] = nil
+        json["stamp_path"] = nil
+        let bare = try InclusionProof(parsing: .object(json))
+        #expect(bare.check().problems.isEmpty && !bare.check().sizeOK && bare.check().sizeUnchecked != nil)
+        let verdict = ProofVerdict(proof: bare, headers: nil, pins: ChainPins(checkpoints: [1: block.claimedHash]))
+        #expect(verdict.outcome == .notAnchored, "\(verdict.verdict)")
+    }
 }

@@ -10,20 +10,24 @@ struct TestChain {
     var blocks: [Block] = []
     var clock: Int64 = 1_795_000_000
 
+    /// Blocks carry `bits` (fixed difficulty unless `retarget`).
+    let bits: UInt32
+
     /// - Parameters:
     ///   - rulesVersion: the genesis rules version (default: 1, no `rules` member).
     ///   - gatewayDevices: with rules 2, the devices the gateway is bound to.
-    init(retarget: ChainRules.Retarget? = nil, rulesVersion: Int64 = ChainRules.legacyRulesVersion,
-         gatewayDevices: [String] = []) throws {
+    init(retarget: ChainRules.Retarget? = nil, bits: UInt32 = TestChain.easyBits,
+         rulesVersion: Int64 = ChainRules.legacyRulesVersion, gatewayDevices: [String] = []) throws {
         authority = try Ed25519.PrivateKey()
         gateway = try Ed25519.PrivateKey()
         miner = try Ed25519.PrivateKey()
-        let target = try CompactTarget(bits: Self.easyBits)
+        self.bits = bits
+        let target = try CompactTarget(bits: bits)
         let rules = ChainRules(chain: "test", authorities: [authority.publicKey], bits: target, retarget: retarget, grants: [
             .init(role: .gateway, key: gateway.publicKey, devices: gatewayDevices), .init(role: .miner, key: miner.publicKey),
         ], rulesVersion: rulesVersion)
         let genesis = try Transaction.sign(type: .genesis, body: rules.json, key: authority)
-        blocks.append(try Self.mine([genesis], height: 0, prev: .zero, time: UInt32(clock), bits: Self.easyBits))
+        blocks.append(try Self.mine([genesis], height: 0, prev: .zero, time: UInt32(clock), bits: bits))
     }
 
     static func mine(_ txs: [Transaction], height: Int64, prev: SHA256Digest, time: UInt32, bits: UInt32) throws -> Block {
@@ -53,8 +57,8 @@ struct TestChain {
     mutating func append(_ txs: [Transaction], stampedBy key: Ed25519.PrivateKey? = nil) throws -> Block {
         let tip = blocks[blocks.count - 1]
         clock += 60
-        let stamp = try Transaction.sign(type: .stamp, body: Stamp(height: tip.height + 1, extranonce: 0).json, key: key ?? miner)
-        let block = try Self.mine([stamp] + txs, height: tip.height + 1, prev: tip.header.hash, time: UInt32(clock), bits: Self.easyBits)
+        let stamp = try Transaction.sign(type: .stamp, body: Stamp(height: tip.height + 1, extranonce: 0, txs: Int64(txs.count + 1)).json, key: key ?? miner)
+        let block = try Self.mine([stamp] + txs, height: tip.height + 1, prev: tip.header.hash, time: UInt32(clock), bits: bits)
         blocks.append(block)
         return block
     }

@@ -44,6 +44,17 @@ def generate(c, w):
     # json: a line that is not JSON.
     case("json-line-not-json", "json", honest.lines() + [b'{"hash":"00",\n'])
 
+    # One damaged line is one problem: block 1 (line 2) unreadable in a
+    # chain whose times make the median of the later blocks rise if the lost
+    # time were simply left out (block 5 at +155 is after the true median +150).
+    timed = Chain(w.authority, grants=w.grants())
+    t0 = timed.tip["header"]["time"]
+    for seq, offset in enumerate([100, 200, 150, 160, 155], start=1):
+        timed.block(w.miner, [txs.sign("reading", reading("bed-1", seq, t0), w.gateway, ts=iso(t0))], time=t0 + offset)
+    lines = timed.lines()
+    lines[1] = b'{"damaged":\n'
+    case("json-damaged-line-reported-once", "json", lines, [problem(2, 1, "json")])
+
     # canonical: the block with whitespace and members out of order.
     chain = honest.copy()
     block = chain.block(w.miner)

@@ -68,4 +68,4 @@ def generate(c, w):
     chain.block(w.miner, [txs.sign("reading", reading(nfc, 5, t - 30), w.gateway, ts=iso(t - 20))])
     t = chain.next_time()
     chain.block(w.miner, [txs.sign("reading", reading(nfd, 1, t - 30), w.gateway, ts=iso(t - 20))])
-    valid("valid-nfc-and-nfd-devices-side-by-side", chain)["known_issue"] = "#15 item 3 (ids compared by UTF-8 bytes)"
+    valid("valid-nfc-and-nfd-devices-side-by-side", chain)
