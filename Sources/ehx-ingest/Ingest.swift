@@ -8,7 +8,7 @@ import Darwin
 #endif
 
 @main
-struct Ingest: ParsableCommand {
+struct Ingest: ParsableCommand, UsageRules {
     static let configuration = CommandConfiguration(
         commandName: "ehx-ingest",
         abstract: "Authenticate sensor readings, refuse replays, score NEWS2 and raise alerts.",
@@ -75,7 +75,7 @@ struct Ingest: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print only errors and alerts on stderr.")
     var quiet = false
 
-    func validate() throws {
+    func checkUsage() throws {
         if from == .jsonl && psk == nil { throw ValidationError("--psk is required for jsonl input") }
         guard DurationArgument.milliseconds(window) != nil else { throw ValidationError("--window \(window): expected a duration such as 900, 15m or 1h") }
         guard DurationArgument.milliseconds(maxSkew) != nil else { throw ValidationError("--max-skew \(maxSkew): expected a duration such as 300 or 5m") }
@@ -92,6 +92,7 @@ struct Ingest: ParsableCommand {
     }
 
     func run() throws {
+        try checkUsage()
         let diagnostics = Diagnostics(tool: "ehx-ingest", quiet: quiet)
         var status = Sysexits.ok
         try reportingFailures(diagnostics) {

@@ -8,7 +8,7 @@ import Darwin
 #endif
 
 @main
-struct Mine: ParsableCommand {
+struct Mine: ParsableCommand, UsageRules {
     static let configuration = CommandConfiguration(
         commandName: "ehx-mine",
         abstract: "Mine transactions into blocks and append them to the chain file.",
@@ -76,7 +76,7 @@ struct Mine: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print only errors on stderr.")
     var quiet = false
 
-    func validate() throws {
+    func checkUsage() throws {
         guard maxTxs >= 1 else { throw ValidationError("--max-txs must be at least 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         guard minTxs >= 0 else { throw ValidationError("--min-txs must be 0 or more") }
@@ -97,6 +97,7 @@ struct Mine: ParsableCommand {
     }
 
     func run() throws {
+        try checkUsage()
         let diagnostics = Diagnostics(tool: "ehx-mine", quiet: quiet)
         let started = ContinuousClock.now
         if bench {
@@ -142,10 +143,7 @@ struct Mine: ParsableCommand {
                 guard !candidate.transactions.isEmpty else { return }
                 let block = try validator.mineAndAppend(candidate, to: file, key: minerKey, threads: searchThreads)
                 candidate = validator.candidate()
-                try output.write([
-                    "height": .number(Double(block.height)), "hash": .string(block.claimedHash.displayHex),
-                    "txs": .number(Double(block.txs.count)), "nonce": .number(Double(block.header.nonce)),
-                ])
+                try Self.printMined(block, to: output)
                 diagnostics.note("block \(block.height) \(block.claimedHash.displayHex): \(block.txs.count) txs")
             }
 
@@ -171,5 +169,16 @@ struct Mine: ParsableCommand {
             status = pipeline.exitStatus
         }
         try exitUnlessOK(status)
+    }
+
+    /// One line per block mined, handed to the kernel at once: a run killed
+    /// later (cron's `>> blocks.jsonl`) keeps the lines of the blocks it
+    /// appended, and `tail -f` shows each as it comes.
+    static func printMined(_ block: Block, to output: LineWriter) throws(ToolError) {
+        try output.write([
+            "height": .number(Double(block.height)), "hash": .string(block.claimedHash.displayHex),
+            "txs": .number(Double(block.txs.count)), "nonce": .number(Double(block.header.nonce)),
+        ])
+        try output.flush()
     }
 }

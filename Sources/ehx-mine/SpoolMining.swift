@@ -129,10 +129,7 @@ extension Mine {
             rejected += try moveRejects(refused, spool: spool, dir: dir, diagnostics: diagnostics)
             blocks += 1
             mined += candidate.transactions.count
-            try output.write([
-                "height": .number(Double(block.height)), "hash": .string(block.claimedHash.displayHex),
-                "txs": .number(Double(block.txs.count)), "nonce": .number(Double(block.header.nonce)),
-            ])
+            try Mine.printMined(block, to: output)
             diagnostics.note("block \(block.height) \(block.claimedHash.displayHex): \(block.txs.count) txs")
             if next >= entries.count { break }
         }

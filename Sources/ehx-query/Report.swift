@@ -4,7 +4,7 @@ import EHXReport
 import EHXShared
 
 extension Query {
-    struct Report: ParsableCommand {
+    struct Report: ParsableCommand, UsageRules {
         static let configuration = CommandConfiguration(
             abstract: "Write one patient's vital signs as a self-contained HTML page: charts, NEWS2, alerts.",
             discussion: """
@@ -46,12 +46,13 @@ extension Query {
         @Option(name: .shortAndLong, help: "Write the page here ('-': stdout).")
         var output: String = "-"
 
-        func validate() throws {
+        func checkUsage() throws {
             if key == nil, encKey != nil { throw ValidationError("--enc-key needs --key") }
             guard !patient.isEmpty else { throw ValidationError("--patient must not be empty") }
         }
 
         func run() throws {
+            try checkUsage()
             let diagnostics = Diagnostics(tool: "ehx-query")
             var status = Sysexits.ok
             try reportingFailures(diagnostics) {

@@ -3,10 +3,12 @@ import EHXCommandLine
 import EHXShared
 
 extension Query {
-    struct Txs: ParsableCommand {
+    struct Txs: ParsableCommand, UsageRules {
         static let configuration = CommandConfiguration(
-            abstract: "Print transactions (canonical JSON, one per line) that match every filter given.",
+            abstract: "Print transactions (JSON, one per line) that match every filter given.",
             discussion: """
+                Each jsonl line is {"height":H,"txid":"…", then the transaction's canonical \
+                bytes as on the chain after their "{" (--raw: those bytes alone). \
                 Without --key each transaction is printed as it is on the chain. With --key \
                 (and its X25519 key, --enc-key), each is printed as {"txid","height","type", \
                 "status",…}: status "plain" with its body; "opened" with the view ("full" or \
@@ -63,6 +65,9 @@ extension Query {
         @Option(help: "Output: jsonl, csv or table (default: table on a terminal, else jsonl).")
         var format: String?
 
+        @Flag(help: "jsonl: print each transaction exactly as on the chain, without \"height\" and \"txid\".")
+        var raw = false
+
         @Flag(help: "Keep printing matching transactions as blocks are appended, until SIGINT or SIGTERM.")
         var follow = false
 
@@ -72,7 +77,7 @@ extension Query {
         @Flag(help: "Scan the chain even when a current index exists.")
         var noIndex = false
 
-        func validate() throws {
+        func checkUsage() throws {
             if key == nil {
                 for (given, name) in [(encKey != nil, "--enc-key"), (requireOpen, "--require-open"), (auditSpool != nil, "--audit-spool"),
                                       (breakGlass != nil, "--break-glass")] where given {
@@ -92,6 +97,7 @@ extension Query {
         }
 
         func run() throws {
+            try checkUsage()
             let diagnostics = Diagnostics(tool: "ehx-query")
             var status = Sysexits.ok
             try reportingFailures(diagnostics) {
@@ -99,16 +105,16 @@ extension Query {
                 let filter = try TxFilter(type: alerts ? "alert" : type, device: device, patient: patient, since: since, until: until)
                 let output = try LineWriter(path: "-")
                 guard let key else {
-                    let printer = TxPrinter(format: try ListingFormat.resolve(format), output: output)
+                    let printer = TxPrinter(format: try ListingFormat.resolve(format), output: output, raw: raw)
                     if follow {
                         ChainFollower.installStopHandlers()
                         try ChainFollower(path: query.chain).run({ (block) throws(ToolError) in
-                            for tx in block.txs where filter.matches(tx) { try printer.write(tx) }
+                            for tx in block.txs where filter.matches(tx) { try printer.write(tx, height: block.height) }
                         }, idle: { () throws(ToolError) in try printer.flush() })
                     } else {
                         try TxSource.forEachMatch(chain: query.chain, filter: filter, index: index, useIndex: !noIndex,
-                                                  diagnostics: diagnostics) { (bytes, tx) throws(ToolError) in
-                            try printer.write(bytes: bytes, tx: tx)
+                                                  diagnostics: diagnostics) { (match) throws(ToolError) in
+                            try printer.write(match)
                         }
                     }
                     try output.close()

@@ -3,7 +3,7 @@ import EHXCommandLine
 import EHXShared
 
 @main
-struct Sign: ParsableCommand {
+struct Sign: ParsableCommand, UsageRules {
     static let configuration = CommandConfiguration(
         commandName: "ehx-sign",
         abstract: "Sign records as ehx transactions (--key), or attach device MACs to readings (--psk).",
@@ -58,7 +58,7 @@ struct Sign: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print only errors on stderr.")
     var quiet = false
 
-    func validate() throws {
+    func checkUsage() throws {
         guard (key == nil) != (psk == nil) else {
             throw ValidationError("give exactly one of --key (sign transactions) or --psk (attach device MACs)")
         }
@@ -86,6 +86,7 @@ struct Sign: ParsableCommand {
     }
 
     func run() throws {
+        try checkUsage()
         let diagnostics = Diagnostics(tool: "ehx-sign", quiet: quiet)
         var status = Sysexits.ok
         try reportingFailures(diagnostics) {

@@ -4,7 +4,7 @@ import EHXReport
 import EHXShared
 
 @main
-struct Verify: ParsableCommand {
+struct Verify: ParsableCommand, UsageRules {
     static let configuration = CommandConfiguration(
         commandName: "ehx-verify",
         abstract: "Check every rule of an ehx chain, offline; take a peer's blocks; pick the best of several chains.",
@@ -75,12 +75,15 @@ struct Verify: ParsableCommand {
     @Flag(name: .shortAndLong, help: "No verdict on stderr; problems are still printed.")
     var quiet = false
 
-    func validate() throws {
+    func checkUsage() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         if append != nil && best { throw ValidationError("--append and --best do not go together") }
         if append != nil && files.count > 1 { throw ValidationError("--append takes one input (the incoming blocks, '-' for stdin)") }
         if append != nil && expectTip != nil { throw ValidationError("--expect-tip does not go with --append (the tip moves)") }
         if proof != nil && (append != nil || best || !files.isEmpty) { throw ValidationError("--proof checks a proof file alone (no chain file, --append or --best)") }
+        if proof != nil && (json || summary || report != nil) {
+            throw ValidationError("--proof prints its problems as text lines; --json, --summary and --report go with a chain audit")
+        }
         if headers != nil && proof == nil { throw ValidationError("--headers goes with --proof") }
         if best && files.count < 2 { throw ValidationError("--best needs at least two chain files") }
         if report != nil && (append != nil || best) { throw ValidationError("--report goes with a plain audit, not --append or --best") }
@@ -88,6 +91,7 @@ struct Verify: ParsableCommand {
     }
 
     func run() throws {
+        try checkUsage()
         let diagnostics = Diagnostics(tool: "ehx-verify", quiet: quiet)
         var status = Sysexits.ok
         try reportingFailures(diagnostics) {

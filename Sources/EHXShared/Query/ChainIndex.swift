@@ -217,20 +217,23 @@ public final class ChainIndex {
         return nil
     }
 
-    /// Where the transactions matching `filter` are, in chain order.
-    public func matches(_ filter: TxFilter, _ body: (_ offset: Int64, _ length: Int) throws(ToolError) -> Void) throws(ToolError) {
+    /// Where the transactions matching `filter` are, in chain order, with
+    /// the height of their block and their txid.
+    public func matches(_ filter: TxFilter,
+                        _ body: (_ offset: Int64, _ length: Int, _ height: Int64, _ txid: String) throws(ToolError) -> Void) throws(ToolError) {
         var conditions: [String] = []
         var values: [SQLiteDatabase.Value] = []
+        if let t = filter.txid { conditions.append("txid = ?"); values.append(.text(t)) }
         if let t = filter.type { conditions.append("type = ?"); values.append(.text(t.rawValue)) }
         if let d = filter.device { conditions.append("device = ?"); values.append(.text(d)) }
         if let p = filter.patient { conditions.append("patient = ?"); values.append(.text(p)) }
         if let s = filter.since { conditions.append("ts_ms >= ?"); values.append(.integer(s.millisecondsSince1970)) }
         if let u = filter.until { conditions.append("ts_ms < ?"); values.append(.integer(u.millisecondsSince1970)) }
         let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-        let statement = try db.prepare("SELECT byte_offset, byte_length FROM txs\(whereClause) ORDER BY height, idx")
+        let statement = try db.prepare("SELECT byte_offset, byte_length, height, txid FROM txs\(whereClause) ORDER BY height, idx")
         try statement.query(values) { (row: [SQLiteDatabase.Value]) throws(ToolError) in
-            guard let offset = row[0].integer, let length = row[1].integer else { return }
-            try body(offset, Int(length))
+            guard let offset = row[0].integer, let length = row[1].integer, let height = row[2].integer, let txid = row[3].text else { return }
+            try body(offset, Int(length), height, txid)
         }
     }
 

@@ -10,14 +10,33 @@ import Darwin
 public enum TxSource {
     public enum Origin: Sendable, Equatable { case index, scan }
 
-    /// Calls `body` with the canonical bytes (and, on a scan, the parsed
-    /// transaction) of every transaction matching `filter`, in chain order.
+    /// One matching transaction: its canonical bytes as on the chain, the
+    /// parsed transaction when a scan has it, its block's height and its txid.
+    public struct Match {
+        public let bytes: [UInt8]
+        public let tx: Transaction?
+        public let height: Int64
+        public let txid: String
+
+        public init(bytes: [UInt8], tx: Transaction?, height: Int64, txid: String) {
+            self.bytes = bytes
+            self.tx = tx
+            self.height = height
+            self.txid = txid
+        }
+
+        public init(_ tx: Transaction, height: Int64) {
+            self.init(bytes: tx.leaf, tx: tx, height: height, txid: tx.txid.hex)
+        }
+    }
+
+    /// Calls `body` with every transaction matching `filter`, in chain order.
     /// `index`: the index file to use (nil: the default beside the chain;
     /// "" or `useIndex` false: never).
     @discardableResult
     public static func forEachMatch(chain: String, filter: TxFilter, index: String?, useIndex: Bool = true,
                                     diagnostics: Diagnostics,
-                                    _ body: (_ bytes: [UInt8], _ tx: Transaction?) throws(ToolError) -> Void) throws(ToolError) -> Origin {
+                                    _ body: (Match) throws(ToolError) -> Void) throws(ToolError) -> Origin {
         let indexPath = index ?? ChainIndex.defaultPath(chain: chain)
         if useIndex && chain != "-" && !indexPath.isEmpty && access(indexPath, F_OK) == 0 {
             let cursor = try ChainCursor(path: chain)
@@ -40,15 +59,15 @@ public enum TxSource {
             }
             if let db = usable {
                 // Past this point output has begun: a failure is a failure.
-                try db.matches(filter) { (offset, length) throws(ToolError) in
-                    try body(try cursor.read(at: offset, count: length), nil)
+                try db.matches(filter) { (offset, length, height, txid) throws(ToolError) in
+                    try body(Match(bytes: try cursor.read(at: offset, count: length), tx: nil, height: height, txid: txid))
                 }
                 return .index
             }
         }
         try ChainReader.forEachBlock(path: chain) { (_, block, _) throws(ToolError) in
             for tx in block.txs where filter.matches(tx) {
-                try body(tx.leaf, tx)
+                try body(Match(tx, height: block.height))
             }
         }
         return .scan

@@ -16,7 +16,7 @@ import Testing
     static func collect(chain: String, filter: TxFilter, useIndex: Bool) throws -> (bytes: [[UInt8]], origin: TxSource.Origin) {
         var out: [[UInt8]] = []
         let origin = try TxSource.forEachMatch(chain: chain, filter: filter, index: nil, useIndex: useIndex,
-                                               diagnostics: Diagnostics(tool: "test", quiet: true)) { (bytes, _) throws(ToolError) in out.append(bytes) }
+                                               diagnostics: Diagnostics(tool: "test", quiet: true)) { (match) throws(ToolError) in out.append(match.bytes) }
         return (out, origin)
     }
 
