@@ -31,13 +31,13 @@ struct Mine: ParsableCommand, UsageRules {
         version: EHXVersion.string
     )
 
-    @Argument(help: "Transactions file ('-' or none: stdin).")
+    @Argument(help: "Transactions file ('-' or none: stdin).", completion: .file())
     var input: String = "-"
 
-    @Option(help: "The chain file to extend (required unless --bench).")
+    @Option(help: "The chain file to extend (required unless --bench).", completion: .file())
     var chain: String?
 
-    @Option(help: "The miner's private key; it must hold the miner role on the chain (required unless --bench).")
+    @Option(help: "The miner's private key; it must hold the miner role on the chain (required unless --bench).", completion: .file())
     var key: String?
 
     @Option(help: "Nonce-search threads (default: all online cores).")
@@ -52,7 +52,7 @@ struct Mine: ParsableCommand, UsageRules {
     @Option(help: "Most transactions per block besides the stamp.")
     var maxTxs: Int = 500
 
-    @Option(help: "Mine from this maildir-style spool (DIR/new, written by ehx-sign --spool) instead of a file or stdin.")
+    @Option(help: "Mine from this maildir-style spool (DIR/new, written by ehx-sign --spool) instead of a file or stdin.", completion: .directory)
     var spool: String?
 
     @Option(help: "With --spool: mine only when at least this many transactions are waiting (0 mines an empty block).")
@@ -64,13 +64,13 @@ struct Mine: ParsableCommand, UsageRules {
     @Option(help: "With --spool: give up cleanly after this many seconds (exit 75), leaving the spool intact.")
     var deadline: Double?
 
-    @Option(help: "Append refused lines here as JSON with file, line and reason.")
+    @Option(help: "Append refused lines here as JSON with file, line and reason.", completion: .file())
     var rejects: String?
 
     @Flag(help: "Wait for the chain's lock instead of exiting with status 75.")
     var wait = false
 
-    @Option(help: "Passphrase file for an encrypted key (or set EHX_PASSPHRASE).")
+    @Option(help: "Passphrase file for an encrypted key (or set EHX_PASSPHRASE).", completion: .file())
     var passphraseFile: String?
 
     @Flag(name: .shortAndLong, help: "Print only errors on stderr.")
@@ -144,7 +144,7 @@ struct Mine: ParsableCommand, UsageRules {
                 let block = try validator.mineAndAppend(candidate, to: file, key: minerKey, threads: searchThreads)
                 candidate = validator.candidate()
                 try Self.printMined(block, to: output)
-                diagnostics.note("block \(block.height) \(block.claimedHash.displayHex): \(block.txs.count) txs")
+                diagnostics.note("block \(block.height) \(block.claimedHash.displayHex): \(Plural.count(block.txs.count, "tx"))")
             }
 
             // Parsing, serializing and the signature check of each line are
@@ -165,7 +165,7 @@ struct Mine: ParsableCommand, UsageRules {
             try mineCandidate()
             try output.close()
             let c = pipeline.counts
-            diagnostics.note("\(pipeline.inputName): \(c.accepted) transactions mined, \(c.rejected) rejected; tip \(validator.state.height) \(validator.state.tip.displayHex)")
+            diagnostics.note("\(pipeline.inputName): \(Plural.count(c.accepted, "transaction")) mined, \(c.rejected) rejected; tip \(validator.state.height) \(validator.state.tip.displayHex)")
             status = pipeline.exitStatus
         }
         try exitUnlessOK(status)

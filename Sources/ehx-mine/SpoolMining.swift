@@ -55,7 +55,7 @@ extension Mine {
         var blocks = 0, mined = 0, retiredDuplicates = 0, rejected = 0
 
         func giveUp() throws -> Sysexits {
-            throw ToolError(.tempFail, "\(dir): --deadline reached after \(blocks) blocks; the entries not yet mined stay in the spool for the next run")
+            throw ToolError(.tempFail, "\(dir): --deadline reached after \(Plural.count(blocks, "block")); the entries not yet mined stay in the spool for the next run")
         }
 
         while true {
@@ -113,7 +113,7 @@ extension Mine {
             if candidate.transactions.count < needed {
                 rejected += try moveRejects(refused, spool: spool, dir: dir, diagnostics: diagnostics)
                 if blocks == 0 && !entries.isEmpty || candidate.transactions.count > 0 {
-                    diagnostics.note("\(dir): \(candidate.transactions.count) transactions waiting, fewer than --min-txs \(minTxs); no block mined")
+                    diagnostics.note("\(dir): \(Plural.count(candidate.transactions.count, "transaction")) waiting, fewer than --min-txs \(minTxs); no block mined")
                 }
                 break
             }
@@ -130,10 +130,10 @@ extension Mine {
             blocks += 1
             mined += candidate.transactions.count
             try Mine.printMined(block, to: output)
-            diagnostics.note("block \(block.height) \(block.claimedHash.displayHex): \(block.txs.count) txs")
+            diagnostics.note("block \(block.height) \(block.claimedHash.displayHex): \(Plural.count(block.txs.count, "tx"))")
             if next >= entries.count { break }
         }
-        diagnostics.note("\(dir): \(mined) transactions mined in \(blocks) blocks, \(retiredDuplicates) already on the chain retired, \(rejected) rejected; tip \(validator.state.height) \(validator.state.tip.displayHex)")
+        diagnostics.note("\(dir): \(Plural.count(mined, "transaction")) mined in \(Plural.count(blocks, "block")), \(retiredDuplicates) already on the chain retired, \(rejected) rejected; tip \(validator.state.height) \(validator.state.tip.displayHex)")
         return rejected > 0 ? .dataErr : .ok
     }
 

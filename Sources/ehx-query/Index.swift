@@ -11,7 +11,7 @@ extension Query {
 
         @ParentCommand var query: Query
 
-        @Option(help: "The index file (default: CHAIN.index.sqlite).")
+        @Option(help: "The index file (default: CHAIN.index.sqlite).", completion: .file())
         var db: String?
 
         @Flag(help: "Write the index as SQL for PostgreSQL (createdb ehx && ehx-query index --emit-sql | psql ehx).")

@@ -12,7 +12,7 @@ struct Query: ParsableCommand {
         subcommands: [Txs.self, TxCommand.self, BlockCommand.self, Tip.self, Blocks.self, Proof.self, Headers.self, FHIR.self, Index.self, Firmware.self, Report.self]
     )
 
-    @Option(help: "The chain file (default: $EHX_CHAIN, else chain.jsonl).")
+    @Option(help: "The chain file (default: $EHX_CHAIN, else chain.jsonl).", completion: .file())
     var chain: String = ProcessInfoLite.environment("EHX_CHAIN") ?? "chain.jsonl"
 
     /// Options before or after the subcommand's name (see SubcommandMain).

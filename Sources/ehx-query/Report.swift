@@ -34,16 +34,16 @@ extension Query {
         @Option(help: "Only records before this time (RFC 3339 or Unix seconds).")
         var until: String?
 
-        @Option(help: "Open sealed readings and alerts as this reader (its Ed25519 key; its id finds the entries).")
+        @Option(help: "Open sealed readings and alerts as this reader (its Ed25519 key; its id finds the entries).", completion: .file())
         var key: String?
 
-        @Option(help: "The reader's X25519 key (default: KEY with .key replaced by .enc.key).")
+        @Option(help: "The reader's X25519 key (default: KEY with .key replaced by .enc.key).", completion: .file())
         var encKey: String?
 
-        @Option(help: "Passphrase file for encrypted keys (or set EHX_PASSPHRASE).")
+        @Option(help: "Passphrase file for encrypted keys (or set EHX_PASSPHRASE).", completion: .file())
         var passphraseFile: String?
 
-        @Option(name: .shortAndLong, help: "Write the page here ('-': stdout).")
+        @Option(name: .shortAndLong, help: "Write the page here ('-': stdout).", completion: .file())
         var output: String = "-"
 
         func checkUsage() throws {
@@ -87,7 +87,7 @@ extension Query {
                 report.notOpened = found.notOpened
                 report.tampered = found.tampered
                 try Page.write(report.html(), to: output)
-                diagnostics.note("\(output == "-" ? "stdout" : output): \(found.readings.count) readings, \(found.alerts.count) alerts"
+                diagnostics.note("\(output == "-" ? "stdout" : output): \(Plural.count(found.readings.count, "reading")), \(Plural.count(found.alerts.count, "alert"))"
                                  + (reader == nil ? "" : "; \(found.opened) opened, \(found.notOpened) not for this key"))
                 if found.tampered > 0 {
                     diagnostics.error("\(found.tampered) sealed record(s) failed authentication: altered after sealing; not shown")

@@ -23,7 +23,7 @@ extension Query {
 
         @ParentCommand var query: Query
 
-        @Option(help: "Only this type: genesis, key, policy, reading, alert, access, firmware, stamp.")
+        @Option(help: "Only this type: genesis, key, policy, reading, alert, access, firmware, stamp.", completion: .list(TxType.allCases.map(\.rawValue)))
         var type: String?
 
         @Option(help: "Only records from this device (a pseudonym for sealed bodies).")
@@ -38,31 +38,31 @@ extension Query {
         @Option(help: "Only records before this time (RFC 3339 or Unix seconds).")
         var until: String?
 
-        @Option(help: "Open sealed bodies as this reader: its Ed25519 key (signs access records; its id finds the entries).")
+        @Option(help: "Open sealed bodies as this reader: its Ed25519 key (signs access records; its id finds the entries).", completion: .file())
         var key: String?
 
-        @Option(help: "The reader's X25519 key (default: KEY with .key replaced by .enc.key).")
+        @Option(help: "The reader's X25519 key (default: KEY with .key replaced by .enc.key).", completion: .file())
         var encKey: String?
 
         @Flag(help: "Exit 77 when nothing was opened.")
         var requireOpen = false
 
-        @Option(help: "Write an access transaction for every opening into this spool directory (DIR/tmp, DIR/new) before printing.")
+        @Option(help: "Write an access transaction for every opening into this spool directory (DIR/tmp, DIR/new) before printing.", completion: .directory)
         var auditSpool: String?
 
         @Option(help: "Why the data is read; goes into the access records (required with --audit-spool).")
         var reason: String?
 
-        @Option(help: "Break-glass: the emergency X25519 key named by the policy; opens what --key cannot, recorded with reason \"emergency\".")
+        @Option(help: "Break-glass: the emergency X25519 key named by the policy; opens what --key cannot, recorded with reason \"emergency\".", completion: .file())
         var breakGlass: String?
 
-        @Option(help: "Passphrase file for encrypted keys (or set EHX_PASSPHRASE).")
+        @Option(help: "Passphrase file for encrypted keys (or set EHX_PASSPHRASE).", completion: .file())
         var passphraseFile: String?
 
         @Flag(help: "Only alert records (the same as --type alert).")
         var alerts = false
 
-        @Option(help: "Output: jsonl, csv or table (default: table on a terminal, else jsonl).")
+        @Option(help: "Output: jsonl, csv or table (default: table on a terminal, else jsonl).", completion: .list(ListingFormat.allCases.map(\.rawValue)))
         var format: String?
 
         @Flag(help: "jsonl: print each transaction exactly as on the chain, without \"height\" and \"txid\".")
@@ -71,7 +71,7 @@ extension Query {
         @Flag(help: "Keep printing matching transactions as blocks are appended, until SIGINT or SIGTERM.")
         var follow = false
 
-        @Option(help: "The index to use when current (default: CHAIN.index.sqlite).")
+        @Option(help: "The index to use when current (default: CHAIN.index.sqlite).", completion: .file())
         var index: String?
 
         @Flag(help: "Scan the chain even when a current index exists.")
@@ -131,9 +131,9 @@ extension Query {
                 try output.close()
                 let c = reader.counts
                 diagnostics.note("\(c.opened) opened, \(c.notRecipient) not for this key, \(c.tampered) tampered, \(c.plain) plain"
-                                 + (c.recorded > 0 ? "; \(c.recorded) access record(s) in \(auditSpool ?? "")" : ""))
+                                 + (c.recorded > 0 ? "; \(Plural.count(c.recorded, "access record")) in \(auditSpool ?? "")" : ""))
                 if c.tampered > 0 {
-                    diagnostics.error("\(c.tampered) sealed transaction(s) failed authentication: altered after sealing; not shown")
+                    diagnostics.error("\(Plural.count(c.tampered, "sealed transaction")) failed authentication: altered after sealing; not shown")
                     status = .checkedBad
                 } else if requireOpen && c.opened == 0 {
                     diagnostics.error("\(key): opened nothing: this key is not a recipient of any selected transaction")

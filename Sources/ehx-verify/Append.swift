@@ -136,8 +136,8 @@ struct Appender {
         let ourSide = ChainWork.difference(ours, base)
         let heavier = branchWork > ourSide ? "the incoming branch is heavier" : branchWork == ourSide ? "both sides have equal work" : "this chain is heavier"
         return (ChainProblem(.fork, """
-            competing branch forks after block \(forkHeight) \(hashes[forkHeight].displayHex): incoming \(branchBlocks) block\(branchBlocks == 1 ? "" : "s"), work \(branchWork.hex); \
-            this chain \(ourBlocks) block\(ourBlocks == 1 ? "" : "s"), work \(ourSide.hex); \(heavier); not appended (no silent rewrite: \
+            competing branch forks after block \(forkHeight) \(hashes[forkHeight].displayHex): incoming \(branchBlocks) block\(branchBlocks == 1 ? "" : "s"), work \(branchWork.paddedHex); \
+            this chain \(ourBlocks) block\(ourBlocks == 1 ? "" : "s"), work \(ourSide.paddedHex); \(heavier); not appended (no silent rewrite: \
             compare whole chains with ehx-verify --best)
             """), lines)
     }

@@ -24,13 +24,13 @@ struct Verify: ParsableCommand, UsageRules {
         version: EHXVersion.string
     )
 
-    @Argument(help: "Chain file ('-' or none: stdin); with --append the incoming blocks; with --best two or more chain files.")
+    @Argument(help: "Chain file ('-' or none: stdin); with --append the incoming blocks; with --best two or more chain files.", completion: .file())
     var files: [String] = []
 
     @Option(help: "Pin the chain: the genesis block's hash must be this.")
     var genesis: String?
 
-    @Option(help: "Pin the chain: genesis must name this authority (public key PEM file, or base64url raw key).")
+    @Option(help: "Pin the chain: genesis must name this authority (public key PEM file, or base64url raw key).", completion: .file())
     var authority: String?
 
     @Option(help: "The last block's hash must be this (detects truncation).")
@@ -51,13 +51,13 @@ struct Verify: ParsableCommand, UsageRules {
     @Flag(help: "Also report blocks, transactions per type, signers per role, first and last time, cumulative work and tip.")
     var summary = false
 
-    @Option(help: ArgumentHelp("Also write the verdict of --json with the summary as a self-contained HTML page (no script, nothing fetched).", valueName: "file"))
+    @Option(help: ArgumentHelp("Also write the verdict of --json with the summary as a self-contained HTML page (no script, nothing fetched).", valueName: "file"), completion: .file())
     var report: String?
 
     @Option(help: "Threads for signature checks (default: all cores).")
     var threads: Int = ParallelStage.onlineCores
 
-    @Option(help: ArgumentHelp("Append the valid prefix of the input's blocks to CHAIN, under its lock.", valueName: "chain"))
+    @Option(help: ArgumentHelp("Append the valid prefix of the input's blocks to CHAIN, under its lock.", valueName: "chain"), completion: .file())
     var append: String?
 
     @Flag(help: "With --append: wait for CHAIN's lock instead of exiting with status 75.")
@@ -66,10 +66,10 @@ struct Verify: ParsableCommand, UsageRules {
     @Flag(help: "Print the path of the valid chain with the most cumulative work among the files.")
     var best = false
 
-    @Option(help: ArgumentHelp("Check the inclusion proof(s) in FILE (from ehx-query proof) instead of a chain.", valueName: "file"))
+    @Option(help: ArgumentHelp("Check the inclusion proof(s) in FILE (from ehx-query proof) instead of a chain.", valueName: "file"), completion: .file())
     var proof: String?
 
-    @Option(help: ArgumentHelp("With --proof: the header chain (from ehx-query headers) that links the proof's block to the pins.", valueName: "file"))
+    @Option(help: ArgumentHelp("With --proof: the header chain (from ehx-query headers) that links the proof's block to the pins.", valueName: "file"), completion: .file())
     var headers: String?
 
     @Flag(name: .shortAndLong, help: "No verdict on stderr; problems are still printed.")
@@ -169,7 +169,7 @@ struct Verify: ParsableCommand, UsageRules {
                 diagnostics.error("\(path): not a candidate: \(audit.blocks == 0 ? "no blocks" : audit.verdict)")
                 continue
             }
-            diagnostics.note("\(path): \(audit.verdictWord), work \(work.hex), tip \(audit.validator.state.tip.displayHex)")
+            diagnostics.note("\(path): \(audit.verdictWord), work \(work.paddedHex), tip \(audit.validator.state.tip.displayHex)")
             if let current = winner {
                 if work > current.work { winner = (path, work) } else if work == current.work {
                     diagnostics.note("\(path): same work as \(current.path); keeping the first named")

@@ -153,3 +153,57 @@ import Glibc
         #expect(result.outLines.count >= appended - 1, "\(result.outLines.count) lines for \(appended) blocks appended")
     }
 }
+
+/// The consistency items of issue 18: plurals, one form of cumulative work,
+/// one wording for file errors, the man page, completions.
+@Suite struct EndToEndConsistency {
+    @Test func pluralsAndWorkAreConsistent() throws {
+        let dir = try Scratch("consistency")
+        defer { dir.remove() }
+        let f = try ChainFixture.make(in: dir, sampleLines: 10, mine: false)
+        let verify = try Tool.run("ehx-verify", ["--genesis", f.genesisHash, f.chain])
+        #expect(verify.status == 0 && verify.err.contains("1 block, 1 transaction,"), "\(verify)")
+        let summary = try JSONLine.object(try #require(try Tool.run("ehx-verify", ["--json", "--summary", f.chain]).outLines.last))
+        let tip = try JSONLine.object(try f.query(["tip"]).out)
+        let work = try #require((summary["summary"] as? [String: Any])?["work"] as? String)
+        #expect(work.count == 64 && work == tip["work"] as? String, "\(work) vs \(tip)")
+    }
+
+    @Test func fileErrorsHaveOneWording() throws {
+        let dir = try Scratch("wording")
+        defer { dir.remove() }
+        let missing = dir.path("missing")
+        let expected = "\(missing): cannot read: no such file or directory"
+        for (tool, arguments) in [("ehx-verify", [missing]), ("ehx-sign", ["--key", missing]), ("ehx-query", ["--chain", missing, "tip"]),
+                                  ("ehx-ingest", ["--psk", missing]), ("ehx-mine", ["--chain", missing, "--key", missing])] {
+            let result = try Tool.run(tool, arguments, stdin: .data(Data("{}\n".utf8)))
+            #expect(result.status == 66 && result.err.contains(expected), "\(tool): \(result)")
+        }
+    }
+
+    @Test func manPagesKeepTheirIndentationAndTipFields() throws {
+        let man = Package.root.appendingPathComponent("man")
+        for tool in Tool.names {
+            let page = try String(contentsOf: man.appendingPathComponent("\(tool).1"), encoding: .utf8)
+            #expect(!page.contains(".Bl -tag -width Ds\n.El"), "\(tool).1 has an empty list, which ends the indentation")
+        }
+        let dir = try Scratch("man-tip")
+        defer { dir.remove() }
+        let f = try ChainFixture.make(in: dir, sampleLines: 5, mine: false)
+        let keys = try JSONLine.object(try f.query(["tip"]).out).keys.sorted()
+        let source = try String(contentsOf: man.appendingPathComponent("src/ehx-query.mdoc"), encoding: .utf8)
+        let listed = "{" + keys.map { "\"\($0)\"" }.joined(separator: ",") + "}"
+        #expect(source.contains(".Cm tip\nprints\n.Li \(listed)"), "tip prints \(listed)")
+    }
+
+    @Test func completionsOfferFilesAndValueLists() throws {
+        let bash = try ChainFixture.check(Tool.run("ehx-query", ["--generate-completion-script", "bash"])).out
+        #expect(bash.contains("'jsonl'$'\\n''csv'$'\\n''table'"), "--format")
+        #expect(bash.contains("'genesis'$'\\n''key'$'\\n''policy'"), "--type")
+        #expect(bash.contains("_add_completions -f"), "files")
+        let keygen = try ChainFixture.check(Tool.run("ehx-keygen", ["--generate-completion-script", "zsh"])).out
+        #expect(keygen.contains("'authority' 'gateway' 'device'"), "--role")
+        let ingest = try ChainFixture.check(Tool.run("ehx-ingest", ["--generate-completion-script", "fish"])).out
+        #expect(ingest.contains("-l 'psk'") && ingest.contains("-rF"), "--psk completes files")
+    }
+}

@@ -182,8 +182,5 @@ public enum KeyFile {
         return (String(path[..<nameStart]), String(path[nameStart...]))
     }
 
-    static func errorText(_ code: Int32 = errno) -> String {
-        guard let message = strerror(code) else { return "error \(code)" }
-        return String(cString: message)
-    }
+    static func errorText(_ code: Int32 = errno) -> String { FileProblem.reason(code) }
 }

@@ -215,7 +215,7 @@ public final class StateLock {
         let path = statePath + ".lock"
         descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
-            throw ToolError(.cantCreate, "\(path): cannot open: \(String(cString: strerror(errno)))")
+            throw ToolError(.cantCreate, FileProblem.message(path, cannot: "open", errno: errno))
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let code = errno
@@ -223,7 +223,7 @@ public final class StateLock {
             if code == EWOULDBLOCK {
                 throw ToolError(.tempFail, "\(statePath): another ehx-ingest run holds \(path); try again later")
             }
-            throw ToolError(.ioErr, "\(path): cannot lock: \(String(cString: strerror(code)))")
+            throw ToolError(.ioErr, FileProblem.message(path, cannot: "lock", errno: code))
         }
     }
 

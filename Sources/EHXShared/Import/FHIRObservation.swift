@@ -13,17 +13,17 @@ public enum FHIRObservation {
     /// The reading objects in one resource: an Observation gives one; a
     /// Bundle is handled by the caller entry by entry.
     public static func reading(_ resource: JSONValue, defaultDevice: String?, defaultPatient: String?) throws(RecordError) -> JSONValue {
-        guard resource.objectValue != nil else { throw RecordError(field: nil, "expected a FHIR resource (JSON object), got \(resource.typeName)") }
-        guard let type = resource["resourceType"]?.stringValue else { throw RecordError(field: "resourceType", "missing") }
-        guard type == "Observation" else { throw RecordError(field: "resourceType", "\(type) is not an Observation") }
+        guard resource.objectValue != nil else { throw RecordError(.fhir, field: nil, "expected a FHIR resource (JSON object), got \(resource.typeName)") }
+        guard let type = resource["resourceType"]?.stringValue else { throw RecordError(.fhir, field: "resourceType", "missing") }
+        guard type == "Observation" else { throw RecordError(.fhir, field: "resourceType", "\(type) is not an Observation") }
         if let status = resource["status"]?.stringValue, ["entered-in-error", "cancelled"].contains(status) {
-            throw RecordError(field: "status", "\(status): not a measurement")
+            throw RecordError(.fhir, field: "status", "\(status): not a measurement")
         }
         let codes = (resource["code"]?["coding"]?.arrayValue ?? [])
             .filter { $0["system"]?.stringValue == loinc }.compactMap { $0["code"]?.stringValue }
         guard let kind = codes.lazy.compactMap({ kindsByLOINC[$0] }).first else {
             let shown = codes.isEmpty ? "no LOINC code" : "LOINC \(codes.joined(separator: ", "))"
-            throw RecordError(field: "code", "\(shown): not a vital sign ehx records (heart rate 8867-4, temperature 8310-5, SpO2 59408-5/2708-6, respiratory rate 9279-1, BP 85354-9)")
+            throw RecordError(.fhir, field: "code", "\(shown): not a vital sign ehx records (heart rate 8867-4, temperature 8310-5, SpO2 59408-5/2708-6, respiratory rate 9279-1, BP 85354-9)")
         }
         let ts = try time(resource)
         let patient = try subject(resource) ?? defaultPatient
@@ -31,6 +31,9 @@ public enum FHIRObservation {
         var device = defaultDevice
         if let ref = resource["device"]?["reference"]?.stringValue {
             device = ref.hasPrefix("Device/") ? String(ref.dropFirst(7)) : ref
+        } else if let id = resource["device"]?["identifier"]?["value"]?.stringValue {
+            // ehx's own export names a device by identifier when its id is no FHIR id.
+            device = id
         }
         guard let device else { throw RecordError(field: "device", "missing (no device reference; give --device)") }
 
@@ -42,7 +45,7 @@ public enum FHIRObservation {
                 let name = cc.contains("8480-6") ? "systolic" : cc.contains("8462-4") ? "diastolic" : nil
                 guard let name else { continue }
                 if let absent = c["dataAbsentReason"] {
-                    throw RecordError(field: "component[\(i)]", "\(name) has no value (dataAbsentReason \(reasonCode(absent)))")
+                    throw RecordError(.absent, field: "component[\(i)]", "\(name) has no value (dataAbsentReason \(reasonCode(absent)))")
                 }
                 do throws(RecordError) {
                     parts[name] = try quantity(c, kind: .bloodPressure)
@@ -56,7 +59,7 @@ public enum FHIRObservation {
             value = ["systolic": .number(s), "diastolic": .number(d)]
         } else {
             if let absent = resource["dataAbsentReason"] {
-                throw RecordError(field: "dataAbsentReason", "no value (\(reasonCode(absent)))")
+                throw RecordError(.absent, field: "dataAbsentReason", "no value (\(reasonCode(absent)))")
             }
             value = .number(try quantity(resource, kind: kind))
         }
@@ -75,7 +78,7 @@ public enum FHIRObservation {
         guard let v = q["value"]?.numberValue else { throw RecordError(field: "valueQuantity.value", "expected a number") }
         let code = q["code"]?.stringValue ?? q["unit"]?.stringValue ?? ""
         guard let converted = UnitConversion.convert(v, from: code, to: kind) else {
-            throw RecordError(field: "valueQuantity.code", "unit \"\(code)\" cannot be read as \(kind.rawValue) (\(kind.unit))")
+            throw RecordError(.unit, field: "valueQuantity.code", "unit \"\(code)\" cannot be read as \(kind.rawValue) (\(kind.unit))")
         }
         return converted
     }
