@@ -117,3 +117,26 @@ import EHXShared
         #expect(records.count == 1 && records.first?["field"] as? String == "ts" && records.first?["code"] as? String == "schema", "\(records)")
     }
 }
+
+@Suite struct EndToEndFHIRRoundTrip {
+    /// ehx's own FHIR export reads back whole: every reading, kind, value,
+    /// device and patient (EMG with its samples, ACVPU, oxygen), whatever
+    /// the order of the Bundle.
+    @Test func ehxExportReimportsWhole() throws {
+        let dir = try Scratch("fhir-roundtrip")
+        defer { dir.remove() }
+        let f = try ChainFixture.make(in: dir, sampleLines: 400, maxTxs: 100)
+        let export = try f.query(["fhir"]).stdout
+        try Files.write(dir.path("export.json"), export)
+        let result = try Tool.run("ehx-ingest", ["--from", "fhir", "--archive", "--rejects", dir.path("rej.jsonl"), dir.path("export.json")])
+        #expect(result.status == 0, "\(result.err.suffix(600))")
+        func essence(_ reading: [String: Any]) -> String {
+            ["device", "patient", "ts", "kind"].map { "\(reading[$0] ?? "")" }.joined(separator: "|")
+                + "|" + String(decoding: try! JSONSerialization.data(withJSONObject: ["v": reading["value"] ?? NSNull(), "s": reading["samples"] ?? NSNull()], options: .sortedKeys), as: UTF8.self)
+        }
+        let onChain = try f.query(["txs", "--type", "reading"]).outLines.map { try #require(try JSONLine.object($0)["body"] as? [String: Any]) }
+        let back = try result.outLines.map { try JSONLine.object($0) }.filter { $0["type"] == nil }
+        #expect(Set(onChain.map(essence)) == Set(back.map(essence)), "\(onChain.count) on the chain, \(back.count) read back")
+        #expect(onChain.count == back.count)
+    }
+}
