@@ -36,7 +36,7 @@ struct Ingest: ParsableCommand, UsageRules {
     @Option(help: "Keep replay memory, NEWS2 vitals and baselines in this file across runs (rewritten atomically).", completion: .file())
     var state: String?
 
-    @Option(help: "Append refused lines here as JSON with file, line, reason and raw.", completion: .file())
+    @Option(help: "Append refused lines here as JSON with code, file, line, reason and raw (ehx(7), REJECT RECORDS).", completion: .file())
     var rejects: String?
 
     @Option(help: "Write each alert as a JSON line here at once: a file (appended), a FIFO, or '-' for stderr.", completion: .file())
@@ -57,7 +57,7 @@ struct Ingest: ParsableCommand, UsageRules {
     @Option(help: "Alert when a reading is more than this many standard deviations from the patient's baseline.")
     var z: Double = RuleEngine.defaultZ
 
-    @Option(help: "Judge skew and PSK grace windows against this time instead of the clock (RFC 3339 or Unix seconds; for re-processing archives and tests).")
+    @Option(help: "Judge skew and PSK grace windows against this time instead of the clock (RFC 3339 or Unix seconds; for tests, and archives whose span is known: see --archive).")
     var now: String?
 
     @Flag(help: "Re-process an archive: judge each reading's time only against the device's readings before it (order), not against the clock or --now.")

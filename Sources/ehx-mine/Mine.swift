@@ -64,7 +64,7 @@ struct Mine: ParsableCommand, UsageRules {
     @Option(help: "With --spool: give up cleanly after this many seconds (exit 75), leaving the spool intact.")
     var deadline: Double?
 
-    @Option(help: "Append refused lines here as JSON with file, line and reason.", completion: .file())
+    @Option(help: "Append refused lines here as JSON with code, file, line, reason and raw.", completion: .file())
     var rejects: String?
 
     @Flag(help: "Wait for the chain's lock instead of exiting with status 75.")

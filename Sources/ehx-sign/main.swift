@@ -34,7 +34,7 @@ struct Sign: ParsableCommand, UsageRules {
     @Option(help: "Transaction type of the bodies: reading, alert, key, policy, firmware, access.", completion: .list(["reading", "alert", "key", "policy", "firmware", "access"]))
     var type: String = "reading"
 
-    @Option(help: "Append refused lines here as JSON with file, line and reason.", completion: .file())
+    @Option(help: "Append refused lines here as JSON with code, file, line, reason and raw.", completion: .file())
     var rejects: String?
 
     @Option(help: "With --key: write each transaction atomically into this maildir-style spool (DIR/tmp, then DIR/new) for ehx-mine --spool; stdout gets {\"file\",\"txid\"} per transaction.", completion: .directory)
