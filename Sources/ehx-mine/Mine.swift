@@ -121,7 +121,7 @@ struct Mine: ParsableCommand, UsageRules {
             let minerKey = try loadSigningKey(path: key, passphraseFile: passphraseFile)
             let file = try ChainFile(lockingForAppend: chain, wait: wait)
             let torn = try file.cutTornTail()
-            if torn > 0 { diagnostics.warning("\(chain): cut \(torn) bytes of a torn last line left by an interrupted append") }
+            if torn > 0 { diagnostics.warning("\(chain): cut \(Plural.count(torn, "byte")) of a torn last line left by an interrupted append") }
             var validator = try ChainReader.validatedState(path: chain, now: Timestamp.now().unixSeconds)
             guard let rules = validator.state.rules else { throw ToolError(.dataErr, "\(chain): no genesis rules") }
             guard validator.state.roles(of: minerKey.publicKey).contains(.miner) else {

@@ -21,7 +21,7 @@ extension Mine {
         guard let rules = validator.state.rules else { throw ToolError(.dataErr, "\(dir): no genesis rules") }
         let spool = try Spool(path: dir, create: false)
         let cleaned = spool.cleanTemporary(olderThan: 36 * 3600)
-        if cleaned > 0 { diagnostics.note("\(dir)/tmp: removed \(cleaned) files left by interrupted writers over 36 h ago") }
+        if cleaned > 0 { diagnostics.note("\(dir)/tmp: removed \(Plural.count(cleaned, "file")) left by interrupted writers over 36 h ago") }
         let limit = deadline.map { started + .nanoseconds(Int64($0 * 1e9)) }
         func pastDeadline() -> Bool { limit.map { ContinuousClock.now >= $0 } ?? false }
         // A block line is the stamp, the header and the transactions: keep the

@@ -18,7 +18,7 @@ struct Appender {
     func run() throws -> Sysexits {
         let file = try ChainFile(lockingForAppend: chain, wait: wait)
         let torn = try file.cutTornTail()
-        if torn > 0 { diagnostics.warning("\(chain): cut \(torn) bytes of a torn last line left by an interrupted append") }
+        if torn > 0 { diagnostics.warning("\(chain): cut \(Plural.count(torn, "byte")) of a torn last line left by an interrupted append") }
         let output = try LineWriter(path: "-")
 
         // 1. The local chain, checked in full; its hashes and per-block work kept for fork reports.
