@@ -58,15 +58,17 @@ discussion() { # DESCRIPTION text before the option list, one sentence a line
   awk '/^\.Sh DESCRIPTION/ { on = 1; next } /^\.(Bl|Sh)/ { on = 0 }
     on { gsub(/\. +/, ".\n"); print }' "$1"
 }
-options() { # the .Bl ... .El option list, minus --version/--help on subcommand pages
+options() { # the .Bl ... .El option list, minus --version/--help on subcommand pages;
+  # nothing for a command without options (an empty list ends the page's
+  # indentation for the sections after it)
   awk -v sub_page="$2" '
-    /^\.Bl / { on = 1; print ".Bl -tag -width Ds"; next }
+    /^\.Bl / { on = 1; out = ".Bl -tag -width Ds"; items = 0; next }
     /^\.Sh / { on = 0 }
     !on { next }
-    /^\.It / { skip = sub_page && ($0 ~ /^\.It Fl -version$/ || $0 ~ /^\.It Fl h , -help$/) }
-    /^\.El/ { skip = 0 }
+    /^\.It / { skip = sub_page && ($0 ~ /^\.It Fl -version$/ || $0 ~ /^\.It Fl h , -help$/); if (!skip) items++ }
+    /^\.El/ { skip = 0; if (items) print out "\n" $0; on = 0; next }
     !/^\./ { gsub(/\. +/, ".\n") }
-    !skip { print }' "$1"
+    !skip { out = out "\n" $0 }' "$1"
 }
 fragment_description() { # man/src: the body of its DESCRIPTION section
   awk '/^\.Sh DESCRIPTION/ { on = 1; next } /^\.Sh / { on = 0 } on' "$1"

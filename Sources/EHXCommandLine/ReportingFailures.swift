@@ -14,7 +14,9 @@ public func reportingFailures(_ diagnostics: Diagnostics, _ body: () throws -> V
     } catch let exit as ExitCode {
         throw exit
     } catch let failure as any ToolFailure {
-        diagnostics.error(failure.description)
+        // 75 (a lock held, a deadline reached) is "try again later", which
+        // cron runs expect and do not treat as errors: --quiet silences it.
+        if failure.exitStatus == .tempFail { diagnostics.note(failure.description) } else { diagnostics.error(failure.description) }
         throw ExitCode(failure.exitStatus.rawValue)
     } catch let error as RecordError {
         diagnostics.error(error.description)

@@ -8,7 +8,7 @@ import Darwin
 #endif
 
 @main
-struct Ingest: ParsableCommand {
+struct Ingest: ParsableCommand, UsageRules {
     static let configuration = CommandConfiguration(
         commandName: "ehx-ingest",
         abstract: "Authenticate sensor readings, refuse replays, score NEWS2 and raise alerts.",
@@ -24,25 +24,25 @@ struct Ingest: ParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case jsonl, fhir, csv }
 
-    @Argument(help: "Input file ('-' or none: stdin).")
+    @Argument(help: "Input file ('-' or none: stdin).", completion: .file())
     var input: String = "-"
 
     @Option(help: "Input format: jsonl (sensor readings with MACs), fhir (Observations or a Bundle), csv (monitor export with a header).")
     var from: Format = .jsonl
 
-    @Option(help: "The gateway's device PSK file (from ehx-keygen psk); required for jsonl.")
+    @Option(help: "The gateway's device PSK file (from ehx-keygen psk); required for jsonl.", completion: .file())
     var psk: String?
 
-    @Option(help: "Keep replay memory, NEWS2 vitals and baselines in this file across runs (rewritten atomically).")
+    @Option(help: "Keep replay memory, NEWS2 vitals and baselines in this file across runs (rewritten atomically).", completion: .file())
     var state: String?
 
-    @Option(help: "Append refused lines here as JSON with file, line, reason and raw.")
+    @Option(help: "Append refused lines here as JSON with code, file, line, reason and raw (ehx(7), REJECT RECORDS).", completion: .file())
     var rejects: String?
 
-    @Option(help: "Write each alert as a JSON line here at once: a file (appended), a FIFO, or '-' for stderr.")
+    @Option(help: "Write each alert as a JSON line here at once: a file (appended), a FIFO, or '-' for stderr.", completion: .file())
     var alerts: String?
 
-    @Option(help: "Freshness per NEWS2 parameter, thresholds, baselines and drift settings per kind and patient, SpO2 scale 2 (JSON; see Rules file).")
+    @Option(help: "Freshness per NEWS2 parameter, thresholds, baselines and drift settings per kind and patient, SpO2 scale 2 (JSON; see RULES FILE).", completion: .file())
     var rules: String?
 
     @Option(help: "NEWS2 freshness of the monitored respiration rate, SpO2 and pulse: older than this before a reading, they are missing (seconds, or 15m, 1h). Other parameters: freshness in --rules.")
@@ -57,8 +57,11 @@ struct Ingest: ParsableCommand {
     @Option(help: "Alert when a reading is more than this many standard deviations from the patient's baseline.")
     var z: Double = RuleEngine.defaultZ
 
-    @Option(help: "Judge skew and PSK grace windows against this time instead of the clock (RFC 3339 or Unix seconds; for re-processing archives and tests).")
+    @Option(help: "Judge skew and PSK grace windows against this time instead of the clock (RFC 3339 or Unix seconds; for tests, and archives whose span is known: see --archive).")
     var now: String?
+
+    @Flag(help: "Re-process an archive: judge each reading's time only against the device's readings before it (order), not against the clock or --now.")
+    var archive = false
 
     @Option(help: "For fhir and csv: the device id when the record names none.")
     var device: String?
@@ -75,13 +78,14 @@ struct Ingest: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print only errors and alerts on stderr.")
     var quiet = false
 
-    func validate() throws {
+    func checkUsage() throws {
         if from == .jsonl && psk == nil { throw ValidationError("--psk is required for jsonl input") }
         guard DurationArgument.milliseconds(window) != nil else { throw ValidationError("--window \(window): expected a duration such as 900, 15m or 1h") }
         guard DurationArgument.milliseconds(maxSkew) != nil else { throw ValidationError("--max-skew \(maxSkew): expected a duration such as 300 or 5m") }
         guard learn >= 2 else { throw ValidationError("--learn must be 2 or more") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         guard z > 0, z.isFinite else { throw ValidationError("--z must be above 0") }
+        if archive && now != nil { throw ValidationError("--archive judges times between readings; --now sets a clock: give one of them") }
         if let now, Timestamp(argument: now) == nil { throw ValidationError("--now \(now): expected RFC 3339 UTC (2026-11-26T10:00:00.000Z) or Unix seconds") }
         for c in column {
             let parts = c.split(separator: "=", maxSplits: 1).map(String.init)
@@ -94,6 +98,7 @@ struct Ingest: ParsableCommand {
     @OptionGroup var ownership: OwnershipOptions
 
     func run() throws {
+        try checkUsage()
         ownership.apply()
         let diagnostics = Diagnostics(tool: "ehx-ingest", quiet: quiet)
         var status = Sysexits.ok
@@ -112,10 +117,11 @@ struct Ingest: ParsableCommand {
                 engine: RuleEngine(windowMs: DurationArgument.milliseconds(window)!, learn: learn, z: z, rules: ruleSet),
                 state: try state.map { path throws(ToolError) in try IngestState.load(path: path) } ?? IngestState()
             )
+            gateway.gate.archive = archive
             let output = try LineWriter(path: "-")
             let alertSink = try alerts.map { path throws(ToolError) in try AlertSink(path: path) }
-            let rejectSink = try RejectSink(path: rejects, diagnostics: diagnostics)
             let source = try InputSource(path: input, format: from, device: device, patient: patient, columns: column, diagnostics: diagnostics)
+            let rejectLog = try RejectLog(path: rejects, file: source.name, diagnostics: diagnostics)
             var accepted = 0
             var alertCounts: [Alert.Level: Int] = [:]
             var partialAlerts = 0, artefactAlerts = 0
@@ -128,7 +134,7 @@ struct Ingest: ParsableCommand {
                 guard let state else { return }
                 // Output first: the state must never claim a reading that was not written out.
                 try output.close()
-                try rejectSink.sync()
+                try rejectLog.close()
                 try gateway.state.save(path: state)
             }
 
@@ -139,7 +145,7 @@ struct Ingest: ParsableCommand {
             // live pipeline) what has been judged so far.
             let idle = { () throws(ToolError) in
                 try output.flush()
-                try rejectSink.flush()
+                try rejectLog.flush()
             }
             // Before each batch is judged: a PSK file replaced (or SIGHUP) is read again.
             let fresh = { () throws(ToolError) -> ReadingGate? in
@@ -154,19 +160,19 @@ struct Ingest: ParsableCommand {
                 return gateway.gate
             }
             try source.forEach(threads: workers, gate: gateway.gate, idle: idle, fresh: fresh) { unit throws(ToolError) in
-                func handle(_ record: InputUnit.Record) throws(ToolError) {
+                func handle(_ record: InputUnit.Record, index: Int?) throws(ToolError) {
                     let prepared: ReadingGate.Prepared
                     switch record {
                     case let .success(p): prepared = p
                     case let .failure(error):
-                        try rejectSink.reject(file: source.name, line: unit.line, raw: unit.raw, error: error)
+                        try rejectLog.reject(line: unit.line, raw: unit.raw, error: error, context: unit.context(reading: index))
                         return
                     }
                     let alert: Alert?
                     do throws(RecordError) {
                         alert = try gateway.alert(for: prepared)
                     } catch {
-                        try rejectSink.reject(file: source.name, line: unit.line, raw: unit.raw, error: error)
+                        try rejectLog.reject(line: unit.line, raw: unit.raw, error: error, context: unit.context(reading: index))
                         return
                     }
                     try output.write(line: prepared.canonical)
@@ -188,11 +194,11 @@ struct Ingest: ParsableCommand {
                 }
                 switch unit.records {
                 case let .one(record):
-                    try handle(record)
+                    try handle(record, index: nil)
                 case let .many(records):
-                    for record in records { try handle(record) }
+                    for (i, record) in records.enumerated() { try handle(record, index: i) }
                 case let .refused(error):
-                    try rejectSink.reject(file: source.name, line: unit.line, raw: unit.raw, error: error)
+                    try rejectLog.reject(line: unit.line, raw: unit.raw, error: error, context: unit.context)
                     return
                 }
                 sinceCheckpoint += 1
@@ -206,25 +212,22 @@ struct Ingest: ParsableCommand {
                 }
             }
             try output.close()
-            try rejectSink.close()
+            try rejectLog.close()
             try checkpoint()
             if source.units == 0 { throw ToolError(.dataErr, "\(source.name): no input records") }
 
-            var summary = "\(source.name): \(accepted) accepted, \(rejectSink.total) rejected"
-            if !rejectSink.byReason.isEmpty {
-                summary += " (" + rejectSink.byReason.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-                    .map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")"
-            }
+            var summary = "\(source.name): \(accepted) accepted, \(rejectLog.total) rejected"
+            if rejectLog.total > 0 { summary += " (\(rejectLog.countsByCode))" }
             let totalAlerts = alertCounts.values.reduce(0, +)
-            summary += ", \(totalAlerts) alerts"
+            summary += ", " + Plural.count(totalAlerts, "alert")
             if totalAlerts > 0 {
                 summary += " (" + Alert.Level.allCases.reversed().compactMap { l in alertCounts[l].map { "\(l.rawValue) \($0)" } }.joined(separator: ", ")
                     + (partialAlerts > 0 ? "; \(partialAlerts) partial" : "") + (artefactAlerts > 0 ? "; \(artefactAlerts) suspected artefact" : "") + ")"
             }
             if gateway.gate.previousKeyUses > 0 { summary += ", \(gateway.gate.previousKeyUses) MACed with a rotated key in its grace window" }
-            if source.skipped > 0 { summary += ", \(source.skipped) non-Observation resources skipped" }
+            if source.skipped > 0 { summary += ", " + Plural.count(source.skipped, "non-Observation resource") + " skipped" }
             diagnostics.note(summary)
-            status = rejectSink.total > 0 ? .dataErr : .ok
+            status = rejectLog.total > 0 ? .dataErr : .ok
         }
         try exitUnlessOK(status)
     }
@@ -258,52 +261,4 @@ final class AlertSink {
         let failed = FileWriting.writeAll(descriptor, bytes + [0x0a])
         if failed != 0 { throw ToolError(.ioErr, "\(name): write error: \(FileWriting.errorText(failed))") }
     }
-}
-
-/// Reject records `{"file","line","reason","raw"}`, counted per reason.
-final class RejectSink {
-    private let writer: LineWriter?
-    private let diagnostics: Diagnostics
-    private(set) var total = 0
-    private(set) var byReason: [String: Int] = [:]
-    static let maxEchoedBytes = 64 << 10
-
-    init(path: String?, diagnostics: Diagnostics) throws(ToolError) {
-        writer = try path.map { p throws(ToolError) in try LineWriter(path: p) }
-        self.diagnostics = diagnostics
-    }
-
-    /// The reason's category for the summary: the field, or what failed.
-    static func category(_ error: RecordError) -> String {
-        guard var field = error.field else { return error.isNotJSON ? "json" : "record" }
-        // A Bundle entry's field counts under the field, not the entry.
-        if field.hasPrefix("entry["), let r = field.firstRange(of: ".resource.") { field = String(field[r.upperBound...]) }
-        if let bracket = field.firstIndex(of: "[") { field = String(field[..<bracket]) }
-        if field == "seq", error.message.hasPrefix("replay") { return "replay" }
-        if field == "ts", error.message.contains("ahead") { return "ts (future)" }
-        if field == "ts", error.message.contains("older") { return "ts (older than last)" }
-        if field == "device", error.message.hasPrefix("unknown device") { return "unknown device" }
-        if field == "mac" { return error.message.hasPrefix("missing") ? "mac missing" : "mac" }
-        return field.split(separator: ".").first.map(String.init) ?? field
-    }
-
-    func reject(file: String, line: Int, raw: [UInt8], error: RecordError) throws(ToolError) {
-        total += 1
-        byReason[Self.category(error), default: 0] += 1
-        diagnostics.error("\(file):\(line): \(error.description)")
-        guard let writer else { return }
-        var record: [String: JSONValue] = ["file": .string(file), "line": .number(Double(line)), "reason": .string(error.description)]
-        if raw.count <= Self.maxEchoedBytes, let text = String(validating: raw, as: UTF8.self) {
-            record["raw"] = .string(text)
-        } else {
-            record["raw_bytes"] = .number(Double(raw.count))
-        }
-        try writer.write(.object(record))
-    }
-
-    /// Written through to the disk (fsync), before a state checkpoint.
-    func sync() throws(ToolError) { try writer?.close() }
-    /// Handed to the kernel, for a reader while the input is quiet.
-    func flush() throws(ToolError) { try writer?.flush() }
-    func close() throws(ToolError) { try writer?.close() }
 }

@@ -17,19 +17,34 @@ struct InputUnit: Sendable {
     let line: Int
     let raw: [UInt8]
     let records: Records
+    /// What a reject of this unit names besides file and line: a Bundle's
+    /// `entry`, a CSV row's `column` (per reading, in `.many`'s order).
+    let context: [String: JSONValue]
+    let columns: [String?]
 
-    init(line: Int, raw: [UInt8], records: Records) {
+    init(line: Int, raw: [UInt8], records: Records, context: [String: JSONValue] = [:], columns: [String?] = []) {
         self.line = line
         self.raw = raw
         self.records = records
+        self.context = context
+        self.columns = columns
     }
 
     /// An import's unit: the readings it gave, each through `prepare`.
-    init(line: Int, raw: [UInt8], readings: Result<[JSONValue], RecordError>, prepare: PrepareReading) {
+    init(line: Int, raw: [UInt8], readings: Result<[JSONValue], RecordError>, prepare: PrepareReading,
+         context: [String: JSONValue] = [:], columns: [String?] = []) {
         switch readings {
-        case let .success(list): self.init(line: line, raw: raw, records: .many(list.map(prepare)))
-        case let .failure(error): self.init(line: line, raw: raw, records: .refused(error))
+        case let .success(list): self.init(line: line, raw: raw, records: .many(list.map(prepare)), context: context, columns: columns)
+        case let .failure(error): self.init(line: line, raw: raw, records: .refused(error), context: context, columns: columns)
         }
+    }
+
+    /// The context of a reject of the unit's `index`th reading (nil: the unit as a whole).
+    func context(reading index: Int?) -> [String: JSONValue] {
+        guard let index, index < columns.count, let column = columns[index] else { return context }
+        var c = context
+        c["column"] = .string(column)
+        return c
     }
 }
 
@@ -107,7 +122,7 @@ final class InputSource {
 
     /// Why a line is refused unread, when it is longer than a record may be.
     static func tooLong(_ bytes: [UInt8]) -> RecordError? {
-        bytes.count > maxLineBytes ? RecordError(field: nil, "line too long (\(bytes.count) bytes; the limit is \(maxLineBytes))") : nil
+        bytes.count > maxLineBytes ? RecordError(.tooLong, field: nil, "line too long (\(bytes.count) bytes; the limit is \(maxLineBytes))") : nil
     }
 
     static func parse(_ bytes: [UInt8]) -> Result<JSONValue, RecordError> {
@@ -197,12 +212,20 @@ final class InputSource {
         while let line = try nextLine() {
             units += 1
             let records: Result<[JSONValue], RecordError>
+            var context: [String: JSONValue] = [:]
             if let cells = CSVReadings.split(line.bytes) {
-                do throws(RecordError) { records = .success(try table.readings(cells)) } catch { records = .failure(error) }
+                do throws(RecordError) { records = .success(try table.readings(cells)) } catch {
+                    // A row's error names the column it found wrong.
+                    if let column = error.field { context["column"] = .string(column) }
+                    records = .failure(error)
+                }
             } else {
-                records = .failure(RecordError(field: nil, "not a CSV row (bad quotes or UTF-8)"))
+                records = .failure(RecordError(.csv, field: nil, "not a CSV row (bad quotes or UTF-8)"))
             }
-            try body(InputUnit(line: line.number, raw: line.bytes, readings: records, prepare: prepare))
+            let columns = ((try? records.get()) ?? []).map { reading in
+                reading["kind"]?.stringValue.flatMap(ReadingKind.init(rawValue:)).flatMap(table.column(of:))
+            }
+            try body(InputUnit(line: line.number, raw: line.bytes, readings: records, prepare: prepare, context: context, columns: columns))
         }
     }
 
@@ -218,19 +241,38 @@ final class InputSource {
         }
         var document: [UInt8] = []
         for l in lines { document += l.bytes; document.append(0x0a) }
+        // A Bundle (or a file of resources) has no order of its own: the
+        // readings go to the gate in time order, then kind order at one
+        // instant, as their seq (`ImportedReading.seq`) rises; in file order
+        // a later or same-time reading of another kind came first and the
+        // rest were refused as replays.
+        var collected: [InputUnit] = []
+        let collect = { (unit: InputUnit) throws(ToolError) in collected.append(unit) }
         if lines.count > 1, let whole = try? JSONValue.parse(document) {
-            try resource(whole, line: lines[0].number, raw: nil, prepare: prepare, body)
-            return
-        }
-        for line in lines {
-            switch Self.parse(line.bytes) {
-            case let .failure(e):
-                units += 1
-                try body(InputUnit(line: line.number, raw: line.bytes, records: .refused(e)))
-            case let .success(v):
-                try resource(v, line: line.number, raw: line.bytes, prepare: prepare, body)
+            try resource(whole, line: lines[0].number, raw: nil, prepare: prepare, collect)
+        } else {
+            for line in lines {
+                switch Self.parse(line.bytes) {
+                case let .failure(e):
+                    units += 1
+                    collected.append(InputUnit(line: line.number, raw: line.bytes, records: .refused(e)))
+                case let .success(v):
+                    try resource(v, line: line.number, raw: line.bytes, prepare: prepare, collect)
+                }
             }
         }
+        for unit in Self.inTimeOrder(collected) { try body(unit) }
+    }
+
+    /// Units refused whole or whose reading is refused unprepared first (in
+    /// input order), then the others by seq; ties keep input order.
+    static func inTimeOrder(_ units: [InputUnit]) -> [InputUnit] {
+        func key(_ unit: InputUnit) -> Int64 {
+            if case let .many(records) = unit.records, case let .success(prepared)? = records.first { return prepared.reading.seq }
+            return Int64.min
+        }
+        let keys = units.map(key)
+        return units.indices.sorted { keys[$0] != keys[$1] ? keys[$0] < keys[$1] : $0 < $1 }.map { units[$0] }
     }
 
     private func resource(_ value: JSONValue, line: Int, raw: [UInt8]?, prepare: PrepareReading,
@@ -246,7 +288,7 @@ final class InputSource {
                 } catch {
                     records = .failure(error.nested(in: "entry[\(i)].resource"))
                 }
-                try body(InputUnit(line: line, raw: r.canonicalBytes(), readings: records, prepare: prepare))
+                try body(InputUnit(line: line, raw: r.canonicalBytes(), readings: records, prepare: prepare, context: ["entry": .number(Double(i))]))
             }
             return
         }

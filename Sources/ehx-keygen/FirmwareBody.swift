@@ -15,7 +15,7 @@ extension Keygen {
             discussion: "sha256 and size are computed from FILE. Sign the line with ehx-sign --type firmware --key MANUFACTURER.key; the chain counts it only if that key holds the manufacturer role. With --revoke the body withdraws that release (same vendor, model, version and image)."
         )
 
-        @Argument(help: "The firmware image.")
+        @Argument(help: "The firmware image.", completion: .file())
         var file: String
 
         @Option(help: "The manufacturer's name.")

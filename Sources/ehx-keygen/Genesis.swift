@@ -14,7 +14,7 @@ extension Keygen {
             discussion: "Refuses to overwrite an existing file. Prints {\"bits\",\"chain\",\"genesis\"} (and hashes_per_second with --block-seconds): give the genesis hash to auditors (ehx-verify --genesis HASH). --block-seconds S measures the nonce search for a second and picks the bits whose expected work, 2^256 / (target + 1), is the hashes this machine does in S seconds. --retarget-interval N with --target-spacing S puts Bitcoin's retarget in the rules (see ehx(7), DIFFICULTY). The chain gets rules 2 (ehx(7), THE RULES): a gateway or device key signs readings and alerts only for the devices bound to it, with --bind PUBFILE=ID[,ID...] or PUBFILE=@PSKFILE (--pseudonym-key: their pseudonyms instead, for sealed readings); --rules 1 writes the rules of earlier ehx."
         )
 
-        @Option(help: "The authority's private key (its public key is the chain's authority).")
+        @Option(help: "The authority's private key (its public key is the chain's authority).", completion: .file())
         var authority: String
 
         @Option(help: "Proof-of-work target in Bitcoin compact form, 8 hex digits (1f00ffff: about 65,000 hashes a block; 1e0fffff: about 1 M). Default 1f00ffff.")
@@ -53,10 +53,10 @@ extension Keygen {
         @Option(help: "Most bytes in one block line.")
         var maxBlockBytes: Int64 = ChainRules.defaultMaxBlockBytes
 
-        @Option(name: .shortAndLong, help: "The chain file to create.")
+        @Option(name: .shortAndLong, help: "The chain file to create.", completion: .file())
         var output: String
 
-        @Option(help: "Passphrase file for an encrypted authority key (or set EHX_PASSPHRASE).")
+        @Option(help: "Passphrase file for an encrypted authority key (or set EHX_PASSPHRASE).", completion: .file())
         var passphraseFile: String?
 
         func retargetRule() throws(ToolError) -> ChainRules.Retarget? {

@@ -14,10 +14,10 @@ extension Keygen {
             discussion: "Sign it as the authority: ehx-keygen grant ... | ehx-sign --type key --key authority.key | ehx-mine .... It takes effect from the block after the one that carries it. On a rules-2 chain a gateway or device key signs readings only for the devices bound to it: --device (repeatable) and --psk (every device of a PSK file) bind them, with --pseudonym-key their device pseudonyms instead (for sealed readings; the ids stay off the chain), and --seq N sets their last seq (the reset of a device a forged seq ran ahead). --enc attaches the key's X25519 reader key, so sealed readings are wrapped for it when the read policy lets its role read them."
         )
 
-        @Option(help: "The role to grant (authority, gateway, device, clinician, physio, researcher, auditor, miner, manufacturer).")
+        @Option(help: "The role to grant (authority, gateway, device, clinician, physio, researcher, auditor, miner, manufacturer).", completion: .list(Role.allCases.map(\.rawValue)))
         var role: String
 
-        @Option(help: "The Ed25519 public key file (NAME.pub) of the key to grant it to.")
+        @Option(help: "The Ed25519 public key file (NAME.pub) of the key to grant it to.", completion: .file())
         var key: String
 
         @Option(help: "The X25519 public key file (NAME.enc.pub) to attach for reading sealed data.")

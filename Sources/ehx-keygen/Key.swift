@@ -14,13 +14,13 @@ extension Keygen {
             discussion: "Prints one JSON line with the role, the public key (base64url) and its id (hex SHA-256 of the raw key). The role is recorded on the chain by a genesis grant or a key transaction, not in the files. With --enc, also an X25519 key pair for opening sealed readings: NAME.enc.key (PKCS#8, 0600) and NAME.enc.pub (SPKI), and the line gains \"enc\" (the raw X25519 public key, base64url); give NAME.enc.pub to ehx-keygen grant --enc."
         )
 
-        @Option(help: "The role the key is meant for (authority, gateway, device, clinician, physio, researcher, auditor, miner, manufacturer).")
+        @Option(help: "The role the key is meant for (authority, gateway, device, clinician, physio, researcher, auditor, miner, manufacturer).", completion: .list(Role.allCases.map(\.rawValue)))
         var role: String
 
-        @Option(name: .shortAndLong, help: "Path prefix of the files to write: NAME.key and NAME.pub.")
+        @Option(name: .shortAndLong, help: "Path prefix of the files to write: NAME.key and NAME.pub.", completion: .file())
         var output: String
 
-        @Option(help: "Encrypt the private key with the passphrase in this file (or set EHX_PASSPHRASE).")
+        @Option(help: "Encrypt the private key with the passphrase in this file (or set EHX_PASSPHRASE).", completion: .file())
         var passphraseFile: String?
 
         @Flag(help: "Also make an X25519 key pair for reading sealed data: NAME.enc.key (0600) and NAME.enc.pub.")
@@ -33,7 +33,7 @@ extension Keygen {
                 // Every name is checked first so a refusal leaves no half set behind.
                 let paths = [output + ".key", output + ".pub"] + (enc ? [output + ".enc.key", output + ".enc.pub"] : [])
                 for path in paths where fileExists(path) {
-                    throw ToolError(.cantCreate, "\(path): already exists; keys are never overwritten")
+                    throw KeyFileError.exists(path: path)
                 }
                 let key = try Ed25519.PrivateKey()
                 let passphrase = try Passphrase.load(file: passphraseFile)

@@ -18,7 +18,7 @@ extension Keygen {
         @Option(help: "The device id, as it appears in the readings' \"device\" field.")
         var device: String
 
-        @Option(help: "The PSK file to create or update.")
+        @Option(help: "The PSK file to create or update.", completion: .file())
         var psk: String
 
         @Flag(help: "Replace the device's existing key (the old key stops working at once, in a running ehx-ingest from its next reading).")

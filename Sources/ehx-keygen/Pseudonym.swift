@@ -14,7 +14,7 @@ extension Keygen {
             discussion: "Sealed readings carry HMAC-SHA256 pseudonyms of the patient and device ids under this key instead of the ids. The authority keeps it and gives it to its gateways; whoever holds it can test a guessed id against the chain, so it is as secret as the ids. The key is never printed."
         )
 
-        @Option(name: .shortAndLong, help: "The file to create (never overwritten).")
+        @Option(name: .shortAndLong, help: "The file to create (never overwritten).", completion: .file())
         var output: String
 
         func run() throws {

@@ -14,10 +14,10 @@ extension Keygen {
             discussion: "Sign it with ehx-sign --type key --key authority.key. From the block after the one that carries it, the key's signatures for that role are refused (ehx-mine) and reported (ehx-verify, rule role), and new sealed readings are no longer wrapped for it. Readings sealed before stay readable with its X25519 key: see ehx(7), REVOCATION. With --device or --psk it unbinds only those devices from the key (rules 2) and the role stays."
         )
 
-        @Option(help: "The role to revoke.")
+        @Option(help: "The role to revoke.", completion: .list(Role.allCases.map(\.rawValue)))
         var role: String
 
-        @Option(help: "The Ed25519 public key file (NAME.pub) of the key.")
+        @Option(help: "The Ed25519 public key file (NAME.pub) of the key.", completion: .file())
         var key: String
 
         @Option(help: "Unbind this device id from the key, keeping its role (repeatable).")

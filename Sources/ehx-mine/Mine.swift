@@ -8,7 +8,7 @@ import Darwin
 #endif
 
 @main
-struct Mine: ParsableCommand {
+struct Mine: ParsableCommand, UsageRules {
     static let configuration = CommandConfiguration(
         commandName: "ehx-mine",
         abstract: "Mine transactions into blocks and append them to the chain file.",
@@ -31,13 +31,13 @@ struct Mine: ParsableCommand {
         version: EHXVersion.string
     )
 
-    @Argument(help: "Transactions file ('-' or none: stdin).")
+    @Argument(help: "Transactions file ('-' or none: stdin).", completion: .file())
     var input: String = "-"
 
-    @Option(help: "The chain file to extend (required unless --bench).")
+    @Option(help: "The chain file to extend (required unless --bench).", completion: .file())
     var chain: String?
 
-    @Option(help: "The miner's private key; it must hold the miner role on the chain (required unless --bench).")
+    @Option(help: "The miner's private key; it must hold the miner role on the chain (required unless --bench).", completion: .file())
     var key: String?
 
     @Option(help: "Nonce-search threads (default: all online cores).")
@@ -55,7 +55,7 @@ struct Mine: ParsableCommand {
     @Option(help: "Most transactions per block besides the stamp.")
     var maxTxs: Int = 500
 
-    @Option(help: "Mine from this maildir-style spool (DIR/new, written by ehx-sign --spool) instead of a file or stdin.")
+    @Option(help: "Mine from this maildir-style spool (DIR/new, written by ehx-sign --spool) instead of a file or stdin.", completion: .directory)
     var spool: String?
 
     @Option(help: "With --spool: mine only when at least this many transactions are waiting (0 mines an empty block).")
@@ -67,19 +67,19 @@ struct Mine: ParsableCommand {
     @Option(help: "With --spool: give up cleanly after this many seconds (exit 75), leaving the spool intact.")
     var deadline: Double?
 
-    @Option(help: "Append refused lines here as JSON with file, line and reason.")
+    @Option(help: "Append refused lines here as JSON with code, file, line, reason and raw.", completion: .file())
     var rejects: String?
 
     @Flag(help: "Wait for the chain's lock instead of exiting with status 75.")
     var wait = false
 
-    @Option(help: "Passphrase file for an encrypted key (or set EHX_PASSPHRASE).")
+    @Option(help: "Passphrase file for an encrypted key (or set EHX_PASSPHRASE).", completion: .file())
     var passphraseFile: String?
 
     @Flag(name: .shortAndLong, help: "Print only errors on stderr.")
     var quiet = false
 
-    func validate() throws {
+    func checkUsage() throws {
         guard maxTxs >= 1 else { throw ValidationError("--max-txs must be at least 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         guard minTxs >= 0 else { throw ValidationError("--min-txs must be 0 or more") }
@@ -104,6 +104,7 @@ struct Mine: ParsableCommand {
     @OptionGroup var ownership: OwnershipOptions
 
     func run() throws {
+        try checkUsage()
         ownership.apply()
         let diagnostics = Diagnostics(tool: "ehx-mine", quiet: quiet)
         let started = ContinuousClock.now
@@ -133,7 +134,7 @@ struct Mine: ParsableCommand {
             let minerKey = try loadSigningKey(path: key, passphraseFile: passphraseFile)
             let file = try ChainFile(lockingForAppend: chain, wait: wait)
             let torn = try file.cutTornTail()
-            if torn > 0 { diagnostics.warning("\(chain): cut \(torn) bytes of a torn last line left by an interrupted append") }
+            if torn > 0 { diagnostics.warning("\(chain): cut \(Plural.count(torn, "byte")) of a torn last line left by an interrupted append") }
             var validator = try ChainReader.validatedState(path: chain, now: Timestamp.now().unixSeconds)
             guard let rules = validator.state.rules else { throw ToolError(.dataErr, "\(chain): no genesis rules") }
             guard validator.state.roles(of: minerKey.publicKey).contains(.miner) else {
@@ -155,11 +156,8 @@ struct Mine: ParsableCommand {
                 guard !candidate.transactions.isEmpty else { return }
                 let block = try validator.mineAndAppend(candidate, to: file, key: minerKey, threads: searchThreads)
                 candidate = validator.candidate()
-                try output.write([
-                    "height": .number(Double(block.height)), "hash": .string(block.claimedHash.displayHex),
-                    "txs": .number(Double(block.txs.count)), "nonce": .number(Double(block.header.nonce)),
-                ])
-                diagnostics.note("block \(block.height) \(block.claimedHash.displayHex): \(block.txs.count) txs")
+                try Self.printMined(block, to: output)
+                diagnostics.note("block \(block.height) \(block.claimedHash.displayHex): \(Plural.count(block.txs.count, "tx"))")
             }
 
             // Parsing, serializing and the signature check of each line are
@@ -196,11 +194,22 @@ struct Mine: ParsableCommand {
             try output.close()
             let c = pipeline.counts
             if repeatedAlerts > 0 {
-                diagnostics.note("\(pipeline.inputName): \(repeatedAlerts) alerts already on the chain for their reading and rule, retired (rule alert-repeat)")
+                diagnostics.note("\(pipeline.inputName): \(Plural.count(repeatedAlerts, "alert")) already on the chain for their reading and rule, retired (rule alert-repeat)")
             }
-            diagnostics.note("\(pipeline.inputName): \(c.accepted - repeatedAlerts) transactions mined, \(c.rejected) rejected; tip \(validator.state.height) \(validator.state.tip.displayHex)")
+            diagnostics.note("\(pipeline.inputName): \(Plural.count(c.accepted - repeatedAlerts, "transaction")) mined, \(c.rejected) rejected; tip \(validator.state.height) \(validator.state.tip.displayHex)")
             status = pipeline.exitStatus
         }
         try exitUnlessOK(status)
+    }
+
+    /// One line per block mined, handed to the kernel at once: a run killed
+    /// later (cron's `>> blocks.jsonl`) keeps the lines of the blocks it
+    /// appended, and `tail -f` shows each as it comes.
+    static func printMined(_ block: Block, to output: LineWriter) throws(ToolError) {
+        try output.write([
+            "height": .number(Double(block.height)), "hash": .string(block.claimedHash.displayHex),
+            "txs": .number(Double(block.txs.count)), "nonce": .number(Double(block.header.nonce)),
+        ])
+        try output.flush()
     }
 }

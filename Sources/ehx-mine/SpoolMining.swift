@@ -21,7 +21,7 @@ extension Mine {
         guard let rules = validator.state.rules else { throw ToolError(.dataErr, "\(dir): no genesis rules") }
         let spool = try Spool(path: dir, create: false)
         let cleaned = spool.cleanTemporary(olderThan: 36 * 3600)
-        if cleaned > 0 { diagnostics.note("\(dir)/tmp: removed \(cleaned) files left by interrupted writers over 36 h ago") }
+        if cleaned > 0 { diagnostics.note("\(dir)/tmp: removed \(Plural.count(cleaned, "file")) left by interrupted writers over 36 h ago") }
         let limit = deadline.map { started + .nanoseconds(Int64($0 * 1e9)) }
         func pastDeadline() -> Bool { limit.map { ContinuousClock.now >= $0 } ?? false }
         // A block line is the stamp, the header and the transactions: keep the
@@ -55,7 +55,7 @@ extension Mine {
         var blocks = 0, mined = 0, retiredDuplicates = 0, rejected = 0
 
         func giveUp() throws -> Sysexits {
-            throw ToolError(.tempFail, "\(dir): --deadline reached after \(blocks) blocks; the entries not yet mined stay in the spool for the next run")
+            throw ToolError(.tempFail, "\(dir): --deadline reached after \(Plural.count(blocks, "block")); the entries not yet mined stay in the spool for the next run")
         }
 
         while true {
@@ -118,7 +118,7 @@ extension Mine {
             if candidate.transactions.count < needed {
                 rejected += try moveRejects(refused, spool: spool, dir: dir, diagnostics: diagnostics)
                 if blocks == 0 && !entries.isEmpty || candidate.transactions.count > 0 {
-                    diagnostics.note("\(dir): \(candidate.transactions.count) transactions waiting, fewer than --min-txs \(minTxs); no block mined")
+                    diagnostics.note("\(dir): \(Plural.count(candidate.transactions.count, "transaction")) waiting, fewer than --min-txs \(minTxs); no block mined")
                 }
                 break
             }
@@ -134,14 +134,11 @@ extension Mine {
             rejected += try moveRejects(refused, spool: spool, dir: dir, diagnostics: diagnostics)
             blocks += 1
             mined += candidate.transactions.count
-            try output.write([
-                "height": .number(Double(block.height)), "hash": .string(block.claimedHash.displayHex),
-                "txs": .number(Double(block.txs.count)), "nonce": .number(Double(block.header.nonce)),
-            ])
-            diagnostics.note("block \(block.height) \(block.claimedHash.displayHex): \(block.txs.count) txs")
+            try Mine.printMined(block, to: output)
+            diagnostics.note("block \(block.height) \(block.claimedHash.displayHex): \(Plural.count(block.txs.count, "tx"))")
             if next >= entries.count { break }
         }
-        diagnostics.note("\(dir): \(mined) transactions mined in \(blocks) blocks, \(retiredDuplicates) already on the chain retired, \(rejected) rejected; tip \(validator.state.height) \(validator.state.tip.displayHex)")
+        diagnostics.note("\(dir): \(Plural.count(mined, "transaction")) mined in \(Plural.count(blocks, "block")), \(retiredDuplicates) already on the chain retired, \(rejected) rejected; tip \(validator.state.height) \(validator.state.tip.displayHex)")
         return rejected > 0 ? .dataErr : .ok
     }
 

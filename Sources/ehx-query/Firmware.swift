@@ -17,7 +17,7 @@ extension Query {
         @Option(help: "Only releases from this vendor.")
         var vendor: String?
 
-        @Option(help: ArgumentHelp("The firmware image to check.", valueName: "file"))
+        @Option(help: ArgumentHelp("The firmware image to check.", valueName: "file"), completion: .file())
         var check: String?
 
         @Flag(help: "Print every release of the model (counting or not) instead of the latest.")

@@ -11,7 +11,7 @@ extension Query {
 
         @ParentCommand var query: Query
 
-        @Option(help: "The index: a SQLite file (default: CHAIN.index.sqlite) or a postgres:// URI (password from ~/.pgpass or PGPASSWORD, not the URI).")
+        @Option(help: "The index: a SQLite file (default: CHAIN.index.sqlite) or a postgres:// URI (password from ~/.pgpass or PGPASSWORD, not the URI).", completion: .file())
         var db: String?
 
         @Option(help: "Transactions per database transaction.")

@@ -4,7 +4,7 @@ import EHXReport
 import EHXShared
 
 extension Query {
-    struct Report: ParsableCommand {
+    struct Report: ParsableCommand, UsageRules {
         static let configuration = CommandConfiguration(
             abstract: "Write one patient's vital signs as a self-contained HTML page: charts, NEWS2, alerts.",
             discussion: """
@@ -34,28 +34,28 @@ extension Query {
         @Option(help: "Only records before this time (RFC 3339 or Unix seconds).")
         var until: String?
 
-        @Option(help: "Open sealed readings and alerts as this reader (its Ed25519 key; its id finds the entries).")
+        @Option(help: "Open sealed readings and alerts as this reader (its Ed25519 key; its id finds the entries).", completion: .file())
         var key: String?
 
-        @Option(help: "The reader's X25519 key (default: KEY with .key replaced by .enc.key).")
+        @Option(help: "The reader's X25519 key (default: KEY with .key replaced by .enc.key).", completion: .file())
         var encKey: String?
 
-        @Option(help: "Passphrase file for encrypted keys (or set EHX_PASSPHRASE).")
+        @Option(help: "Passphrase file for encrypted keys (or set EHX_PASSPHRASE).", completion: .file())
         var passphraseFile: String?
 
-        @Option(help: "The gateway's ehx-ingest --rules file, so the NEWS2 strip uses its freshness and SpO2 scale (without it: the defaults, and scale 2 when the gateway's alerts for the patient say so).")
+        @Option(help: "The gateway's ehx-ingest --rules file, so the NEWS2 strip uses its freshness and SpO2 scale (without it: the defaults, and scale 2 when the gateway's alerts for the patient say so).", completion: .file())
         var rules: String?
 
         @Option(help: "The gateway's ehx-ingest --window (freshness of respiration, SpO2 and pulse).")
         var window: String = "15m"
 
-        @Option(name: .shortAndLong, help: "Write the page here ('-': stdout).")
+        @Option(name: .shortAndLong, help: "Write the page here ('-': stdout).", completion: .file())
         var output: String = "-"
 
         @Option(help: "Answer from this index: a postgres:// URI (no chain file needed) or a SQLite file (used when current).")
         var db: String?
 
-        func validate() throws {
+        func checkUsage() throws {
             if key == nil, encKey != nil { throw ValidationError("--enc-key needs --key") }
             guard DurationArgument.milliseconds(window) != nil else { throw ValidationError("--window \(window): expected a duration such as 900, 15m or 1h") }
             guard !patient.isEmpty else { throw ValidationError("--patient must not be empty") }
@@ -64,6 +64,7 @@ extension Query {
         @OptionGroup var ownership: OwnershipOptions
 
         func run() throws {
+            try checkUsage()
             ownership.apply()
             let diagnostics = Diagnostics(tool: "ehx-query")
             var status = Sysexits.ok
@@ -102,7 +103,7 @@ extension Query {
                 report.tampered = found.tampered
                 // Patient data, decrypted or not: only its owner reads the page.
                 try Page.write(report.html(), to: output, mode: 0o600)
-                diagnostics.note("\(output == "-" ? "stdout" : output): \(found.readings.count) readings, \(found.alerts.count) alerts"
+                diagnostics.note("\(output == "-" ? "stdout" : output): \(Plural.count(found.readings.count, "reading")), \(Plural.count(found.alerts.count, "alert"))"
                                  + (reader == nil ? "" : "; \(found.opened) opened, \(found.notOpened) not for this key"))
                 if found.tampered > 0 {
                     diagnostics.error("\(found.tampered) sealed record(s) failed authentication: altered after sealing; not shown")

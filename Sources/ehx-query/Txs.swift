@@ -3,10 +3,12 @@ import EHXCommandLine
 import EHXShared
 
 extension Query {
-    struct Txs: ParsableCommand {
+    struct Txs: ParsableCommand, UsageRules {
         static let configuration = CommandConfiguration(
-            abstract: "Print transactions (canonical JSON, one per line) that match every filter given.",
+            abstract: "Print transactions (JSON, one per line) that match every filter given.",
             discussion: """
+                Each jsonl line is {"height":H,"txid":"…", then the transaction's canonical \
+                bytes as on the chain after their "{" (--raw: those bytes alone). \
                 Without --key each transaction is printed as it is on the chain. With --key \
                 (and its X25519 key, --enc-key), each is printed as {"txid","height","type", \
                 "status",…}: status "plain" with its body; "opened" with the view ("full" or \
@@ -21,7 +23,7 @@ extension Query {
 
         @ParentCommand var query: Query
 
-        @Option(help: "Only this type: genesis, key, policy, reading, alert, access, firmware, stamp.")
+        @Option(help: "Only this type: genesis, key, policy, reading, alert, access, firmware, stamp.", completion: .list(TxType.allCases.map(\.rawValue)))
         var type: String?
 
         @Option(help: "Only records from this device (a pseudonym for sealed bodies).")
@@ -36,44 +38,48 @@ extension Query {
         @Option(help: "Only records before this time (RFC 3339 or Unix seconds).")
         var until: String?
 
-        @Option(help: "Open sealed bodies as this reader: its Ed25519 key (signs access records; its id finds the entries).")
+        @Option(help: "Open sealed bodies as this reader: its Ed25519 key (signs access records; its id finds the entries).", completion: .file())
         var key: String?
 
-        @Option(help: "The reader's X25519 key (default: KEY with .key replaced by .enc.key).")
+        @Option(help: "The reader's X25519 key (default: KEY with .key replaced by .enc.key).", completion: .file())
         var encKey: String?
 
         @Flag(help: "Exit 77 when nothing was opened.")
         var requireOpen = false
 
-        @Option(help: "Write an access transaction for every opening into this spool directory (DIR/tmp, DIR/new) before printing.")
+        @Option(help: "Write an access transaction for every opening into this spool directory (DIR/tmp, DIR/new) before printing.", completion: .directory)
         var auditSpool: String?
 
         @Option(help: "Why the data is read; goes into the access records (required with --audit-spool).")
         var reason: String?
 
-        @Option(help: "Break-glass: the emergency X25519 key named by the policy; opens what --key cannot, for one --patient within --since..--until (at most 72 h), recorded with reason \"emergency\" before anything is printed. --key must hold a role that signs access records and reads full bodies.")
+        @Option(help: "Break-glass: the emergency X25519 key named by the policy; opens what --key cannot, for one --patient within --since..--until (at most 72 h), recorded with reason \"emergency\" before anything is printed. --key must hold a role that signs access records and reads full bodies.", completion: .file())
         var breakGlass: String?
 
-        @Option(help: "Passphrase file for encrypted keys (or set EHX_PASSPHRASE).")
+        @Option(help: "Passphrase file for encrypted keys (or set EHX_PASSPHRASE).", completion: .file())
         var passphraseFile: String?
 
         @Flag(help: "Only alert records (the same as --type alert).")
         var alerts = false
 
-        @Option(help: "Output: jsonl, csv or table (default: table on a terminal, else jsonl).")
+        @Option(help: "Output: jsonl, csv or table (default: table on a terminal, else jsonl).", completion: .list(ListingFormat.allCases.map(\.rawValue)))
         var format: String?
+
+        @Flag(help: "jsonl: print each transaction exactly as on the chain, without \"height\" and \"txid\".")
+        var raw = false
 
         @Flag(help: "Keep printing matching transactions as blocks are appended, until SIGINT or SIGTERM.")
         var follow = false
 
         @Option(name: [.customLong("db"), .customLong("index")],
-                help: "The index: a SQLite file, used when current (default: CHAIN.index.sqlite), or a postgres:// URI, which answers without the chain file.")
+                help: "The index: a SQLite file, used when current (default: CHAIN.index.sqlite), or a postgres:// URI, which answers without the chain file.",
+                completion: .file())
         var index: String?
 
         @Flag(help: "Scan the chain even when a current index exists.")
         var noIndex = false
 
-        func validate() throws {
+        func checkUsage() throws {
             if key == nil {
                 for (given, name) in [(encKey != nil, "--enc-key"), (requireOpen, "--require-open"), (auditSpool != nil, "--audit-spool"),
                                       (breakGlass != nil, "--break-glass")] where given {
@@ -98,6 +104,7 @@ extension Query {
         @OptionGroup var ownership: OwnershipOptions
 
         func run() throws {
+            try checkUsage()
             ownership.apply()
             let diagnostics = Diagnostics(tool: "ehx-query")
             var status = Sysexits.ok
@@ -106,16 +113,16 @@ extension Query {
                 let filter = try TxFilter(type: alerts ? "alert" : type, device: device, patient: patient, since: since, until: until)
                 let output = try LineWriter(path: "-")
                 guard let key else {
-                    let printer = TxPrinter(format: try ListingFormat.resolve(format), output: output)
+                    let printer = TxPrinter(format: try ListingFormat.resolve(format), output: output, raw: raw)
                     if follow {
                         ChainFollower.installStopHandlers()
                         try ChainFollower(path: query.chain).run({ (block) throws(ToolError) in
-                            for tx in block.txs where filter.matches(tx) { try printer.write(tx) }
+                            for tx in block.txs where filter.matches(tx) { try printer.write(tx, height: block.height) }
                         }, idle: { () throws(ToolError) in try printer.flush() })
                     } else {
                         try TxSource.forEachMatch(chain: query.chain, filter: filter, index: index, useIndex: !noIndex,
                                                   diagnostics: diagnostics) { (found: IndexedTransaction) throws(ToolError) in
-                            try printer.write(bytes: found.bytes, tx: found.parsed)
+                            try printer.write(found)
                         }
                     }
                     try output.close()
@@ -133,9 +140,9 @@ extension Query {
                 try output.close()
                 let c = reader.counts
                 diagnostics.note("\(c.opened) opened, \(c.notRecipient) not for this key, \(c.tampered) tampered, \(c.plain) plain"
-                                 + (c.recorded > 0 ? "; \(c.recorded) access record(s) in \(auditSpool ?? "")" : ""))
+                                 + (c.recorded > 0 ? "; \(Plural.count(c.recorded, "access record")) in \(auditSpool ?? "")" : ""))
                 if c.tampered > 0 {
-                    diagnostics.error("\(c.tampered) sealed transaction(s) failed authentication: altered after sealing; not shown")
+                    diagnostics.error("\(Plural.count(c.tampered, "sealed transaction")) failed authentication: altered after sealing; not shown")
                     status = .checkedBad
                 } else if requireOpen && c.opened == 0 {
                     diagnostics.error("\(key): opened nothing: this key is not a recipient of any selected transaction")

@@ -4,7 +4,7 @@ import EHXShared
 import Synchronization
 
 @main
-struct Sign: ParsableCommand {
+struct Sign: ParsableCommand, UsageRules {
     static let configuration = CommandConfiguration(
         commandName: "ehx-sign",
         abstract: "Sign records as ehx transactions (--key), or attach device MACs to readings (--psk).",
@@ -23,37 +23,37 @@ struct Sign: ParsableCommand {
         version: EHXVersion.string
     )
 
-    @Argument(help: "Input file ('-' or none: stdin).")
+    @Argument(help: "Input file ('-' or none: stdin).", completion: .file())
     var input: String = "-"
 
-    @Option(help: "Sign with this Ed25519 private key (PEM).")
+    @Option(help: "Sign with this Ed25519 private key (PEM).", completion: .file())
     var key: String?
 
-    @Option(help: "Attach device MACs using this PSK file instead of signing.")
+    @Option(help: "Attach device MACs using this PSK file instead of signing.", completion: .file())
     var psk: String?
 
-    @Option(help: "Transaction type of the bodies: reading, alert, key, policy, firmware, access.")
+    @Option(help: "Transaction type of the bodies: reading, alert, key, policy, firmware, access.", completion: .list(["reading", "alert", "key", "policy", "firmware", "access"]))
     var type: String = "reading"
 
-    @Option(help: "Append refused lines here as JSON with file, line and reason.")
+    @Option(help: "Append refused lines here as JSON with code, file, line, reason and raw.", completion: .file())
     var rejects: String?
 
-    @Option(help: "With --key: write each transaction atomically into this maildir-style spool (DIR/tmp, then DIR/new) for ehx-mine --spool; stdout gets {\"file\",\"txid\"} per transaction.")
+    @Option(help: "With --key: write each transaction atomically into this maildir-style spool (DIR/tmp, then DIR/new) for ehx-mine --spool; stdout gets {\"file\",\"txid\"} per transaction.", completion: .directory)
     var spool: String?
 
-    @Option(help: "Passphrase file for an encrypted key (or set EHX_PASSPHRASE).")
+    @Option(help: "Passphrase file for an encrypted key (or set EHX_PASSPHRASE).", completion: .file())
     var passphraseFile: String?
 
     @Flag(help: "Seal reading and alert bodies for the readers the chain's read policy allows (needs --chain and --pseudonym-key).")
     var seal = false
 
-    @Option(help: "With --seal: the chain whose tip's policy, roles and reader keys choose the recipients; followed while running, so a revocation mined into it applies to the next reading.")
+    @Option(help: "With --seal: the chain whose tip's policy, roles and reader keys choose the recipients; followed while running, so a revocation mined into it applies to the next reading.", completion: .file())
     var chain: String?
 
     @Option(help: "With --seal (required): the genesis hash --chain must descend from, as given to ehx-verify.")
     var genesis: String?
 
-    @Option(help: "With --seal: the pseudonym key file (0600; ehx-keygen pseudonym).")
+    @Option(help: "With --seal: the pseudonym key file (0600; ehx-keygen pseudonym).", completion: .file())
     var pseudonymKey: String?
 
     @Option(help: "Signing threads (default: all online cores). Output order is input order whatever the count.")
@@ -62,7 +62,7 @@ struct Sign: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print only errors on stderr.")
     var quiet = false
 
-    func validate() throws {
+    func checkUsage() throws {
         guard (key == nil) != (psk == nil) else {
             throw ValidationError("give exactly one of --key (sign transactions) or --psk (attach device MACs)")
         }
@@ -95,6 +95,7 @@ struct Sign: ParsableCommand {
     @OptionGroup var ownership: OwnershipOptions
 
     func run() throws {
+        try checkUsage()
         ownership.apply()
         let diagnostics = Diagnostics(tool: "ehx-sign", quiet: quiet)
         var status = Sysexits.ok
@@ -189,7 +190,7 @@ extension Sign {
             throw ToolError(.dataErr, "\(chain): no read policy on the chain yet; sign one with ehx-sign --type policy --key AUTHORITY first")
         }
         let readers = Set(followed.recipients.values.flatMap { $0.map(\.kid) })
-        diagnostics.note("sealing for \(readers.count) reader key(s) under the policy at height \(followed.state.height); following \(chain)")
+        diagnostics.note("sealing for \(Plural.count(readers.count, "reader key")) under the policy at height \(followed.state.height); following \(chain)")
         return (followed, pseudonyms)
     }
 }

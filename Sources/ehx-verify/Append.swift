@@ -18,7 +18,7 @@ struct Appender {
     func run() throws -> Sysexits {
         let file = try ChainFile(lockingForAppend: chain, wait: wait)
         let torn = try file.cutTornTail()
-        if torn > 0 { diagnostics.warning("\(chain): cut \(torn) bytes of a torn last line left by an interrupted append") }
+        if torn > 0 { diagnostics.warning("\(chain): cut \(Plural.count(torn, "byte")) of a torn last line left by an interrupted append") }
         let output = try LineWriter(path: "-")
 
         // 1. The local chain, checked in full; its hashes and per-block work kept for fork reports.
@@ -154,8 +154,8 @@ struct Appender {
         let ourSide = ChainWork.difference(ours, base)
         let heavier = branchWork > ourSide ? "the incoming branch is heavier" : branchWork == ourSide ? "both sides have equal work" : "this chain is heavier"
         return (ChainProblem(.fork, """
-            competing branch forks after block \(forkHeight) \(hashes[forkHeight].displayHex): incoming \(branchBlocks) block\(branchBlocks == 1 ? "" : "s"), work \(branchWork.hex); \
-            this chain \(ourBlocks) block\(ourBlocks == 1 ? "" : "s"), work \(ourSide.hex); \(heavier); not appended (no silent rewrite: \
+            competing branch forks after block \(forkHeight) \(hashes[forkHeight].displayHex): incoming \(branchBlocks) block\(branchBlocks == 1 ? "" : "s"), work \(branchWork.paddedHex); \
+            this chain \(ourBlocks) block\(ourBlocks == 1 ? "" : "s"), work \(ourSide.paddedHex); \(heavier); not appended (no silent rewrite: \
             compare whole chains with ehx-verify --best)
             """), lines)
     }

@@ -4,7 +4,7 @@ import EHXReport
 import EHXShared
 
 @main
-struct Verify: ParsableCommand {
+struct Verify: ParsableCommand, UsageRules {
     static let configuration = CommandConfiguration(
         commandName: "ehx-verify",
         abstract: "Check every rule of an ehx chain, offline; take a peer's blocks; pick the best of several chains.",
@@ -26,13 +26,13 @@ struct Verify: ParsableCommand {
         version: EHXVersion.string
     )
 
-    @Argument(help: "Chain file ('-' or none: stdin); with --append the incoming blocks; with --best two or more chain files.")
+    @Argument(help: "Chain file ('-' or none: stdin); with --append the incoming blocks; with --best two or more chain files.", completion: .file())
     var files: [String] = []
 
     @Option(help: "Pin the chain: the genesis block's hash must be this.")
     var genesis: String?
 
-    @Option(help: "Pin the chain: its genesis must be signed by this authority key (public key PEM file, or base64url raw key).")
+    @Option(help: "Pin the chain: its genesis must be signed by this authority key (public key PEM file, or base64url raw key).", completion: .file())
     var authority: String?
 
     @Option(help: "The last block's hash must be this (detects truncation).")
@@ -56,13 +56,13 @@ struct Verify: ParsableCommand {
     @Flag(help: "Also report blocks, transactions per type, signers per role, first and last time, cumulative work and tip.")
     var summary = false
 
-    @Option(help: ArgumentHelp("Also write the verdict of --json with the summary as a self-contained HTML page (no script, nothing fetched).", valueName: "file"))
+    @Option(help: ArgumentHelp("Also write the verdict of --json with the summary as a self-contained HTML page (no script, nothing fetched).", valueName: "file"), completion: .file())
     var report: String?
 
     @Option(help: "Threads for signature checks (default: all cores).")
     var threads: Int = ParallelStage.onlineCores
 
-    @Option(help: ArgumentHelp("Append the valid prefix of the input's blocks to CHAIN, under its lock.", valueName: "chain"))
+    @Option(help: ArgumentHelp("Append the valid prefix of the input's blocks to CHAIN, under its lock.", valueName: "chain"), completion: .file())
     var append: String?
 
     @Flag(help: "With --append: wait for CHAIN's lock instead of exiting with status 75.")
@@ -71,22 +71,25 @@ struct Verify: ParsableCommand {
     @Flag(help: "Print the path of the valid chain with the most cumulative work among the files.")
     var best = false
 
-    @Option(help: ArgumentHelp("Check the inclusion proof(s) in FILE (from ehx-query proof) instead of a chain.", valueName: "file"))
+    @Option(help: ArgumentHelp("Check the inclusion proof(s) in FILE (from ehx-query proof) instead of a chain.", valueName: "file"), completion: .file())
     var proof: String?
 
-    @Option(help: ArgumentHelp("With --proof: the header chain (from ehx-query headers) that links the proof's block to the pins.", valueName: "file"))
+    @Option(help: ArgumentHelp("With --proof: the header chain (from ehx-query headers) that links the proof's block to the pins.", valueName: "file"), completion: .file())
     var headers: String?
 
     @Flag(name: .shortAndLong, help: "No verdict on stderr; problems are still printed.")
     var quiet = false
 
-    func validate() throws {
+    func checkUsage() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         if append != nil && best { throw ValidationError("--append and --best do not go together") }
         if append != nil && files.count > 1 { throw ValidationError("--append takes one input (the incoming blocks, '-' for stdin)") }
         if append != nil && expectTip != nil { throw ValidationError("--expect-tip does not go with --append (the tip moves)") }
         if append != nil && minWork != nil { throw ValidationError("--min-work does not go with --append") }
         if proof != nil && (append != nil || best || !files.isEmpty) { throw ValidationError("--proof checks a proof file alone (no chain file, --append or --best)") }
+        if proof != nil && (json || summary || report != nil) {
+            throw ValidationError("--proof prints its problems as text lines; --json, --summary and --report go with a chain audit")
+        }
         if headers != nil && proof == nil { throw ValidationError("--headers goes with --proof") }
         if best && files.count < 2 { throw ValidationError("--best needs at least two chain files") }
         if report != nil && (append != nil || best) { throw ValidationError("--report goes with a plain audit, not --append or --best") }
@@ -96,6 +99,7 @@ struct Verify: ParsableCommand {
     @OptionGroup var ownership: OwnershipOptions
 
     func run() throws {
+        try checkUsage()
         ownership.apply()
         let diagnostics = Diagnostics(tool: "ehx-verify", quiet: quiet)
         var status = Sysexits.ok
@@ -176,7 +180,7 @@ struct Verify: ParsableCommand {
                 diagnostics.error("\(path): not a candidate: \(audit.blocks == 0 ? "no blocks" : audit.verdict)")
                 continue
             }
-            diagnostics.note("\(path): \(audit.verdictWord), work \(work.hex), tip \(audit.validator.state.tip.displayHex)")
+            diagnostics.note("\(path): \(audit.verdictWord), work \(work.paddedHex), tip \(audit.validator.state.tip.displayHex)")
             if let current = winner {
                 if work > current.work { winner = (path, work) } else if work == current.work {
                     diagnostics.note("\(path): same work as \(current.path); keeping the first named")

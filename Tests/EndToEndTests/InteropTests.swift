@@ -43,7 +43,7 @@ import Testing
         let dir = try Scratch("interop-sig")
         defer { dir.remove() }
         let f = try ChainFixture.make(in: dir, sampleLines: 40, maxTxs: 20)
-        let txLine = try #require(try f.query(["txs", "--type", "reading"]).outLines.first)
+        let txLine = try #require(try f.query(["txs", "--type", "reading", "--raw"]).outLines.first)
 
         // The signer is the gateway's raw key, as openssl sees gateway.pub.
         let der = try Tool.run("/usr/bin/env", ["openssl", "pkey", "-pubin", "-in", f.gatewayPub, "-outform", "DER"])

@@ -152,7 +152,7 @@ public struct ChainAudit: Sendable {
     /// The one-line verdict for stderr.
     public var verdict: String {
         let s = validator.state
-        let facts = "\(s.height + 1) blocks, \(s.txCount) transactions, tip \(s.tip.displayHex)"
+        let facts = "\(Plural.count(s.height + 1, "block")), \(Plural.count(s.txCount, "transaction")), tip \(s.tip.displayHex)"
         if problemCount > 0 { return "INVALID: \(problemCount) problem\(problemCount == 1 ? "" : "s"); \(facts)" }
         let tip = pins.pinsTip ? ", tip pinned" : ""
         let trust = trustSignaturesBelow.map { ", signatures below height \($0) taken on the checkpoint's trust" } ?? ""
@@ -172,7 +172,7 @@ public struct ChainAudit: Sendable {
             "transactions": .number(Double(s.txCount)),
             "types": .object(types),
             "signers": .object(signers),
-            "work": .string(s.chainWork.hex),
+            "work": .string(s.chainWork.paddedHex),
             "tip": .string(s.tip.displayHex),
             "height": .number(Double(s.height)),
         ]

@@ -19,7 +19,7 @@ public final class ChainFile {
         let fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC)
         guard fd >= 0 else {
             let code = errno
-            throw ToolError(code == ENOENT ? .noInput : .cantCreate, "\(path): \(String(cString: strerror(code)))")
+            throw ToolError(code == ENOENT ? .noInput : .cantCreate, FileProblem.message(path, cannot: "open", errno: code))
         }
         if flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0 {
             let code = errno
@@ -27,7 +27,7 @@ public final class ChainFile {
             if code == EWOULDBLOCK {
                 throw ToolError(.tempFail, "\(path): locked by another process (try again, or use --wait)")
             }
-            throw ToolError(.ioErr, "\(path): cannot lock: \(String(cString: strerror(code)))")
+            throw ToolError(.ioErr, FileProblem.message(path, cannot: "lock", errno: code))
         }
         self.fd = fd
     }
@@ -41,7 +41,7 @@ public final class ChainFile {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             let code = errno
-            throw ToolError(.cantCreate, "\(path): \(code == EEXIST ? "already exists; a chain is never overwritten" : String(cString: strerror(code)))")
+            throw ToolError(.cantCreate, code == EEXIST ? KeyFileError.exists(path: path).description : FileProblem.message(path, cannot: "create", errno: code))
         }
         defer { close(fd) }
         let file = ChainFile(fd: fd, path: path)
@@ -66,7 +66,7 @@ public final class ChainFile {
         // Scan back in chunks of one byte: torn tails are rare and short.
         while keep > 0 {
             guard pread(fd, &byte, 1, keep - 1) == 1 else {
-                throw ToolError(.ioErr, "\(path): read error: \(String(cString: strerror(errno)))")
+                throw ToolError(.ioErr, FileProblem.message(path, cannot: "read", errno: errno))
             }
             if byte == 0x0a { break }
             keep -= 1

@@ -86,7 +86,8 @@ public struct ChainWork: Sendable, Equatable, Comparable, CustomStringConvertibl
         array.reversed().reduce(0.0) { $0 * 0x1p64 + Double($1) }
     }
 
-    public var description: String { hex }
+    /// As every tool prints it: all 64 hex digits (Bitcoin's chainwork form).
+    public var description: String { paddedHex }
 
     /// All 64 hex digits, for fixed-width output.
     public var paddedHex: String {

@@ -155,8 +155,5 @@ public enum KeyFile {
         }
     }
 
-    static func errorText(_ code: Int32 = errno) -> String {
-        guard let message = strerror(code) else { return "error \(code)" }
-        return String(cString: message)
-    }
+    static func errorText(_ code: Int32 = errno) -> String { FileProblem.reason(code) }
 }

@@ -15,7 +15,7 @@ public enum KeyFileError: Error, CustomStringConvertible, Equatable, Sendable {
     public var description: String {
         switch self {
         case let .missing(path):
-            return "\(path): no such file"
+            return "\(path): cannot read: no such file or directory"
         case let .unreadable(path, reason):
             return "\(path): cannot read: \(reason)"
         case let .insecurePermissions(path, mode):
@@ -29,7 +29,7 @@ public enum KeyFileError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .passphraseRequired(path):
             return "\(path): the key is encrypted; give a passphrase with --passphrase-file or EHX_PASSPHRASE"
         case let .exists(path):
-            return "\(path): already exists; refusing to overwrite it"
+            return "\(path): cannot create: it already exists (never overwritten)"
         case let .cannotCreate(path, reason):
             return "\(path): cannot create: \(reason)"
         }

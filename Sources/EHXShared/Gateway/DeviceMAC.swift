@@ -31,7 +31,10 @@ public enum DeviceMAC {
     /// What a device (or simulator) does: MAC the object it sends, as it is.
     /// Only `device` is needed, to pick the key; judging the reading is the
     /// gateway's job (ehx-ingest), so a bad value reaches it and is rejected
-    /// there, where the rejects are kept.
+    /// there, where the rejects are kept. The one exception is `ts`: a time
+    /// the gateway cannot read (no milliseconds, no Z) is a device's clock
+    /// formatting bug, not a measurement, so it is refused here with the
+    /// gateway's own check instead of being MACed for certain refusal.
     public static func attach(to json: JSONValue, keys: PSKFile) throws(RecordError) -> JSONValue {
         guard var members = json.objectValue else {
             throw RecordError(field: nil, "expected a JSON object, got \(json.typeName)")
@@ -40,8 +43,9 @@ public enum DeviceMAC {
             throw RecordError(field: "device", members["device"] == nil ? "missing" : "expected a string")
         }
         guard let key = keys.key(for: device) else {
-            throw RecordError(field: "device", "unknown device \"\(device)\" (not in the PSK file)")
+            throw RecordError(.unknownDevice, field: "device", "unknown device \"\(device)\" (not in the PSK file)")
         }
+        if let ts = members["ts"] { _ = try RecordFields.timestamp(ts, "ts") }
         members["mac"] = .string(Hex.encode(compute(members, key: key)))
         return .object(members)
     }

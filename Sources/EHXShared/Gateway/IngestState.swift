@@ -225,7 +225,7 @@ public final class StateLock {
             if code == EWOULDBLOCK {
                 throw ToolError(.tempFail, "\(statePath): another ehx-ingest run holds \(path); try again later")
             }
-            throw ToolError(.ioErr, "\(path): cannot lock: \(String(cString: strerror(code)))")
+            throw ToolError(.ioErr, FileProblem.message(path, cannot: "lock", errno: code))
         }
     }
 

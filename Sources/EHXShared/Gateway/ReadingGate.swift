@@ -17,6 +17,12 @@ public struct ReadingGate: Sendable {
     public var maxSkewMs: Int64
     /// The gateway's time; nil means the clock, read per reading.
     public var fixedNow: Timestamp?
+    /// Re-processing an archive (`ehx-ingest --archive`): there is no
+    /// gateway clock to judge a reading's time by, only the readings
+    /// before it; the device's order (never older than its last accepted
+    /// reading) still holds, and PSK grace windows are judged at the
+    /// reading's own time.
+    public var archive = false
     public private(set) var previousKeyUses = 0
     /// Replay memory for callers that keep no state of their own.
     private var runState = IngestState()
@@ -135,35 +141,34 @@ public struct ReadingGate: Sendable {
 
     /// Throws unless the MAC verifies; true when only the previous key did.
     private func verifyMAC(_ reading: SensorReading, form: (bytes: [UInt8], macMember: Range<Int>?), worker: Int?) throws(RecordError) -> Bool {
-        guard let mac = reading.macCode else { throw RecordError(field: "mac", "missing: readings must be authenticated by their device") }
+        guard let mac = reading.macCode else { throw RecordError(.macMissing, field: "mac", "missing: readings must be authenticated by their device") }
         guard let valid = macs.isValid(reading, form: form, worker: worker ?? -1) else {
-            throw RecordError(field: "device", "unknown device \"\(reading.device)\" (not in the PSK file)")
+            throw RecordError(.unknownDevice, field: "device", "unknown device \"\(reading.device)\" (not in the PSK file)")
         }
         if valid { return false }
-        if let old = keys.previousKey(for: reading.device, at: now),
+        if let old = keys.previousKey(for: reading.device, at: archive ? reading.ts : now),
            DeviceMAC.matches(mac, form, key: HMACSHA256Key(key: old)) {
             return true
         }
-        throw RecordError(field: "mac", "does not verify under device \(reading.device)'s key")
+        throw RecordError(.mac, field: "mac", "does not verify under device \(reading.device)'s key")
     }
 
     /// Replay and time checks; on success records the reading as the
     /// device's last and returns the device's slot in `state`.
     @discardableResult
     public func admitOrder(_ reading: SensorReading, state: inout IngestState) throws(RecordError) -> Int {
-        let limit = now.millisecondsSince1970 + maxSkewMs
-        if reading.ts.millisecondsSince1970 > limit {
-            throw RecordError(field: "ts", "\(reading.ts) is more than \(DurationArgument.describe(maxSkewMs)) ahead of the gateway's clock (\(now))")
+        if !archive, reading.ts.millisecondsSince1970 > now.millisecondsSince1970 + maxSkewMs {
+            throw RecordError(.tsFuture, field: "ts", "\(reading.ts) is more than \(DurationArgument.describe(maxSkewMs)) ahead of the gateway's clock (\(now))")
         }
         let current = IngestState.Device(seq: reading.seq, ts: reading.ts)
         // One hashed lookup: the record is then updated in place.
         guard let slot = state.deviceSlot(reading.device) else { return state.addDevice(reading.device, current) }
         let last = state.deviceRecords[slot].last
         guard reading.seq > last.seq else {
-            throw RecordError(field: "seq", "replay: device \(reading.device) seq \(reading.seq) is not above its last seq \(last.seq)")
+            throw RecordError(.replay, field: "seq", "replay: device \(reading.device) seq \(reading.seq) is not above its last seq \(last.seq)")
         }
         guard reading.ts >= last.ts else {
-            throw RecordError(field: "ts", "\(reading.ts) is older than device \(reading.device)'s last accepted reading (\(last.ts))")
+            throw RecordError(.tsOrder, field: "ts", "\(reading.ts) is older than device \(reading.device)'s last accepted reading (\(last.ts))")
         }
         state.deviceRecords[slot].last = current
         return slot

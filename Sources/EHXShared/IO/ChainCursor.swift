@@ -23,7 +23,7 @@ public final class ChainCursor {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             let code = errno
-            throw ToolError(code == EACCES || code == EPERM ? .noPerm : .noInput, "\(path): \(String(cString: strerror(code)))")
+            throw ToolError(code == EACCES || code == EPERM ? .noPerm : .noInput, FileProblem.message(path, cannot: "read", errno: code))
         }
         var info = stat()
         if fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFDIR {
@@ -72,7 +72,7 @@ public final class ChainCursor {
             if n < 0 {
                 buffer.removeAll()
                 if errno == EINTR { continue }
-                throw ToolError(.ioErr, "\(path): read error: \(String(cString: strerror(errno)))")
+                throw ToolError(.ioErr, FileProblem.message(path, cannot: "read", errno: errno))
             }
             buffer.removeLast(want - n)
             if n == 0 || buffer.firstIndex(of: 0x0a) == nil && n < want {
@@ -99,7 +99,7 @@ public final class ChainCursor {
             let n = out.withUnsafeMutableBytes { raw in pread(fd, raw.baseAddress! + done, count - done, off_t(at) + off_t(done)) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw ToolError(.ioErr, "\(path): read error: \(String(cString: strerror(errno)))")
+                throw ToolError(.ioErr, FileProblem.message(path, cannot: "read", errno: errno))
             }
             if n == 0 { throw ToolError(.dataErr, "\(path): ends before byte \(at + Int64(count)) (changed since it was indexed?)") }
             done += n

@@ -34,7 +34,7 @@ public final class LineReader {
         }
         guard let f = fopen(path, "rb") else {
             let code = errno
-            throw ToolError(code == EACCES || code == EPERM ? .noPerm : .noInput, "\(path): \(String(cString: strerror(code)))")
+            throw ToolError(code == EACCES || code == EPERM ? .noPerm : .noInput, FileProblem.message(path, cannot: "read", errno: code))
         }
         var info = stat()
         if fstat(fileno(f), &info) == 0, info.st_mode & S_IFMT == S_IFDIR {
@@ -57,7 +57,7 @@ public final class LineReader {
         if count < 0 {
             if ferror(file) != 0 {
                 let code = errno
-                throw ToolError(.ioErr, "\(name): read error: \(String(cString: strerror(code)))")
+                throw ToolError(.ioErr, FileProblem.message(name, cannot: "read", errno: code))
             }
             return nil
         }

@@ -27,7 +27,7 @@ public final class LineWriter {
         guard let f = fdopen(fd, "ab") else {
             let code = errno
             _ = Glibc.close(fd)
-            throw ToolError(.cantCreate, "\(path): cannot open for writing: \(FileWriting.errorText(code))")
+            throw ToolError(.cantCreate, FileProblem.message(path, cannot: "write", errno: code))
         }
         file = f
         ownsFile = true
@@ -42,7 +42,7 @@ public final class LineWriter {
         let ok = bytes.withUnsafeBytes { raw in
             (raw.count == 0 || Self.write(raw.baseAddress, raw.count, file) == raw.count) && Self.put(0x0a, file) != EOF
         }
-        if !ok { throw ToolError(.ioErr, "\(name): write error: \(String(cString: strerror(errno)))") }
+        if !ok { throw ToolError(.ioErr, FileProblem.message(name, cannot: "write", errno: errno)) }
     }
 
     // A LineWriter is not Sendable, so only one thread ever uses its FILE:
@@ -70,15 +70,15 @@ public final class LineWriter {
     /// Hands what is buffered to the kernel (no fsync), for a reader on
     /// the other end of a pipe while the input is quiet.
     public func flush() throws(ToolError) {
-        if fflush(file) != 0 { throw ToolError(.ioErr, "\(name): write error: \(String(cString: strerror(errno)))") }
+        if fflush(file) != 0 { throw ToolError(.ioErr, FileProblem.message(name, cannot: "write", errno: errno)) }
     }
 
     /// Flushes and, for files, fsyncs: alerts and rejects must survive a crash
     /// as surely as the records they explain.
     public func close() throws(ToolError) {
-        if fflush(file) != 0 { throw ToolError(.ioErr, "\(name): write error: \(String(cString: strerror(errno)))") }
+        if fflush(file) != 0 { throw ToolError(.ioErr, FileProblem.message(name, cannot: "write", errno: errno)) }
         if ownsFile && fsync(fileno(file)) != 0 {
-            throw ToolError(.ioErr, "\(name): fsync failed: \(String(cString: strerror(errno)))")
+            throw ToolError(.ioErr, FileProblem.message(name, cannot: "fsync", errno: errno))
         }
     }
 }

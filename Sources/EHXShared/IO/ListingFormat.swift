@@ -27,34 +27,43 @@ public final class TxPrinter {
     static let widths = [16, 8, 24, 16, 14, 10, 14, 12, 6]
 
     public let format: ListingFormat
+    /// jsonl only: each transaction exactly as on the chain, without the
+    /// `height` and `txid` members put in front of it.
+    public let raw: Bool
     private let output: LineWriter
     private var headerDone = false
 
-    public init(format: ListingFormat, output: LineWriter) {
+    public init(format: ListingFormat, output: LineWriter, raw: Bool = false) {
         self.format = format
         self.output = output
+        self.raw = raw
     }
 
-    /// Writes one transaction given its canonical bytes; `tx` saves parsing
-    /// them again when the caller has it.
-    public func write(bytes: [UInt8], tx: Transaction? = nil) throws(ToolError) {
-        if format == .jsonl { return try output.write(line: bytes) }
-        let parsed: Transaction
-        if let tx { parsed = tx } else {
-            do { parsed = try Transaction(parsing: try JSONValue.parse(bytes)) } catch {
-                throw ToolError(.dataErr, "a transaction read from the chain does not parse: \(error)")
-            }
-        }
-        try write(parsed)
+    /// A jsonl line: `{"height":H,"txid":"…",` then the transaction's
+    /// canonical bytes after their `{`. Cutting that prefix back to `{`
+    /// gives the chain's bytes, which a signature or leaf hash covers.
+    public static func jsonLine(_ match: IndexedTransaction) throws(ToolError) -> [UInt8] {
+        var line = Array(#"{"height":"#.utf8)
+        line += Array(String(match.height).utf8)
+        line += Array(#","txid":""#.utf8)
+        line += Array(try match.txid().utf8)
+        line += Array(#"","#.utf8)
+        line += match.bytes.dropFirst()
+        return line
     }
 
-    public func write(_ tx: Transaction) throws(ToolError) {
-        if format == .jsonl { return try output.write(tx.json) }
+    public func write(_ match: IndexedTransaction) throws(ToolError) {
+        if format == .jsonl { return try output.write(line: raw ? match.bytes : Self.jsonLine(match)) }
+        let parsed = try match.transaction()
         if !headerDone {
             headerDone = true
             try emit(Self.columns)
         }
-        try emit(Self.row(tx))
+        try emit(Self.row(parsed))
+    }
+
+    public func write(_ tx: Transaction, height: Int64) throws(ToolError) {
+        try write(IndexedTransaction(height: height, index: 0, blockHash: "", bytes: tx.leaf, parsed: tx))
     }
 
     public func flush() throws(ToolError) { try output.close() }

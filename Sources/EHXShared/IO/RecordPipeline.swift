@@ -12,19 +12,15 @@ public final class RecordPipeline {
     /// The longest line taken as a record; longer ones are rejected unread
     /// rather than parsed, so a runaway producer cannot exhaust memory twice.
     public static let defaultMaxLineBytes = 1 << 20
-    /// Input kept in a reject record, enough to reprocess a reading by hand.
-    static let maxEchoedBytes = 64 << 10
 
     private let reader: LineReader
-    private let rejects: LineWriter?
-    private let diagnostics: Diagnostics
+    private let rejects: RejectLog
     private let maxLineBytes: Int
     public private(set) var counts = Counts()
 
     public init(input: String, rejects: String?, diagnostics: Diagnostics, maxLineBytes: Int = defaultMaxLineBytes) throws(ToolError) {
         reader = try LineReader(path: input)
-        self.rejects = try rejects.map { path throws(ToolError) in try LineWriter(path: path) }
-        self.diagnostics = diagnostics
+        self.rejects = try RejectLog(path: rejects, file: reader.name, diagnostics: diagnostics)
         self.maxLineBytes = maxLineBytes
     }
 
@@ -42,12 +38,12 @@ public final class RecordPipeline {
             if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
             counts.records += 1
             if bytes.count > maxLineBytes {
-                try reject(line: line.number, bytes: bytes, reason: "line too long (\(bytes.count) bytes; the limit is \(maxLineBytes))")
+                try reject(line: line.number, bytes: bytes, .tooLong(bytes.count, limit: maxLineBytes))
                 continue
             }
             let value: JSONValue
             do { value = try JSONValue.parse(bytes) } catch {
-                try reject(line: line.number, bytes: bytes, reason: error.description)
+                try reject(line: line.number, bytes: bytes, RejectLog.Refusal(code: .json, reason: error.description))
                 continue
             }
             do {
@@ -56,10 +52,10 @@ public final class RecordPipeline {
             } catch let failure as ToolError {
                 throw failure
             } catch {
-                try reject(line: line.number, bytes: bytes, reason: String(describing: error))
+                try reject(line: line.number, bytes: bytes, RejectLog.Refusal(error))
             }
         }
-        try rejects?.close()
+        try rejects.close()
         if counts.records == 0 {
             throw ToolError(.dataErr, "\(reader.name): no input records")
         }
@@ -74,7 +70,7 @@ public final class RecordPipeline {
     enum Staged<Prepared: Sendable>: Sendable {
         case blank
         case tooLong
-        case rejected(String)
+        case rejected(RejectLog.Refusal)
         case stop(ToolError)
         case ready(Prepared)
     }
@@ -104,7 +100,7 @@ public final class RecordPipeline {
     ) throws(ToolError) {
         let limit = maxLineBytes
         while true {
-            try rejects?.flush()
+            try rejects.flush()
             try idle()
             let lines = try reader.nextBatch(maxLines: batchLines, maxBytes: Self.maxBatchBytes)
             if lines.isEmpty { break }
@@ -119,10 +115,10 @@ public final class RecordPipeline {
                     continue
                 case .tooLong:
                     counts.records += 1
-                    try reject(line: line.number, bytes: bytes, reason: "line too long (\(bytes.count) bytes; the limit is \(maxLineBytes))")
-                case .rejected(let reason):
+                    try reject(line: line.number, bytes: bytes, .tooLong(bytes.count, limit: maxLineBytes))
+                case .rejected(let refusal):
                     counts.records += 1
-                    try reject(line: line.number, bytes: bytes, reason: reason)
+                    try reject(line: line.number, bytes: bytes, refusal)
                 case .stop(let failure):
                     counts.records += 1
                     throw failure
@@ -134,12 +130,12 @@ public final class RecordPipeline {
                     } catch let failure as ToolError {
                         throw failure
                     } catch {
-                        try reject(line: line.number, bytes: bytes, reason: String(describing: error))
+                        try reject(line: line.number, bytes: bytes, RejectLog.Refusal(error))
                     }
                 }
             }
         }
-        try rejects?.close()
+        try rejects.close()
         if counts.records == 0 {
             throw ToolError(.dataErr, "\(reader.name): no input records")
         }
@@ -156,29 +152,19 @@ public final class RecordPipeline {
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return .blank }
         if bytes.count > maxLineBytes { return .tooLong }
         let value: JSONValue
-        do { value = try JSONValue.parse(bytes) } catch { return .rejected(error.description) }
+        do { value = try JSONValue.parse(bytes) } catch { return .rejected(RejectLog.Refusal(code: .json, reason: error.description)) }
         do {
             return .ready(try stage(value))
         } catch let failure as ToolError {
             return .stop(failure)
         } catch {
-            return .rejected(String(describing: error))
+            return .rejected(RejectLog.Refusal(error))
         }
     }
 
-    private func reject(line: Int, bytes: [UInt8], reason: String) throws(ToolError) {
+    private func reject(line: Int, bytes: [UInt8], _ refusal: RejectLog.Refusal) throws(ToolError) {
         counts.rejected += 1
-        diagnostics.error("\(reader.name):\(line): \(reason)")
-        guard let rejects else { return }
-        var record: [String: JSONValue] = [
-            "file": .string(reader.name), "line": .number(Double(line)), "reason": .string(reason),
-        ]
-        if bytes.count <= Self.maxEchoedBytes, let text = String(validating: bytes, as: UTF8.self) {
-            record["raw"] = .string(text)
-        } else {
-            record["raw_bytes"] = .number(Double(bytes.count))
-        }
-        try rejects.write(.object(record))
+        try rejects.reject(line: line, raw: bytes, refusal)
     }
 
     /// 0 when every record was accepted, 65 when any was rejected.

@@ -148,7 +148,15 @@ public final class SafeDirectory {
     /// random name), written and fsynced, renamed over `name`, and the
     /// directory fsynced. rename(2) replaces a link planted at `name`
     /// itself; it never writes through it.
+    ///
+    /// A name that is a character device (only root makes one) or a FIFO
+    /// of the caller's own (`-o /dev/null`, `-o /dev/stdout`, a pipe) is
+    /// written into, never replaced: renaming over /dev/null as root would
+    /// turn it into a file. Any other kind of file is refused.
     public func replace(_ name: String, mode: mode_t, contents: [UInt8]) throws(ToolError) {
+        if let info = status(name), info.st_mode & S_IFMT != S_IFREG, info.st_mode & S_IFMT != S_IFLNK {
+            return try writeInto(name, info: info, contents: contents)
+        }
         let suffix: String
         do { suffix = Hex.encode(try SecureRandom.bytes(count: 8)) } catch {
             throw ToolError(.cantCreate, "\(display(name)): \(error)")
@@ -161,6 +169,23 @@ public final class SafeDirectory {
             throw ToolError(.cantCreate, "\(display(name)): cannot rename into place: \(FileWriting.errorText(code))")
         }
         try sync()
+    }
+
+    /// Writes `contents` into an existing device or FIFO (see `replace`).
+    private func writeInto(_ name: String, info: stat, contents: [UInt8]) throws(ToolError) {
+        let kind = info.st_mode & S_IFMT
+        guard kind == S_IFCHR || (kind == S_IFIFO && info.st_uid == geteuid()) else {
+            throw ToolError(.cantCreate, "\(display(name)): is not a regular file, a device or a FIFO of this user's; refusing to write to it")
+        }
+        let file = openat(fd, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard file >= 0 else {
+            throw ToolError(.cantCreate, "\(display(name)): cannot open for writing: \(FileWriting.errorText(errno))")
+        }
+        let failure = FileWriting.writeAll(file, contents)
+        close(file)
+        if failure != 0 {
+            throw ToolError(.ioErr, "\(display(name)): write failed: \(FileWriting.errorText(failure))")
+        }
     }
 
     /// Opens `name` for appending, creating it (with `mode`, under the

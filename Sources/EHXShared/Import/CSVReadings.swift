@@ -10,6 +10,8 @@
 /// respiration both 0 mean the ECG leads (which measure both) are off. A
 /// PULSE column (the pulse oximeter's count) rides on the heart rate
 /// reading as `pleth`, for the gateway to cross-check the ECG.
+/// A row's errors name the column as the header spells it (the field of
+/// the error), so a reject points at the cell.
 public struct CSVReadings: Sendable {
     public enum Role: Equatable, Sendable {
         case ts, device, patient, systolic, diastolic, pleth, ignore
@@ -45,6 +47,8 @@ public struct CSVReadings: Sendable {
     ]
 
     public let roles: [Role]
+    /// The header's column names, as written.
+    public let names: [String]
     public let ignored: [String]
     let device: String?
     let patient: String?
@@ -67,9 +71,20 @@ public struct CSVReadings: Sendable {
             throw ToolError(.usage, "CSV header: no vital-sign column")
         }
         self.roles = roles
+        self.names = header
         self.ignored = ignored
         self.device = device
         self.patient = patient
+    }
+
+    /// The header's name of the column with `role`, if any.
+    public func column(_ role: Role) -> String? {
+        roles.firstIndex(of: role).map { names[$0] }
+    }
+
+    /// The column a reading of `kind` came from (blood pressure: systolic's).
+    public func column(of kind: ReadingKind) -> String? {
+        kind == .bloodPressure ? column(.systolic) : column(.kind(kind))
     }
 
     static func describe(_ role: Role) -> String {
@@ -110,7 +125,7 @@ public struct CSVReadings: Sendable {
     /// The readings in one row; a cell that is not a value throws.
     public func readings(_ cells: [String]) throws(RecordError) -> [JSONValue] {
         guard cells.count == roles.count else {
-            throw RecordError(field: nil, "\(cells.count) fields, but the header has \(roles.count)")
+            throw RecordError(.csv, field: nil, "\(cells.count) fields, but the header has \(roles.count)")
         }
         var ts: Timestamp?
         var device = self.device
@@ -118,17 +133,18 @@ public struct CSVReadings: Sendable {
         var systolic: Double?, diastolic: Double?, pleth: Double?
         var numbers: [ReadingKind: Double] = [:]
         var values: [(ReadingKind, JSONValue)] = []
-        for (role, cell) in zip(roles, cells) {
+        for (i, (role, cell)) in zip(roles, cells).enumerated() {
+            let name = names[i]
             switch role {
             case .ignore: continue
             case .ts:
-                guard let t = LooseTime.parse(cell) else { throw RecordError(field: "ts", "\"\(cell)\" is not a date and time") }
+                guard let t = LooseTime.parse(cell) else { throw RecordError(.csv, field: name, "\"\(cell)\" is not a date and time") }
                 ts = t
             case .device: if !cell.isEmpty { device = cell }
             case .patient: if !cell.isEmpty { patient = cell }
-            case .systolic: systolic = try Self.number(cell, field: "systolic")
-            case .diastolic: diastolic = try Self.number(cell, field: "diastolic")
-            case .pleth: pleth = try Self.number(cell, field: "pleth")
+            case .systolic: systolic = try Self.number(cell, field: name)
+            case .diastolic: diastolic = try Self.number(cell, field: name)
+            case .pleth: pleth = try Self.number(cell, field: name)
             case let .kind(kind):
                 switch kind {
                 case .consciousness:
@@ -138,10 +154,10 @@ public struct CSVReadings: Sendable {
                     case "": break
                     case "true", "1", "yes", "oxygen": values.append((kind, true))
                     case "false", "0", "no", "air": values.append((kind, false))
-                    default: throw RecordError(field: kind.rawValue, "\"\(cell)\" is not true/false")
+                    default: throw RecordError(.csv, field: name, "\"\(cell)\" is not true/false")
                     }
                 default:
-                    if let n = try Self.number(cell, field: kind.rawValue) { numbers[kind] = n }
+                    if let n = try Self.number(cell, field: name) { numbers[kind] = n }
                 }
             }
         }
@@ -163,11 +179,13 @@ public struct CSVReadings: Sendable {
             values.append((.bloodPressure, .null))
         case let (s?, d?): values.append((.bloodPressure, ["systolic": .number(s), "diastolic": .number(d)]))
         case (nil, nil): break
-        default: throw RecordError(field: systolic == nil ? "systolic" : "diastolic", "missing while the other blood pressure value is given")
+        default:
+            let missing: Role = systolic == nil ? .systolic : .diastolic
+            throw RecordError(.csv, field: column(missing) ?? "\(missing)", "missing while the other blood pressure value is given")
         }
-        guard let ts else { throw RecordError(field: "ts", "missing") }
-        guard let device, !device.isEmpty else { throw RecordError(field: "device", "missing") }
-        guard let patient, !patient.isEmpty else { throw RecordError(field: "patient", "missing") }
+        guard let ts else { throw RecordError(.csv, field: column(.ts) ?? "ts", "missing") }
+        guard let device, !device.isEmpty else { throw RecordError(.csv, field: column(.device) ?? "device", "missing") }
+        guard let patient, !patient.isEmpty else { throw RecordError(.csv, field: column(.patient) ?? "patient", "missing") }
         // In seq order: seq rises with the kind's index at one instant.
         let order = { (k: ReadingKind) in ReadingKind.allCases.firstIndex(of: k) ?? 0 }
         values.sort { order($0.0) < order($1.0) }
@@ -189,7 +207,7 @@ public struct CSVReadings: Sendable {
     static func number(_ cell: String, field: String) throws(RecordError) -> Double? {
         if cell.isEmpty { return nil }
         guard let n = Double(cell), n.isFinite, cell.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2e || $0 == 0x2d || $0 == 0x2b || $0 == 0x65 || $0 == 0x45 }) else {
-            throw RecordError(field: field, "\"\(cell)\" is not a number")
+            throw RecordError(.csv, field: field, "\"\(cell)\" is not a number")
         }
         return n
     }

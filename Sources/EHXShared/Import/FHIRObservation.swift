@@ -1,6 +1,8 @@
 /// FHIR R4 vital-sign Observations as ehx readings (`ehx-ingest --from fhir`).
 /// LOINC codes pick the kind; UCUM units are converted to the kind's unit;
-/// `subject` and `device` references become patient and device. FHIR carries
+/// `subject` and `device` references become patient and device; the kinds
+/// LOINC has no vital-sign code for are read as ehx's own export codes
+/// them (`urn:ehx:kind`), so an export reads back whole. FHIR carries
 /// no device MAC, so imported readings have none; their `seq` is derived from
 /// the time (see `ImportedReading.seq`), so importing a file twice is a replay.
 public enum FHIRObservation {
@@ -9,21 +11,27 @@ public enum FHIRObservation {
         "8867-4": .heartRate, "8310-5": .temperature, "59408-5": .spo2, "2708-6": .spo2,
         "9279-1": .respRate, "85354-9": .bloodPressure,
     ]
+    /// The kinds LOINC has no vital-sign code for, as ehx's own export
+    /// codes them (`FHIRExport.kindSystem`), so an export reads back whole.
+    public static let kindsByEHXCode: [String: ReadingKind] = [
+        "emg": .emg, "consciousness": .consciousness, "oxygen": .oxygen,
+    ]
 
     /// The reading objects in one resource: an Observation gives one; a
     /// Bundle is handled by the caller entry by entry.
     public static func reading(_ resource: JSONValue, defaultDevice: String?, defaultPatient: String?) throws(RecordError) -> JSONValue {
-        guard resource.objectValue != nil else { throw RecordError(field: nil, "expected a FHIR resource (JSON object), got \(resource.typeName)") }
-        guard let type = resource["resourceType"]?.stringValue else { throw RecordError(field: "resourceType", "missing") }
-        guard type == "Observation" else { throw RecordError(field: "resourceType", "\(type) is not an Observation") }
+        guard resource.objectValue != nil else { throw RecordError(.fhir, field: nil, "expected a FHIR resource (JSON object), got \(resource.typeName)") }
+        guard let type = resource["resourceType"]?.stringValue else { throw RecordError(.fhir, field: "resourceType", "missing") }
+        guard type == "Observation" else { throw RecordError(.fhir, field: "resourceType", "\(type) is not an Observation") }
         if let status = resource["status"]?.stringValue, ["entered-in-error", "cancelled"].contains(status) {
-            throw RecordError(field: "status", "\(status): not a measurement")
+            throw RecordError(.fhir, field: "status", "\(status): not a measurement")
         }
-        let codes = (resource["code"]?["coding"]?.arrayValue ?? [])
-            .filter { $0["system"]?.stringValue == loinc }.compactMap { $0["code"]?.stringValue }
-        guard let kind = codes.lazy.compactMap({ kindsByLOINC[$0] }).first else {
+        let codings = resource["code"]?["coding"]?.arrayValue ?? []
+        let codes = codings.filter { $0["system"]?.stringValue == loinc }.compactMap { $0["code"]?.stringValue }
+        let ehxCodes = codings.filter { $0["system"]?.stringValue == FHIRExport.kindSystem }.compactMap { $0["code"]?.stringValue }
+        guard let kind = codes.lazy.compactMap({ kindsByLOINC[$0] }).first ?? ehxCodes.lazy.compactMap({ kindsByEHXCode[$0] }).first else {
             let shown = codes.isEmpty ? "no LOINC code" : "LOINC \(codes.joined(separator: ", "))"
-            throw RecordError(field: "code", "\(shown): not a vital sign ehx records (heart rate 8867-4, temperature 8310-5, SpO2 59408-5/2708-6, respiratory rate 9279-1, BP 85354-9)")
+            throw RecordError(.fhir, field: "code", "\(shown): not a vital sign ehx records (heart rate 8867-4, temperature 8310-5, SpO2 59408-5/2708-6, respiratory rate 9279-1, BP 85354-9)")
         }
         let ts = try time(resource)
         let patient = try subject(resource) ?? defaultPatient
@@ -31,10 +39,17 @@ public enum FHIRObservation {
         var device = defaultDevice
         if let ref = resource["device"]?["reference"]?.stringValue {
             device = ref.hasPrefix("Device/") ? String(ref.dropFirst(7)) : ref
+        } else if let id = resource["device"]?["identifier"]?["value"]?.stringValue {
+            // ehx's own export names a device by identifier when its id is no FHIR id.
+            device = id
         }
         guard let device else { throw RecordError(field: "device", "missing (no device reference; give --device)") }
 
         let value: JSONValue
+        var samples: [JSONValue]?
+        if let absent = resource["dataAbsentReason"], kind != .bloodPressure {
+            throw RecordError(.absent, field: "dataAbsentReason", "no value (\(reasonCode(absent)))")
+        }
         if kind == .bloodPressure {
             var parts: [String: Double] = [:]
             for (i, c) in (resource["component"]?.arrayValue ?? []).enumerated() {
@@ -42,7 +57,7 @@ public enum FHIRObservation {
                 let name = cc.contains("8480-6") ? "systolic" : cc.contains("8462-4") ? "diastolic" : nil
                 guard let name else { continue }
                 if let absent = c["dataAbsentReason"] {
-                    throw RecordError(field: "component[\(i)]", "\(name) has no value (dataAbsentReason \(reasonCode(absent)))")
+                    throw RecordError(.absent, field: "component[\(i)]", "\(name) has no value (dataAbsentReason \(reasonCode(absent)))")
                 }
                 do throws(RecordError) {
                     parts[name] = try quantity(c, kind: .bloodPressure)
@@ -54,13 +69,29 @@ public enum FHIRObservation {
                 throw RecordError(field: "component", "a blood pressure needs systolic (8480-6) and diastolic (8462-4) components")
             }
             value = ["systolic": .number(s), "diastolic": .number(d)]
-        } else {
-            if let absent = resource["dataAbsentReason"] {
-                throw RecordError(field: "dataAbsentReason", "no value (\(reasonCode(absent)))")
+        } else if kind == .consciousness {
+            let level = resource["valueCodeableConcept"]?["coding"]?.arrayValue?.first?["code"]?.stringValue
+                ?? resource["valueCodeableConcept"]?["text"]?.stringValue
+            guard let level else { throw RecordError(field: "valueCodeableConcept", "missing (an ACVPU letter)") }
+            value = .string(level)
+        } else if kind == .oxygen {
+            guard let flag = resource["valueBoolean"]?.boolValue else { throw RecordError(field: "valueBoolean", "missing (true on supplemental oxygen)") }
+            value = .bool(flag)
+        } else if kind == .emg, resource["valueQuantity"] == nil, let rms = resource["component"]?.arrayValue?.first {
+            // ehx's export: the RMS as a component, the samples as valueSampledData.
+            do throws(RecordError) { value = .number(try quantity(rms, kind: kind)) } catch { throw error.nested(in: "component[0]") }
+            if let data = resource["valueSampledData"]?["data"]?.stringValue {
+                var parsed: [JSONValue] = []
+                for word in data.split(separator: " ") {
+                    guard let n = Double(word), n.isFinite else { throw RecordError(field: "valueSampledData.data", "\"\(word)\" is not a number") }
+                    parsed.append(.number(n))
+                }
+                samples = parsed
             }
+        } else {
             value = .number(try quantity(resource, kind: kind))
         }
-        return ImportedReading.object(device: device, patient: patient, ts: ts, kind: kind, value: value)
+        return ImportedReading.object(device: device, patient: patient, ts: ts, kind: kind, value: value, samples: samples)
     }
 
     static func reasonCode(_ absent: JSONValue) -> String {
@@ -75,7 +106,7 @@ public enum FHIRObservation {
         guard let v = q["value"]?.numberValue else { throw RecordError(field: "valueQuantity.value", "expected a number") }
         let code = q["code"]?.stringValue ?? q["unit"]?.stringValue ?? ""
         guard let converted = UnitConversion.convert(v, from: code, to: kind) else {
-            throw RecordError(field: "valueQuantity.code", "unit \"\(code)\" cannot be read as \(kind.rawValue) (\(kind.unit))")
+            throw RecordError(.unit, field: "valueQuantity.code", "unit \"\(code)\" cannot be read as \(kind.rawValue) (\(kind.unit))")
         }
         return converted
     }
@@ -123,6 +154,7 @@ public enum UnitConversion {
         case (.spo2, "%"): return v
         case (.bloodPressure, "mm[Hg]"), (.bloodPressure, "mmHg"): return v
         case (.bloodPressure, "kPa"): return (v * 7.500_616_827 * 10).rounded() / 10
+        case (.emg, "mV"): return v
         default: return nil
         }
     }
@@ -137,9 +169,14 @@ public enum ImportedReading {
         ts.millisecondsSince1970 * 8 + Int64(ReadingKind.allCases.firstIndex(of: kind) ?? 0)
     }
 
-    public static func object(device: String, patient: String, ts: Timestamp, kind: ReadingKind, value: JSONValue) -> JSONValue {
-        ["device": .string(device), "patient": .string(patient), "seq": .number(Double(seq(ts: ts, kind: kind))),
-         "ts": .string(ts.description), "kind": .string(kind.rawValue), "value": value, "unit": .string(kind.unit)]
+    public static func object(device: String, patient: String, ts: Timestamp, kind: ReadingKind, value: JSONValue,
+                              samples: [JSONValue]? = nil) -> JSONValue {
+        var members: [String: JSONValue] = [
+            "device": .string(device), "patient": .string(patient), "seq": .number(Double(seq(ts: ts, kind: kind))),
+            "ts": .string(ts.description), "kind": .string(kind.rawValue), "value": value, "unit": .string(kind.unit),
+        ]
+        if let samples { members["samples"] = .array(samples) }
+        return .object(members)
     }
 }
 

@@ -327,6 +327,7 @@ public final class ChainIndex {
     public func matches(_ filter: TxFilter, chain: ChainCursor?, _ body: (IndexedTransaction) throws(ToolError) -> Void) throws(ToolError) {
         var conditions: [String] = []
         var values: [IndexValue] = []
+        if let t = filter.txid { conditions.append("t.txid = ?"); values.append(.text(t)) }
         if let t = filter.type { conditions.append("t.type = ?"); values.append(.text(t.rawValue)) }
         if let d = filter.device { conditions.append("t.device = ?"); values.append(.text(d)) }
         if let p = filter.patient { conditions.append("t.patient = ?"); values.append(.text(p)) }
@@ -336,22 +337,22 @@ public final class ChainIndex {
         let holds = db.holdsTransactions
         if !holds && chain == nil { throw ToolError(.usage, "\(name): this index reads transactions from the chain file; none was given") }
         let bytesColumns = holds ? "t.tx" : "t.byte_offset, t.byte_length"
-        let sql = "SELECT t.height, t.idx, b.hash, \(bytesColumns) FROM txs t JOIN blocks b ON b.height = t.height\(whereClause) ORDER BY t.height, t.idx"
+        let sql = "SELECT t.height, t.idx, b.hash, t.txid, \(bytesColumns) FROM txs t JOIN blocks b ON b.height = t.height\(whereClause) ORDER BY t.height, t.idx"
         try db.query(sql, values) { (row: [IndexValue]) throws(ToolError) in
             guard let height = row[0].integer, let idx = row[1].integer, let hash = row[2].text else {
                 throw ToolError(.dataErr, "\(name): a txs row without height, idx or block")
             }
             let bytes: [UInt8]
             if holds {
-                guard let text = row[3].text else { throw ToolError(.dataErr, "\(name): txs row \(height)/\(idx) has no tx") }
+                guard let text = row[4].text else { throw ToolError(.dataErr, "\(name): txs row \(height)/\(idx) has no tx") }
                 bytes = Array(text.utf8)
             } else {
-                guard let offset = row[3].integer, let length = row[4].integer, let chain else {
+                guard let offset = row[4].integer, let length = row[5].integer, let chain else {
                     throw ToolError(.dataErr, "\(name): txs row \(height)/\(idx) has no offset")
                 }
                 bytes = try chain.read(at: offset, count: Int(length))
             }
-            try body(IndexedTransaction(height: height, index: Int(idx), blockHash: hash, bytes: bytes))
+            try body(IndexedTransaction(height: height, index: Int(idx), blockHash: hash, bytes: bytes, txid: row[3].text))
         }
     }
 

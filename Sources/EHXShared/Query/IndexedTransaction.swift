@@ -9,13 +9,22 @@ public struct IndexedTransaction: Sendable {
     public let bytes: [UInt8]
     /// Set when the transaction came from a scan, which parsed it anyway.
     public let parsed: Transaction?
+    /// The txid as the index stores it, so a listing need not parse.
+    private let storedTxid: String?
 
-    public init(height: Int64, index: Int, blockHash: String, bytes: [UInt8], parsed: Transaction? = nil) {
+    public init(height: Int64, index: Int, blockHash: String, bytes: [UInt8], parsed: Transaction? = nil, txid: String? = nil) {
         self.height = height
         self.index = index
         self.blockHash = blockHash
         self.bytes = bytes
         self.parsed = parsed
+        self.storedTxid = txid
+    }
+
+    /// The txid in hex, from the index or the parsed transaction.
+    public func txid() throws(ToolError) -> String {
+        if let storedTxid { return storedTxid }
+        return try transaction().txid.hex
     }
 
     /// The parsed transaction; bytes that do not parse name the block.

@@ -5,8 +5,20 @@ public struct TxFilter: Sendable {
     public let patient: String?
     public let since: Timestamp?
     public let until: Timestamp?
+    /// One transaction (`ehx-query tx`): its id, 64 lowercase hex digits.
+    public let txid: String?
+    private let txidDigest: SHA256Digest?
 
-    public init(type: String?, device: String?, patient: String?, since: String?, until: String?) throws(ToolError) {
+    public init(type: String?, device: String?, patient: String?, since: String?, until: String?, txid: String? = nil) throws(ToolError) {
+        if let txid {
+            guard let digest = SHA256Digest(hex: txid), digest.hex == txid else {
+                throw ToolError(.usage, "\(txid): not a transaction id (64 lowercase hex digits)")
+            }
+            txidDigest = digest
+        } else {
+            txidDigest = nil
+        }
+        self.txid = txid
         if let type {
             guard let t = TxType(rawValue: type) else { throw ToolError(.usage, "--type \(type): unknown transaction type") }
             self.type = t
@@ -26,6 +38,7 @@ public struct TxFilter: Sendable {
 
     public func matches(_ tx: Transaction) -> Bool {
         if let type, tx.type != type { return false }
+        if let txidDigest, tx.txid != txidDigest { return false }
         // By bytes: an NFC and an NFD id are two devices or patients (see ByteIdentity).
         if let device, !(tx.body["device"]?.stringValue?.sameBytes(as: device) ?? false) { return false }
         if let patient, !(tx.body["patient"]?.stringValue?.sameBytes(as: patient) ?? false) { return false }

@@ -59,7 +59,7 @@ public enum ReadingKind: String, CaseIterable, Sendable {
     /// "heart_rate", or an error naming the field and listing the kinds there are.
     public static func parse(_ text: String) throws(RecordError) -> ReadingKind {
         guard let kind = ReadingKind(rawValue: text) else {
-            throw RecordError(field: "kind", "unknown kind \(EchoedText.quoted(text)) (known: \(allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw RecordError(.kind, field: "kind", "unknown kind \(EchoedText.quoted(text)) (known: \(allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         return kind
     }

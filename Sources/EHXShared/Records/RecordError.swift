@@ -1,27 +1,25 @@
 /// Why a record (reading, transaction, block) was refused. The tools prefix
 /// it with the file and line, so the message itself names only the field.
 public struct RecordError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The reject code; `schema` unless the raising site says otherwise.
+    public let reason: RejectReason
     public let field: String?
     public let message: String
 
-    public init(field: String?, _ message: String) {
+    public init(_ reason: RejectReason = .schema, field: String?, _ message: String) {
+        self.reason = reason
         self.field = field
         self.message = message
     }
 
     /// A line that does not parse as JSON at all.
     public static func notJSON(_ error: JSONError) -> RecordError {
-        RecordError(field: nil, notJSONPrefix + error.description)
+        RecordError(.json, field: nil, "not JSON: " + error.description)
     }
-
-    private static let notJSONPrefix = "not JSON: "
-
-    /// Whether this is `notJSON`'s error (rejects count them as "json").
-    public var isNotJSON: Bool { field == nil && message.hasPrefix(Self.notJSONPrefix) }
 
     /// Re-roots a nested field name ("value" inside "body" becomes "body.value").
     public func nested(in parent: String) -> RecordError {
-        RecordError(field: field.map { "\(parent).\($0)" } ?? parent, message)
+        RecordError(reason, field: field.map { "\(parent).\($0)" } ?? parent, message)
     }
 
     public var description: String {

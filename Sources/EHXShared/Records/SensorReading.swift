@@ -141,7 +141,7 @@ public struct SensorReading: Sendable {
         self.kind = readingKind
         try F.withText(m.unit, "unit", maxLength: 32) { unit throws(RecordError) in
             guard readingKind.unit.utf8Equals(unit) else {
-                throw RecordError(field: "unit", "\(readingKind.rawValue) is measured in \"\(readingKind.unit)\", not \"\(String(decoding: unit, as: UTF8.self))\"")
+                throw RecordError(.unit, field: "unit", "\(readingKind.rawValue) is measured in \"\(readingKind.unit)\", not \"\(String(decoding: unit, as: UTF8.self))\"")
             }
         }
         let checked = try F.present(m.value, "value")
@@ -323,28 +323,28 @@ public struct SensorReading: Sendable {
                 throw error.nested(in: "value")
             }
             guard ReadingKind.systolicRange.contains(systolic) else {
-                throw RecordError(field: "value.systolic", "\(JCS.serialize(number: systolic)) mm[Hg] is not physically possible")
+                throw RecordError(.range, field: "value.systolic", "\(JCS.serialize(number: systolic)) mm[Hg] is not physically possible")
             }
             guard ReadingKind.diastolicRange.contains(diastolic) else {
-                throw RecordError(field: "value.diastolic", "\(JCS.serialize(number: diastolic)) mm[Hg] is not physically possible")
+                throw RecordError(.range, field: "value.diastolic", "\(JCS.serialize(number: diastolic)) mm[Hg] is not physically possible")
             }
             guard diastolic < systolic else {
-                throw RecordError(field: "value.diastolic", "diastolic \(JCS.serialize(number: diastolic)) is not below systolic \(JCS.serialize(number: systolic))")
+                throw RecordError(.range, field: "value.diastolic", "diastolic \(JCS.serialize(number: diastolic)) is not below systolic \(JCS.serialize(number: systolic))")
             }
         case .consciousness:
             guard let level = value.stringValue, ReadingKind.consciousnessLevels.contains(level) else {
-                throw RecordError(field: "value", "consciousness is one ACVPU letter: A, C, V, P or U")
+                throw RecordError(.range, field: "value", "consciousness is one ACVPU letter: A, C, V, P or U")
             }
         case .oxygen:
             guard value.boolValue != nil else {
-                throw RecordError(field: "value", "oxygen is true (on supplemental oxygen) or false (air)")
+                throw RecordError(.range, field: "value", "oxygen is true (on supplemental oxygen) or false (air)")
             }
         default:
             guard let n = value.numberValue else {
                 throw RecordError(field: "value", "expected a number, got \(value.typeName)")
             }
             if let range = kind.possibleRange, !range.contains(n) {
-                throw RecordError(field: "value", "\(kind.rawValue) \(JCS.serialize(number: n)) \(kind.unit) is not physically possible (\(JCS.serialize(number: range.lowerBound))...\(JCS.serialize(number: range.upperBound)))")
+                throw RecordError(.range, field: "value", "\(kind.rawValue) \(JCS.serialize(number: n)) \(kind.unit) is not physically possible (\(JCS.serialize(number: range.lowerBound))...\(JCS.serialize(number: range.upperBound)))")
             }
         }
     }

@@ -45,4 +45,32 @@ import Testing
             #expect((try FileManager.default.attributesOfItem(atPath: root + "/" + name)[.posixPermissions] as? Int) == 0o600)
         }
     }
+
+    /// `-o /dev/null` as root once renamed a file over /dev/null. A device
+    /// or the caller's own FIFO is written into and stays what it is; a
+    /// FIFO someone else planted is refused.
+    @Test func aFIFOOrDeviceIsWrittenIntoNeverReplaced() throws {
+        let root = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let dir = try SafeDirectory(path: root)
+        #expect(mkfifo(root + "/pipe", 0o600) == 0)
+        let reader = open(root + "/pipe", O_RDONLY | O_NONBLOCK)
+        #expect(reader >= 0)
+        defer { close(reader) }
+        try dir.replace("pipe", mode: 0o600, contents: Array("through".utf8))
+        #expect(dir.status("pipe").map { $0.st_mode & S_IFMT == S_IFIFO } == true, "the FIFO was replaced by a file")
+        var buffer = [UInt8](repeating: 0, count: 16)
+        let n = read(reader, &buffer, 16)
+        #expect(n == 7 && Array(buffer[0..<7]) == Array("through".utf8))
+
+        let dev = try SafeDirectory(path: "/dev", checkOwner: false)
+        try dev.replace("null", mode: 0o600, contents: [1, 2, 3])
+        #expect(dev.status("null").map { $0.st_mode & S_IFMT == S_IFCHR } == true)
+
+        if geteuid() == 0 {
+            #expect(mkfifo(root + "/planted", 0o666) == 0)
+            #expect(chown(root + "/planted", 65534, 65534) == 0)
+            #expect(throws: ToolError.self) { try dir.replace("planted", mode: 0o600, contents: [1]) }
+        }
+    }
 }
