@@ -108,7 +108,9 @@ import Testing
         var validator = ChainValidator(now: Timestamp.now().unixSeconds)
         #expect(validator.add(genesis, lineBytes: genesis.canonicalLine.count).isEmpty)
         validator.now -= 3 * 3600 // as if the miner had started 3 hours ago
-        let block = try validator.mineAndAppend([try chain.signed(chain.reading(seq: 1))], to: file, key: chain.miner, threads: 1)
+        var candidate = validator.candidate()
+        #expect(candidate.admit(try chain.signed(chain.reading(seq: 1))).isEmpty)
+        let block = try validator.mineAndAppend(candidate, to: file, key: chain.miner, threads: 1)
         #expect(block.height == 1)
     }
 }
