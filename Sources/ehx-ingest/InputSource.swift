@@ -280,7 +280,7 @@ final class InputSource {
         if value["resourceType"]?.stringValue == "Bundle" {
             for (i, entry) in (value["entry"]?.arrayValue ?? []).enumerated() {
                 guard let r = entry["resource"] else { continue }
-                guard r["resourceType"]?.stringValue == "Observation" else { skipped += 1; continue }
+                guard r["resourceType"]?.stringValue == "Observation", !FHIRObservation.isDerivedScore(r) else { skipped += 1; continue }
                 units += 1
                 let records: Result<[JSONValue], RecordError>
                 do throws(RecordError) {

@@ -126,7 +126,8 @@ import EHXShared
         let dir = try Scratch("fhir-roundtrip")
         defer { dir.remove() }
         let f = try ChainFixture.make(in: dir, sampleLines: 400, maxTxs: 100)
-        let export = try f.query(["fhir"]).stdout
+        // EMG samples are exported only with a sample period (ehx records none).
+        let export = try f.query(["fhir", "--emg-period", "1"]).stdout
         try Files.write(dir.path("export.json"), export)
         let result = try Tool.run("ehx-ingest", ["--from", "fhir", "--archive", "--rejects", dir.path("rej.jsonl"), dir.path("export.json")])
         #expect(result.status == 0, "\(result.err.suffix(600))")

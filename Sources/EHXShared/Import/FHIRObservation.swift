@@ -17,6 +17,16 @@ public enum FHIRObservation {
         "emg": .emg, "consciousness": .consciousness, "oxygen": .oxygen,
     ]
 
+    /// A NEWS2 total (SNOMED CT, as ehx's export writes beside each alert)
+    /// is a score derived from readings, not a measurement: an import skips
+    /// it like any resource that is not a vital sign, so an export reads
+    /// back as exactly its readings.
+    public static func isDerivedScore(_ resource: JSONValue) -> Bool {
+        (resource["code"]?["coding"]?.arrayValue ?? []).contains {
+            $0["system"]?.stringValue == "http://snomed.info/sct" && $0["code"]?.stringValue == FHIRExport.news2Code
+        }
+    }
+
     /// The reading objects in one resource: an Observation gives one; a
     /// Bundle is handled by the caller entry by entry.
     public static func reading(_ resource: JSONValue, defaultDevice: String?, defaultPatient: String?) throws(RecordError) -> JSONValue {
