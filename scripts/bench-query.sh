@@ -10,6 +10,7 @@
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
+. scripts/bench-lib.sh
 TXS=${TXS:-1000000}
 BIN=${BIN:-.build/release}
 RUNS=${RUNS:-3}
@@ -27,21 +28,7 @@ if [ ! -s "$DIR/chain.jsonl" ] || [ ! -e "$DIR/complete" ]; then
   for r in authority gateway miner; do "$BIN/ehx-keygen" key --role "$r" -o "$DIR/$r" >/dev/null; done
   "$BIN/ehx-keygen" genesis --authority "$DIR/authority.key" --bits 207fffff --name bench \
       --max-block-txs 5000 --grant gateway="$DIR/gateway.pub" --grant miner="$DIR/miner.pub" -o "$DIR/chain.jsonl" >/dev/null
-  # 500 devices, 100 patients (device d watches patient d % 100), a reading
-  # per device per 10 s, kinds in rotation.
-  awk -v n="$TXS" 'BEGIN {
-    srand(11); base = 1767225600
-    for (k = 0; k < n; k++) {
-      d = k % 500; t = base + int(k / 500) * 10; s = int(k / 500) + 1
-      ts = strftime("%Y-%m-%dT%H:%M:%S", t, 1) ".000Z"
-      kind = int(k / 500) % 4
-      if (kind == 0) { kk = "heart_rate"; u = "/min"; v = 60 + int(rand() * 30) }
-      else if (kind == 1) { kk = "spo2"; u = "%"; v = 94 + int(rand() * 6) }
-      else if (kind == 2) { kk = "resp_rate"; u = "/min"; v = 12 + int(rand() * 8) }
-      else { kk = "temperature"; u = "Cel"; v = sprintf("%.1f", 36.2 + rand() * 1.5) }
-      printf "{\"device\":\"dev%d\",\"patient\":\"P-%04d\",\"seq\":%d,\"ts\":\"%s\",\"kind\":\"%s\",\"value\":%s,\"unit\":\"%s\"}\n", d, d % 100, s, ts, kk, v, u
-    }
-  }' | "$BIN/ehx-sign" -q --key "$DIR/gateway.key" \
+  bench_readings "$TXS" | "$BIN/ehx-sign" -q --key "$DIR/gateway.key" \
      | "$BIN/ehx-mine" -q --chain "$DIR/chain.jsonl" --key "$DIR/miner.key" --max-txs 4000 >/dev/null
   touch "$DIR/complete"
 fi

@@ -121,32 +121,50 @@ struct Mine: ParsableCommand {
             let file = try ChainFile(lockingForAppend: chain, wait: wait)
             let torn = try file.cutTornTail()
             if torn > 0 { diagnostics.warning("\(chain): cut \(torn) bytes of a torn last line left by an interrupted append") }
-            var validator = try ChainReader.validatedState(path: chain, now: Timestamp.now().unixSeconds)
-            guard let rules = validator.state.rules else { throw ToolError(.dataErr, "\(chain): no genesis rules") }
-            guard validator.state.roles(of: minerKey.publicKey).contains(.miner) else {
+            var local = try LocalChain.open(chain: chain, now: Timestamp.now().unixSeconds, threads: searchThreads,
+                                            diagnostics: diagnostics,
+                                            progress: ProgressMeter(tool: "ehx-mine", doing: "building the state", quiet: quiet))
+            // The snapshot follows every run, whatever ends it: the blocks
+            // appended so far are on the chain and need not be read again.
+            defer { local.saveIfPossible(diagnostics) }
+            guard let rules = local.state.rules else { throw ToolError(.dataErr, "\(chain): no genesis rules") }
+            guard local.state.roles(of: minerKey.publicKey).contains(.miner) else {
                 throw ToolError(.noPerm, "\(key): key \(minerKey.publicKey.id.hex.prefix(16)) does not hold the miner role on \(chain)")
             }
             let output = try LineWriter(path: "-")
-            let perBlock = min(maxTxs, Int(rules.maxBlockTxs) - 1)
-            if let spool {
-                status = try mineSpool(spool, started: started, file: file, validator: &validator, minerKey: minerKey, output: output,
-                                       perBlock: perBlock, threads: searchThreads, diagnostics: diagnostics)
-                try output.close()
-                return
-            }
-            let pipeline = try RecordPipeline(input: input, rejects: rejects, diagnostics: diagnostics,
-                                              maxLineBytes: Int(rules.maxBlockBytes))
-            var candidate = validator.candidate()
-
-            func mineCandidate() throws {
-                guard !candidate.transactions.isEmpty else { return }
-                let block = try validator.mineAndAppend(candidate, to: file, key: minerKey, threads: searchThreads)
-                candidate = validator.candidate()
+            let budget = BlockBudget(rules: rules, maxTxs: maxTxs, maxBytes: maxBytes)
+            func report(_ block: Block) throws {
                 try output.write([
                     "height": .number(Double(block.height)), "hash": .string(block.claimedHash.displayHex),
                     "txs": .number(Double(block.txs.count)), "nonce": .number(Double(block.header.nonce)),
                 ])
                 diagnostics.note("block \(block.height) \(block.claimedHash.displayHex): \(block.txs.count) txs")
+            }
+            if let spool {
+                var miner = SpoolMiner(spool: try Spool(path: spool, create: false), budget: budget, minTxs: minTxs,
+                                       key: minerKey, threads: searchThreads, diagnostics: diagnostics)
+                let limit = deadline.map { started + .nanoseconds(Int64($0 * 1e9)) }
+                miner.pastDeadline = { limit.map { ContinuousClock.now >= $0 } ?? false }
+                status = try miner.run(local: &local, file: file, mined: report).status
+                try output.close()
+                return
+            }
+            let pipeline = try RecordPipeline(input: input, rejects: rejects, diagnostics: diagnostics,
+                                              maxLineBytes: Int(rules.maxBlockBytes))
+            var candidate = local.validator.candidate()
+            var lastSave = ContinuousClock.now
+
+            func mineCandidate() throws {
+                guard !candidate.transactions.isEmpty else { return }
+                let block = try local.mineAndAppend(candidate, to: file, key: minerKey, threads: searchThreads)
+                candidate = local.validator.candidate()
+                // A long stream saves its state now and then, so a kill costs
+                // at most a minute of blocks to read again.
+                if ContinuousClock.now - lastSave > .seconds(60) {
+                    local.saveIfPossible(diagnostics)
+                    lastSave = ContinuousClock.now
+                }
+                try report(block)
             }
 
             // Parsing, serializing and the signature check of each line are
@@ -158,16 +176,14 @@ struct Mine: ParsableCommand {
                 return (tx: tx, leaf: leaf, signature: checkers.isValid(tx, worker: worker))
             } finish: { prepared in
                 let (tx, leaf, valid) = prepared
+                if !budget.fits(candidate, leafBytes: leaf.count) { try mineCandidate() }
                 if let problem = candidate.admit(tx, leaf: leaf, signature: .checked(valid)).first { throw problem }
-                if candidate.transactions.count >= perBlock
-                    || candidate.bytes >= (maxBytes ?? Int(rules.maxBlockBytes) / 2) {
-                    try mineCandidate()
-                }
+                if budget.isFull(candidate) { try mineCandidate() }
             }
             try mineCandidate()
             try output.close()
             let c = pipeline.counts
-            diagnostics.note("\(pipeline.inputName): \(c.accepted) transactions mined, \(c.rejected) rejected; tip \(validator.state.height) \(validator.state.tip.displayHex)")
+            diagnostics.note("\(pipeline.inputName): \(c.accepted) transactions mined, \(c.rejected) rejected; tip \(local.state.height) \(local.state.tip.displayHex)")
             status = pipeline.exitStatus
         }
         try exitUnlessOK(status)

@@ -27,6 +27,12 @@ extension Query {
         @Option(help: "Milliseconds between EMG samples in valueSampledData (ehx records no sample rate).")
         var emgPeriod: Double = 1
 
+        @Option(help: "The index to use when current (default: CHAIN.index.sqlite).")
+        var index: String?
+
+        @Flag(help: "Scan the chain even when a current index exists.")
+        var noIndex = false
+
         func run() throws {
             let diagnostics = Diagnostics(tool: "ehx-query")
             try reportingFailures(diagnostics) {
@@ -34,19 +40,15 @@ extension Query {
                 let filter = try TxFilter(type: "reading", device: device, patient: patient, since: since, until: until)
                 let bundle = FHIRBundleWriter(output: try LineWriter(path: "-"))
                 var skipped = 0
-                var tipTime: UInt32 = 0
-                try ChainReader.forEachBlock(path: query.chain) { (_, block, _) throws(ToolError) in
-                    tipTime = block.header.time
-                    for tx in block.txs where filter.matches(tx) {
-                        guard let obs = FHIRExport.observation(tx, height: block.height, blockHash: block.claimedHash,
-                                                               emgPeriodMs: emgPeriod) else {
-                            skipped += 1
-                            continue
-                        }
-                        try bundle.add(obs, fullUrl: FHIRExport.uuid(tx.txid))
+                let (_, tip) = try TxSource.forEachLocated(chain: query.chain, filter: filter, index: index, useIndex: !noIndex,
+                                                           diagnostics: diagnostics) { (tx, height, blockHash) throws(ToolError) in
+                    guard let obs = FHIRExport.observation(tx, height: height, blockHash: blockHash, emgPeriodMs: emgPeriod) else {
+                        skipped += 1
+                        return
                     }
+                    try bundle.add(obs, fullUrl: FHIRExport.uuid(tx.txid))
                 }
-                try bundle.finish(timestamp: Timestamp(millisecondsSince1970: Int64(tipTime) * 1000))
+                try bundle.finish(timestamp: Timestamp(millisecondsSince1970: tip.time * 1000))
                 if skipped > 0 { diagnostics.note("\(skipped) reading\(skipped == 1 ? "" : "s") not exported (sealed, or not a plain reading)") }
             }
         }

@@ -26,7 +26,9 @@ extension Query {
                 guard query.chain != "-" else { throw ToolError(.usage, "index needs a chain file, not stdin") }
                 let path = db ?? ChainIndex.defaultPath(chain: query.chain)
                 let index = try ChainIndex(path: path, create: true)
-                let summary = try index.update(chain: query.chain) { diagnostics.note("\(path): \($0)") }
+                let summary = try index.update(chain: query.chain, progress: ProgressMeter(tool: "ehx-query", doing: "indexing", quiet: quiet)) {
+                    diagnostics.note("\(path): \($0)")
+                }
                 let output = try LineWriter(path: "-")
                 if emitSQL {
                     try index.emitSQL { (line: String) throws(ToolError) in try output.write(text: line) }

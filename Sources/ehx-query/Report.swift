@@ -46,6 +46,12 @@ extension Query {
         @Option(name: .shortAndLong, help: "Write the page here ('-': stdout).")
         var output: String = "-"
 
+        @Option(help: "Without --key, the index to use when current (default: CHAIN.index.sqlite).")
+        var index: String?
+
+        @Flag(help: "Scan the chain even when a current index exists.")
+        var noIndex = false
+
         func validate() throws {
             if key == nil, encKey != nil { throw ValidationError("--enc-key needs --key") }
             guard !patient.isEmpty else { throw ValidationError("--patient must not be empty") }
@@ -55,18 +61,20 @@ extension Query {
             let diagnostics = Diagnostics(tool: "ehx-query")
             var status = Sysexits.ok
             try reportingFailures(diagnostics) {
-                let filter = try TxFilter(type: nil, device: nil, patient: nil, since: since, until: until)
                 let reader = try key.map { try openKeys(key: $0) }
-                var genesis = "", tip = "", height: Int64 = -1
+                let filter = try TxFilter(type: nil, device: nil, patient: reader == nil ? patient : nil, since: since, until: until)
                 var found = PatientRecords(patient: patient, reader: reader)
-                try ChainReader.forEachBlock(path: query.chain) { (_, block, _) throws(ToolError) in
-                    if block.height == 0 { genesis = block.claimedHash.displayHex }
-                    tip = block.claimedHash.displayHex
-                    height = block.height
-                    for tx in block.txs where (tx.type == .reading || tx.type == .alert) && filter.matches(tx) {
-                        found.add(tx, height: block.height)
-                    }
+                // Without a key only records whose patient member is the one
+                // asked for can show (plain, or sealed under that pseudonym):
+                // the index finds exactly those. A key may open the patient's
+                // id inside any sealed body it is a recipient of: a scan.
+                let (_, chainTip) = try TxSource.forEachLocated(
+                    chain: query.chain, filter: filter, types: [.reading, .alert],
+                    index: index, useIndex: reader == nil && !noIndex, diagnostics: diagnostics
+                ) { (tx, height, _) throws(ToolError) in
+                    found.add(tx, height: height)
                 }
+                let (genesis, tip, height) = (chainTip.genesis, chainTip.hash, chainTip.height)
                 if found.readings.isEmpty && found.alerts.isEmpty {
                     if found.notOpened > 0 || found.tampered > 0 {
                         throw ToolError(.noPerm, "patient \(patient): \(found.notOpened) sealed record(s) in range, none of them opened by "

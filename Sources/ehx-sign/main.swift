@@ -153,7 +153,11 @@ extension Sign {
     func sealerIfAsked(_ diagnostics: Diagnostics) throws -> Sealer? {
         guard seal, let chain, let pseudonymKey else { return nil }
         let pseudonyms = try KeyFile.readPseudonymKey(path: pseudonymKey)
-        let state = try ChainReader.validatedState(path: chain, now: Timestamp.now().unixSeconds).state
+        var local = try LocalChain.open(chain: chain, now: Timestamp.now().unixSeconds, threads: ParallelStage.onlineCores,
+                                        diagnostics: diagnostics,
+                                        progress: ProgressMeter(tool: "ehx-sign", doing: "building the chain state", quiet: diagnostics.quiet))
+        local.saveIfPossible(diagnostics)
+        let state = local.state
         guard state.readPolicy != nil else {
             throw ToolError(.dataErr, "\(chain): no read policy on the chain yet; sign one with ehx-sign --type policy --key AUTHORITY first")
         }

@@ -21,23 +21,35 @@ struct Appender {
         if torn > 0 { diagnostics.warning("\(chain): cut \(torn) bytes of a torn last line left by an interrupted append") }
         let output = try LineWriter(path: "-")
 
-        // 1. The local chain, checked in full; its hashes and per-block work kept for fork reports.
-        let local = try LineReader(path: chain)
-        var audit = settings.makeAudit()
-        var hashes: [SHA256Digest] = []
-        var works: [ChainWork] = []
-        let localPrinter = ReportPrinter(output: output, file: local.name, json: json)
-        try audit.run(reader: local, emit: { report throws(ToolError) in try localPrinter(report) }, after: { audit, _ in
-            let s = audit.validator.state
-            hashes.append(s.tip)
-            works.append(s.chainWork)
-        })
-        guard audit.blocks > 0 else { throw ToolError(.dataErr, "\(chain): empty chain (no genesis block)") }
-        guard audit.problemCount == 0 else {
+        // 1. The local chain: its state snapshot and the blocks after it
+        // (LocalChain); the whole chain when the snapshot does not match it.
+        let opened: Result<LocalChain, ToolError>
+        do {
+            opened = .success(try LocalChain.open(chain: chain, now: settings.now, threads: settings.threads, diagnostics: diagnostics,
+                                                  progress: ProgressMeter(tool: "ehx-verify", doing: "building the state", quiet: diagnostics.quiet)))
+        } catch {
+            opened = .failure(error)
+        }
+        var local: LocalChain
+        switch opened {
+        case .success(let loaded):
+            local = loaded
+        case .failure(let failure) where failure.exitStatus == .dataErr:
+            // A chain with a problem: the full audit reports every one of them.
+            return try reportLocalProblems(output: output)
+        case .failure(let failure):
+            throw failure
+        }
+        if let problem = pinProblem(local) {
+            try ReportPrinter(output: output, file: chain, json: json)(problem)
             try output.close()
-            diagnostics.error("\(chain): \(audit.verdict); nothing appended")
+            diagnostics.error("\(chain): a pin does not hold; nothing appended")
             return .checkedBad
         }
+        var audit = ChainAudit(validator: local.validator, pins: settings.pins, threads: settings.threads)
+        var hashes = local.blockHashes
+        var bits = local.blockBits
+        var acceptedLines: [[UInt8]] = []
 
         // 2. Incoming lines, one block at a time (each block's signatures in parallel).
         let incoming = try LineReader(path: input)
@@ -69,7 +81,7 @@ struct Appender {
                     known += 1 // already ours
                     continue
                 }
-                let report = try forkReport(first: block, firstLine: line, incoming: incoming, hashes: hashes, works: works)
+                let report = try forkReport(first: block, firstLine: line, incoming: incoming, hashes: hashes, bits: bits)
                 refused += report.lines
                 stopped = true
                 try printer(AuditReport(line: line.number, height: block.height, problem: report.problem))
@@ -84,11 +96,17 @@ struct Appender {
             }
             pending += line.bytes
             pending.append(0x0a)
+            acceptedLines.append(line.bytes)
             hashes.append(audit.validator.state.tip)
-            works.append(audit.validator.state.chainWork)
+            bits.append(block.header.bits)
             accepted += 1
         }
-        if !pending.isEmpty { try file.append(pending) }
+        if !pending.isEmpty {
+            try file.append(pending)
+            local.appended(lines: acceptedLines, hashes: Array(hashes.suffix(acceptedLines.count)),
+                           bits: Array(bits.suffix(acceptedLines.count)), validator: audit.validator)
+        }
+        local.saveIfPossible(diagnostics)
         try output.close()
         let tip = hashes[hashes.count - 1]
         var message = "\(chain): appended \(accepted) block\(accepted == 1 ? "" : "s")"
@@ -103,7 +121,7 @@ struct Appender {
     /// Reads the rest of the input to weigh the branch (headers only: link
     /// and proof of work), and names the fork point and both sides' work.
     private func forkReport(first: Block, firstLine: LineReader.Line, incoming: LineReader,
-                            hashes: [SHA256Digest], works: [ChainWork]) throws(ToolError) -> (problem: ChainProblem, lines: Int) {
+                            hashes: [SHA256Digest], bits: [UInt32]) throws(ToolError) -> (problem: ChainProblem, lines: Int) {
         let height = Int(first.height)
         var lines = 1
         guard height > 0, first.header.prev == hashes[height - 1] else {
@@ -129,8 +147,8 @@ struct Appender {
             lines += 1
             if linked, line.terminated, let block = try? BlockLine.parse(line.bytes) { weigh(block) } else { linked = false }
         }
-        let ours = works[works.count - 1]
-        let base = works[forkHeight]
+        let ours = LocalChain.work(ofBits: bits)
+        let base = LocalChain.work(ofBits: bits.prefix(forkHeight + 1))
         let ourBlocks = hashes.count - 1 - forkHeight
         // Our side's work: total minus work up to the fork point.
         let ourSide = ChainWork.difference(ours, base)
@@ -140,5 +158,37 @@ struct Appender {
             this chain \(ourBlocks) block\(ourBlocks == 1 ? "" : "s"), work \(ourSide.hex); \(heavier); not appended (no silent rewrite: \
             compare whole chains with ehx-verify --best)
             """), lines)
+    }
+
+    /// The full audit of a local chain the state could not be built from,
+    /// printing every problem, as ehx-verify CHAIN would.
+    private func reportLocalProblems(output: LineWriter) throws -> Sysexits {
+        let local = try LineReader(path: chain)
+        var audit = settings.makeAudit()
+        let printer = ReportPrinter(output: output, file: local.name, json: json)
+        try audit.run(reader: local, emit: { report throws(ToolError) in try printer(report) })
+        guard audit.blocks > 0 else { throw ToolError(.dataErr, "\(chain): empty chain (no genesis block)") }
+        try output.close()
+        diagnostics.error("\(chain): \(audit.verdict); nothing appended")
+        return .checkedBad
+    }
+
+    /// The pins given with --append, judged against the local chain's state.
+    private func pinProblem(_ local: LocalChain) -> AuditReport? {
+        let pins = settings.pins
+        let state = local.state
+        if let pinned = pins.genesis, pinned != state.genesisHash {
+            return AuditReport(line: 1, height: 0, problem: ChainProblem(.pin, "genesis hash \(state.genesisHash?.displayHex ?? "none") is not the pinned \(pinned.displayHex)"))
+        }
+        if let authority = pins.authority, !(state.rules?.authorities.contains(authority) ?? false) {
+            return AuditReport(line: 1, height: 0, problem: ChainProblem(.pin, "genesis does not name the pinned authority \(authority.id.hex.prefix(16))"))
+        }
+        for (height, pinned) in pins.checkpoints.sorted(by: { $0.key < $1.key }) where height <= state.height {
+            let hash = local.blockHashes[Int(height)]
+            if hash != pinned {
+                return AuditReport(line: Int(height) + 1, height: height, problem: ChainProblem(.pin, "block \(height) is \(hash.displayHex), not the checkpoint \(pinned.displayHex)"))
+            }
+        }
+        return nil
     }
 }

@@ -20,6 +20,13 @@ public struct ChainValidator: Sendable {
         self.now = now
     }
 
+    /// Stands on a state restored from a snapshot (Chain/LocalChain.swift)
+    /// instead of one made by replaying the chain.
+    public init(now: Int64, state: ChainState) {
+        self.now = now
+        self.state = state
+    }
+
     public mutating func skipUnreadableBlock() {
         linkUnknown = true
     }

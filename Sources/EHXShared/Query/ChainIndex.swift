@@ -120,8 +120,9 @@ public final class ChainIndex {
     /// Indexes every complete block after the covered tip (all of them the
     /// first time, or after the chain was replaced). Each block must follow
     /// the last indexed one (height +1, prev = its hash).
-    public func update(chain path: String, note: (String) -> Void = { _ in }) throws(ToolError) -> UpdateSummary {
+    public func update(chain path: String, progress: ProgressMeter? = nil, note: (String) -> Void = { _ in }) throws(ToolError) -> UpdateSummary {
         let cursor = try ChainCursor(path: path)
+        let total = cursor.fileSize
         var summary = UpdateSummary()
         var coverage: Coverage?
         switch try freshness(chain: cursor) {
@@ -189,13 +190,19 @@ public final class ChainIndex {
                 pending += block.txs.count
                 lastHeight = block.height
                 lastHash = hash
+                progress?.update(blocks: Int64(summary.blocks), transactions: summary.transactions,
+                                 bytes: offset + Int64(bytes.count) + 1, totalBytes: total)
                 if pending >= 100_000 {
                     try db.execute("COMMIT; BEGIN IMMEDIATE")
                     pending = 0
+                    progress?.clear()
                     note("indexed through height \(lastHeight)")
                 }
             }
             try db.execute("COMMIT")
+            if summary.blocks > 0 {
+                progress?.finish(blocks: Int64(summary.blocks), transactions: summary.transactions, bytes: cursor.offset, totalBytes: total)
+            }
         } catch {
             try? db.execute("COMMIT")
             throw error
@@ -219,19 +226,37 @@ public final class ChainIndex {
 
     /// Where the transactions matching `filter` are, in chain order.
     public func matches(_ filter: TxFilter, _ body: (_ offset: Int64, _ length: Int) throws(ToolError) -> Void) throws(ToolError) {
+        try matches(filter, types: nil) { (offset, length, _) throws(ToolError) in try body(offset, length) }
+    }
+
+    /// As `matches(_:_:)`, with each transaction's block height; `types`
+    /// (when given) narrows `filter` to any of several types.
+    public func matches(_ filter: TxFilter, types: [TxType]?,
+                        _ body: (_ offset: Int64, _ length: Int, _ height: Int64) throws(ToolError) -> Void) throws(ToolError) {
         var conditions: [String] = []
         var values: [SQLiteDatabase.Value] = []
         if let t = filter.type { conditions.append("type = ?"); values.append(.text(t.rawValue)) }
+        if let types, !types.isEmpty {
+            conditions.append("type IN (" + types.map { _ in "?" }.joined(separator: ",") + ")")
+            values += types.map { .text($0.rawValue) }
+        }
         if let d = filter.device { conditions.append("device = ?"); values.append(.text(d)) }
         if let p = filter.patient { conditions.append("patient = ?"); values.append(.text(p)) }
         if let s = filter.since { conditions.append("ts_ms >= ?"); values.append(.integer(s.millisecondsSince1970)) }
         if let u = filter.until { conditions.append("ts_ms < ?"); values.append(.integer(u.millisecondsSince1970)) }
         let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-        let statement = try db.prepare("SELECT byte_offset, byte_length FROM txs\(whereClause) ORDER BY height, idx")
+        let statement = try db.prepare("SELECT byte_offset, byte_length, height FROM txs\(whereClause) ORDER BY height, idx")
         try statement.query(values) { (row: [SQLiteDatabase.Value]) throws(ToolError) in
-            guard let offset = row[0].integer, let length = row[1].integer else { return }
-            try body(offset, Int(length))
+            guard let offset = row[0].integer, let length = row[1].integer, let height = row[2].integer else { return }
+            try body(offset, Int(length), height)
         }
+    }
+
+    /// The hash (as the chain shows it) and time of the block at `height`.
+    public func block(height: Int64) throws(ToolError) -> (hash: String, time: Int64)? {
+        guard let row = try db.prepare("SELECT hash, block_time FROM blocks WHERE height = ?").first([.integer(height)]),
+              let hash = row[0].text, let time = row[1].integer else { return nil }
+        return (hash, time)
     }
 
     /// The block holding `txid` (its height and the tx's index), if indexed.
