@@ -14,10 +14,13 @@ struct Mine: ParsableCommand {
         abstract: "Mine transactions into blocks and append them to the chain file.",
         discussion: """
             Takes the chain's lock (exit 75 at once if another miner holds it, unless \
-            --wait), replays and checks the chain, then reads transactions one per line. \
+            --wait), loads the chain's validated state from CHAIN.state and checks only the \
+            blocks after it (the whole chain, after one line on stderr saying why, when the \
+            snapshot does not match; see CHAIN STATE in ehx(7)), then reads transactions one per line. \
             Each is checked like ehx-verify would (signature, signer's role, duplicate \
-            txid, device seq); refused ones go to --rejects. Every --max-txs accepted \
-            transactions, and at the end of input, a block is built with the miner's \
+            txid, device seq); refused ones go to --rejects. When --max-txs transactions \
+            are taken or the next would pass --max-bytes (one budget for stdin and --spool), \
+            and at the end of input, a block is built with the miner's \
             signed stamp first, mined, checked, and appended in one write with fsync. \
             Prints one JSON line per block mined. With --spool DIR (for cron) the \
             transactions come from the spool ehx-sign --spool fills: oldest first, those \

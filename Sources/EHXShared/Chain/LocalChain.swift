@@ -11,7 +11,8 @@ import Darwin
 /// still holds the snapshot's last block line where it was; only the blocks
 /// after it are read and checked. Otherwise (no snapshot, a damaged one, a
 /// chain cut, replaced, forked or edited at its tip) the whole chain is
-/// replayed, after one line on stderr saying why. Either way every block
+/// replayed, after one line on stderr saying why (none for a first run
+/// without a snapshot). Either way every block
 /// read passes the validator, and the first problem stops the tool: it
 /// must not act on a chain it cannot vouch for.
 public struct LocalChain {
@@ -56,8 +57,9 @@ public struct LocalChain {
             local.savedBinding = snapshot.binding
             cursor.rewind(to: snapshot.binding.chainBytes)
         case .missing:
+            // A first run (or the operator deleted it to force a rebuild):
+            // nothing is wrong, so nothing is said beyond progress on a terminal.
             local.rebuildReason = "no snapshot"
-            diagnostics.note("\(local.snapshotPath): no state snapshot yet; building it from the whole chain")
             cursor.rewind(to: 0)
         case .refused(let why):
             local.rebuildReason = why
