@@ -16,6 +16,8 @@
 #   report    ehx-query report --patient through the index
 #   fhir      ehx-query fhir --patient through the index
 # and prints one row per measure, one column per size, so the growth shows.
+# Exit 1 when a run failed (its cell says so). Do not run the 10^6 size on a
+# shared machine: generating it takes tens of minutes.
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
@@ -39,25 +41,31 @@ generate() { # generate DIR TXS
   "$BIN/ehx-keygen" key --role clinician --enc -o "$dir/reader" >/dev/null
   "$BIN/ehx-keygen" genesis --authority "$dir/authority.key" --bits 207fffff --name bench \
       --max-block-txs 5000 --grant gateway="$dir/gateway.pub" --grant miner="$dir/miner.pub" -o "$dir/chain.jsonl" >/dev/null
-  { "$BIN/ehx-keygen" grant --role clinician --key "$dir/reader.pub" --enc "$dir/reader.enc.pub"
-    echo '{"read":{"clinician":["*"]}}' | "$BIN/ehx-sign" -q --type policy --key "$dir/authority.key"
-  } | "$BIN/ehx-sign" -q --type key --key "$dir/authority.key" 2>/dev/null \
-    | "$BIN/ehx-mine" -q --chain "$dir/chain.jsonl" --key "$dir/miner.key" >/dev/null || true
+  # A reader with an X25519 key, then the policy that lets it read (from the next block).
+  "$BIN/ehx-keygen" grant --role clinician --key "$dir/reader.pub" --enc "$dir/reader.enc.pub" \
+    | "$BIN/ehx-sign" -q --type key --key "$dir/authority.key" \
+    | "$BIN/ehx-mine" -q --chain "$dir/chain.jsonl" --key "$dir/miner.key" >/dev/null
+  echo '{"read":{"clinician":["*"]}}' | "$BIN/ehx-sign" -q --type policy --key "$dir/authority.key" \
+    | "$BIN/ehx-mine" -q --chain "$dir/chain.jsonl" --key "$dir/miner.key" >/dev/null
   bench_readings "$n" | "$BIN/ehx-sign" -q --key "$dir/gateway.key" \
      | "$BIN/ehx-mine" -q --chain "$dir/chain.jsonl" --key "$dir/miner.key" --max-txs 4000 >/dev/null
   touch "$dir/complete"
 }
 
 declare -A CELL
+FAILED=0
 for n in $SIZES; do
   dir=.bench/state-$n
   generate "$dir" "$n"
   chain=$dir/chain.jsonl
   rm -rf "$dir/spool" "$chain.state" "$dir/peer.jsonl" "$dir/peer.jsonl.state"
   mkdir -p "$dir/spool/new" "$dir/spool/tmp"
-  cell() { CELL[$1,$n]=$(awk -v w="$T_WALL" -v r="$T_RSS_KB" 'BEGIN { printf "%7.2f s %5d MB", w, r / 1024 }'); }
+  cell() { # a run that failed shows its status instead of a time that means nothing
+    if [ "$T_STATUS" != 0 ]; then CELL[$1,$n]="failed ($T_STATUS)"; FAILED=1; return; fi
+    CELL[$1,$n]=$(awk -v w="$T_WALL" -v r="$T_RSS_KB" 'BEGIN { printf "%7.2f s %5d MB", w, r / 1024 }')
+  }
 
-  timed /dev/null "$BIN/ehx-mine" -q --chain "$chain" --key "$dir/miner.key" /dev/null; cell build
+  timed /dev/null "$BIN/ehx-mine" -q --spool "$dir/spool" --chain "$chain" --key "$dir/miner.key"; cell build
   cp "$chain" "$dir/peer.jsonl"; cp "$chain.state" "$dir/peer.jsonl.state"
   timed /dev/null "$BIN/ehx-mine" -q --spool "$dir/spool" --chain "$chain" --key "$dir/miner.key" --deadline 50; cell noop
   seq=$(date +%s)
@@ -75,7 +83,7 @@ for n in $SIZES; do
     "$BIN/ehx-query" --chain "$chain" index -q >/dev/null
   fi
   timed /dev/null "$BIN/ehx-query" --chain "$chain" index -q; cell index
-  timed /dev/null "$BIN/ehx-query" --chain "$chain" report --patient "$PATIENT" -o /dev/null; cell report
+  timed /dev/null "$BIN/ehx-query" --chain "$chain" report --patient "$PATIENT" -o /dev/null 2>/dev/null; cell report
   timed /dev/null "$BIN/ehx-query" --chain "$chain" fhir --patient "$PATIENT"; cell fhir
 done
 
@@ -92,3 +100,4 @@ for m in "build:snapshot built from the whole chain:(once)" "noop:ehx-mine --spo
   printf '  %s\n' "$target"
 done
 echo "(memory target: <= 64 MB + what the new blocks need)"
+[ "$FAILED" = 0 ]
