@@ -83,7 +83,7 @@ for n in $SIZES; do
     "$BIN/ehx-query" --chain "$chain" index -q >/dev/null
   fi
   timed /dev/null "$BIN/ehx-query" --chain "$chain" index -q; cell index
-  timed /dev/null "$BIN/ehx-query" --chain "$chain" report --patient "$PATIENT" -o /dev/null 2>/dev/null; cell report
+  timed /dev/null "$BIN/ehx-query" --chain "$chain" report --patient "$PATIENT" -o "$dir/report.html" 2>/dev/null; cell report
   timed /dev/null "$BIN/ehx-query" --chain "$chain" fhir --patient "$PATIENT"; cell fhir
 done
 
