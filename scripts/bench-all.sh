@@ -11,6 +11,8 @@
 #   verify  scripts/bench-verify.sh  ehx-verify on a 200 k-tx chain vs openssl
 #                                    verify x cores; then 10^4, 10^5, 10^6 txs
 #                                    for growth of time and peak RSS
+#   state   scripts/bench-state.sh   cron, seal, append, report and fhir runs against
+#                                    chain size (STATE_SIZES, default 10^5 and 10^6)
 #
 # Generated inputs are cached under .bench/ (gitignored), so only the first
 # run pays for them. Environment: SCRATCH (SwiftPM scratch path, default
@@ -26,6 +28,7 @@ INGEST_LINES=${INGEST_LINES:-1000000}
 SIGN_TXS=${SIGN_TXS:-200000}
 VERIFY_TXS=${VERIFY_TXS:-200000}
 VERIFY_SIZES=${VERIFY_SIZES:-10000 100000 1000000}
+STATE_SIZES=${STATE_SIZES:-100000 1000000}
 
 if [ -z "${NO_BUILD:-}" ]; then
   echo "bench: swift build -c release --scratch-path $SCRATCH" >&2
@@ -52,6 +55,8 @@ for n in $VERIFY_SIZES; do
   [ "$n" = "$VERIFY_TXS" ] && [ -f "$BENCH_RESULTS/verify-$n.env" ] && continue
   SKIP_OPENSSL=1 TXS=$n bash scripts/bench-verify.sh >&2
 done
+# Cost of each run against the chain's size with the chain-state snapshot.
+SIZES="$STATE_SIZES" bash scripts/bench-state.sh > "$BENCH_RESULTS/state.txt" || echo "bench: a chain-state run failed (see the table)" >&2
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # Collect NAME=VALUE results.
@@ -132,5 +137,6 @@ printf '\nmachine: %s, %s cores; load average %s before, %s after; %d s in all\n
   printf '  "mine": '; sed 's/^/  /' "$BENCH_RESULTS/mine.json" | sed '1s/^  //'
   echo "}"
 } > bench/results.json
-echo "$TABLE" > bench/table.txt
+printf '\ncost of a run against chain size (chain-state snapshot)\n'; cat "$BENCH_RESULTS/state.txt"
+{ echo "$TABLE"; printf '\ncost of a run against chain size (chain-state snapshot)\n'; cat "$BENCH_RESULTS/state.txt"; } > bench/table.txt
 echo "bench: wrote bench/results.json and bench/table.txt" >&2

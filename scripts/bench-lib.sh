@@ -43,6 +43,24 @@ openssl_ed25519() {
   fi
 }
 
+# The bench chains' readings on stdout: 500 devices, 100 patients (device d
+# watches patient d % 100), a reading per device per 10 s, kinds in rotation.
+bench_readings() { # bench_readings N
+  awk -v n="$1" 'BEGIN {
+    srand(11); base = 1767225600
+    for (k = 0; k < n; k++) {
+      d = k % 500; t = base + int(k / 500) * 10; s = int(k / 500) + 1
+      ts = strftime("%Y-%m-%dT%H:%M:%S", t, 1) ".000Z"
+      kind = int(k / 500) % 4
+      if (kind == 0) { kk = "heart_rate"; u = "/min"; v = 60 + int(rand() * 30) }
+      else if (kind == 1) { kk = "spo2"; u = "%"; v = 94 + int(rand() * 6) }
+      else if (kind == 2) { kk = "resp_rate"; u = "/min"; v = 12 + int(rand() * 8) }
+      else { kk = "temperature"; u = "Cel"; v = sprintf("%.1f", 36.2 + rand() * 1.5) }
+      printf "{\"device\":\"dev%d\",\"patient\":\"P-%04d\",\"seq\":%d,\"ts\":\"%s\",\"kind\":\"%s\",\"value\":%s,\"unit\":\"%s\"}\n", d, d % 100, s, ts, kk, v, u
+    }
+  }'
+}
+
 # The reading chain the query and index benches share, generated once with
 # the tools themselves (ehx-keygen, ehx-sign --key, ehx-mine) at the easiest
 # target and cached in DIR: at least TXS readings from 500 devices watching

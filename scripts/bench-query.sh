@@ -10,6 +10,7 @@
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
+. scripts/bench-lib.sh
 TXS=${TXS:-1000000}
 BIN=${BIN:-.build/release}
 RUNS=${RUNS:-3}

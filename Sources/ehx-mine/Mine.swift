@@ -14,10 +14,13 @@ struct Mine: ParsableCommand, UsageRules {
         abstract: "Mine transactions into blocks and append them to the chain file.",
         discussion: """
             Takes the chain's lock (exit 75 at once if another miner holds it, unless \
-            --wait), replays and checks the chain, then reads transactions one per line. \
+            --wait), loads the chain's validated state from CHAIN.state and checks only the \
+            blocks after it (the whole chain, after one line on stderr saying why, when the \
+            snapshot does not match; see CHAIN STATE in ehx(7)), then reads transactions one per line. \
             Each is checked like ehx-verify would (signature, signer's role, duplicate \
-            txid, device seq); refused ones go to --rejects. Every --max-txs accepted \
-            transactions, and at the end of input, a block is built with the miner's \
+            txid, device seq); refused ones go to --rejects. When --max-txs transactions \
+            are taken or the next would pass --max-bytes (one budget for stdin and --spool), \
+            and at the end of input, a block is built with the miner's \
             signed stamp first, mined, checked, and appended in one write with fsync. \
             Prints one JSON line per block mined. With --spool DIR (for cron) the \
             transactions come from the spool ehx-sign --spool fills: oldest first, those \
@@ -135,29 +138,47 @@ struct Mine: ParsableCommand, UsageRules {
             let file = try ChainFile(lockingForAppend: chain, wait: wait)
             let torn = try file.cutTornTail()
             if torn > 0 { diagnostics.warning("\(chain): cut \(Plural.count(torn, "byte")) of a torn last line left by an interrupted append") }
-            var validator = try ChainReader.validatedState(path: chain, now: Timestamp.now().unixSeconds)
-            guard let rules = validator.state.rules else { throw ToolError(.dataErr, "\(chain): no genesis rules") }
-            guard validator.state.roles(of: minerKey.publicKey).contains(.miner) else {
+            var local = try LocalChain.open(chain: chain, now: Timestamp.now().unixSeconds, threads: searchThreads,
+                                            diagnostics: diagnostics,
+                                            progress: ProgressMeter(tool: "ehx-mine", doing: "building the state", quiet: quiet))
+            // The snapshot follows every run, whatever ends it: the blocks
+            // appended so far are on the chain and need not be read again.
+            defer { local.saveIfPossible(diagnostics) }
+            guard let rules = local.state.rules else { throw ToolError(.dataErr, "\(chain): no genesis rules") }
+            guard local.state.roles(of: minerKey.publicKey).contains(.miner) else {
                 throw ToolError(.noPerm, "\(key): key \(minerKey.publicKey.id.hex.prefix(16)) does not hold the miner role on \(chain)")
             }
             let output = try LineWriter(path: "-")
-            let perBlock = min(maxTxs, Int(rules.maxBlockTxs) - 1)
+            let budget = BlockBudget(rules: rules, maxTxs: maxTxs, maxBytes: maxBytes)
+            func report(_ block: Block) throws {
+                try Self.printMined(block, to: output)
+                diagnostics.note("block \(block.height) \(block.claimedHash.displayHex): \(Plural.count(block.txs.count, "tx"))")
+            }
             if let spool {
-                status = try mineSpool(spool, started: started, file: file, validator: &validator, minerKey: minerKey, output: output,
-                                       perBlock: perBlock, threads: searchThreads, diagnostics: diagnostics)
+                var miner = SpoolMiner(spool: try Spool(path: spool, create: false), budget: budget, minTxs: minTxs,
+                                       key: minerKey, threads: searchThreads, diagnostics: diagnostics)
+                let limit = deadline.map { started + .nanoseconds(Int64($0 * 1e9)) }
+                miner.pastDeadline = { limit.map { ContinuousClock.now >= $0 } ?? false }
+                status = try miner.run(local: &local, file: file, mined: report).status
                 try output.close()
                 return
             }
             let pipeline = try RecordPipeline(input: input, rejects: rejects, diagnostics: diagnostics,
                                               maxLineBytes: Int(rules.maxBlockBytes))
-            var candidate = validator.candidate()
+            var candidate = local.validator.candidate()
+            var lastSave = ContinuousClock.now
 
             func mineCandidate() throws {
                 guard !candidate.transactions.isEmpty else { return }
-                let block = try validator.mineAndAppend(candidate, to: file, key: minerKey, threads: searchThreads)
-                candidate = validator.candidate()
-                try Self.printMined(block, to: output)
-                diagnostics.note("block \(block.height) \(block.claimedHash.displayHex): \(Plural.count(block.txs.count, "tx"))")
+                let block = try local.mineAndAppend(candidate, to: file, key: minerKey, threads: searchThreads)
+                candidate = local.validator.candidate()
+                // A long stream saves its state now and then, so a kill costs
+                // at most a minute of blocks to read again.
+                if ContinuousClock.now - lastSave > .seconds(60) {
+                    local.saveIfPossible(diagnostics)
+                    lastSave = ContinuousClock.now
+                }
+                try report(block)
             }
 
             // Parsing, serializing and the signature check of each line are
@@ -165,20 +186,12 @@ struct Mine: ParsableCommand, UsageRules {
             // replays are judged in input order) and mining stay in order.
             let checkers = SignatureCheckers(workers: searchThreads)
             var repeatedAlerts = 0
-            let budget = BlockCandidate.byteBudget(maxBlockBytes: rules.maxBlockBytes, maxBytes: maxBytes)
             try pipeline.runBatched(threads: searchThreads, idle: output.flush) { json, worker in
                 let (tx, leaf) = try Transaction.parseWithLeaf(json)
                 return (tx: tx, leaf: leaf, signature: checkers.isValid(tx, worker: worker))
             } finish: { prepared in
                 let (tx, leaf, valid) = prepared
-                // The budget is checked before admitting: a transaction that
-                // would carry the block past it goes into the next block.
-                if !candidate.hasRoom(forLeafBytes: leaf.count, budget: budget, maxBlockBytes: rules.maxBlockBytes) {
-                    guard !candidate.transactions.isEmpty else {
-                        throw ChainProblem(.blockSize, "a transaction of \(leaf.count) bytes cannot fit a block of max_block_bytes \(rules.maxBlockBytes) beside its stamp", txid: tx.txid)
-                    }
-                    try mineCandidate()
-                }
+                if !budget.fits(candidate, leafBytes: leaf.count) { try mineCandidate() }
                 let problems = candidate.admit(tx, leaf: leaf, signature: .checked(valid))
                 if !problems.isEmpty && problems.allSatisfy({ $0.rule == .alertRepeat }) {
                     // The alert is on the chain already (a gateway run twice): retired, not refused.
@@ -186,9 +199,7 @@ struct Mine: ParsableCommand, UsageRules {
                     return
                 }
                 if let problem = problems.first { throw problem }
-                if candidate.transactions.count >= perBlock || candidate.bytes >= budget {
-                    try mineCandidate()
-                }
+                if budget.isFull(candidate) { try mineCandidate() }
             }
             try mineCandidate()
             try output.close()
@@ -196,7 +207,7 @@ struct Mine: ParsableCommand, UsageRules {
             if repeatedAlerts > 0 {
                 diagnostics.note("\(pipeline.inputName): \(Plural.count(repeatedAlerts, "alert")) already on the chain for their reading and rule, retired (rule alert-repeat)")
             }
-            diagnostics.note("\(pipeline.inputName): \(Plural.count(c.accepted - repeatedAlerts, "transaction")) mined, \(c.rejected) rejected; tip \(validator.state.height) \(validator.state.tip.displayHex)")
+            diagnostics.note("\(pipeline.inputName): \(Plural.count(c.accepted - repeatedAlerts, "transaction")) mined, \(c.rejected) rejected; tip \(local.state.height) \(local.state.tip.displayHex)")
             status = pipeline.exitStatus
         }
         try exitUnlessOK(status)

@@ -33,7 +33,10 @@ extension Query {
                 guard query.chain != "-" else { throw ToolError(.usage, "index needs a chain file, not stdin") }
                 let location = IndexLocation(db ?? ChainIndex.defaultPath(chain: query.chain))
                 let index = try ChainIndex(location: location, create: true)
-                let summary = try index.update(chain: query.chain, batchTransactions: batchSize) { diagnostics.note("\(index.name): \($0)") }
+                let summary = try index.update(chain: query.chain, batchTransactions: batchSize,
+                                               progress: ProgressMeter(tool: "ehx-query", doing: "indexing", quiet: quiet)) {
+                    diagnostics.note("\(index.name): \($0)")
+                }
                 let output = try LineWriter(path: "-")
                 if emitSQL {
                     let cursor = try ChainCursor(path: query.chain)

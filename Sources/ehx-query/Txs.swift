@@ -160,7 +160,8 @@ extension Query {
             }
             if breakGlass != nil {
                 // Before the emergency key is even read: a key whose record the chain would refuse opens nothing.
-                let state = try ChainReader.validatedState(path: query.chain, now: Timestamp.now().unixSeconds).state
+                let state = try LocalChain.open(chain: query.chain, now: Timestamp.now().unixSeconds, threads: ParallelStage.onlineCores,
+                                                diagnostics: Diagnostics(tool: "ehx-query")).state
                 try BreakGlass.authorize(signing.publicKey, keyName: key, in: state)
             }
             let emergency = try breakGlass.map { (path: String) throws(KeyFileError) in try KeyFile.readEncryptionKey(path: path, passphrase: passphrase) }

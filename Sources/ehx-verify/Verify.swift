@@ -138,8 +138,17 @@ struct Verify: ParsableCommand, UsageRules {
         var audit = settings.makeAudit()
         let emit = ReportPrinter(output: output, file: reader.name, json: json)
         let page = report.map { _ in AuditPage(file: reader.name) }
-        try audit.run(reader: reader, emit: { report throws(ToolError) in try emit(report); page?.add(report) },
-                      after: page.map { page in { _, prepared in page.note(prepared) } })
+        let progress = ProgressMeter(tool: "ehx-verify", doing: "checking", quiet: quiet)
+        let total = path == "-" ? nil : ProgressMeter.fileSize(path)
+        var done: Int64 = 0
+        try audit.run(reader: reader, emit: { report throws(ToolError) in progress.clear(); try emit(report); page?.add(report) },
+                      after: { audit, prepared in
+                          page?.note(prepared)
+                          done += Int64(prepared.line.bytes.count + 1)
+                          let s = audit.validator.state
+                          progress.update(blocks: s.height + 1, transactions: s.txCount, bytes: done, totalBytes: total)
+                      })
+        progress.finish(blocks: audit.validator.state.height + 1, transactions: audit.validator.state.txCount, bytes: done, totalBytes: total)
         for report in audit.finish() { try emit(report); page?.add(report) }
         guard audit.readableBlocks > 0 else {
             try output.close()

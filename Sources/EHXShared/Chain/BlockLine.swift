@@ -65,8 +65,8 @@ public enum BlockLine {
 extension ChainProblem: Error {}
 
 /// Streams a chain file block by block for tools that need it readable but
-/// leave judging it to ehx-verify (ehx-query) or stop at the first problem
-/// (ehx-mine before it extends the chain).
+/// leave judging it to ehx-verify (ehx-query); the tools that must vouch for
+/// the chain before acting on it start from `LocalChain`.
 public enum ChainReader {
     /// Calls `body` for every block in order with the line it came from; the
     /// first unreadable line stops the walk with an error naming the file and line.
@@ -92,18 +92,5 @@ public enum ChainReader {
         try forEachLine(path: path) { (line, block) throws(ToolError) in
             try body(line.number, block, line.bytes.count + 1)
         }
-    }
-
-    /// Replays the chain through the validator and fails on the first
-    /// problem: a tool must not extend a chain it cannot vouch for.
-    public static func validatedState(path: String, now: Int64) throws(ToolError) -> ChainValidator {
-        var validator = ChainValidator(now: now)
-        try forEachBlock(path: path) { (number, block, bytes) throws(ToolError) in
-            let problems = validator.add(block, lineBytes: bytes)
-            if let first = problems.first {
-                throw ToolError(.dataErr, "\(path):\(number): block \(block.height): \(first) (run ehx-verify for the full report)")
-            }
-        }
-        return validator
     }
 }

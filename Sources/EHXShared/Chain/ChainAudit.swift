@@ -53,6 +53,15 @@ public struct ChainAudit: Sendable {
         self.trustSignaturesBelow = trustSignaturesBelow
     }
 
+    /// Continues from a validator that already stands on a chain's tip
+    /// (`ehx-verify --append` on a `LocalChain`).
+    public init(validator: ChainValidator, pins: ChainPins, threads: Int = 1) {
+        self.validator = validator
+        self.pins = pins
+        self.threads = max(1, threads)
+        trustSignaturesBelow = nil
+    }
+
     /// Checks one line and returns its problems.
     public mutating func check(line: LineReader.Line) -> [AuditReport] {
         check(lines: [line])

@@ -4,24 +4,24 @@
 public struct ChainState: Sendable {
     public static let medianTimeSpan = 11
 
-    public private(set) var rules: ChainRules?
-    public private(set) var genesisHash: SHA256Digest?
-    public private(set) var height: Int64 = -1
-    public private(set) var tip: SHA256Digest = .zero
-    public private(set) var tipTime: UInt32 = 0
-    public private(set) var firstTime: UInt32 = 0
+    public internal(set) var rules: ChainRules?
+    public internal(set) var genesisHash: SHA256Digest?
+    public internal(set) var height: Int64 = -1
+    public internal(set) var tip: SHA256Digest = .zero
+    public internal(set) var tipTime: UInt32 = 0
+    public internal(set) var firstTime: UInt32 = 0
     /// The exact sum of every block's work (fork choice compares this).
-    public private(set) var chainWork = ChainWork.zero
+    public internal(set) var chainWork = ChainWork.zero
     /// Distinct keys that signed a valid transaction, by the role that let them.
-    public private(set) var signersByRole: [Role: Set<Ed25519.PublicKey>] = [:]
-    private var workByBits: [UInt32: ChainWork] = [:]
+    public internal(set) var signersByRole: [Role: Set<Ed25519.PublicKey>] = [:]
+    var workByBits: [UInt32: ChainWork] = [:]
     /// Difficulty retarget (Chain/Retarget.swift): the bits the rules
     /// required of the tip, and the time of the block that opened the
     /// current retarget interval (height a multiple of the interval).
-    public private(set) var tipRequiredBits: UInt32 = 0
-    public private(set) var intervalStartTime: UInt32 = 0
-    public private(set) var txCount = 0
-    public private(set) var countsByType: [TxType: Int] = [:]
+    public internal(set) var tipRequiredBits: UInt32 = 0
+    public internal(set) var intervalStartTime: UInt32 = 0
+    public internal(set) var txCount = 0
+    public internal(set) var countsByType: [TxType: Int] = [:]
     var recentTimes: [UInt32] = []
     /// Every txid so far, 32 bytes inline each (no per-txid heap array).
     var txids: Set<TxidKey> = []

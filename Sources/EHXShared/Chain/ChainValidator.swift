@@ -20,6 +20,13 @@ public struct ChainValidator: Sendable {
         self.now = now
     }
 
+    /// Stands on a state restored from a snapshot (Chain/LocalChain.swift)
+    /// instead of one made by replaying the chain.
+    public init(now: Int64, state: ChainState) {
+        self.now = now
+        self.state = state
+    }
+
     /// After a line that is no block: its time is unknown, so it takes its
     /// place among the last 11 times as the earliest possible one. The
     /// median of later blocks is then the lowest the real one can be, and

@@ -191,8 +191,9 @@ public final class ChainIndex {
     /// index at the end of its last whole batch and readers never see half
     /// of one.
     public func update(chain path: String, batchTransactions: Int = ChainIndex.defaultBatch,
-                       note: (String) -> Void = { _ in }) throws(ToolError) -> UpdateSummary {
+                       progress: ProgressMeter? = nil, note: (String) -> Void = { _ in }) throws(ToolError) -> UpdateSummary {
         let cursor = try ChainCursor(path: path)
+        let total = cursor.fileSize
         var summary = UpdateSummary()
         var coverage: Coverage?
         var batch = Batch()
@@ -260,18 +261,24 @@ public final class ChainIndex {
             lastHeight = block.height
             lastHash = hash
             batch.tip = (lastHeight, hash)
+            progress?.update(blocks: Int64(summary.blocks), transactions: summary.transactions,
+                             bytes: offset + Int64(bytes.count) + 1, totalBytes: total)
             if batch.transactions >= batchTransactions || batch.bytes >= Self.batchBytes {
                 sinceNote += batch.transactions
                 try apply(batch, after: committed)
                 committed = hash
                 batch = Batch()
                 if sinceNote >= 100_000 {
+                    progress?.clear()
                     note("indexed through height \(lastHeight)")
                     sinceNote = 0
                 }
             }
         }
         if batch.tip != nil || batch.reset { try apply(batch, after: committed) }
+        if summary.blocks > 0 {
+            progress?.finish(blocks: Int64(summary.blocks), transactions: summary.transactions, bytes: cursor.offset, totalBytes: total)
+        }
         if summary.rebuilt || coverage == nil { try db.execute("ANALYZE") }
         summary.tip = try self.coverage()
         if summary.tip == nil { throw ToolError(.dataErr, "\(path): empty chain (no genesis block)") }

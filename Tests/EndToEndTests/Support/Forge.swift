@@ -9,7 +9,8 @@ enum Forge {
     /// signed by `minerKey`) and appends its canonical line.
     static func appendBlock(to chain: String, minerKey: String, transactions: [Transaction]) throws -> Block {
         let miner = try KeyFile.readPrivateKey(path: minerKey, passphrase: nil)
-        let validator = try ChainReader.validatedState(path: chain, now: Timestamp.now().unixSeconds)
+        let validator = try LocalChain.open(chain: chain, now: Timestamp.now().unixSeconds, threads: 1,
+                                            diagnostics: Diagnostics(tool: "forge", quiet: true)).validator
         guard let bits = validator.nextBits else { throw TestFailure("\(chain): no genesis rules") }
         let block = try BlockMiner.mine(
             transactions: transactions, height: validator.nextHeight, prev: validator.state.tip,

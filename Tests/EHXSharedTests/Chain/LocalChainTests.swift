@@ -1,0 +1,196 @@
+import Foundation
+import Testing
+@testable import EHXShared
+
+/// The chain-state snapshot: every field survives it, it is used only while
+/// the chain still holds its last block where it was, and a damaged or
+/// half-written one is never trusted.
+@Suite struct LocalChainTests {
+    /// A chain with what the state records: grants with encryption keys, a
+    /// policy, readings of two devices, a revocation.
+    static func richChain() throws -> TestChain {
+        // Rules 2, so the device bindings, seqs by bytes (NFC and NFD) and
+        // reading keys are in the state the snapshot must keep.
+        var chain = try TestChain(rulesVersion: 2, gatewayDevices: ["bed1", "bed2", "bed-\u{e9}", "bed-e\u{301}"])
+        chain.clock = 1_795_687_200 // the readings' time: rules 2 bounds a reading's ts by its block's
+        let reader = try Ed25519.PrivateKey()
+        let enc = try X25519.PrivateKey()
+        let grant: JSONValue = ["action": "grant", "role": "clinician", "key": .string(Base64URL.encode(reader.publicKey.rawRepresentation)),
+                                "enc": .string(Base64URL.encode(enc.publicKey.rawRepresentation))]
+        let policy: JSONValue = ["read": ["clinician": ["*"]], "view": ["clinician": "full"],
+                                 "emergency": .string(Base64URL.encode(enc.publicKey.rawRepresentation))]
+        _ = try chain.append([try chain.signed(grant, type: .key, by: chain.authority), try chain.signed(chain.reading(seq: 1))])
+        _ = try chain.append([try chain.signed(policy, type: .policy, by: chain.authority), try chain.signed(chain.reading(device: "bed2", seq: 7))])
+        let revoke: JSONValue = ["action": "revoke", "role": "clinician", "key": .string(Base64URL.encode(reader.publicKey.rawRepresentation))]
+        _ = try chain.append([try chain.signed(revoke, type: .key, by: chain.authority), try chain.signed(chain.reading(seq: 2))])
+        _ = try chain.append([try chain.signed(chain.reading(seq: 3)), try chain.signed(chain.reading(device: "bed-\u{e9}", seq: 4)),
+                              try chain.signed(chain.reading(device: "bed-e\u{301}", seq: 2))])
+        #expect(chain.validate().isEmpty)
+        return chain
+    }
+
+    static func replayed(_ chain: TestChain) -> ChainValidator {
+        var validator = ChainValidator(now: chain.clock)
+        for block in chain.blocks { _ = validator.add(block, lineBytes: block.canonicalLine.count) }
+        return validator
+    }
+
+    /// Every stored field, found by reflection, so a field added to
+    /// ChainState and forgotten by the snapshot fails here.
+    static func fields(_ value: Any) -> String {
+        let mirror = Mirror(reflecting: value)
+        switch mirror.displayStyle {
+        case .set?, .dictionary?:
+            return "{" + mirror.children.map { fields($0.value) }.sorted().joined(separator: ",") + "}"
+        case .collection?:
+            return "[" + mirror.children.map { fields($0.value) }.joined(separator: ",") + "]"
+        case .struct?, .class?, .enum?, .tuple?, .optional?:
+            if mirror.children.isEmpty { return String(describing: value) }
+            return "\(mirror.subjectType)(" + mirror.children.map { "\($0.label ?? ""):\(fields($0.value))" }.joined(separator: ",") + ")"
+        default:
+            return String(describing: value)
+        }
+    }
+
+    @Test func everyFieldOfTheStateSurvivesTheSnapshot() throws {
+        let chain = try Self.richChain()
+        let state = Self.replayed(chain).state
+        let binding = ChainSnapshot.Binding(chainBytes: 100, lastLineBytes: 10, lastLineHash: SHA256.hash([1, 2, 3]))
+        let snapshot = ChainSnapshot(state: state, binding: binding, blockHashes: chain.blocks.map(\.header.hash),
+                                     blockBits: chain.blocks.map(\.header.bits))
+        let restored = try ChainSnapshot.decode(try snapshot.encoded())
+        let mirror = Mirror(reflecting: state)
+        #expect(mirror.children.count >= 20, "reflection sees the stored fields")
+        for (original, copy) in zip(mirror.children, Mirror(reflecting: restored.state).children) {
+            #expect(Self.fields(original.value) == Self.fields(copy.value), "field \(original.label ?? "?")")
+        }
+        #expect(restored.binding == binding)
+        #expect(restored.blockHashes == snapshot.blockHashes && restored.blockBits == snapshot.blockBits)
+        #expect(restored.state.readPolicy != nil && restored.state.contains(txid: chain.blocks[4].txs[1].txid))
+    }
+
+    @Test func aDamagedSnapshotIsRefused() throws {
+        let chain = try Self.richChain()
+        let state = Self.replayed(chain).state
+        let snapshot = ChainSnapshot(state: state, binding: .init(chainBytes: 1, lastLineBytes: 1, lastLineHash: .zero),
+                                     blockHashes: chain.blocks.map(\.header.hash), blockBits: chain.blocks.map(\.header.bits))
+        var bytes = try snapshot.encoded()
+        for at in [0, bytes.count / 2, bytes.count - 1] {
+            var damaged = bytes
+            damaged[at] ^= 0x20
+            #expect(throws: ChainSnapshotError.self) { try ChainSnapshot.decode(damaged) }
+        }
+        bytes.removeLast(40)
+        #expect(throws: ChainSnapshotError.self) { try ChainSnapshot.decode(bytes) }
+    }
+
+    /// A chain file and its snapshot in a fresh directory.
+    struct OnDisk {
+        let dir: String
+        var path: String { dir + "/chain.jsonl" }
+        var snapshot: String { path + ".state" }
+        let diagnostics = Diagnostics(tool: "test", quiet: true)
+
+        init(_ chain: TestChain) throws {
+            dir = NSTemporaryDirectory() + "ehx-localchain-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try write(chain.blocks)
+        }
+
+        func write(_ blocks: [Block]) throws {
+            try Data(blocks.flatMap(\.canonicalLine)).write(to: URL(fileURLWithPath: path))
+        }
+
+        func open() throws -> LocalChain {
+            try LocalChain.open(chain: path, now: 1_795_800_000, threads: 2, diagnostics: diagnostics)
+        }
+
+        func remove() { try? FileManager.default.removeItem(atPath: dir) }
+    }
+
+    @Test func theSnapshotIsUsedAndExtendedWhileTheChainHoldsItsTip() throws {
+        var chain = try Self.richChain()
+        let disk = try OnDisk(chain)
+        defer { disk.remove() }
+        var first = try disk.open()
+        #expect(first.rebuildReason == "no snapshot" && first.replayedBlocks == 5)
+        try first.save()
+        let second = try disk.open()
+        #expect(second.rebuildReason == nil && second.replayedBlocks == 0, "a current snapshot: nothing read")
+        #expect(LocalChainTests.fields(second.state) == LocalChainTests.fields(first.state))
+        // Blocks appended behind it are read and checked; nothing else is.
+        _ = try chain.append([try chain.signed(chain.reading(seq: 4))])
+        _ = try chain.append([try chain.signed(chain.reading(seq: 5))])
+        try disk.write(chain.blocks)
+        var third = try disk.open()
+        #expect(third.rebuildReason == nil && third.replayedBlocks == 2)
+        #expect(third.state.tip == chain.blocks[6].header.hash)
+        #expect(LocalChainTests.fields(third.state) == LocalChainTests.fields(Self.replayed(chain).state))
+        try third.save()
+        #expect(try disk.open().replayedBlocks == 0)
+    }
+
+    @Test func aChainChangedBehindTheSnapshotIsDetectedAndNotTrusted() throws {
+        var chain = try Self.richChain()
+        let disk = try OnDisk(chain)
+        defer { disk.remove() }
+        var local = try disk.open()
+        try local.save()
+        let saved = try Data(contentsOf: URL(fileURLWithPath: disk.snapshot))
+
+        // Cut: the last block dropped.
+        try disk.write(Array(chain.blocks.dropLast()))
+        let cut = try disk.open()
+        #expect(cut.rebuildReason?.contains("shorter") == true, "\(cut.rebuildReason ?? "used")")
+        #expect(cut.state.height == 3)
+
+        // Forked: another block 4 of the same length or longer.
+        try Data(saved).write(to: URL(fileURLWithPath: disk.snapshot))
+        var other = chain
+        other.blocks.removeLast()
+        other.clock += 5
+        _ = try other.append([try other.signed(other.reading(seq: 3, value: 99))])
+        _ = try other.append([try other.signed(other.reading(seq: 4))])
+        try disk.write(other.blocks)
+        let forked = try disk.open()
+        #expect(forked.rebuildReason?.contains("no longer holds its block 4") == true, "\(forked.rebuildReason ?? "used")")
+        #expect(forked.state.tip == other.blocks[5].header.hash)
+
+        // Edited in place: one byte of the last block's reading, same length.
+        // The rebuild reads the edited block and refuses it.
+        try Data(saved).write(to: URL(fileURLWithPath: disk.snapshot))
+        var bytes = chain.blocks.flatMap(\.canonicalLine)
+        let text = String(decoding: bytes, as: UTF8.self)
+        let at = try #require(text.range(of: "\"value\":72", options: .backwards))
+        let offset = text.utf8.distance(from: text.utf8.startIndex, to: at.upperBound) - 1
+        bytes[offset] = UInt8(ascii: "3")
+        try Data(bytes).write(to: URL(fileURLWithPath: disk.path))
+        #expect(throws: ToolError.self) { try disk.open() }
+
+        // The snapshot's own damage: rebuilt from the chain, which is fine.
+        try disk.write(chain.blocks)
+        var damaged = saved
+        damaged[damaged.count / 2] ^= 1
+        try damaged.write(to: URL(fileURLWithPath: disk.snapshot))
+        let rebuilt = try disk.open()
+        #expect(rebuilt.rebuildReason?.contains("checksum") == true, "\(rebuilt.rebuildReason ?? "used")")
+        #expect(rebuilt.replayedBlocks == 5)
+        _ = chain
+    }
+
+    @Test func aWriteKilledBeforeItsRenameLeavesTheOldSnapshot() throws {
+        var chain = try Self.richChain()
+        let disk = try OnDisk(chain)
+        defer { disk.remove() }
+        var local = try disk.open()
+        try local.save()
+        // What a kill between writing the temporary file and renaming it
+        // leaves: the old snapshot and a partial temporary beside it.
+        let partial = Array(try Data(contentsOf: URL(fileURLWithPath: disk.snapshot)).prefix(100))
+        try Data(partial).write(to: URL(fileURLWithPath: disk.dir + "/.chain.jsonl.state.tmp-0123456789abcdef"))
+        _ = try chain.append([try chain.signed(chain.reading(seq: 4))])
+        try disk.write(chain.blocks)
+        let next = try disk.open()
+        #expect(next.rebuildReason == nil && next.replayedBlocks == 1, "the old snapshot, extended by the new block")
+    }
+}

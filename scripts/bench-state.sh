@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# What a run costs against the size of the chain, with the chain-state
+# snapshot (CHAIN.state, man ehx.7 CHAIN STATE):
+#   scripts/bench-state.sh                 (SIZES="100000 1000000", BIN=.build/release)
+#   SIZES="100000 1000000 10000000" scripts/bench-state.sh
+# For each size, a chain of that many readings (with a read policy, so
+# ehx-sign --seal can start) is generated once with the tools themselves and
+# cached in .bench/state-N/. Then, each under /usr/bin/time (wall seconds
+# and peak RSS):
+#   build     ehx-mine building the snapshot from the whole chain (once)
+#   noop      ehx-mine --spool with nothing to mine (the cron run)
+#   mine1     ehx-mine --spool mining one block of one transaction
+#   seal      ehx-sign --seal signing one reading, start included
+#   append    ehx-verify --append of one block onto a copy of the chain
+#   index     ehx-query index, extending it by that one block
+#   report    ehx-query report --patient through the index
+#   fhir      ehx-query fhir --patient through the index
+# and prints one row per measure, one column per size, so the growth shows.
+# Exit 1 when a run failed (its cell says so). Do not run the 10^6 size on a
+# shared machine: generating it takes tens of minutes.
+set -euo pipefail
+export LC_ALL=C
+cd "$(dirname "$0")/.."
+. scripts/bench-lib.sh
+SIZES=${SIZES:-100000 1000000}
+BIN=${BIN:-.build/release}
+PATIENT=${PATIENT:-P-0042}
+
+if [ ! -x "$BIN/ehx-mine" ]; then
+  echo "bench-state: building release tools into $BIN" >&2
+  swift build -c release --scratch-path "${BIN%/release}" >&2
+fi
+
+generate() { # generate DIR TXS
+  local dir=$1 n=$2
+  [ -s "$dir/chain.jsonl" ] && [ -e "$dir/complete" ] && return 0
+  rm -rf "$dir"; mkdir -p "$dir"
+  echo "bench-state: generating $n transactions in $dir (once)" >&2
+  for r in authority gateway miner; do "$BIN/ehx-keygen" key --role "$r" -o "$dir/$r" >/dev/null; done
+  "$BIN/ehx-keygen" pseudonym -o "$dir/pseudonym.key" >/dev/null
+  "$BIN/ehx-keygen" key --role clinician --enc -o "$dir/reader" >/dev/null
+  "$BIN/ehx-keygen" genesis --authority "$dir/authority.key" --bits 207fffff --name bench \
+      --max-block-txs 5000 --grant gateway="$dir/gateway.pub" --grant miner="$dir/miner.pub" -o "$dir/chain.jsonl" >/dev/null
+  # A reader with an X25519 key, then the policy that lets it read (from the next block).
+  "$BIN/ehx-keygen" grant --role clinician --key "$dir/reader.pub" --enc "$dir/reader.enc.pub" \
+    | "$BIN/ehx-sign" -q --type key --key "$dir/authority.key" \
+    | "$BIN/ehx-mine" -q --chain "$dir/chain.jsonl" --key "$dir/miner.key" >/dev/null
+  echo '{"read":{"clinician":["*"]}}' | "$BIN/ehx-sign" -q --type policy --key "$dir/authority.key" \
+    | "$BIN/ehx-mine" -q --chain "$dir/chain.jsonl" --key "$dir/miner.key" >/dev/null
+  bench_readings "$n" | "$BIN/ehx-sign" -q --key "$dir/gateway.key" \
+     | "$BIN/ehx-mine" -q --chain "$dir/chain.jsonl" --key "$dir/miner.key" --max-txs 4000 >/dev/null
+  touch "$dir/complete"
+}
+
+declare -A CELL
+FAILED=0
+for n in $SIZES; do
+  dir=.bench/state-$n
+  generate "$dir" "$n"
+  chain=$dir/chain.jsonl
+  rm -rf "$dir/spool" "$chain.state" "$dir/peer.jsonl" "$dir/peer.jsonl.state"
+  mkdir -p "$dir/spool/new" "$dir/spool/tmp"
+  cell() { # a run that failed shows its status instead of a time that means nothing
+    if [ "$T_STATUS" != 0 ]; then CELL[$1,$n]="failed ($T_STATUS)"; FAILED=1; return; fi
+    CELL[$1,$n]=$(awk -v w="$T_WALL" -v r="$T_RSS_KB" 'BEGIN { printf "%7.2f s %5d MB", w, r / 1024 }')
+  }
+
+  timed /dev/null "$BIN/ehx-mine" -q --spool "$dir/spool" --chain "$chain" --key "$dir/miner.key"; cell build
+  cp "$chain" "$dir/peer.jsonl"; cp "$chain.state" "$dir/peer.jsonl.state"
+  timed /dev/null "$BIN/ehx-mine" -q --spool "$dir/spool" --chain "$chain" --key "$dir/miner.key" --deadline 50; cell noop
+  seq=$(date +%s)
+  printf '{"device":"bench-extra","patient":"%s","seq":%s,"ts":"2026-12-01T00:00:00.000Z","kind":"heart_rate","value":70,"unit":"/min"}\n' "$PATIENT" "$seq" \
+    | "$BIN/ehx-sign" -q --key "$dir/gateway.key" --spool "$dir/spool" >/dev/null
+  timed /dev/null "$BIN/ehx-mine" -q --spool "$dir/spool" --chain "$chain" --key "$dir/miner.key" --deadline 50; cell mine1
+  printf '{"device":"bench-extra","patient":"%s","seq":%s,"ts":"2026-12-01T00:00:01.000Z","kind":"heart_rate","value":71,"unit":"/min"}\n' "$PATIENT" "$((seq + 1))" \
+    > "$dir/one.jsonl"
+  timed /dev/null "$BIN/ehx-sign" -q --seal --chain "$chain" --pseudonym-key "$dir/pseudonym.key" --key "$dir/gateway.key" "$dir/one.jsonl"; cell seal
+  peer_tip=$("$BIN/ehx-query" --chain "$dir/peer.jsonl" tip --hash)
+  "$BIN/ehx-query" --chain "$chain" blocks --since "$peer_tip" > "$dir/new-blocks.jsonl"
+  timed /dev/null "$BIN/ehx-verify" -q --append "$dir/peer.jsonl" "$dir/new-blocks.jsonl"; cell append
+  if [ ! -s "$chain.index.sqlite" ]; then
+    echo "bench-state: indexing $chain (once)" >&2
+    "$BIN/ehx-query" --chain "$chain" index -q >/dev/null
+  fi
+  timed /dev/null "$BIN/ehx-query" --chain "$chain" index -q; cell index
+  timed /dev/null "$BIN/ehx-query" --chain "$chain" report --patient "$PATIENT" -o "$dir/report.html" 2>/dev/null; cell report
+  timed /dev/null "$BIN/ehx-query" --chain "$chain" fhir --patient "$PATIENT"; cell fhir
+done
+
+printf '%-34s' "run \\ transactions"
+for n in $SIZES; do printf '  %17s' "$n"; done
+printf '  %s\n' "target"
+for m in "build:snapshot built from the whole chain:(once)" "noop:ehx-mine --spool, nothing to mine:< 1 s" \
+         "mine1:ehx-mine --spool, one block:< 2 s + nonce" "seal:ehx-sign --seal, one reading:< 1 s" \
+         "append:ehx-verify --append, one block:< 1 s" "index:ehx-query index, one new block:" \
+         "report:report --patient (index):< 1 s" "fhir:fhir --patient (index):< 1 s"; do
+  key=${m%%:*}; rest=${m#*:}; label=${rest%%:*}; target=${rest#*:}
+  printf '%-34s' "$label"
+  for n in $SIZES; do printf '  %17s' "${CELL[$key,$n]}"; done
+  printf '  %s\n' "$target"
+done
+echo "(memory target: <= 64 MB + what the new blocks need)"
+[ "$FAILED" = 0 ]
