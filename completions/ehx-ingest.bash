@@ -163,7 +163,7 @@ _ehx-ingest() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(--quiet -q --version -h --help)
+    local -a non_repeating_flags=(--archive --quiet -q --allow-foreign-owner --version -h --help)
     local -a repeating_options=(--column)
     local -a non_repeating_options=(--from --psk --state --rejects --alerts --rules --window --max-skew --learn --z --now --device --patient --threads)
     __ehx-ingest_offer_flags_options 1
@@ -175,18 +175,23 @@ _ehx-ingest() {
         return
         ;;
     '--psk')
+        __ehx-ingest_add_completions -f
         return
         ;;
     '--state')
+        __ehx-ingest_add_completions -f
         return
         ;;
     '--rejects')
+        __ehx-ingest_add_completions -f
         return
         ;;
     '--alerts')
+        __ehx-ingest_add_completions -f
         return
         ;;
     '--rules')
+        __ehx-ingest_add_completions -f
         return
         ;;
     '--window')
@@ -214,6 +219,14 @@ _ehx-ingest() {
         return
         ;;
     '--threads')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ehx-ingest_add_completions -f
         return
         ;;
     esac

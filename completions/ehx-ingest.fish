@@ -20,7 +20,7 @@ function __ehx-ingest_parse_tokens -S
     set -l unparsed_tokens (__ehx-ingest_tokens -pc)
     switch $unparsed_tokens[1]
     case 'ehx-ingest'
-        __ehx-ingest_parse_subcommand 1 'from=' 'psk=' 'state=' 'rejects=' 'alerts=' 'rules=' 'window=' 'max-skew=' 'learn=' 'z=' 'now=' 'device=' 'patient=' 'column=+' 'threads=' 'q/quiet' 'version' 'h/help'
+        __ehx-ingest_parse_subcommand 1 'from=' 'psk=' 'state=' 'rejects=' 'alerts=' 'rules=' 'window=' 'max-skew=' 'learn=' 'z=' 'now=' 'archive' 'device=' 'patient=' 'column=+' 'threads=' 'q/quiet' 'allow-foreign-owner' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __ehx-ingest_parse_subcommand -r 1 'version'
@@ -77,23 +77,26 @@ function __ehx-ingest_custom_completion
 end
 
 complete -c 'ehx-ingest' -f
+complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_positional "ehx-ingest" -eq 1' -F
 complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" from' -l 'from' -d 'Input format: jsonl (sensor readings with MACs), fhir (Observations or a Bundle), csv (monitor export with a header).' -rfka 'jsonl fhir csv'
-complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" psk' -l 'psk' -d 'The gateway\'s device PSK file (from ehx-keygen psk); required for jsonl.' -rfka ''
-complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" state' -l 'state' -d 'Keep replay memory, NEWS2 vitals and baselines in this file across runs (rewritten atomically).' -rfka ''
-complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" rejects' -l 'rejects' -d 'Append refused lines here as JSON with file, line, reason and raw.' -rfka ''
-complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" alerts' -l 'alerts' -d 'Write each alert as a JSON line here at once: a file (appended), a FIFO, or \'-\' for stderr.' -rfka ''
-complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" rules' -l 'rules' -d 'Thresholds and adaptive settings per kind and patient (JSON; see RULES FILE).' -rfka ''
-complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" window' -l 'window' -d 'NEWS2 window: a parameter older than this before a reading is missing (seconds, or 15m, 1h).' -rfka ''
+complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" psk' -l 'psk' -d 'The gateway\'s device PSK file (from ehx-keygen psk); required for jsonl.' -rF
+complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" state' -l 'state' -d 'Keep replay memory, NEWS2 vitals and baselines in this file across runs (rewritten atomically).' -rF
+complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" rejects' -l 'rejects' -d 'Append refused lines here as JSON with code, file, line, reason and raw (ehx(7), REJECT RECORDS).' -rF
+complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" alerts' -l 'alerts' -d 'Write each alert as a JSON line here at once: a file (appended), a FIFO, or \'-\' for stderr.' -rF
+complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" rules' -l 'rules' -d 'Freshness per NEWS2 parameter, thresholds, baselines and drift settings per kind and patient, SpO2 scale 2 (JSON; see RULES FILE).' -rF
+complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" window' -l 'window' -d 'NEWS2 freshness of the monitored respiration rate, SpO2 and pulse: older than this before a reading, they are missing (seconds, or 15m, 1h). Other parameters: freshness in --rules.' -rfka ''
 complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" max-skew' -l 'max-skew' -d 'Refuse readings whose ts is further than this ahead of the gateway\'s clock.' -rfka ''
 complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" learn' -l 'learn' -d 'Readings of a kind a patient\'s baseline learns from before it judges.' -rfka ''
 complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" z' -l 'z' -d 'Alert when a reading is more than this many standard deviations from the patient\'s baseline.' -rfka ''
-complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" now' -l 'now' -d 'Judge skew and PSK grace windows against this time instead of the clock (RFC 3339 or Unix seconds; for re-processing archives and tests).' -rfka ''
+complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" now' -l 'now' -d 'Judge skew and PSK grace windows against this time instead of the clock (RFC 3339 or Unix seconds; for tests, and archives whose span is known: see --archive).' -rfka ''
+complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" archive' -l 'archive' -d 'Re-process an archive: judge each reading\'s time only against the device\'s readings before it (order), not against the clock or --now.'
 complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" device' -l 'device' -d 'For fhir and csv: the device id when the record names none.' -rfka ''
 complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" patient' -l 'patient' -d 'For fhir and csv: the patient id when the record names none.' -rfka ''
 complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest"' -l 'column' -d 'For csv: map a header column: NAME=ROLE (a kind, ts, device, patient, systolic, diastolic, ignore). Repeatable.' -rfka ''
 complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" threads' -l 'threads' -d 'Threads for parsing and MAC checks (default: all online cores). Outputs, rejects and alerts keep input order whatever the count.' -rfka ''
 complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" q quiet' -l 'quiet' -s 'q' -d 'Print only errors and alerts on stderr.'
+complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" allow-foreign-owner' -l 'allow-foreign-owner' -d 'Write into directories (a spool, the directory of an output file) that another account owns; that account could swap what is written there, so give it only for an account you trust.'
 complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" version' -l 'version' -d 'Show the version.'
 complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" h help' -s 'h' -l 'help' -d 'Show help information.'
-complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_positional "ehx-ingest" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_positional "ehx-ingest" -eq 2' -fa 'help' -d 'Show subcommand help information.'
 complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest help" version' -l 'version' -d 'Show the version.'

@@ -173,13 +173,13 @@ _ehx-keygen() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    key|psk|genesis|grant|revoke|pseudonym|firmware|help)
+    key|id|psk|genesis|grant|revoke|pseudonym|firmware|help)
         # Offer subcommand argument completions
         "_ehx-keygen_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'key psk genesis grant revoke pseudonym firmware help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'key id psk genesis grant revoke pseudonym firmware help' -- "${cur}"))
         ;;
     esac
 }
@@ -194,12 +194,39 @@ _ehx-keygen_key() {
     # Offer option value completions
     case "${prev}" in
     '--role')
+        __ehx-keygen_add_completions -W 'authority'$'\n''gateway'$'\n''device'$'\n''clinician'$'\n''physio'$'\n''researcher'$'\n''auditor'$'\n''miner'$'\n''manufacturer'
         return
         ;;
     '--output'|'-o')
+        __ehx-keygen_add_completions -f
         return
         ;;
     '--passphrase-file')
+        __ehx-keygen_add_completions -f
+        return
+        ;;
+    esac
+}
+
+_ehx-keygen_id() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--passphrase-file)
+    __ehx-keygen_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--passphrase-file')
+        __ehx-keygen_add_completions -f
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    *)
+        __ehx-keygen_add_completions -f
         return
         ;;
     esac
@@ -209,7 +236,7 @@ _ehx-keygen_psk() {
     repeating_flags=()
     non_repeating_flags=(--replace --rotate --version -h --help)
     repeating_options=()
-    non_repeating_options=(--device --psk --grace)
+    non_repeating_options=(--device --psk --grace --export)
     __ehx-keygen_offer_flags_options 0
 
     # Offer option value completions
@@ -218,9 +245,13 @@ _ehx-keygen_psk() {
         return
         ;;
     '--psk')
+        __ehx-keygen_add_completions -f
         return
         ;;
     '--grace')
+        return
+        ;;
+    '--export')
         return
         ;;
     esac
@@ -229,13 +260,14 @@ _ehx-keygen_psk() {
 _ehx-keygen_genesis() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
-    repeating_options=(--grant)
-    non_repeating_options=(--authority --bits --block-seconds --threads --retarget-interval --target-spacing --name --max-block-txs --max-block-bytes --output -o --passphrase-file)
+    repeating_options=(--grant --bind)
+    non_repeating_options=(--authority --bits --block-seconds --threads --retarget-interval --target-spacing --name --pseudonym-key --rules --max-block-txs --max-block-bytes --output -o --passphrase-file)
     __ehx-keygen_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--authority')
+        __ehx-keygen_add_completions -f
         return
         ;;
     '--bits')
@@ -259,6 +291,15 @@ _ehx-keygen_genesis() {
     '--grant')
         return
         ;;
+    '--bind')
+        return
+        ;;
+    '--pseudonym-key')
+        return
+        ;;
+    '--rules')
+        return
+        ;;
     '--max-block-txs')
         return
         ;;
@@ -266,9 +307,11 @@ _ehx-keygen_genesis() {
         return
         ;;
     '--output'|'-o')
+        __ehx-keygen_add_completions -f
         return
         ;;
     '--passphrase-file')
+        __ehx-keygen_add_completions -f
         return
         ;;
     esac
@@ -277,19 +320,33 @@ _ehx-keygen_genesis() {
 _ehx-keygen_grant() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
-    repeating_options=()
-    non_repeating_options=(--role --key --enc)
+    repeating_options=(--device)
+    non_repeating_options=(--role --key --enc --psk --pseudonym-key --seq)
     __ehx-keygen_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--role')
+        __ehx-keygen_add_completions -W 'authority'$'\n''gateway'$'\n''device'$'\n''clinician'$'\n''physio'$'\n''researcher'$'\n''auditor'$'\n''miner'$'\n''manufacturer'
         return
         ;;
     '--key')
+        __ehx-keygen_add_completions -f
         return
         ;;
     '--enc')
+        return
+        ;;
+    '--device')
+        return
+        ;;
+    '--psk')
+        return
+        ;;
+    '--pseudonym-key')
+        return
+        ;;
+    '--seq')
         return
         ;;
     esac
@@ -298,16 +355,27 @@ _ehx-keygen_grant() {
 _ehx-keygen_revoke() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
-    repeating_options=()
-    non_repeating_options=(--role --key)
+    repeating_options=(--device)
+    non_repeating_options=(--role --key --psk --pseudonym-key)
     __ehx-keygen_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--role')
+        __ehx-keygen_add_completions -W 'authority'$'\n''gateway'$'\n''device'$'\n''clinician'$'\n''physio'$'\n''researcher'$'\n''auditor'$'\n''miner'$'\n''manufacturer'
         return
         ;;
     '--key')
+        __ehx-keygen_add_completions -f
+        return
+        ;;
+    '--device')
+        return
+        ;;
+    '--psk')
+        return
+        ;;
+    '--pseudonym-key')
         return
         ;;
     esac
@@ -323,6 +391,7 @@ _ehx-keygen_pseudonym() {
     # Offer option value completions
     case "${prev}" in
     '--output'|'-o')
+        __ehx-keygen_add_completions -f
         return
         ;;
     esac
@@ -347,6 +416,14 @@ _ehx-keygen_firmware() {
         return
         ;;
     '--url')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ehx-keygen_add_completions -f
         return
         ;;
     esac

@@ -163,17 +163,19 @@ _ehx-mine() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(--bench --wait --quiet -q --version -h --help)
+    local -a non_repeating_flags=(--bench --wait --quiet -q --allow-foreign-owner --version -h --help)
     local -a repeating_options=()
-    local -a non_repeating_options=(--chain --key --threads --seconds --max-txs --spool --min-txs --max-bytes --deadline --rejects --passphrase-file)
+    local -a non_repeating_options=(--chain --key --threads --seconds --repeat --max-txs --spool --min-txs --max-bytes --deadline --rejects --passphrase-file)
     __ehx-mine_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--chain')
+        __ehx-mine_add_completions -f
         return
         ;;
     '--key')
+        __ehx-mine_add_completions -f
         return
         ;;
     '--threads')
@@ -182,10 +184,14 @@ _ehx-mine() {
     '--seconds')
         return
         ;;
+    '--repeat')
+        return
+        ;;
     '--max-txs')
         return
         ;;
     '--spool')
+        __ehx-mine_add_completions -d
         return
         ;;
     '--min-txs')
@@ -198,9 +204,19 @@ _ehx-mine() {
         return
         ;;
     '--rejects')
+        __ehx-mine_add_completions -f
         return
         ;;
     '--passphrase-file')
+        __ehx-mine_add_completions -f
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ehx-mine_add_completions -f
         return
         ;;
     esac

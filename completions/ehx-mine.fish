@@ -20,7 +20,7 @@ function __ehx-mine_parse_tokens -S
     set -l unparsed_tokens (__ehx-mine_tokens -pc)
     switch $unparsed_tokens[1]
     case 'ehx-mine'
-        __ehx-mine_parse_subcommand 1 'chain=' 'key=' 'threads=' 'bench' 'seconds=' 'max-txs=' 'spool=' 'min-txs=' 'max-bytes=' 'deadline=' 'rejects=' 'wait' 'passphrase-file=' 'q/quiet' 'version' 'h/help'
+        __ehx-mine_parse_subcommand 1 'chain=' 'key=' 'threads=' 'bench' 'seconds=' 'repeat=' 'max-txs=' 'spool=' 'min-txs=' 'max-bytes=' 'deadline=' 'rejects=' 'wait' 'passphrase-file=' 'q/quiet' 'allow-foreign-owner' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __ehx-mine_parse_subcommand -r 1 'version'
@@ -77,21 +77,24 @@ function __ehx-mine_custom_completion
 end
 
 complete -c 'ehx-mine' -f
-complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" chain' -l 'chain' -d 'The chain file to extend (required unless --bench).' -rfka ''
-complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" key' -l 'key' -d 'The miner\'s private key; it must hold the miner role on the chain (required unless --bench).' -rfka ''
+complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_positional "ehx-mine" -eq 1' -F
+complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" chain' -l 'chain' -d 'The chain file to extend (required unless --bench).' -rF
+complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" key' -l 'key' -d 'The miner\'s private key; it must hold the miner role on the chain (required unless --bench).' -rF
 complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" threads' -l 'threads' -d 'Nonce-search threads (default: all online cores).' -rfka ''
 complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" bench' -l 'bench' -d 'Measure the nonce search\'s hash rate instead of mining; needs no chain.'
-complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" seconds' -l 'seconds' -d 'How long --bench runs, in seconds.' -rfka ''
+complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" seconds' -l 'seconds' -d 'How long each --bench run lasts, in seconds.' -rfka ''
+complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" repeat' -l 'repeat' -d 'With --bench: how many runs; prints their min, median and max (one run\'s figure is noise).' -rfka ''
 complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" max-txs' -l 'max-txs' -d 'Most transactions per block besides the stamp.' -rfka ''
-complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" spool' -l 'spool' -d 'Mine from this maildir-style spool (DIR/new, written by ehx-sign --spool) instead of a file or stdin.' -rfka ''
+complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" spool' -l 'spool' -d 'Mine from this maildir-style spool (DIR/new, written by ehx-sign --spool) instead of a file or stdin.' -rfa '(__ehx-mine_complete_directories)'
 complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" min-txs' -l 'min-txs' -d 'With --spool: mine only when at least this many transactions are waiting (0 mines an empty block).' -rfka ''
 complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" max-bytes' -l 'max-bytes' -d 'Most bytes of transactions per block (default: half the chain\'s max_block_bytes).' -rfka ''
 complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" deadline' -l 'deadline' -d 'With --spool: give up cleanly after this many seconds (exit 75), leaving the spool intact.' -rfka ''
-complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" rejects' -l 'rejects' -d 'Append refused lines here as JSON with file, line and reason.' -rfka ''
+complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" rejects' -l 'rejects' -d 'Append refused lines here as JSON with code, file, line, reason and raw.' -rF
 complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" wait' -l 'wait' -d 'Wait for the chain\'s lock instead of exiting with status 75.'
-complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" passphrase-file' -l 'passphrase-file' -d 'Passphrase file for an encrypted key (or set EHX_PASSPHRASE).' -rfka ''
+complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" passphrase-file' -l 'passphrase-file' -d 'Passphrase file for an encrypted key (or set EHX_PASSPHRASE).' -rF
 complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" q quiet' -l 'quiet' -s 'q' -d 'Print only errors on stderr.'
+complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" allow-foreign-owner' -l 'allow-foreign-owner' -d 'Write into directories (a spool, the directory of an output file) that another account owns; that account could swap what is written there, so give it only for an account you trust.'
 complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" version' -l 'version' -d 'Show the version.'
 complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine" h help' -s 'h' -l 'help' -d 'Show help information.'
-complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_positional "ehx-mine" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_positional "ehx-mine" -eq 2' -fa 'help' -d 'Show subcommand help information.'
 complete -c 'ehx-mine' -n '__ehx-mine_should_offer_completions_for_flags_or_options "ehx-mine help" version' -l 'version' -d 'Show the version.'

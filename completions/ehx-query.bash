@@ -171,6 +171,7 @@ _ehx-query() {
     # Offer option value completions
     case "${prev}" in
     '--chain')
+        __ehx-query_add_completions -f
         return
         ;;
     esac
@@ -180,27 +181,28 @@ _ehx-query() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    txs|block|tip|blocks|proof|headers|fhir|index|firmware|report|help)
+    txs|tx|block|tip|blocks|proof|headers|fhir|index|firmware|report|help)
         # Offer subcommand argument completions
         "_ehx-query_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'txs block tip blocks proof headers fhir index firmware report help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'txs tx block tip blocks proof headers fhir index firmware report help' -- "${cur}"))
         ;;
     esac
 }
 
 _ehx-query_txs() {
     repeating_flags=()
-    non_repeating_flags=(--require-open --alerts --follow --no-index --version -h --help)
+    non_repeating_flags=(--require-open --alerts --raw --follow --no-index --allow-foreign-owner --version -h --help)
     repeating_options=()
-    non_repeating_options=(--type --device --patient --since --until --key --enc-key --audit-spool --reason --break-glass --passphrase-file --format --index)
+    non_repeating_options=(--type --device --patient --since --until --key --enc-key --audit-spool --reason --break-glass --passphrase-file --format --db --index)
     __ehx-query_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--type')
+        __ehx-query_add_completions -W 'genesis'$'\n''key'$'\n''policy'$'\n''reading'$'\n''alert'$'\n''access'$'\n''firmware'$'\n''stamp'
         return
         ;;
     '--device')
@@ -216,30 +218,45 @@ _ehx-query_txs() {
         return
         ;;
     '--key')
+        __ehx-query_add_completions -f
         return
         ;;
     '--enc-key')
+        __ehx-query_add_completions -f
         return
         ;;
     '--audit-spool')
+        __ehx-query_add_completions -d
         return
         ;;
     '--reason')
         return
         ;;
     '--break-glass')
+        __ehx-query_add_completions -f
         return
         ;;
     '--passphrase-file')
+        __ehx-query_add_completions -f
         return
         ;;
     '--format')
+        __ehx-query_add_completions -W 'jsonl'$'\n''csv'$'\n''table'
         return
         ;;
-    '--index')
+    '--db'|'--index')
+        __ehx-query_add_completions -f
         return
         ;;
     esac
+}
+
+_ehx-query_tx() {
+    repeating_flags=()
+    non_repeating_flags=(--raw --version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __ehx-query_offer_flags_options 1
 }
 
 _ehx-query_block() {
@@ -291,9 +308,9 @@ _ehx-query_headers() {
 
 _ehx-query_fhir() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--no-alerts --no-index --version -h --help)
     repeating_options=()
-    non_repeating_options=(--patient --device --since --until --emg-period)
+    non_repeating_options=(--patient --device --since --until --emg-period --db --index)
     __ehx-query_offer_flags_options 0
 
     # Offer option value completions
@@ -313,6 +330,10 @@ _ehx-query_fhir() {
     '--emg-period')
         return
         ;;
+    '--db'|'--index')
+        __ehx-query_add_completions -f
+        return
+        ;;
     esac
 }
 
@@ -320,12 +341,16 @@ _ehx-query_index() {
     repeating_flags=()
     non_repeating_flags=(--emit-sql --quiet -q --version -h --help)
     repeating_options=()
-    non_repeating_options=(--db)
+    non_repeating_options=(--db --batch-size)
     __ehx-query_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--db')
+        __ehx-query_add_completions -f
+        return
+        ;;
+    '--batch-size')
         return
         ;;
     esac
@@ -347,6 +372,7 @@ _ehx-query_firmware() {
         return
         ;;
     '--check')
+        __ehx-query_add_completions -f
         return
         ;;
     '--genesis')
@@ -357,9 +383,9 @@ _ehx-query_firmware() {
 
 _ehx-query_report() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--no-index --allow-foreign-owner --version -h --help)
     repeating_options=()
-    non_repeating_options=(--patient --since --until --key --enc-key --passphrase-file --output -o)
+    non_repeating_options=(--patient --since --until --key --enc-key --passphrase-file --rules --window --output -o --db --index)
     __ehx-query_offer_flags_options 0
 
     # Offer option value completions
@@ -374,15 +400,30 @@ _ehx-query_report() {
         return
         ;;
     '--key')
+        __ehx-query_add_completions -f
         return
         ;;
     '--enc-key')
+        __ehx-query_add_completions -f
         return
         ;;
     '--passphrase-file')
+        __ehx-query_add_completions -f
+        return
+        ;;
+    '--rules')
+        __ehx-query_add_completions -f
+        return
+        ;;
+    '--window')
         return
         ;;
     '--output'|'-o')
+        __ehx-query_add_completions -f
+        return
+        ;;
+    '--db'|'--index')
+        __ehx-query_add_completions -f
         return
         ;;
     esac

@@ -163,38 +163,57 @@ _ehx-sign() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(--seal --quiet -q --version -h --help)
+    local -a non_repeating_flags=(--seal --quiet -q --allow-foreign-owner --version -h --help)
     local -a repeating_options=()
-    local -a non_repeating_options=(--key --psk --type --rejects --spool --passphrase-file --chain --pseudonym-key --threads)
+    local -a non_repeating_options=(--key --psk --type --rejects --spool --passphrase-file --chain --genesis --pseudonym-key --threads)
     __ehx-sign_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--key')
+        __ehx-sign_add_completions -f
         return
         ;;
     '--psk')
+        __ehx-sign_add_completions -f
         return
         ;;
     '--type')
+        __ehx-sign_add_completions -W 'reading'$'\n''alert'$'\n''key'$'\n''policy'$'\n''firmware'$'\n''access'
         return
         ;;
     '--rejects')
+        __ehx-sign_add_completions -f
         return
         ;;
     '--spool')
+        __ehx-sign_add_completions -d
         return
         ;;
     '--passphrase-file')
+        __ehx-sign_add_completions -f
         return
         ;;
     '--chain')
+        __ehx-sign_add_completions -f
+        return
+        ;;
+    '--genesis')
         return
         ;;
     '--pseudonym-key')
+        __ehx-sign_add_completions -f
         return
         ;;
     '--threads')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ehx-sign_add_completions -f
         return
         ;;
     esac

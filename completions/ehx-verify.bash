@@ -163,9 +163,9 @@ _ehx-verify() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(--json --summary --wait --best --quiet -q --version -h --help)
+    local -a non_repeating_flags=(--json --summary --wait --best --quiet -q --allow-foreign-owner --version -h --help)
     local -a repeating_options=(--checkpoint)
-    local -a non_repeating_options=(--genesis --authority --expect-tip --from-height --now --report --threads --append --proof --headers)
+    local -a non_repeating_options=(--genesis --authority --expect-tip --min-work --from-height --now --report --threads --append --proof --headers)
     __ehx-verify_offer_flags_options -1
 
     # Offer option value completions
@@ -174,9 +174,13 @@ _ehx-verify() {
         return
         ;;
     '--authority')
+        __ehx-verify_add_completions -f
         return
         ;;
     '--expect-tip')
+        return
+        ;;
+    '--min-work')
         return
         ;;
     '--checkpoint')
@@ -189,18 +193,30 @@ _ehx-verify() {
         return
         ;;
     '--report')
+        __ehx-verify_add_completions -f
         return
         ;;
     '--threads')
         return
         ;;
     '--append')
+        __ehx-verify_add_completions -f
         return
         ;;
     '--proof')
+        __ehx-verify_add_completions -f
         return
         ;;
     '--headers')
+        __ehx-verify_add_completions -f
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    *)
+        __ehx-verify_add_completions -f
         return
         ;;
     esac

@@ -20,7 +20,7 @@ function __ehx-verify_parse_tokens -S
     set -l unparsed_tokens (__ehx-verify_tokens -pc)
     switch $unparsed_tokens[1]
     case 'ehx-verify'
-        __ehx-verify_parse_subcommand -r 1 'genesis=' 'authority=' 'expect-tip=' 'checkpoint=+' 'from-height=' 'now=' 'json' 'summary' 'report=' 'threads=' 'append=' 'wait' 'best' 'proof=' 'headers=' 'q/quiet' 'version' 'h/help'
+        __ehx-verify_parse_subcommand -r 1 'genesis=' 'authority=' 'expect-tip=' 'min-work=' 'checkpoint=+' 'from-height=' 'now=' 'json' 'summary' 'report=' 'threads=' 'append=' 'wait' 'best' 'proof=' 'headers=' 'q/quiet' 'allow-foreign-owner' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __ehx-verify_parse_subcommand -r 1 'version'
@@ -77,23 +77,26 @@ function __ehx-verify_custom_completion
 end
 
 complete -c 'ehx-verify' -f
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_positional "ehx-verify" -ge 1' -F
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" genesis' -l 'genesis' -d 'Pin the chain: the genesis block\'s hash must be this.' -rfka ''
-complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" authority' -l 'authority' -d 'Pin the chain: genesis must name this authority (public key PEM file, or base64url raw key).' -rfka ''
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" authority' -l 'authority' -d 'Pin the chain: its genesis must be signed by this authority key (public key PEM file, or base64url raw key).' -rF
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" expect-tip' -l 'expect-tip' -d 'The last block\'s hash must be this (detects truncation).' -rfka ''
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" min-work' -l 'min-work' -d 'Pin the work: the chain (with --proof, the header chain) from the pinned genesis must hold at least this much (hex, as ehx-query tip prints it).' -rfka ''
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify"' -l 'checkpoint' -d 'The block at HEIGHT must have HASH (repeatable; 0:HASH pins the genesis).' -rfka ''
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" from-height' -l 'from-height' -d 'Check signatures only from block N on; needs --checkpoint at N-1 or N (see ehx(7) for what this trusts).' -rfka ''
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" now' -l 'now' -d 'Judge block times against this time instead of the clock (RFC 3339 or Unix seconds).' -rfka ''
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" json' -l 'json' -d 'One JSON object per problem on stdout, then a verdict object.'
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" summary' -l 'summary' -d 'Also report blocks, transactions per type, signers per role, first and last time, cumulative work and tip.'
-complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" report' -l 'report' -d 'Also write the verdict of --json with the summary as a self-contained HTML page (no script, nothing fetched).' -rfka ''
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" report' -l 'report' -d 'Also write the verdict of --json with the summary as a self-contained HTML page (no script, nothing fetched).' -rF
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" threads' -l 'threads' -d 'Threads for signature checks (default: all cores).' -rfka ''
-complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" append' -l 'append' -d 'Append the valid prefix of the input\'s blocks to CHAIN, under its lock.' -rfka ''
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" append' -l 'append' -d 'Append the valid prefix of the input\'s blocks to CHAIN, under its lock.' -rF
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" wait' -l 'wait' -d 'With --append: wait for CHAIN\'s lock instead of exiting with status 75.'
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" best' -l 'best' -d 'Print the path of the valid chain with the most cumulative work among the files.'
-complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" proof' -l 'proof' -d 'Check the inclusion proof(s) in FILE (from ehx-query proof) instead of a chain.' -rfka ''
-complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" headers' -l 'headers' -d 'With --proof: the header chain (from ehx-query headers) that links the proof\'s block to the pins.' -rfka ''
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" proof' -l 'proof' -d 'Check the inclusion proof(s) in FILE (from ehx-query proof) instead of a chain.' -rF
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" headers' -l 'headers' -d 'With --proof: the header chain (from ehx-query headers) that links the proof\'s block to the pins.' -rF
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" q quiet' -l 'quiet' -s 'q' -d 'No verdict on stderr; problems are still printed.'
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" allow-foreign-owner' -l 'allow-foreign-owner' -d 'Write into directories (a spool, the directory of an output file) that another account owns; that account could swap what is written there, so give it only for an account you trust.'
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" version' -l 'version' -d 'Show the version.'
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" h help' -s 'h' -l 'help' -d 'Show help information.'
-complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_positional "ehx-verify" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_positional "ehx-verify" -eq 2' -fa 'help' -d 'Show subcommand help information.'
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify help" version' -l 'version' -d 'Show the version.'

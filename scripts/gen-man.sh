@@ -23,8 +23,8 @@ TOOLS=${TOOLS:-"ehx-keygen ehx-ingest ehx-sign ehx-mine ehx-verify ehx-query"}
 # Subcommands in the order their pages list them.
 subcommands() {
   case $1 in
-    ehx-keygen) echo "key psk genesis grant revoke pseudonym firmware" ;;
-    ehx-query) echo "txs block tip blocks proof headers fhir index firmware report" ;;
+    ehx-keygen) echo "key id psk genesis grant revoke pseudonym firmware" ;;
+    ehx-query) echo "txs tx block tip blocks proof headers fhir index firmware report" ;;
     *) echo "" ;;
   esac
 }
