@@ -74,21 +74,7 @@ bench_chain() { # bench_chain DIR TXS LABEL
     "$BIN/ehx-keygen" genesis --authority "$1/authority.key" --bits 207fffff --name bench \
         --max-block-txs 5000 --grant gateway="$1/gateway.pub" --grant miner="$1/miner.pub" \
         --bind "$1/gateway.pub=$(seq -f 'dev%g' -s , 0 499)" -o "$1/chain.jsonl" >/dev/null
-    # 500 devices, 100 patients (device d watches patient d % 100), a reading
-    # per device per 10 s, kinds in rotation.
-    awk -v n="$2" 'BEGIN {
-      srand(11); base = 1767225600
-      for (k = 0; k < n; k++) {
-        d = k % 500; t = base + int(k / 500) * 10; s = int(k / 500) + 1
-        ts = strftime("%Y-%m-%dT%H:%M:%S", t, 1) ".000Z"
-        kind = int(k / 500) % 4
-        if (kind == 0) { kk = "heart_rate"; u = "/min"; v = 60 + int(rand() * 30) }
-        else if (kind == 1) { kk = "spo2"; u = "%"; v = 94 + int(rand() * 6) }
-        else if (kind == 2) { kk = "resp_rate"; u = "/min"; v = 12 + int(rand() * 8) }
-        else { kk = "temperature"; u = "Cel"; v = sprintf("%.1f", 36.2 + rand() * 1.5) }
-        printf "{\"device\":\"dev%d\",\"patient\":\"P-%04d\",\"seq\":%d,\"ts\":\"%s\",\"kind\":\"%s\",\"value\":%s,\"unit\":\"%s\"}\n", d, d % 100, s, ts, kk, v, u
-      }
-    }' | "$BIN/ehx-sign" -q --key "$1/gateway.key" \
+    bench_readings "$2" | "$BIN/ehx-sign" -q --key "$1/gateway.key" \
        | "$BIN/ehx-mine" -q --chain "$1/chain.jsonl" --key "$1/miner.key" --max-txs 4000 >/dev/null
     touch "$1/complete"
   fi
