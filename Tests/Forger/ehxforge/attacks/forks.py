@@ -22,5 +22,5 @@ def generate(c, w):
         c.add(name, "fork", ["--append", local, incoming], 1,
               [dict(problem(1, 2, "fork"), detail=detail)])
 
-    branch("fork-branch-easier-than-the-limit-weighs-nothing", 0x207FFFFF, 3, "incoming 0 blocks, work 0;")
-    branch("fork-branch-at-the-chain-bits", 0x1F00FFFF, 2, "incoming 2 blocks, work 20002;")
+    branch("fork-branch-easier-than-the-limit-weighs-nothing", 0x207FFFFF, 3, "incoming 0 blocks, work " + "0" * 64 + ";")
+    branch("fork-branch-at-the-chain-bits", 0x1F00FFFF, 2, "incoming 2 blocks, work " + "%064x" % 0x20002 + ";")

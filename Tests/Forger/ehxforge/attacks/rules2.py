@@ -123,7 +123,7 @@ def generate(c, w):
     case("sealed-reader-revoked-before-its-block", "sealed-reader", revoked(), [problem(5, 4, "sealed-reader")])
 
     # -- edge cases both tools accept ----------------------------------------
-    tip("valid-nfc-and-nfd-devices-side-by-side", "",
+    tip("valid-rules2-nfc-and-nfd-devices-side-by-side", "",
         lambda t: [signed("reading", reading(NFC, 1, t - 30), w.gateway, t),
                    signed("reading", reading(NFD, 1, t - 30), w.gateway, t)])
     # (ehx-mine's fresh reading, bed-1 seq 2, would then be a replay: not offered.)
