@@ -3,7 +3,7 @@
 #   scripts/bench-index.sh        (SIZES="1000000 10000000", CLIENTS=8, QUERIES=25)
 #   SIZES=10000 scripts/bench-index.sh                    a smoke run
 #   PGURI=postgresql://bench@db/ehx scripts/bench-index.sh   an existing server
-# For each size: a reading chain (generated once, cached in .bench/query-N/,
+# For each size: a reading chain (generated once, cached in .bench/chain-N/,
 # the one bench-query.sh uses); `ehx-query index` into a fresh SQLite file and
 # a fresh PostgreSQL database (rows per second loaded: transactions over wall
 # time, chain parsing included); then, on each backend in turn, CLIENTS
@@ -87,7 +87,7 @@ rows=()
 entries=()
 status=0
 for size in $SIZES; do
-  dir=.bench/query-$size
+  dir=.bench/chain-$size
   bench_chain "$dir" "$size" bench-index
   chain=$dir/chain.jsonl
   span=$(( size / 500 * 10 ))

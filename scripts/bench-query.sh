@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Index against full scan for a query by patient, in the same run:
 #   scripts/bench-query.sh                  (TXS=1000000, BIN=.build/release)
-# Generates (once; cached in .bench/query-TXS/) a chain of at least TXS
+# Generates (once; cached in .bench/chain-TXS/) a chain of at least TXS
 # reading transactions at the easiest target (bits 207fffff) with the tools
 # themselves: ehx-keygen, ehx-sign --key, ehx-mine. Then builds the SQLite
 # index (timed), and times `ehx-query txs --patient P` with the index and
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 TXS=${TXS:-1000000}
 BIN=${BIN:-.build/release}
 RUNS=${RUNS:-3}
-DIR=.bench/query-$TXS
+DIR=.bench/chain-$TXS
 PATIENT=${PATIENT:-P-0042}
 
 if [ ! -x "$BIN/ehx-query" ]; then

@@ -5,7 +5,8 @@
 #   SIZES="100000 1000000 10000000" scripts/bench-state.sh
 # For each size, a chain of that many readings (with a read policy, so
 # ehx-sign --seal can start) is generated once with the tools themselves and
-# cached in .bench/state-N/. Then, each under /usr/bin/time (wall seconds
+# cached in .bench/chain-N/ (bench_chain in bench-lib.sh) and cut back to
+# its length afterwards. Then, each under /usr/bin/time (wall seconds
 # and peak RSS):
 #   build     ehx-mine building the snapshot from the whole chain (once)
 #   noop      ehx-mine --spool with nothing to mine (the cron run)
@@ -31,33 +32,15 @@ if [ ! -x "$BIN/ehx-mine" ]; then
   swift build -c release --scratch-path "${BIN%/release}" >&2
 fi
 
-generate() { # generate DIR TXS
-  local dir=$1 n=$2
-  [ -s "$dir/chain.jsonl" ] && [ -e "$dir/complete" ] && return 0
-  rm -rf "$dir"; mkdir -p "$dir"
-  echo "bench-state: generating $n transactions in $dir (once)" >&2
-  for r in authority gateway miner; do "$BIN/ehx-keygen" key --role "$r" -o "$dir/$r" >/dev/null; done
-  "$BIN/ehx-keygen" pseudonym -o "$dir/pseudonym.key" >/dev/null
-  "$BIN/ehx-keygen" key --role clinician --enc -o "$dir/reader" >/dev/null
-  "$BIN/ehx-keygen" genesis --authority "$dir/authority.key" --bits 207fffff --name bench \
-      --max-block-txs 5000 --grant gateway="$dir/gateway.pub" --grant miner="$dir/miner.pub" -o "$dir/chain.jsonl" >/dev/null
-  # A reader with an X25519 key, then the policy that lets it read (from the next block).
-  "$BIN/ehx-keygen" grant --role clinician --key "$dir/reader.pub" --enc "$dir/reader.enc.pub" \
-    | "$BIN/ehx-sign" -q --type key --key "$dir/authority.key" \
-    | "$BIN/ehx-mine" -q --chain "$dir/chain.jsonl" --key "$dir/miner.key" >/dev/null
-  echo '{"read":{"clinician":["*"]}}' | "$BIN/ehx-sign" -q --type policy --key "$dir/authority.key" \
-    | "$BIN/ehx-mine" -q --chain "$dir/chain.jsonl" --key "$dir/miner.key" >/dev/null
-  bench_readings "$n" | "$BIN/ehx-sign" -q --key "$dir/gateway.key" \
-     | "$BIN/ehx-mine" -q --chain "$dir/chain.jsonl" --key "$dir/miner.key" --max-txs 4000 >/dev/null
-  touch "$dir/complete"
-}
-
 declare -A CELL
 FAILED=0
 for n in $SIZES; do
-  dir=.bench/state-$n
-  generate "$dir" "$n"
+  dir=.bench/chain-$n
+  bench_chain "$dir" "$n" bench-state
   chain=$dir/chain.jsonl
+  # The runs below append blocks; the shared cached chain is cut back after.
+  orig_bytes=$(stat -c %s "$chain")
+  trap 'truncate -s "$orig_bytes" "$chain"; rm -f "$chain.state" "$chain".index.sqlite*' EXIT
   rm -rf "$dir/spool" "$chain.state" "$dir/peer.jsonl" "$dir/peer.jsonl.state"
   mkdir -p "$dir/spool/new" "$dir/spool/tmp"
   cell() { # a run that failed shows its status instead of a time that means nothing
@@ -85,6 +68,7 @@ for n in $SIZES; do
   timed /dev/null "$BIN/ehx-query" --chain "$chain" index -q; cell index
   timed /dev/null "$BIN/ehx-query" --chain "$chain" report --patient "$PATIENT" -o "$dir/report.html" 2>/dev/null; cell report
   timed /dev/null "$BIN/ehx-query" --chain "$chain" fhir --patient "$PATIENT"; cell fhir
+  truncate -s "$orig_bytes" "$chain"; rm -f "$chain.state" "$chain".index.sqlite*; trap - EXIT
 done
 
 printf '%-34s' "run \\ transactions"
