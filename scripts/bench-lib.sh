@@ -69,12 +69,27 @@ bench_readings() { # bench_readings N
 # 10 s from 2026-01-01T00:00:00Z, kinds in rotation, after a clinician reader
 # with an X25519 key and a read policy (so ehx-sign --seal can start). DIR
 # keeps the keys, a pseudonym key, and in DIR/complete the seconds making it
-# took. Needs $BIN.
+# took. An interrupted generation resumes where it stopped. Needs $BIN.
 bench_chain() { # bench_chain DIR TXS LABEL
-  if [ ! -s "$1/chain.jsonl" ] || [ ! -e "$1/complete" ]; then
+  [ -s "$1/chain.jsonl" ] && [ -e "$1/complete" ] && return 0
+  local t0 done=0; t0=$(date +%s)
+  if [ -s "$1/chain.jsonl" ] && [ "$(cat "$1/generating" 2>/dev/null)" = "$2" ]; then
+    # An interrupted generation resumes: readings and signatures are
+    # deterministic and ehx-mine appends whole blocks in input order, so the
+    # readings on the chain are a prefix of the stream.
+    # A torn last line (a block cut short by the kill) is cut first, as
+    # ehx-mine would, so its readings are not counted as mined.
+    if [ "$(tail -c 1 "$1/chain.jsonl" | od -An -tx1 | tr -d ' ')" != 0a ]; then
+      truncate -s $(( $(stat -c %s "$1/chain.jsonl") - $(tail -n 1 "$1/chain.jsonl" | wc -c) )) "$1/chain.jsonl"
+    fi
+    done=$(grep -o '"type":"reading"' "$1/chain.jsonl" | wc -l)
+    # The interrupted run ended when the chain was last written.
+    echo $(( $(cat "$1/seconds") + $(stat -c %Y "$1/chain.jsonl") - $(cat "$1/started") )) > "$1/seconds"
+    echo "$3: resuming $1 after $done of $2 transactions" >&2
+  else
     rm -rf "$1"; mkdir -p "$1"
     echo "$3: generating $2 transactions in $1 (once)" >&2
-    local t0; t0=$(date +%s)
+    echo "$2" > "$1/generating"; echo 0 > "$1/seconds"
     for r in authority gateway miner; do "$BIN/ehx-keygen" key --role "$r" -o "$1/$r" >/dev/null; done
     "$BIN/ehx-keygen" pseudonym -o "$1/pseudonym.key" >/dev/null
     "$BIN/ehx-keygen" key --role clinician --enc -o "$1/reader" >/dev/null
@@ -86,8 +101,9 @@ bench_chain() { # bench_chain DIR TXS LABEL
       | "$BIN/ehx-mine" -q --chain "$1/chain.jsonl" --key "$1/miner.key" >/dev/null
     echo '{"read":{"clinician":["*"]}}' | "$BIN/ehx-sign" -q --type policy --key "$1/authority.key" \
       | "$BIN/ehx-mine" -q --chain "$1/chain.jsonl" --key "$1/miner.key" >/dev/null
-    bench_readings "$2" | "$BIN/ehx-sign" -q --key "$1/gateway.key" \
-       | "$BIN/ehx-mine" -q --chain "$1/chain.jsonl" --key "$1/miner.key" --max-txs 4000 >/dev/null
-    echo $(( $(date +%s) - t0 )) > "$1/complete"
   fi
+  echo "$t0" > "$1/started"
+  bench_readings "$2" | tail -n +"$((done + 1))" | "$BIN/ehx-sign" -q --key "$1/gateway.key" \
+     | "$BIN/ehx-mine" -q --chain "$1/chain.jsonl" --key "$1/miner.key" --max-txs 4000 >/dev/null
+  echo $(( $(cat "$1/seconds" 2>/dev/null || echo 0) + $(date +%s) - t0 )) > "$1/complete"
 }
