@@ -60,8 +60,11 @@ struct Ingest: ParsableCommand, UsageRules {
     @Option(help: "Judge skew and PSK grace windows against this time instead of the clock (RFC 3339 or Unix seconds; for tests, and archives whose span is known: see --archive).")
     var now: String?
 
-    @Flag(help: "Re-process an archive: judge each reading's time only against the device's readings before it (order), not against the clock or --now.")
+    @Flag(help: "Re-process an archive: judge each reading's time against the readings before it (the device's order, and --max-gap past the latest), not against the clock or --now.")
     var archive = false
+
+    @Option(help: "With --archive: refuse a reading further than this past the archive's latest (a corrupt time) unless the next reading confirms the gap (default 24h).")
+    var maxGap: String?
 
     @Option(help: "For fhir and csv: the device id when the record names none.")
     var device: String?
@@ -86,6 +89,10 @@ struct Ingest: ParsableCommand, UsageRules {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         guard z > 0, z.isFinite else { throw ValidationError("--z must be above 0") }
         if archive && now != nil { throw ValidationError("--archive judges times between readings; --now sets a clock: give one of them") }
+        if let maxGap {
+            guard archive else { throw ValidationError("--max-gap goes with --archive (without it, --max-skew bounds a reading's time)") }
+            guard let ms = DurationArgument.milliseconds(maxGap), ms > 0 else { throw ValidationError("--max-gap \(maxGap): expected a duration such as 10m or 24h") }
+        }
         if let now, Timestamp(argument: now) == nil { throw ValidationError("--now \(now): expected RFC 3339 UTC (2026-11-26T10:00:00.000Z) or Unix seconds") }
         for c in column {
             let parts = c.split(separator: "=", maxSplits: 1).map(String.init)
@@ -118,6 +125,7 @@ struct Ingest: ParsableCommand, UsageRules {
                 state: try state.map { path throws(ToolError) in try IngestState.load(path: path) } ?? IngestState()
             )
             gateway.gate.archive = archive
+            if let ms = maxGap.flatMap(DurationArgument.milliseconds) { gateway.gate.archiveMaxGapMs = ms }
             let output = try LineWriter(path: "-")
             let alertSink = try alerts.map { path throws(ToolError) in try AlertSink(path: path) }
             let source = try InputSource(path: input, format: from, device: device, patient: patient, columns: column, diagnostics: diagnostics)
