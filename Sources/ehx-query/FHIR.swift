@@ -38,8 +38,11 @@ extension Query {
         @Flag(help: "Scan the chain even when a current index exists.")
         var noIndex = false
 
+        @Flag(name: .shortAndLong, help: "Print only errors on stderr.")
+        var quiet = false
+
         func run() throws {
-            let diagnostics = Diagnostics(tool: "ehx-query")
+            let diagnostics = Diagnostics(tool: "ehx-query", quiet: quiet)
             try reportingFailures(diagnostics) {
                 if let emgPeriod, !(emgPeriod > 0 && emgPeriod.isFinite) { throw ToolError(.usage, "--emg-period must be a positive number of milliseconds") }
                 let filter = try TxFilter(type: nil, device: device, patient: patient, since: since, until: until)

@@ -60,6 +60,9 @@ extension Query {
         @Flag(help: "Scan the chain even when a current index exists.")
         var noIndex = false
 
+        @Flag(name: .shortAndLong, help: "Print only errors on stderr.")
+        var quiet = false
+
         func checkUsage() throws {
             if key == nil, encKey != nil { throw ValidationError("--enc-key needs --key") }
             guard DurationArgument.milliseconds(window) != nil else { throw ValidationError("--window \(window): expected a duration such as 900, 15m or 1h") }
@@ -71,7 +74,7 @@ extension Query {
         func run() throws {
             try checkUsage()
             ownership.apply()
-            let diagnostics = Diagnostics(tool: "ehx-query")
+            let diagnostics = Diagnostics(tool: "ehx-query", quiet: quiet)
             var status = Sysexits.ok
             try reportingFailures(diagnostics) {
                 let filter = try TxFilter(type: nil, device: nil, patient: nil, since: since, until: until)
