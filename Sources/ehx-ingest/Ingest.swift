@@ -22,13 +22,11 @@ struct Ingest: ParsableCommand, UsageRules {
         version: EHXVersion.string
     )
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case jsonl, fhir, csv }
-
     @Argument(help: "Input file ('-' or none: stdin).", completion: .file())
     var input: String = "-"
 
     @Option(help: "Input format: jsonl (sensor readings with MACs), fhir (Observations or a Bundle), csv (monitor export with a header).")
-    var from: Format = .jsonl
+    var from: ReadingSource.Format = .jsonl
 
     @Option(help: "The gateway's device PSK file (from ehx-keygen psk); required for jsonl.", completion: .file())
     var psk: String?
@@ -94,11 +92,8 @@ struct Ingest: ParsableCommand, UsageRules {
             guard let ms = DurationArgument.milliseconds(maxGap), ms > 0 else { throw ValidationError("--max-gap \(maxGap): expected a duration such as 10m or 24h") }
         }
         if let now, Timestamp(argument: now) == nil { throw ValidationError("--now \(now): expected RFC 3339 UTC (2026-11-26T10:00:00.000Z) or Unix seconds") }
-        for c in column {
-            let parts = c.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, CSVReadings.Role(name: parts[1]) != nil else {
-                throw ValidationError("--column \(c): expected NAME=ROLE with ROLE a kind, ts, device, patient, systolic, diastolic or ignore")
-            }
+        for c in column where CSVReadings.Role.mapping(c) == nil {
+            throw ValidationError("--column \(c): expected NAME=ROLE with ROLE a kind, ts, device, patient, systolic, diastolic or ignore")
         }
     }
 
@@ -128,8 +123,11 @@ struct Ingest: ParsableCommand, UsageRules {
             if let ms = maxGap.flatMap(DurationArgument.milliseconds) { gateway.gate.archiveMaxGapMs = ms }
             let output = try LineWriter(path: "-")
             let alertSink = try alerts.map { path throws(ToolError) in try AlertSink(path: path) }
-            let source = try InputSource(path: input, format: from, device: device, patient: patient, columns: column, diagnostics: diagnostics)
-            let rejectLog = try RejectLog(path: rejects, file: source.name, diagnostics: diagnostics)
+            var columns: [String: CSVReadings.Role] = [:]
+            for case let (name, role)? in column.map(CSVReadings.Role.mapping) { columns[name] = role }
+            let source = try ReadingSource(path: input, rejects: rejects, format: from, device: device, patient: patient,
+                                           columns: columns, diagnostics: diagnostics)
+            let rejectLog = source.rejects
             var accepted = 0
             var alertCounts: [Alert.Level: Int] = [:]
             var partialAlerts = 0, artefactAlerts = 0
@@ -270,3 +268,5 @@ final class AlertSink {
         if failed != 0 { throw ToolError(.ioErr, "\(name): write error: \(FileWriting.errorText(failed))") }
     }
 }
+
+extension ReadingSource.Format: ExpressibleByArgument {}

@@ -19,6 +19,13 @@ public struct CSVReadings: Sendable {
         case ts, device, patient, systolic, diastolic, pleth, ignore
         case kind(ReadingKind)
 
+        /// A `--column` argument, NAME=ROLE, as the column's name and role.
+        public static func mapping(_ argument: String) -> (column: String, role: Role)? {
+            let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let role = Role(name: parts[1]) else { return nil }
+            return (parts[0], role)
+        }
+
         public init?(name: String) {
             switch name {
             case "ts": self = .ts
