@@ -52,13 +52,7 @@ extension Query {
         @Option(name: .shortAndLong, help: "Write the page here ('-': stdout).", completion: .file())
         var output: String = "-"
 
-        @Option(name: [.customLong("db"), .customLong("index")],
-                help: "Answer from this index: a postgres:// URI (no chain file needed) or a SQLite file, used when current (default: CHAIN.index.sqlite).",
-                completion: .file())
-        var db: String?
-
-        @Flag(help: "Scan the chain even when a current index exists.")
-        var noIndex = false
+        @OptionGroup var index: IndexOptions
 
         @Flag(name: .shortAndLong, help: "Print only errors on stderr.")
         var quiet = false
@@ -84,7 +78,7 @@ extension Query {
                 // Without a key only the patient column (id or pseudonym)
                 // can match; with one, a body it opens may name the patient.
                 let selection = try TxFilter(type: nil, device: nil, patient: reader == nil ? patient : nil, since: since, until: until)
-                let answer = try TxSource.forEachMatch(chain: query.chain, filter: selection, index: db, useIndex: !noIndex,
+                let answer = try TxSource.forEachMatch(chain: query.chain, filter: selection, index: index.db, useIndex: !index.noIndex,
                                                        diagnostics: diagnostics) { (record: IndexedTransaction) throws(ToolError) in
                     let tx = try record.transaction()
                     if tx.type == .reading || tx.type == .alert { found.add(tx, height: record.height) }

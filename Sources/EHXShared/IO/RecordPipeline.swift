@@ -26,8 +26,8 @@ public final class RecordPipeline {
     /// Where every refused record goes; a reader with rejects of its own
     /// (an import's CSV row, a FHIR entry) writes them here too.
     public let rejects: RejectLog
-    private let maxLineBytes: Int
-    public private(set) var counts = Counts()
+    let maxLineBytes: Int
+    public internal(set) var counts = Counts()
 
     public init(input: String, rejects: String?, diagnostics: Diagnostics, maxLineBytes: Int = defaultMaxLineBytes) throws(ToolError) {
         reader = try LineReader(path: input)
@@ -46,23 +46,6 @@ public final class RecordPipeline {
         return nil
     }
 
-    /// Runs `handle` on every record. `handle` throws a RecordError (or any
-    /// error but ToolError) to reject the line; a ToolError (an output that
-    /// cannot be written) stops the run, since going on would lose records.
-    /// The tools use `runBatched`; this plain loop is the definition its
-    /// tests hold it to, line for line.
-    public func run(_ handle: (JSONValue) throws -> Void) throws(ToolError) {
-        while let line = try nextLine() {
-            counts.records += 1
-            guard line.bytes.count <= maxLineBytes else {
-                try rejectTooLong(line)
-                continue
-            }
-            try settle(line, Self.judge(line.bytes, handle), finish: { _ in })
-        }
-        try end()
-    }
-
     /// Lines read at once by `runBatched`, and the byte budget that caps a
     /// batch of long lines (the longest line allowed is 1 MiB).
     public static let defaultBatchLines = 4096
@@ -75,11 +58,12 @@ public final class RecordPipeline {
         case ready(Prepared)
     }
 
-    /// `run`, with the order-free work moved to several threads: each batch
-    /// of lines is parsed and put through `stage` in parallel, then `finish`
-    /// runs on this thread for each line in input order. Counts, rejects
-    /// (with their line numbers), messages and the exit status are those of
-    /// `run(_:)` with `handle` = `finish(stage(json))`, whatever `threads`.
+    /// Each batch of lines is parsed and put through `stage` in parallel,
+    /// then `finish` runs on this thread for each line in input order.
+    /// Counts, rejects (with their line numbers), messages and the exit
+    /// status are those of a plain loop over the lines with
+    /// `finish(stage(json))`, whatever `threads` (the tests hold it to one:
+    /// `RecordPipeline.run` in their support).
     ///
     /// `stage` may run for lines after one whose `finish` stops the run with
     /// a ToolError, so it must have no effects (sign, check, serialize);
@@ -186,8 +170,8 @@ public final class RecordPipeline {
         return Line(number: line.number, bytes: bytes)
     }
 
-    /// The line's JSON through `stage`.
-    private static func judge<Prepared: Sendable>(_ bytes: [UInt8], _ stage: (JSONValue) throws -> Prepared) -> Judged<Prepared> {
+    /// The line's JSON through `stage` (on a worker).
+    static func judge<Prepared: Sendable>(_ bytes: [UInt8], _ stage: (JSONValue) throws -> Prepared) -> Judged<Prepared> {
         let value: JSONValue
         do { value = try JSONValue.parse(bytes) } catch { return .rejected(RejectLog.Refusal(code: .json, reason: error.description)) }
         do {
@@ -201,7 +185,7 @@ public final class RecordPipeline {
 
     /// A judged record, in input order: rejected, stopping the run, or
     /// finished (accepted unless `finish` refuses it).
-    private func settle<Prepared: Sendable>(_ line: Line, _ judged: Judged<Prepared>, finish: (Prepared) throws -> Void) throws(ToolError) {
+    func settle<Prepared: Sendable>(_ line: Line, _ judged: Judged<Prepared>, finish: (Prepared) throws -> Void) throws(ToolError) {
         switch judged {
         case .rejected(let refusal):
             try reject(line: line.number, bytes: line.bytes, refusal)
@@ -219,7 +203,7 @@ public final class RecordPipeline {
         }
     }
 
-    private func rejectTooLong(_ line: Line) throws(ToolError) {
+    func rejectTooLong(_ line: Line) throws(ToolError) {
         try reject(line: line.number, bytes: line.bytes, .tooLong(line.bytes.count, limit: maxLineBytes))
     }
 
@@ -228,9 +212,9 @@ public final class RecordPipeline {
         try rejects.reject(line: line, raw: bytes, refusal)
     }
 
-    /// The end of `run` and `runBatched`: the rejects closed, and a run
+    /// The end of `runBatched` (and of the tests' plain `run`): the rejects closed, and a run
     /// with no records is an error.
-    private func end() throws(ToolError) {
+    func end() throws(ToolError) {
         try rejects.close()
         if counts.records == 0 {
             throw ToolError(.dataErr, "\(reader.name): no input records")

@@ -25,10 +25,6 @@ public enum SealPadding {
         return size
     }
 
-    public static func pad(_ plaintext: [UInt8], type: TxType) -> [UInt8] {
-        pad(plaintext, to: bucket(for: plaintext.count, type: type))
-    }
-
     /// Padded to `bucket` (at least the plaintext's length).
     public static func pad(_ plaintext: [UInt8], to bucket: Int) -> [UInt8] {
         plaintext + [UInt8](repeating: 0x20, count: max(0, bucket - plaintext.count))

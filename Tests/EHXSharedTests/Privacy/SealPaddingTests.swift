@@ -9,7 +9,7 @@ import Testing
         #expect(SealPadding.bucket(for: 300, type: .alert) == 2048)
         #expect(SealPadding.bucket(for: 5000, type: .alert) == 8192)
         let body: JSONValue = ["kind": "oxygen", "value": true]
-        let padded = SealPadding.pad(body.canonicalBytes(), type: .reading)
+        let padded = SealPadding.pad(body.canonicalBytes(), to: SealPadding.bucket(for: body.canonicalBytes().count, type: .reading))
         #expect(padded.count == 512)
         #expect(Array(SealPadding.unpad(padded)) == body.canonicalBytes())
     }
