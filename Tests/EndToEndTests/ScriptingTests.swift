@@ -100,6 +100,16 @@ import Glibc
         #expect(wrong.status == 64 && wrong.err.contains("--nope"), "\(wrong)")
     }
 
+    /// The README's exit table (For scripts) lists every status a tool can
+    /// exit with; 2 (a proof no anchor vouches for) was missing.
+    @Test func readmeExitTableListsEveryStatus() throws {
+        let readme = try String(contentsOfFile: Package.root.appendingPathComponent("README.md").path, encoding: .utf8)
+        let table = try #require(readme.components(separatedBy: "Exit statuses (sysexits), the same in every tool:").last)
+        for status in Sysexits.allCases {
+            #expect(table.contains("\n| \(status.rawValue) | "), "exit \(status.rawValue) (\(status)) is not in the README's exit table")
+        }
+    }
+
     /// `-q` leaves only errors in every tool, ehx-query's notes included,
     /// before or after the subcommand's name.
     @Test func queryQuietLeavesOnlyErrors() throws {
