@@ -24,7 +24,7 @@ CHART_RULES = {"news2", "news2-risk"}
 
 
 def ingest(binary, path, rules, extra):
-    cmd = [os.path.join(binary, "ehx-ingest"), "--from", "csv", "-q", "--rules", rules, "--now", "9000-01-01T00:00:00Z"] + extra + [path]
+    cmd = [os.path.join(binary, "ehx-ingest"), "--from", "csv", "-q", "--rules", rules, "--archive"] + extra + [path]
     r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if r.returncode not in (0, 65):
         sys.exit("clinical: %s exited %d: %s" % (" ".join(cmd), r.returncode, r.stderr.decode(errors="replace")))

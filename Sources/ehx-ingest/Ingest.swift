@@ -22,13 +22,11 @@ struct Ingest: ParsableCommand, UsageRules {
         version: EHXVersion.string
     )
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case jsonl, fhir, csv }
-
     @Argument(help: "Input file ('-' or none: stdin).", completion: .file())
     var input: String = "-"
 
     @Option(help: "Input format: jsonl (sensor readings with MACs), fhir (Observations or a Bundle), csv (monitor export with a header).")
-    var from: Format = .jsonl
+    var from: ReadingSource.Format = .jsonl
 
     @Option(help: "The gateway's device PSK file (from ehx-keygen psk); required for jsonl.", completion: .file())
     var psk: String?
@@ -60,8 +58,11 @@ struct Ingest: ParsableCommand, UsageRules {
     @Option(help: "Judge skew and PSK grace windows against this time instead of the clock (RFC 3339 or Unix seconds; for tests, and archives whose span is known: see --archive).")
     var now: String?
 
-    @Flag(help: "Re-process an archive: judge each reading's time only against the device's readings before it (order), not against the clock or --now.")
+    @Flag(help: "Re-process an archive: judge each reading's time against the readings before it (the device's order, and --max-gap past the latest), not against the clock or --now.")
     var archive = false
+
+    @Option(help: "With --archive: refuse a reading further than this past the archive's latest (a corrupt time) unless the next reading confirms the gap (default 24h).")
+    var maxGap: String?
 
     @Option(help: "For fhir and csv: the device id when the record names none.")
     var device: String?
@@ -86,12 +87,13 @@ struct Ingest: ParsableCommand, UsageRules {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         guard z > 0, z.isFinite else { throw ValidationError("--z must be above 0") }
         if archive && now != nil { throw ValidationError("--archive judges times between readings; --now sets a clock: give one of them") }
+        if let maxGap {
+            guard archive else { throw ValidationError("--max-gap goes with --archive (without it, --max-skew bounds a reading's time)") }
+            guard let ms = DurationArgument.milliseconds(maxGap), ms > 0 else { throw ValidationError("--max-gap \(maxGap): expected a duration such as 10m or 24h") }
+        }
         if let now, Timestamp(argument: now) == nil { throw ValidationError("--now \(now): expected RFC 3339 UTC (2026-11-26T10:00:00.000Z) or Unix seconds") }
-        for c in column {
-            let parts = c.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, CSVReadings.Role(name: parts[1]) != nil else {
-                throw ValidationError("--column \(c): expected NAME=ROLE with ROLE a kind, ts, device, patient, systolic, diastolic or ignore")
-            }
+        for c in column where CSVReadings.Role.mapping(c) == nil {
+            throw ValidationError("--column \(c): expected NAME=ROLE with ROLE a kind, ts, device, patient, systolic, diastolic or ignore")
         }
     }
 
@@ -118,10 +120,14 @@ struct Ingest: ParsableCommand, UsageRules {
                 state: try state.map { path throws(ToolError) in try IngestState.load(path: path) } ?? IngestState()
             )
             gateway.gate.archive = archive
+            if let ms = maxGap.flatMap(DurationArgument.milliseconds) { gateway.gate.archiveMaxGapMs = ms }
             let output = try LineWriter(path: "-")
             let alertSink = try alerts.map { path throws(ToolError) in try AlertSink(path: path) }
-            let source = try InputSource(path: input, format: from, device: device, patient: patient, columns: column, diagnostics: diagnostics)
-            let rejectLog = try RejectLog(path: rejects, file: source.name, diagnostics: diagnostics)
+            var columns: [String: CSVReadings.Role] = [:]
+            for case let (name, role)? in column.map(CSVReadings.Role.mapping) { columns[name] = role }
+            let source = try ReadingSource(path: input, rejects: rejects, format: from, device: device, patient: patient,
+                                           columns: columns, diagnostics: diagnostics)
+            let rejectLog = source.rejects
             var accepted = 0
             var alertCounts: [Alert.Level: Int] = [:]
             var partialAlerts = 0, artefactAlerts = 0
@@ -262,3 +268,5 @@ final class AlertSink {
         if failed != 0 { throw ToolError(.ioErr, "\(name): write error: \(FileWriting.errorText(failed))") }
     }
 }
+
+extension ReadingSource.Format: ExpressibleByArgument {}

@@ -30,22 +30,19 @@ extension Query {
         @Flag(help: "Export readings only, not the alerts' RiskAssessments and NEWS2 totals.")
         var noAlerts = false
 
-        @Option(name: [.customLong("db"), .customLong("index")],
-                help: "Answer from this index: a postgres:// URI (no chain file needed) or a SQLite file, used when current (default: CHAIN.index.sqlite).",
-                completion: .file())
-        var db: String?
+        @OptionGroup var index: IndexOptions
 
-        @Flag(help: "Scan the chain even when a current index exists.")
-        var noIndex = false
+        @Flag(name: .shortAndLong, help: "Print only errors on stderr.")
+        var quiet = false
 
         func run() throws {
-            let diagnostics = Diagnostics(tool: "ehx-query")
+            let diagnostics = Diagnostics(tool: "ehx-query", quiet: quiet)
             try reportingFailures(diagnostics) {
                 if let emgPeriod, !(emgPeriod > 0 && emgPeriod.isFinite) { throw ToolError(.usage, "--emg-period must be a positive number of milliseconds") }
                 let filter = try TxFilter(type: nil, device: device, patient: patient, since: since, until: until)
                 let bundle = FHIRBundleWriter(output: try LineWriter(path: "-"))
                 var skipped = 0
-                let answer = try TxSource.forEachMatch(chain: query.chain, filter: filter, index: db, useIndex: !noIndex,
+                let answer = try TxSource.forEachMatch(chain: query.chain, filter: filter, index: index.db, useIndex: !index.noIndex,
                                                        diagnostics: diagnostics) { (found: IndexedTransaction) throws(ToolError) in
                     let tx = try found.transaction()
                     guard tx.type == .reading || (tx.type == .alert && !noAlerts) else { return }

@@ -26,8 +26,11 @@ extension Query {
         @Option(help: "Pin the chain: its genesis hash must be this.")
         var genesis: String?
 
+        @Flag(name: .shortAndLong, help: "Print only errors on stderr.")
+        var quiet = false
+
         func run() throws {
-            let diagnostics = Diagnostics(tool: "ehx-query")
+            let diagnostics = Diagnostics(tool: "ehx-query", quiet: quiet)
             var status = Sysexits.ok
             try reportingFailures(diagnostics) {
                 let pin = try genesis.map { (text: String) throws(ToolError) -> SHA256Digest in

@@ -52,13 +52,10 @@ extension Query {
         @Option(name: .shortAndLong, help: "Write the page here ('-': stdout).", completion: .file())
         var output: String = "-"
 
-        @Option(name: [.customLong("db"), .customLong("index")],
-                help: "Answer from this index: a postgres:// URI (no chain file needed) or a SQLite file, used when current (default: CHAIN.index.sqlite).",
-                completion: .file())
-        var db: String?
+        @OptionGroup var index: IndexOptions
 
-        @Flag(help: "Scan the chain even when a current index exists.")
-        var noIndex = false
+        @Flag(name: .shortAndLong, help: "Print only errors on stderr.")
+        var quiet = false
 
         func checkUsage() throws {
             if key == nil, encKey != nil { throw ValidationError("--enc-key needs --key") }
@@ -71,7 +68,7 @@ extension Query {
         func run() throws {
             try checkUsage()
             ownership.apply()
-            let diagnostics = Diagnostics(tool: "ehx-query")
+            let diagnostics = Diagnostics(tool: "ehx-query", quiet: quiet)
             var status = Sysexits.ok
             try reportingFailures(diagnostics) {
                 let filter = try TxFilter(type: nil, device: nil, patient: nil, since: since, until: until)
@@ -81,7 +78,7 @@ extension Query {
                 // Without a key only the patient column (id or pseudonym)
                 // can match; with one, a body it opens may name the patient.
                 let selection = try TxFilter(type: nil, device: nil, patient: reader == nil ? patient : nil, since: since, until: until)
-                let answer = try TxSource.forEachMatch(chain: query.chain, filter: selection, index: db, useIndex: !noIndex,
+                let answer = try TxSource.forEachMatch(chain: query.chain, filter: selection, index: index.db, useIndex: !index.noIndex,
                                                        diagnostics: diagnostics) { (record: IndexedTransaction) throws(ToolError) in
                     let tx = try record.transaction()
                     if tx.type == .reading || tx.type == .alert { found.add(tx, height: record.height) }

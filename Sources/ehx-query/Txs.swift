@@ -79,6 +79,9 @@ extension Query {
         @Flag(help: "Scan the chain even when a current index exists.")
         var noIndex = false
 
+        @Flag(name: .shortAndLong, help: "Print only errors on stderr.")
+        var quiet = false
+
         func checkUsage() throws {
             if key == nil {
                 for (given, name) in [(encKey != nil, "--enc-key"), (requireOpen, "--require-open"), (auditSpool != nil, "--audit-spool"),
@@ -106,7 +109,7 @@ extension Query {
         func run() throws {
             try checkUsage()
             ownership.apply()
-            let diagnostics = Diagnostics(tool: "ehx-query")
+            let diagnostics = Diagnostics(tool: "ehx-query", quiet: quiet)
             var status = Sysexits.ok
             try reportingFailures(diagnostics) {
                 if alerts, let type, type != "alert" { throw ToolError(.usage, "--alerts contradicts --type \(type)") }

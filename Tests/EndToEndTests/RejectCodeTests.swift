@@ -101,6 +101,42 @@ import EHXShared
         #expect(both.status == 64, "\(both)")
     }
 
+    /// The skew between readings in an archive: a corrupt time (a year
+    /// off) is a `ts-gap` reject and the readings after it are taken; a real
+    /// gap longer than --max-gap costs the one reading that opens it; the
+    /// whole MIMIC-II recording reads with no reject.
+    @Test func archiveRefusesACorruptTimeButNotTheRecordingAfterIt() throws {
+        let dir = try Scratch("codes-archive-gap")
+        defer { dir.remove() }
+        let args = ["--from", "csv", "--device", "mimic-s00001", "--patient", "s00001", "--alerts", dir.path("alerts.jsonl"), "--archive"]
+        try Files.write(dir.path("gap.csv"), Array("""
+            ts,hr
+            2896-10-10T00:31:25,62
+            2896-10-10T00:32:25,63
+            2996-10-10T00:33:25,64
+            2896-10-10T00:34:25,65
+            2896-10-10T07:00:25,66
+            2896-10-10T07:01:25,67
+
+            """.utf8))
+        let (gap, rejects) = try Self.ingest(dir, args + ["--max-gap", "1h"], input: dir.path("gap.csv"))
+        #expect(gap.status == 65 && gap.outLines.count == 4, "\(gap)")
+        #expect(rejects.map { $0["code"] as? String } == ["ts-gap", "ts-gap"] && rejects.map { $0["line"] as? Int } == [4, 6], "\(rejects)")
+        #expect((rejects.first?["reason"] as? String)?.contains("--max-gap") == true, "\(rejects)")
+        // The default bound (a day) takes the 6-hour gap, and still catches the year.
+        let (day, dayRejects) = try Self.ingest(dir, args, input: dir.path("gap.csv"))
+        #expect(day.status == 65 && day.outLines.count == 5 && dayRejects.map { $0["line"] as? Int } == [4], "\(dayRejects)")
+        // --max-gap means nothing without --archive.
+        let alone = try Tool.run("ehx-ingest", ["--from", "csv", "--device", "d", "--patient", "p", "--max-gap", "1h", dir.path("gap.csv")])
+        #expect(alone.status == 64 && alone.err.contains("--max-gap goes with --archive"), "\(alone)")
+
+        guard let data = SharedPath.data else { return }
+        let (full, fullRejects) = try Self.ingest(dir, args + ["--max-gap", "2m", "-q"], input: data + "/s00001-2896-10-10-00-31n.csv")
+        #expect(full.status == 0 && fullRejects.isEmpty, "\(full.err.suffix(400))")
+        #expect(full.outLines.filter { !$0.contains(#""type":"alert""#) }.count == 5960)
+        #expect(full.err.isEmpty, "\(full.err.suffix(400))")
+    }
+
     @Test func devicesideRefusesATimeTheGatewayWould() throws {
         let dir = try Scratch("codes-sign-ts")
         defer { dir.remove() }

@@ -100,6 +100,32 @@ import Glibc
         #expect(wrong.status == 64 && wrong.err.contains("--nope"), "\(wrong)")
     }
 
+    /// The README's exit table (For scripts) lists every status a tool can
+    /// exit with; 2 (a proof no anchor vouches for) was missing.
+    @Test func readmeExitTableListsEveryStatus() throws {
+        let readme = try String(contentsOfFile: Package.root.appendingPathComponent("README.md").path, encoding: .utf8)
+        let table = try #require(readme.components(separatedBy: "Exit statuses (sysexits), the same in every tool:").last)
+        for status in Sysexits.allCases {
+            #expect(table.contains("\n| \(status.rawValue) | "), "exit \(status.rawValue) (\(status)) is not in the README's exit table")
+        }
+    }
+
+    /// `-q` leaves only errors in every tool, ehx-query's notes included,
+    /// before or after the subcommand's name.
+    @Test func queryQuietLeavesOnlyErrors() throws {
+        let dir = try Scratch("script-query-quiet")
+        defer { dir.remove() }
+        let f = try ChainFixture.make(in: dir, sampleLines: 40, maxTxs: 20)
+        let patient = try #require(try f.query(["txs", "--type", "reading"]).outLines.first.flatMap { try JSONLine.object($0)["body"] as? [String: Any] }?["patient"] as? String)
+        let loud = try Tool.run("ehx-query", ["--chain", f.chain, "report", "--patient", patient, "-o", dir.path("r.html")])
+        #expect(loud.status == 0 && loud.err.contains("r.html:"), "\(loud)")
+        for arguments in [["-q", "--chain", f.chain, "report", "--patient", patient, "-o", dir.path("r.html")],
+                          ["--chain", f.chain, "fhir", "--quiet"], ["--chain", f.chain, "txs", "-q"]] {
+            let quiet = try Tool.run("ehx-query", arguments)
+            #expect(quiet.status == 0 && quiet.err.isEmpty, "\(arguments): \(quiet)")
+        }
+    }
+
     @Test(arguments: [["--json"], ["--summary"], ["--report", "r.html"]])
     func proofRefusesOutputsItCannotGive(extra: [String]) throws {
         let dir = try Scratch("script-proof")

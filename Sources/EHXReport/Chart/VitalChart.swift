@@ -57,8 +57,9 @@ struct VitalChart {
 
     static func valueText(_ value: JSONValue, kind: ReadingKind) -> String {
         let unit = kind.unit == "1" ? "" : " " + unitLabel(kind)
-        if kind == .bloodPressure, let s = value["systolic"]?.numberValue, let d = value["diastolic"]?.numberValue {
-            return JCS.serialize(number: s) + "/" + JCS.serialize(number: d) + unit
+        if kind == .bloodPressure, let s = value["systolic"]?.numberValue {
+            // A systolic alone (the diastolic null): "120/- mmHg".
+            return JCS.serialize(number: s) + "/" + (value["diastolic"]?.numberValue.map { JCS.serialize(number: $0) } ?? "-") + unit
         }
         if let n = value.numberValue { return JCS.serialize(number: n) + unit }
         return value.canonicalString
@@ -67,8 +68,9 @@ struct VitalChart {
     /// (systolic or value, diastolic) of a reading.
     static func numbers(_ value: JSONValue, kind: ReadingKind) -> (Double, Double?)? {
         if kind == .bloodPressure {
-            guard let s = value["systolic"]?.numberValue, let d = value["diastolic"]?.numberValue else { return nil }
-            return (s, d)
+            // A systolic alone is drawn on the systolic line.
+            guard let s = value["systolic"]?.numberValue else { return nil }
+            return (s, value["diastolic"]?.numberValue)
         }
         return value.numberValue.map { ($0, nil) }
     }

@@ -44,8 +44,6 @@ public struct ChainState: Sendable {
 
     public func contains(txid: SHA256Digest) -> Bool { txids.contains(TxidKey(txid)) }
 
-    public func lastSeq(device: String) -> Int64? { deviceSeqs[ByteIdentity(device)] }
-
     /// Whether the chain's genesis asks for rules 2.
     var bindsDevices: Bool { rules?.bindsDevices ?? false }
 

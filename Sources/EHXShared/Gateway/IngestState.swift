@@ -68,6 +68,9 @@ public struct IngestState: Sendable {
     var deviceRecords: [DeviceRecord] = []
     var patientSlots: [String: Int] = [:]
     var patientRecords: [Patient] = []
+    /// `--archive`'s own time, set from the devices' latest when the state
+    /// is loaded (never saved: it is no more than that).
+    var archiveClock = ArchiveClock()
 
     public init() {}
 
@@ -153,6 +156,7 @@ public struct IngestState: Sendable {
                 throw RecordError(field: "devices.\(id)", "expected {\"seq\":N,\"ts\":\"…\"}")
             }
             addDevice(id, Device(seq: seq, ts: ts))
+            archiveClock.accept(ts)
         }
         for (id, entry) in try f.object("patients").objectValue ?? [:] {
             var pat = Patient()

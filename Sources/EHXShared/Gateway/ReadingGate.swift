@@ -23,6 +23,9 @@ public struct ReadingGate: Sendable {
     /// reading) still holds, and PSK grace windows are judged at the
     /// reading's own time.
     public var archive = false
+    /// With `archive`: how far past the archive's latest reading a time
+    /// may lie before it is taken for corrupt (see `ArchiveClock`).
+    public var archiveMaxGapMs = ArchiveClock.defaultMaxGapMs
     public private(set) var previousKeyUses = 0
     /// Replay memory for callers that keep no state of their own.
     private var runState = IngestState()
@@ -160,9 +163,13 @@ public struct ReadingGate: Sendable {
         if !archive, reading.ts.millisecondsSince1970 > now.millisecondsSince1970 + maxSkewMs {
             throw RecordError(.tsFuture, field: "ts", "\(reading.ts) is more than \(DurationArgument.describe(maxSkewMs)) ahead of the gateway's clock (\(now))")
         }
+        if archive { try state.archiveClock.check(reading.ts, maxGapMs: archiveMaxGapMs) }
         let current = IngestState.Device(seq: reading.seq, ts: reading.ts)
         // One hashed lookup: the record is then updated in place.
-        guard let slot = state.deviceSlot(reading.device) else { return state.addDevice(reading.device, current) }
+        guard let slot = state.deviceSlot(reading.device) else {
+            if archive { state.archiveClock.accept(reading.ts) }
+            return state.addDevice(reading.device, current)
+        }
         let last = state.deviceRecords[slot].last
         guard reading.seq > last.seq else {
             throw RecordError(.replay, field: "seq", "replay: device \(reading.device) seq \(reading.seq) is not above its last seq \(last.seq)")
@@ -171,6 +178,7 @@ public struct ReadingGate: Sendable {
             throw RecordError(.tsOrder, field: "ts", "\(reading.ts) is older than device \(reading.device)'s last accepted reading (\(last.ts))")
         }
         state.deviceRecords[slot].last = current
+        if archive { state.archiveClock.accept(reading.ts) }
         return slot
     }
 }

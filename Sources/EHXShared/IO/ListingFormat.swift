@@ -77,8 +77,9 @@ public final class TxPrinter {
         }
         var value = ""
         if let v = body["value"] {
-            if let s = v["systolic"]?.numberValue, let d = v["diastolic"]?.numberValue {
-                value = "\(JCS.serialize(number: s))/\(JCS.serialize(number: d))"
+            if let s = v["systolic"]?.numberValue, let d = v["diastolic"] {
+                // A diastolic the monitor could not give (null) shows as "-".
+                value = "\(JCS.serialize(number: s))/" + (d.numberValue.map { JCS.serialize(number: $0) } ?? "-")
             } else {
                 value = v.stringValue ?? v.canonicalString
             }

@@ -1,7 +1,10 @@
-/// The read loop shared by the line-oriented tools: each line is parsed as
-/// JSON and handed to the tool; a line the tool refuses goes to the rejects
-/// file and to stderr with its line number and reason, and the loop goes
-/// on, so good lines before and after a bad one are all handled.
+/// ehx's one read loop, shared by every tool that reads records line by
+/// line (ehx-ingest through `ReadingSource`, ehx-sign, ehx-mine): each
+/// non-blank line (without the CR of a CRLF file) is a record; a batch of
+/// them is staged on several threads, then finished on this thread in input
+/// order. A line the tool refuses goes to the rejects file and to stderr
+/// with its line number and reason, and the loop goes on, so good lines
+/// before and after a bad one are all handled.
 public final class RecordPipeline {
     public struct Counts: Sendable {
         public var records = 0
@@ -9,14 +12,22 @@ public final class RecordPipeline {
         public var rejected = 0
     }
 
+    /// A record's line: its number, and its bytes without the CR of a CRLF file.
+    public struct Line: Sendable {
+        public let number: Int
+        public let bytes: [UInt8]
+    }
+
     /// The longest line taken as a record; longer ones are rejected unread
     /// rather than parsed, so a runaway producer cannot exhaust memory twice.
     public static let defaultMaxLineBytes = 1 << 20
 
     private let reader: LineReader
-    private let rejects: RejectLog
-    private let maxLineBytes: Int
-    public private(set) var counts = Counts()
+    /// Where every refused record goes; a reader with rejects of its own
+    /// (an import's CSV row, a FHIR entry) writes them here too.
+    public let rejects: RejectLog
+    let maxLineBytes: Int
+    public internal(set) var counts = Counts()
 
     public init(input: String, rejects: String?, diagnostics: Diagnostics, maxLineBytes: Int = defaultMaxLineBytes) throws(ToolError) {
         reader = try LineReader(path: input)
@@ -26,39 +37,13 @@ public final class RecordPipeline {
 
     public var inputName: String { reader.name }
 
-    /// Runs `handle` on every record. `handle` throws a RecordError (or any
-    /// error but ToolError) to reject the line; a ToolError (an output that
-    /// cannot be written) stops the run, since going on would lose records.
-    /// The tools use `runBatched`; this plain loop is the definition its
-    /// tests hold it to, line for line.
-    public func run(_ handle: (JSONValue) throws -> Void) throws(ToolError) {
+    /// The next non-blank line, neither staged nor counted (for a reader of
+    /// a header or a whole document: CSV, FHIR), or nil at end of input.
+    public func nextLine() throws(ToolError) -> Line? {
         while let line = try reader.next() {
-            var bytes = line.bytes
-            if bytes.last == 0x0d { bytes.removeLast() } // CRLF files from other systems
-            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-            counts.records += 1
-            if bytes.count > maxLineBytes {
-                try reject(line: line.number, bytes: bytes, .tooLong(bytes.count, limit: maxLineBytes))
-                continue
-            }
-            let value: JSONValue
-            do { value = try JSONValue.parse(bytes) } catch {
-                try reject(line: line.number, bytes: bytes, RejectLog.Refusal(code: .json, reason: error.description))
-                continue
-            }
-            do {
-                try handle(value)
-                counts.accepted += 1
-            } catch let failure as ToolError {
-                throw failure
-            } catch {
-                try reject(line: line.number, bytes: bytes, RejectLog.Refusal(error))
-            }
+            if let record = Self.record(line) { return record }
         }
-        try rejects.close()
-        if counts.records == 0 {
-            throw ToolError(.dataErr, "\(reader.name): no input records")
-        }
+        return nil
     }
 
     /// Lines read at once by `runBatched`, and the byte budget that caps a
@@ -66,20 +51,19 @@ public final class RecordPipeline {
     public static let defaultBatchLines = 4096
     static let maxBatchBytes = 16 << 20
 
-    /// What the parallel stage made of one line.
-    enum Staged<Prepared: Sendable>: Sendable {
-        case blank
-        case tooLong
+    /// What the parallel stage made of one line's JSON.
+    enum Judged<Prepared: Sendable>: Sendable {
         case rejected(RejectLog.Refusal)
         case stop(ToolError)
         case ready(Prepared)
     }
 
-    /// `run`, with the order-free work moved to several threads: each batch
-    /// of lines is parsed and put through `stage` in parallel, then `finish`
-    /// runs on this thread for each line in input order. Counts, rejects
-    /// (with their line numbers), messages and the exit status are those of
-    /// `run(_:)` with `handle` = `finish(stage(json))`, whatever `threads`.
+    /// Each batch of lines is parsed and put through `stage` in parallel,
+    /// then `finish` runs on this thread for each line in input order.
+    /// Counts, rejects (with their line numbers), messages and the exit
+    /// status are those of a plain loop over the lines with
+    /// `finish(stage(json))`, whatever `threads` (the tests hold it to one:
+    /// `RecordPipeline.run` in their support).
     ///
     /// `stage` may run for lines after one whose `finish` stops the run with
     /// a ToolError, so it must have no effects (sign, check, serialize);
@@ -95,62 +79,99 @@ public final class RecordPipeline {
         threads: Int, batchLines: Int = defaultBatchLines,
         idle: () throws(ToolError) -> Void = {},
         fresh: () throws(ToolError) -> Void = {},
-        stage: @Sendable (_ json: JSONValue, _ worker: Int) throws -> Prepared,
+        stage: @escaping @Sendable (_ json: JSONValue, _ worker: Int) throws -> Prepared,
         finish: (Prepared) throws -> Void
     ) throws(ToolError) {
-        let limit = maxLineBytes
-        while true {
-            try rejects.flush()
-            try idle()
-            let lines = try reader.nextBatch(maxLines: batchLines, maxBytes: Self.maxBatchBytes)
-            if lines.isEmpty { break }
-            try fresh()
-            let staged = ParallelStage.map(lines, threads: threads) { worker, line in
-                Self.stage(Self.trimmed(line.bytes), maxLineBytes: limit) { json throws in try stage(json, worker) }
+        try runLines(threads: threads, batchLines: batchLines, idle: idle, fresh: fresh,
+                     stage: { line, worker, _ in Self.judge(line.bytes) { json throws in try stage(json, worker) } },
+                     finish: { line, judged throws(ToolError) in try settle(line, judged, finish: finish) })
+        try end()
+    }
+
+    /// The loop under `runBatched` and `ReadingSource`: every non-blank line
+    /// is counted as a record; one longer than the limit is rejected
+    /// unread; the others go through `stage` on `threads` workers a batch
+    /// at a time, with the context `fresh` gives for that batch (it runs
+    /// after the batch is read, before it is staged), then through
+    /// `finish` on this thread in input order. `idle` runs before every
+    /// read that may wait for input.
+    ///
+    /// With `lookahead`, the workers stage the next batch while `finish`
+    /// runs on this one, and only input already there is read ahead, so a
+    /// live stream (a FIFO, tail -f) does not hold back the lines it has
+    /// sent. `fresh` then runs while the workers still stage the batch
+    /// before: what it changes must reach the stage as its context, never
+    /// as state the stage reads. `settled` runs each time the workers are
+    /// idle between batches (to free there what was made on them).
+    public func runLines<Context: Sendable, Unit: Sendable>(
+        threads: Int, batchLines: Int = defaultBatchLines, lookahead: Bool = false,
+        idle: () throws(ToolError) -> Void = {},
+        fresh: () throws(ToolError) -> Context,
+        settled: () -> Void = {},
+        stage: @escaping @Sendable (_ line: Line, _ worker: Int, _ context: Context) -> Unit,
+        finish: (_ line: Line, _ unit: Unit) throws(ToolError) -> Void
+    ) throws(ToolError) {
+        /// The batch's records, and the context to stage them with (nil at end of input).
+        func read(waiting: Bool) throws(ToolError) -> ([Line], Context?) {
+            if waiting {
+                try rejects.flush()
+                try idle()
             }
-            for (line, outcome) in zip(lines, staged) {
-                let bytes = Self.trimmed(line.bytes)
-                switch outcome {
-                case .blank:
-                    continue
-                case .tooLong:
-                    counts.records += 1
-                    try reject(line: line.number, bytes: bytes, .tooLong(bytes.count, limit: maxLineBytes))
-                case .rejected(let refusal):
-                    counts.records += 1
-                    try reject(line: line.number, bytes: bytes, refusal)
-                case .stop(let failure):
-                    counts.records += 1
-                    throw failure
-                case .ready(let prepared):
-                    counts.records += 1
-                    do {
-                        try finish(prepared)
-                        counts.accepted += 1
-                    } catch let failure as ToolError {
-                        throw failure
-                    } catch {
-                        try reject(line: line.number, bytes: bytes, RejectLog.Refusal(error))
-                    }
+            let batch = try reader.nextBatch(maxLines: batchLines, maxBytes: Self.maxBatchBytes, waiting: waiting)
+            if batch.isEmpty { return ([], nil) }
+            return (batch.compactMap(Self.record), try fresh())
+        }
+        func handle(_ line: Line, _ unit: Unit?) throws(ToolError) {
+            counts.records += 1
+            guard let unit else { return try rejectTooLong(line) }
+            try finish(line, unit)
+        }
+        let limit = maxLineBytes
+        guard threads > 1 else {
+            // One thread: each line straight through, no batch of results.
+            while case let (lines, context?) = try read(waiting: true) {
+                for line in lines {
+                    try handle(line, line.bytes.count > limit ? nil : stage(line, 0, context))
                 }
             }
+            return
         }
-        try rejects.close()
-        if counts.records == 0 {
-            throw ToolError(.dataErr, "\(reader.name): no input records")
+        let staging = { @Sendable (context: Context) -> @Sendable (Int, Line) -> Unit? in
+            { worker, line in line.bytes.count > limit ? nil : stage(line, worker, context) }
+        }
+        guard lookahead else {
+            while case let (lines, context?) = try read(waiting: true) {
+                let units = ParallelStage.map(lines, threads: threads, staging(context))
+                for (line, unit) in zip(lines, units) { try handle(line, unit) }
+            }
+            return
+        }
+        var pending: (lines: [Line], units: ParallelStage.Pending<Unit?>)?
+        // No batch is left staging when the run stops.
+        defer { _ = pending?.units.wait() }
+        while true {
+            let (lines, context) = try read(waiting: pending == nil)
+            let staged = pending.map { ($0.lines, $0.units.wait()) }
+            pending = nil
+            settled()
+            if let context { pending = (lines, ParallelStage.start(lines, threads: threads, staging(context))) }
+            guard case let (before, units)? = staged else {
+                if pending == nil { return }
+                continue
+            }
+            for (line, unit) in zip(before, units) { try handle(line, unit) }
         }
     }
 
-    /// The line as `run` judges it: without a CR from a CRLF file.
-    private static func trimmed(_ bytes: [UInt8]) -> [UInt8] {
-        bytes.last == 0x0d ? Array(bytes.dropLast()) : bytes
+    /// A line as a record: without the CR of a CRLF file; nil when blank.
+    private static func record(_ line: LineReader.Line) -> Line? {
+        let bytes = line.bytes.last == 0x0d ? Array(line.bytes.dropLast()) : line.bytes
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
+        return Line(number: line.number, bytes: bytes)
     }
 
-    private static func stage<Prepared: Sendable>(
-        _ bytes: [UInt8], maxLineBytes: Int, _ stage: (JSONValue) throws -> Prepared
-    ) -> Staged<Prepared> {
-        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return .blank }
-        if bytes.count > maxLineBytes { return .tooLong }
+    /// The line's JSON through `stage` (on a worker).
+    static func judge<Prepared: Sendable>(_ bytes: [UInt8], _ stage: (JSONValue) throws -> Prepared) -> Judged<Prepared> {
         let value: JSONValue
         do { value = try JSONValue.parse(bytes) } catch { return .rejected(RejectLog.Refusal(code: .json, reason: error.description)) }
         do {
@@ -162,9 +183,42 @@ public final class RecordPipeline {
         }
     }
 
+    /// A judged record, in input order: rejected, stopping the run, or
+    /// finished (accepted unless `finish` refuses it).
+    func settle<Prepared: Sendable>(_ line: Line, _ judged: Judged<Prepared>, finish: (Prepared) throws -> Void) throws(ToolError) {
+        switch judged {
+        case .rejected(let refusal):
+            try reject(line: line.number, bytes: line.bytes, refusal)
+        case .stop(let failure):
+            throw failure
+        case .ready(let prepared):
+            do {
+                try finish(prepared)
+                counts.accepted += 1
+            } catch let failure as ToolError {
+                throw failure
+            } catch {
+                try reject(line: line.number, bytes: line.bytes, RejectLog.Refusal(error))
+            }
+        }
+    }
+
+    func rejectTooLong(_ line: Line) throws(ToolError) {
+        try reject(line: line.number, bytes: line.bytes, .tooLong(line.bytes.count, limit: maxLineBytes))
+    }
+
     private func reject(line: Int, bytes: [UInt8], _ refusal: RejectLog.Refusal) throws(ToolError) {
         counts.rejected += 1
         try rejects.reject(line: line, raw: bytes, refusal)
+    }
+
+    /// The end of `runBatched` (and of the tests' plain `run`): the rejects closed, and a run
+    /// with no records is an error.
+    func end() throws(ToolError) {
+        try rejects.close()
+        if counts.records == 0 {
+            throw ToolError(.dataErr, "\(reader.name): no input records")
+        }
     }
 
     /// 0 when every record was accepted, 65 when any was rejected.

@@ -1,5 +1,5 @@
 /// Exit statuses (DESIGN "Pipeline"): BSD sysexits plus 1 for "checked and found bad".
-public enum Sysexits: Int32, Sendable {
+public enum Sysexits: Int32, Sendable, CaseIterable {
     case ok = 0
     case checkedBad = 1
     /// ehx-verify --proof: consistent, but no anchor at or above the proof's

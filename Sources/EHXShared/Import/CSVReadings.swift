@@ -2,7 +2,9 @@
 /// the columns; each row gives one reading per vital-sign column that has a
 /// value. Known column names (case-insensitive) are below; `--column
 /// NAME=ROLE` adds or overrides one (ROLE: a kind, ts, device, patient,
-/// systolic, diastolic, pleth or ignore). An empty cell is no reading. A 0
+/// systolic, diastolic, pleth or ignore). An empty cell is no reading (a
+/// systolic without a diastolic is a blood pressure whose diastolic is
+/// null, as is one whose diastolic is the monitor's 0). A 0
 /// is what bedside monitors write for "no signal": it becomes a reading
 /// recorded as absent (`"absent"`, value null), so sensor-off periods leave
 /// a trace, except a respiration of 0 while the same row has a heart rate
@@ -16,6 +18,13 @@ public struct CSVReadings: Sendable {
     public enum Role: Equatable, Sendable {
         case ts, device, patient, systolic, diastolic, pleth, ignore
         case kind(ReadingKind)
+
+        /// A `--column` argument, NAME=ROLE, as the column's name and role.
+        public static func mapping(_ argument: String) -> (column: String, role: Role)? {
+            let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let role = Role(name: parts[1]) else { return nil }
+            return (parts[0], role)
+        }
 
         public init?(name: String) {
             switch name {
@@ -174,14 +183,16 @@ public struct CSVReadings: Sendable {
             }
         }
         switch (systolic, diastolic) {
-        case (0?, _), (_, 0?):
+        case (0?, _):
             absent[.bloodPressure] = .noSignal
             values.append((.bloodPressure, .null))
-        case let (s?, d?): values.append((.bloodPressure, ["systolic": .number(s), "diastolic": .number(d)]))
+        // No diastolic (an empty cell, or the monitor's 0): the systolic,
+        // which NEWS2 scores, is kept with a null diastolic.
+        case let (s?, d):
+            values.append((.bloodPressure, ["systolic": .number(s), "diastolic": d.flatMap { $0 == 0 ? nil : .number($0) } ?? .null]))
         case (nil, nil): break
-        default:
-            let missing: Role = systolic == nil ? .systolic : .diastolic
-            throw RecordError(.csv, field: column(missing) ?? "\(missing)", "missing while the other blood pressure value is given")
+        case (nil, _?):
+            throw RecordError(.csv, field: column(.systolic) ?? "systolic", "missing while the diastolic is given")
         }
         guard let ts else { throw RecordError(.csv, field: column(.ts) ?? "ts", "missing") }
         guard let device, !device.isEmpty else { throw RecordError(.csv, field: column(.device) ?? "device", "missing") }

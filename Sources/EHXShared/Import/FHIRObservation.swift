@@ -61,24 +61,31 @@ public enum FHIRObservation {
             throw RecordError(.absent, field: "dataAbsentReason", "no value (\(reasonCode(absent)))")
         }
         if kind == .bloodPressure {
-            var parts: [String: Double] = [:]
+            // A diastolic with a dataAbsentReason keeps its systolic, which
+            // NEWS2 scores alone: the reading's diastolic is null. A
+            // systolic without a value leaves nothing to record.
+            var parts: [String: JSONValue] = [:]
             for (i, c) in (resource["component"]?.arrayValue ?? []).enumerated() {
                 let cc = (c["code"]?["coding"]?.arrayValue ?? []).filter { $0["system"]?.stringValue == loinc }.compactMap { $0["code"]?.stringValue }
                 let name = cc.contains("8480-6") ? "systolic" : cc.contains("8462-4") ? "diastolic" : nil
                 guard let name else { continue }
-                if let absent = c["dataAbsentReason"] {
-                    throw RecordError(.absent, field: "component[\(i)]", "\(name) has no value (dataAbsentReason \(reasonCode(absent)))")
+                if let absent = c["dataAbsentReason"], c["valueQuantity"] == nil {
+                    guard name == "diastolic" else {
+                        throw RecordError(.absent, field: "component[\(i)]", "\(name) has no value (dataAbsentReason \(reasonCode(absent)))")
+                    }
+                    parts[name] = .null
+                    continue
                 }
                 do throws(RecordError) {
-                    parts[name] = try quantity(c, kind: .bloodPressure)
+                    parts[name] = .number(try quantity(c, kind: .bloodPressure))
                 } catch {
                     throw error.nested(in: "component[\(i)]")
                 }
             }
             guard let s = parts["systolic"], let d = parts["diastolic"] else {
-                throw RecordError(field: "component", "a blood pressure needs systolic (8480-6) and diastolic (8462-4) components")
+                throw RecordError(field: "component", "a blood pressure needs systolic (8480-6) and diastolic (8462-4) components (the diastolic may carry a dataAbsentReason)")
             }
-            value = ["systolic": .number(s), "diastolic": .number(d)]
+            value = ["systolic": s, "diastolic": d]
         } else if kind == .consciousness {
             let level = resource["valueCodeableConcept"]?["coding"]?.arrayValue?.first?["code"]?.stringValue
                 ?? resource["valueCodeableConcept"]?["text"]?.stringValue

@@ -8,6 +8,9 @@
 /// so opening strips trailing spaces and reads the JSON; a body sealed
 /// before padding opens as it did.
 ///
+/// Both views of a body (full and research) fill the full view's bucket,
+/// so the pair tells no more than one bucket does.
+///
 /// What still shows (`man ehx.7`, THREAT MODEL): which bucket, so an
 /// oversized body (long ids, an EMG with samples, an alert with unusually
 /// many reasons) is told from the rest, and an EMG's sample count to within
@@ -22,8 +25,9 @@ public enum SealPadding {
         return size
     }
 
-    public static func pad(_ plaintext: [UInt8], type: TxType) -> [UInt8] {
-        plaintext + [UInt8](repeating: 0x20, count: bucket(for: plaintext.count, type: type) - plaintext.count)
+    /// Padded to `bucket` (at least the plaintext's length).
+    public static func pad(_ plaintext: [UInt8], to bucket: Int) -> [UInt8] {
+        plaintext + [UInt8](repeating: 0x20, count: max(0, bucket - plaintext.count))
     }
 
     public static func unpad(_ padded: [UInt8]) -> ArraySlice<UInt8> {

@@ -53,13 +53,18 @@ public enum Sealing {
         for name in identifying { research[name] = nil }
         let plaintexts: [ReadView: JSONValue] = [.full: body, .research: .object(research)]
         var views: [ReadView: SealedBody.Envelope] = [:]
+        // Every view of one body fills the same bucket (the full view's, the
+        // larger): a research view one bucket below its full view would tell
+        // how long the identifying members are.
+        let encoded = plaintexts.mapValues { $0.canonicalBytes() }
+        let bucket = SealPadding.bucket(for: encoded.values.map(\.count).max() ?? 0, type: type)
         for view in [ReadView.full, .research] {
             let readers = recipients.filter { $0.view == view }
-            guard !readers.isEmpty, let plaintext = plaintexts[view] else { continue }
+            guard !readers.isEmpty, let plaintext = encoded[view] else { continue }
             let aad = SealedBody.associatedData(view, clear: clear, type: type, signer: signer)
             // A fresh key per view and body, used for exactly one encryption: a zero nonce is safe.
             let dataKey = try SecureRandom.bytes(count: AEAD.chacha20Poly1305.keyByteCount)
-            let ct = try AEAD.chacha20Poly1305.seal(SealPadding.pad(plaintext.canonicalBytes(), type: type), key: dataKey,
+            let ct = try AEAD.chacha20Poly1305.seal(SealPadding.pad(plaintext, to: bucket), key: dataKey,
                                                     nonce: [UInt8](repeating: 0, count: AEAD.nonceByteCount), aad: aad)
             var wrapped: [SealedBody.Recipient] = []
             for reader in readers {

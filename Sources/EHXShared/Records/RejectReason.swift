@@ -29,6 +29,8 @@ public enum RejectReason: String, Sendable, CaseIterable {
     case tsFuture = "ts-future"
     /// The reading's time is before the device's last accepted one.
     case tsOrder = "ts-order"
+    /// `--archive`: the reading's time is further past the archive's latest than --max-gap, and no reading after a gap confirms it.
+    case tsGap = "ts-gap"
     /// A CSV row that cannot be read: bad quotes, the wrong number of cells, a cell that is not a value.
     case csv
     /// A FHIR resource that is not an Observation of a vital sign ehx records.

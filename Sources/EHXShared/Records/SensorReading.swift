@@ -222,7 +222,7 @@ public struct SensorReading: Sendable {
         typealias Span = OutputSpan<UInt8>
         // Parsing held the value to its kind's shape, so each shape is
         // written here directly; `other` is only a safety net.
-        enum Value { case number(Double), pressure(systolic: Double, diastolic: Double), text(String), flag(Bool), other([UInt8]) }
+        enum Value { case number(Double), pressure(systolic: Double, diastolic: Double?), text(String), flag(Bool), other([UInt8]) }
         let shaped: Value
         var bound = 0
         switch value {
@@ -230,9 +230,14 @@ public struct SensorReading: Sendable {
         case .string(let s): shaped = .text(s); bound = Span.jsonStringBound(s.utf8.count)
         case .bool(let b): shaped = .flag(b)
         case .object(let members):
-            var systolic: Double?, diastolic: Double?
+            var systolic: Double?, diastolic: Double??
             for (key, member) in members {
-                if key == "systolic" { systolic = member.numberValue } else if key == "diastolic" { diastolic = member.numberValue }
+                if key == "systolic" {
+                    systolic = member.numberValue
+                } else if key == "diastolic" {
+                    // Null (the monitor gave none) is the shape too; another non-number is not.
+                    if case .null = member { diastolic = .some(nil) } else if let n = member.numberValue { diastolic = .some(n) }
+                }
             }
             if members.count == 2, let systolic, let diastolic {
                 shaped = .pressure(systolic: systolic, diastolic: diastolic)
@@ -298,7 +303,7 @@ public struct SensorReading: Sendable {
             case .number(let n): span.appendNumber(n)
             case let .pressure(systolic, diastolic):
                 span.append("{\"diastolic\":")
-                span.appendNumber(diastolic)
+                if let diastolic { span.appendNumber(diastolic) } else { span.append("null") }
                 span.append(",\"systolic\":")
                 span.appendNumber(systolic)
                 span.append(UInt8(ascii: "}"))
@@ -314,17 +319,21 @@ public struct SensorReading: Sendable {
     static func checkValue(_ value: JSONValue, kind: ReadingKind) throws(RecordError) {
         switch kind {
         case .bloodPressure:
-            let systolic: Double, diastolic: Double
+            // A diastolic the monitor could not give is null (the systolic,
+            // which NEWS2 scores, stands alone); it is never left out, so a
+            // reading has one spelling.
+            let systolic: Double, diastolic: Double?
             do {
                 let bp = try RecordFields(value, allowed: Self.pressureFields)
                 systolic = try bp.number("systolic")
-                diastolic = try bp.number("diastolic")
+                diastolic = try bp.value("diastolic") == .null ? nil : try bp.number("diastolic")
             } catch {
                 throw error.nested(in: "value")
             }
             guard ReadingKind.systolicRange.contains(systolic) else {
                 throw RecordError(.range, field: "value.systolic", "\(JCS.serialize(number: systolic)) mm[Hg] is not physically possible")
             }
+            guard let diastolic else { return }
             guard ReadingKind.diastolicRange.contains(diastolic) else {
                 throw RecordError(.range, field: "value.diastolic", "\(JCS.serialize(number: diastolic)) mm[Hg] is not physically possible")
             }
