@@ -82,10 +82,14 @@ public struct StoredBody: Sendable {
     }
 
     /// The inline sealed body this one stands for, given the blob's bytes
-    /// (already checked against `blob` by the store). Refused when the blob
+    /// (their hash must be `blob`). Refused when the blob
     /// is not a sealed part, does not bind its transaction, or wraps for
     /// other readers than the transaction committed to.
     public func sealedBody(blob bytes: [UInt8]) throws(RecordError) -> SealedBody {
+        // The store checked it already; a blob handed in any other way is checked here.
+        guard SHA256.hash(bytes) == blob else {
+            throw RecordError(field: "stored.sha256", "the blob's bytes hash to \(SHA256.hash(bytes).hex), not to the committed \(blob.hex)")
+        }
         guard Int64(bytes.count) == size else {
             throw RecordError(field: "stored.size", "the blob has \(bytes.count) bytes, the transaction says \(size)")
         }
