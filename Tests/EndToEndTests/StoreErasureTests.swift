@@ -186,7 +186,8 @@ import Testing
 
         // Peer B joins late: the chain by blocks, the image by hash, each through a pipe.
         let chainB = p("chainB.jsonl")
-        let joined = try Tool.shell("set -e; ehx-query --chain \(Self.q(f.chain)) blocks | ehx-verify --append \(Self.q(chainB)) -q")
+        try Files.writeLines(chainB, [try f.chainLines()[0]])
+        let joined = try Tool.shell("set -e; ehx-query --chain \(Self.q(f.chain)) blocks --since \(f.genesisHash) | ehx-verify --append \(Self.q(chainB)) -q")
         #expect(joined.status == 0, "\(joined)")
         let early = try Tool.run("ehx-query", ["--chain", chainB, "--store", p("storeB"), "firmware", "--model", "PM-100", "--fetch", "-o", p("got.bin")])
         #expect(early.status == 66, "\(early)")
