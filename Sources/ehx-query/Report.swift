@@ -89,6 +89,9 @@ extension Query {
                 }
                 let genesis = answer.tip?.genesis ?? "", tip = answer.tip?.hash ?? "", height = answer.tip?.height ?? -1
                 if found.readings.isEmpty && found.alerts.isEmpty {
+                    if found.erased > 0 && found.notOpened == 0 && found.tampered == 0 {
+                        throw ToolError(.noInput, "patient \(patient): \(Plural.count(found.erased, "record")) in range, all erased from \(query.store ?? "the store"); no page written")
+                    }
                     if found.notOpened > 0 || found.tampered > 0 {
                         throw ToolError(.noPerm, "patient \(patient): \(found.notOpened) sealed record(s) in range, none of them opened by "
                                         + (key.map { "\($0)" } ?? "anyone without --key") + "; no page written")

@@ -23,7 +23,7 @@ extension Query {
 
         @ParentCommand var query: Query
 
-        @Option(help: "Only this type: genesis, key, policy, reading, alert, access, firmware, stamp.", completion: .list(TxType.allCases.map(\.rawValue)))
+        @Option(help: "Only this type: genesis, key, policy, reading, alert, access, firmware, stamp, erasure.", completion: .list(TxType.allCases.map(\.rawValue)))
         var type: String?
 
         @Option(help: "Only records from this device (a pseudonym for sealed bodies).")
