@@ -35,6 +35,8 @@ public final class AuditPage {
     }
 
     public private(set) var accesses: [Access] = []
+    /// The chain's `erasure` transactions, in chain order.
+    public private(set) var erasures: [ErasureEntry] = []
     /// The first 8 bytes of each reading's and alert's txid, to its
     /// patient's index in `patientNames`: enough to name who an access
     /// record was about without keeping the transactions.
@@ -68,6 +70,8 @@ public final class AuditPage {
                 let patients = record.txids.compactMap { patientOf[Self.prefix($0)] }.filter { seen.insert($0).inserted }.map { patientNames[Int($0)] }
                 accesses.append(Access(height: block.height, ts: tx.ts.description, signer: String(tx.signer.id.hex.prefix(16)),
                                        reason: record.reason, note: record.note, txids: record.txids.count, patients: patients))
+            case .erasure:
+                if let entry = ErasureEntry(tx, height: block.height) { erasures.append(entry) }
             default:
                 continue
             }
@@ -87,7 +91,7 @@ public final class AuditPage {
             .p(.class("verdict " + cls), Page.attr("data-verdict", word), Page.text(verdictLine.isEmpty ? word : verdictLine)),
             .p(.class("meta"), Page.text("ehx-verify checked every block offline. Times are UTC. The same verdict as ehx-verify --json."))
         ))
-        var main: [Node<HTML.BodyContext>] = [problemSection(), summarySection(), accessSection(), chartSection()]
+        var main: [Node<HTML.BodyContext>] = [problemSection(), summarySection(), accessSection(), erasureSection(), chartSection()]
         main.append(.section(.h2(Page.text("Verdict object (--json)")), .pre(.class("json"), Page.text(verdict.canonicalString))))
         body.append(.main(.group(main)))
         body.append(.footer(
@@ -117,6 +121,22 @@ public final class AuditPage {
                             .td(Page.text(a.breakGlass ? "BREAK-GLASS (emergency)" : a.reason)), .td(Page.text(a.note ?? ""))))
         }
         return .section(.id("access"), .h2(Page.text(title)), .table(.class("access"), .group(rows)))
+    }
+
+    /// Every erasure: when, by whom, which patient pseudonym, how many blobs, whose request and why.
+    private func erasureSection() -> Node<HTML.BodyContext> {
+        let title = "Erasures (\(erasures.count))"
+        guard !erasures.isEmpty else {
+            return .section(.id("erasures"), .h2(Page.text(title)), .p(Page.text("No erasure on the chain.")))
+        }
+        var rows: [Node<HTML.TableContext>] = [.tr(.th(Page.text("height")), .th(Page.text("time (UTC)")), .th(Page.text("authority key")),
+                                                    .th(Page.text("patient")), .th(Page.text("blobs")), .th(Page.text("request")), .th(Page.text("reason")))]
+        for e in erasures {
+            rows.append(.tr(.class("erasure"), .td(.class("num"), Page.text(String(e.height))), .td(Page.text(e.ts)),
+                            .td(.class("hash"), Page.text(e.signer)), .td(.class("hash"), Page.text(e.patient ?? "")),
+                            .td(.class("num"), Page.text(String(e.blobs))), .td(Page.text(e.request)), .td(Page.text(e.reason))))
+        }
+        return .section(.id("erasures"), .h2(Page.text(title)), .table(.class("erasures"), .group(rows)))
     }
 
     private func problemSection() -> Node<HTML.BodyContext> {
@@ -227,5 +247,36 @@ public final class AuditPage {
             chart("Blocks (cumulative)", "blocks", "blocks", { $0.1 }),
             chart("Transactions (cumulative)", "txs", "transactions", { $0.2 })
         )
+    }
+}
+
+/// One `erasure` transaction as an audit lists it (page and --summary).
+public struct ErasureEntry: Sendable {
+    public let height: Int64
+    public let txid: String
+    public let ts: String
+    public let signer: String
+    public let patient: String?
+    public let blobs: Int
+    public let request: String
+    public let reason: String
+
+    public init?(_ tx: Transaction, height: Int64) {
+        guard tx.type == .erasure, let record = try? ErasureRecord(parsing: tx.body) else { return nil }
+        self.height = height
+        txid = tx.txid.hex
+        ts = tx.ts.description
+        signer = String(tx.signer.id.hex.prefix(16))
+        patient = record.patient
+        blobs = record.blobs.count
+        request = record.request
+        reason = record.reason
+    }
+
+    public var json: JSONValue {
+        var m: [String: JSONValue] = ["height": .number(Double(height)), "txid": .string(txid), "ts": .string(ts), "signer": .string(signer),
+                                      "blobs": .number(Double(blobs)), "request": .string(request), "reason": .string(reason)]
+        if let patient { m["patient"] = .string(patient) }
+        return .object(m)
     }
 }

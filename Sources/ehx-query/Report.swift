@@ -75,6 +75,7 @@ extension Query {
                 let ruleSet = try rules.map { path throws(ToolError) in try IngestRules.load(path: path) } ?? IngestRules()
                 let reader = try key.map { try openKeys(key: $0) }
                 var found = PatientRecords(patient: patient, reader: reader)
+                found.store = try query.followedStore(diagnostics: diagnostics)
                 // Without a key only the patient column (id or pseudonym)
                 // can match; with one, a body it opens may name the patient.
                 let selection = try TxFilter(type: nil, device: nil, patient: reader == nil ? patient : nil, since: since, until: until)
@@ -85,6 +86,9 @@ extension Query {
                 }
                 let genesis = answer.tip?.genesis ?? "", tip = answer.tip?.hash ?? "", height = answer.tip?.height ?? -1
                 if found.readings.isEmpty && found.alerts.isEmpty {
+                    if found.erased > 0 && found.notOpened == 0 && found.tampered == 0 {
+                        throw ToolError(.noInput, "patient \(patient): \(Plural.count(found.erased, "record")) in range, all erased from \(query.store ?? "the store"); no page written")
+                    }
                     if found.notOpened > 0 || found.tampered > 0 {
                         throw ToolError(.noPerm, "patient \(patient): \(found.notOpened) sealed record(s) in range, none of them opened by "
                                         + (key.map { "\($0)" } ?? "anyone without --key") + "; no page written")
@@ -106,7 +110,8 @@ extension Query {
                 // Patient data, decrypted or not: only its owner reads the page.
                 try Page.write(report.html(), to: output, mode: 0o600)
                 diagnostics.note("\(output == "-" ? "stdout" : output): \(Plural.count(found.readings.count, "reading")), \(Plural.count(found.alerts.count, "alert"))"
-                                 + (reader == nil ? "" : "; \(found.opened) opened, \(found.notOpened) not for this key"))
+                                 + (reader == nil ? "" : "; \(found.opened) opened, \(found.notOpened) not for this key")
+                                 + (found.erased > 0 ? "; \(found.erased) erased" : ""))
                 if found.tampered > 0 {
                     diagnostics.error("\(found.tampered) sealed record(s) failed authentication: altered after sealing; not shown")
                     status = .checkedBad
@@ -139,14 +144,39 @@ struct PatientRecords {
     let reader: ReportReader?
     var readings: [PatientReport.Reading] = []
     var alerts: [PatientReport.AlertMark] = []
-    var opened = 0, notOpened = 0, tampered = 0
+    var opened = 0, notOpened = 0, tampered = 0, erased = 0
+    /// Where stored bodies' sealed parts are (ehx-query --store).
+    var store: BlobStore?
 
     mutating func add(_ tx: Transaction, height: Int64) {
         guard SealedBody.isSealed(tx.body) else {
             if tx.body["patient"]?.stringValue?.sameBytes(as: patient) == true { take(tx.body, type: tx.type, height: height) }
             return
         }
-        guard let sealed = try? SealedBody(parsing: tx.body) else { return }
+        let sealed: SealedBody
+        if let stored = StoredBody.isStored(tx.body) ? try? StoredBody(parsing: tx.body) : nil {
+            let pseudonymMatches = stored.patient.sameBytes(as: patient)
+            guard let reader, let store,
+                  stored.readers.values.contains(where: { $0.contains(reader.kid) }) || pseudonymMatches else {
+                if pseudonymMatches { notOpened += 1 }
+                return
+            }
+            switch stored.open(in: store) {
+            case .sealed(let body): sealed = body
+            case .erased:
+                if pseudonymMatches { erased += 1 }
+                return
+            case .missing:
+                if pseudonymMatches { notOpened += 1 }
+                return
+            case .bad:
+                if pseudonymMatches { tampered += 1 }
+                return
+            }
+        } else {
+            guard let inline = try? SealedBody(parsing: tx.body) else { return }
+            sealed = inline
+        }
         let pseudonymMatches = sealed.patient.sameBytes(as: patient)
         guard let reader else {
             if pseudonymMatches { notOpened += 1 }

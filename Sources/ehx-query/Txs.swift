@@ -23,7 +23,7 @@ extension Query {
 
         @ParentCommand var query: Query
 
-        @Option(help: "Only this type: genesis, key, policy, reading, alert, access, firmware, stamp.", completion: .list(TxType.allCases.map(\.rawValue)))
+        @Option(help: "Only this type: genesis, key, policy, reading, alert, access, firmware, stamp, erasure.", completion: .list(TxType.allCases.map(\.rawValue)))
         var type: String?
 
         @Option(help: "Only records from this device (a pseudonym for sealed bodies).")
@@ -133,6 +133,7 @@ extension Query {
                 }
                 if breakGlass != nil, let since = filter.since { try BreakGlass.checkWindow(since: since, until: filter.until) }
                 var reader = try openReader(key: key)
+                reader.store = try query.followedStore(diagnostics: diagnostics)
                 try ChainReader.forEachBlock(path: query.chain) { (_, block, _) throws(ToolError) in
                     for tx in block.txs {
                         reader.note(tx)
@@ -143,6 +144,7 @@ extension Query {
                 try output.close()
                 let c = reader.counts
                 diagnostics.note("\(c.opened) opened, \(c.notRecipient) not for this key, \(c.tampered) tampered, \(c.plain) plain"
+                                 + (c.erased + c.missing > 0 ? ", \(c.erased) erased, \(c.missing) not in the store" : "")
                                  + (c.recorded > 0 ? "; \(Plural.count(c.recorded, "access record")) in \(auditSpool ?? "")" : ""))
                 if c.tampered > 0 {
                     diagnostics.error("\(Plural.count(c.tampered, "sealed transaction")) failed authentication: altered after sealing; not shown")
@@ -178,13 +180,15 @@ extension Query {
 /// held back in batches, and each batch's access records reach the spool
 /// (fsynced) before any of its plaintext is printed.
 struct SealedReader {
-    struct Counts { var opened = 0, notRecipient = 0, tampered = 0, plain = 0, recorded = 0 }
+    struct Counts { var opened = 0, notRecipient = 0, tampered = 0, plain = 0, recorded = 0, erased = 0, missing = 0 }
 
     let signing: Ed25519.PrivateKey
     let enc: X25519.PrivateKey?
     let emergency: X25519.PrivateKey?
     let spool: Spool?
     let reason: String
+    /// Where stored bodies' sealed parts are (ehx-query --store).
+    var store: BlobStore?
     private(set) var counts = Counts()
     private var pending: [JSONValue] = []
     private var openedOwn: [SHA256Digest] = []
@@ -211,8 +215,9 @@ struct SealedReader {
 
     mutating func show(_ tx: Transaction, height: Int64, output: LineWriter) throws(ToolError) {
         var line: [String: JSONValue] = ["txid": .string(tx.txid.hex), "height": .number(Double(height)), "type": .string(tx.type.rawValue)]
-        guard (tx.type == .reading || tx.type == .alert) && SealedBody.isSealed(tx.body),
-              let sealed = try? SealedBody(parsing: tx.body) else {
+        let stored = StoredBody.isStored(tx.body) ? try? StoredBody(parsing: tx.body) : nil
+        let inline = stored == nil && SealedBody.isSealed(tx.body) ? try? SealedBody(parsing: tx.body) : nil
+        guard tx.type == .reading || tx.type == .alert, stored != nil || inline != nil else {
             counts.plain += 1
             line["status"] = "plain"
             line["body"] = tx.body
@@ -221,6 +226,28 @@ struct SealedReader {
         guard tx.hasValidSignature else {
             return try tampered(&line, "the signature does not verify", output: output)
         }
+        var found = inline
+        if let stored {
+            // Off chain: an erased or absent blob shows the clear part only, never anything sealed.
+            line["blob"] = .string(stored.blob.hex)
+            guard let store else {
+                counts.missing += 1
+                return try unopened(&line, "missing", clear: stored.clear, "the sealed part is in a blob store: give ehx-query --store DIR", output: output)
+            }
+            switch stored.open(in: store) {
+            case .sealed(let body): found = body
+            case .erased(let erasure):
+                counts.erased += 1
+                line["erasure"] = .string(erasure.hex)
+                return try unopened(&line, "erased", clear: stored.clear, "erased by transaction \(erasure.hex)", output: output)
+            case .missing:
+                counts.missing += 1
+                return try unopened(&line, "missing", clear: stored.clear, "blob \(stored.blob.hex) is not in \(store.path)", output: output)
+            case .bad(let why):
+                return try tampered(&line, why, output: output)
+            }
+        }
+        guard let sealed = found else { return }
         var result = Sealing.Opening.notRecipient
         if let enc {
             result = Sealing.open(sealed, kid: kid, key: enc, type: tx.type, signer: tx.signer)
@@ -250,6 +277,16 @@ struct SealedReader {
         case let .tampered(reason):
             try tampered(&line, reason, output: output)
         }
+    }
+
+    /// A stored body whose sealed part cannot be had: the clear part only.
+    private mutating func unopened(_ line: inout [String: JSONValue], _ status: String, clear: [String: JSONValue], _ why: String,
+                                   output: LineWriter) throws(ToolError) {
+        line["status"] = .string(status)
+        line["view"] = "metadata"
+        line["body"] = .object(clear)
+        line["error"] = .string(why)
+        try emit(.object(line), output: output)
     }
 
     private mutating func tampered(_ line: inout [String: JSONValue], _ reason: String, output: LineWriter) throws(ToolError) {

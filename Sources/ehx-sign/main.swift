@@ -18,7 +18,11 @@ struct Sign: ParsableCommand, UsageRules {
             fsynced) for ehx-mine --spool. With --seal, reading and alert bodies are sealed \
             before signing: kind, ts, seq and pseudonyms of the patient and device stay in clear; \
             the body is encrypted for every reader key the read policy in force at --chain's tip \
-            allows (the full view), and its research fields separately for research readers.
+            allows (the full view), and its research fields separately for research readers. \
+            With --store DIR as well, the sealed part goes into the blob store DIR (named by its \
+            SHA-256, fsynced before the transaction is written) and the transaction keeps the \
+            clear part, the blob's hash and size and the reader key ids: an authority erasure \
+            can then delete it (ehx(7), ERASURE AND THE STORE).
             """,
         version: EHXVersion.string
     )
@@ -32,7 +36,7 @@ struct Sign: ParsableCommand, UsageRules {
     @Option(help: "Attach device MACs using this PSK file instead of signing.", completion: .file())
     var psk: String?
 
-    @Option(help: "Transaction type of the bodies: reading, alert, key, policy, firmware, access.", completion: .list(["reading", "alert", "key", "policy", "firmware", "access"]))
+    @Option(help: "Transaction type of the bodies: reading, alert, key, policy, firmware, access, erasure.", completion: .list(["reading", "alert", "key", "policy", "firmware", "access", "erasure"]))
     var type: String = "reading"
 
     @Option(help: "Append refused lines here as JSON with code, file, line, reason and raw.", completion: .file())
@@ -56,6 +60,9 @@ struct Sign: ParsableCommand, UsageRules {
     @Option(help: "With --seal: the pseudonym key file (0600; ehx-keygen pseudonym).", completion: .file())
     var pseudonymKey: String?
 
+    @Option(help: "With --seal: put each sealed part into this content-addressed blob store (made if missing) and sign only the clear part and the blob's hash, so an erasure can later make it unreadable.", completion: .directory)
+    var store: String?
+
     @Option(help: "Signing threads (default: all online cores). Output order is input order whatever the count.")
     var threads: Int?
 
@@ -69,7 +76,7 @@ struct Sign: ParsableCommand, UsageRules {
         if spool != nil && key == nil { throw ValidationError("--spool holds transactions: it needs --key") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         guard let t = TxType(rawValue: type), t != .genesis, t != .stamp else {
-            throw ValidationError("--type \(type): must be one of reading, alert, key, policy, firmware, access")
+            throw ValidationError("--type \(type): must be one of reading, alert, key, policy, firmware, access, erasure")
         }
         if seal {
             guard key != nil else { throw ValidationError("--seal needs --key (sealed bodies are signed)") }
@@ -77,8 +84,8 @@ struct Sign: ParsableCommand, UsageRules {
             // Recipients come from the chain: an unpinned one could be anyone's.
             guard let genesis else { throw ValidationError("--seal needs --genesis HASH, the chain's pinned genesis (ehx-query --chain CHAIN block 0 --hash, checked as for ehx-verify)") }
             guard SHA256Digest(displayHex: genesis) != nil else { throw ValidationError("--genesis \(genesis): not a block hash (64 lowercase hex digits)") }
-        } else if chain != nil || pseudonymKey != nil || genesis != nil {
-            throw ValidationError("--chain, --genesis and --pseudonym-key go with --seal")
+        } else if chain != nil || pseudonymKey != nil || genesis != nil || store != nil {
+            throw ValidationError("--chain, --genesis, --pseudonym-key and --store go with --seal")
         }
     }
 
@@ -87,7 +94,7 @@ struct Sign: ParsableCommand, UsageRules {
     static func envelope(_ json: JSONValue) throws(RecordError) -> (TxType, JSONValue)? {
         guard let members = json.objectValue, members.count == 2, let name = members["type"], let body = members["body"] else { return nil }
         guard let text = name.stringValue, let type = TxType(rawValue: text), type != .genesis, type != .stamp else {
-            throw RecordError(field: "type", "envelope type must be one of reading, alert, key, policy, firmware, access")
+            throw RecordError(field: "type", "envelope type must be one of reading, alert, key, policy, firmware, access, erasure")
         }
         return (type, body)
     }
@@ -119,6 +126,7 @@ struct Sign: ParsableCommand, UsageRules {
                 let sealer = following.map { SealerBox(Sealer(recipients: $0.chain.recipients, pseudonyms: $0.pseudonyms)) }
                 // One reusable signing context per worker (see Ed25519Signer).
                 let signers = Ed25519Signers(key: signingKey, workers: threadCount)
+                let blobs = try store.map { (dir: String) throws(ToolError) in try BlobStore(path: dir, create: true) }
                 // Before each batch: blocks mined into --chain since the last one.
                 let fresh = { () throws(ToolError) in
                     guard let following, let sealer else { return }
@@ -131,6 +139,14 @@ struct Sign: ParsableCommand, UsageRules {
                     var (bodyType, body) = try Self.envelope(json) ?? (type, json)
                     if let sealer, bodyType == .reading || bodyType == .alert {
                         body = try sealer.current.seal(body, type: bodyType, signer: signingKey.publicKey)
+                        if let blobs {
+                            // The blob is durable before any transaction names it.
+                            let (stored, blob) = try StoredBody.split(body)
+                            if case .erased = try blobs.put(blob).result {
+                                throw ToolError(.dataErr, "\(blobs.path): the blob was erased here before; not signing")
+                            }
+                            body = stored
+                        }
                     }
                     let signed = try Transaction.signWithLeaf(type: bodyType, body: body, key: signingKey,
                                                                   signer: signers.signer(worker: worker))

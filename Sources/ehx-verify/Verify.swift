@@ -77,6 +77,9 @@ struct Verify: ParsableCommand, UsageRules {
     @Option(help: ArgumentHelp("With --proof: the header chain (from ehx-query headers) that links the proof's block to the pins.", valueName: "file"), completion: .file())
     var headers: String?
 
+    @Option(help: ArgumentHelp("Also check this blob store against the chain: every stored body's blob present, intact and bound to its transaction, or erased by the chain; no erased blob left (blob-missing, blob-corrupt, erased-present).", valueName: "dir"), completion: .directory)
+    var store: String?
+
     @Flag(name: .shortAndLong, help: "No verdict on stderr; problems are still printed.")
     var quiet = false
 
@@ -93,6 +96,7 @@ struct Verify: ParsableCommand, UsageRules {
         if headers != nil && proof == nil { throw ValidationError("--headers goes with --proof") }
         if best && files.count < 2 { throw ValidationError("--best needs at least two chain files") }
         if report != nil && (append != nil || best) { throw ValidationError("--report goes with a plain audit, not --append or --best") }
+        if store != nil && (append != nil || best || proof != nil) { throw ValidationError("--store goes with a plain audit, not --append, --best or --proof") }
         if !best && append == nil && files.count > 1 { throw ValidationError("one chain file at a time (or --best)") }
     }
 
@@ -136,6 +140,8 @@ struct Verify: ParsableCommand, UsageRules {
         let reader = try LineReader(path: path)
         let output = try LineWriter(path: "-")
         var audit = settings.makeAudit()
+        var storeAudit = try store.map { (dir: String) throws(ToolError) in StoreAudit(store: try BlobStore(path: dir, create: false)) }
+        var erasures: [ErasureEntry] = []
         let emit = ReportPrinter(output: output, file: reader.name, json: json)
         let page = report.map { _ in AuditPage(file: reader.name) }
         let progress = ProgressMeter(tool: "ehx-verify", doing: "checking", quiet: quiet)
@@ -144,12 +150,25 @@ struct Verify: ParsableCommand, UsageRules {
         try audit.run(reader: reader, emit: { report throws(ToolError) in progress.clear(); try emit(report); page?.add(report) },
                       after: { audit, prepared in
                           page?.note(prepared)
+                          if case .success(let block) = prepared.parsed {
+                              storeAudit?.note(block, line: prepared.line.number)
+                              for tx in block.txs where tx.type == .erasure {
+                                  if let entry = ErasureEntry(tx, height: block.height) { erasures.append(entry) }
+                              }
+                          }
                           done += Int64(prepared.line.bytes.count + 1)
                           let s = audit.validator.state
                           progress.update(blocks: s.height + 1, transactions: s.txCount, bytes: done, totalBytes: total)
                       })
         progress.finish(blocks: audit.validator.state.height + 1, transactions: audit.validator.state.txCount, bytes: done, totalBytes: total)
         for report in audit.finish() { try emit(report); page?.add(report) }
+        if let storeAudit, audit.readableBlocks > 0 {
+            let s = audit.validator.state
+            let reports = storeAudit.check(erasures: s.erasures, lastLine: audit.lastLine, height: s.height)
+            audit.count(reports)
+            for report in reports { try emit(report); page?.add(report) }
+            diagnostics.note("\(storeAudit.store.path): \(Plural.count(storeAudit.referenceCount, "stored body", "stored bodies")) checked, \(Plural.count(s.erasures.count, "blob")) erased by the chain, \(Plural.count(reports.count, "store problem"))")
+        }
         guard audit.readableBlocks > 0 else {
             try output.close()
             let what = audit.blocks == 0 ? "no blocks (empty input)" : "no readable block in \(audit.blocks) line\(audit.blocks == 1 ? "" : "s")"
@@ -158,7 +177,7 @@ struct Verify: ParsableCommand, UsageRules {
         if json {
             var verdict = audit.verdictJSON.objectValue ?? [:]
             verdict["file"] = .string(reader.name)
-            if summary { verdict["summary"] = audit.summary }
+            if summary { verdict["summary"] = Self.withErasures(audit.summary, erasures) }
             try output.write(.object(verdict))
         }
         try output.close()
@@ -166,14 +185,21 @@ struct Verify: ParsableCommand, UsageRules {
             var verdict = audit.verdictJSON.objectValue ?? [:]
             verdict["file"] = .string(reader.name)
             page.verdict = .object(verdict)
-            page.summary = audit.summary
+            page.summary = Self.withErasures(audit.summary, erasures)
             page.verdictLine = audit.verdict
             page.command = CommandLine.arguments.map(PatientReport.shellQuote).joined(separator: " ")
             try Page.write(page.html(), to: report)
         }
         diagnostics.note("\(reader.name): \(audit.verdict)")
-        if summary && !json { diagnostics.error("\(reader.name): summary: \(audit.summary.canonicalString)") }
+        if summary && !json { diagnostics.error("\(reader.name): summary: \(Self.withErasures(audit.summary, erasures).canonicalString)") }
         return audit.exitStatus
+    }
+
+    /// The summary with the chain's erasures listed (an audit must show every one).
+    static func withErasures(_ summary: JSONValue, _ erasures: [ErasureEntry]) -> JSONValue {
+        guard var members = summary.objectValue else { return summary }
+        members["erasures"] = .array(erasures.map(\.json))
+        return .object(members)
     }
 
     /// --best: every file audited in full; the valid one with the most work wins.

@@ -149,6 +149,9 @@ public struct ChainAudit: Sendable {
 
     public var isValid: Bool { problemCount == 0 && blocks > 0 }
 
+    /// Counts problems found beside the chain (ehx-verify --store) in the verdict.
+    public mutating func count(_ reports: [AuditReport]) { problemCount += reports.count }
+
     /// ehx-verify's exit status once `finish()` ran: 65 without any
     /// readable block (ehx.7: no block), 1 with a problem, else 0.
     public var exitStatus: Sysexits { readableBlocks == 0 ? .dataErr : problemCount > 0 ? .checkedBad : .ok }

@@ -26,6 +26,13 @@ public struct ChainProblem: Sendable, Equatable, CustomStringConvertible {
         case weakKey = "weak-key"
         /// `ehx-verify --append`: an incoming block competes with one this chain holds.
         case fork
+        // ehx-verify --store (man ehx.7, ERASURE AND THE STORE).
+        /// A stored body's blob is neither in the store nor erased by the chain.
+        case blobMissing = "blob-missing"
+        /// A stored body's blob does not hash to its name, or does not belong to its transaction.
+        case blobCorrupt = "blob-corrupt"
+        /// A blob the chain erased is still in the store.
+        case erasedPresent = "erased-present"
     }
 
     public let rule: Rule

@@ -53,23 +53,34 @@ extension ChainState {
     /// the emergency key of the policy in force. So no body on the chain is
     /// wrapped for a reader revoked (or narrowed by a policy) before its block.
     func sealedProblems(_ tx: Transaction, height: Int64) -> [ChainProblem] {
-        guard tx.type == .reading || tx.type == .alert, SealedBody.isSealed(tx.body),
-              let sealed = try? SealedBody(parsing: tx.body) else { return [] }
+        guard tx.type == .reading || tx.type == .alert, SealedBody.isSealed(tx.body) else { return [] }
+        if StoredBody.isStored(tx.body) {
+            // The blob is checked against these ids when a store is at hand (StoreAudit).
+            guard let stored = try? StoredBody(parsing: tx.body) else { return [] }
+            return readerProblems(stored.readers, kind: stored.kind, tx: tx, height: height)
+        }
+        guard let sealed = try? SealedBody(parsing: tx.body) else { return [] }
         var problems: [ChainProblem] = []
         if !sealed.bindsTransaction {
             problems.append(ChainProblem(.sealBinding, "the sealed body does not bind its type and signer (no \"aad\":\"\(SealedBody.boundDomain)\"); a rules-2 chain needs it", txid: tx.txid))
         }
+        var kids: [ReadView: [String]] = [:]
+        for (view, envelope) in sealed.views { kids[view] = envelope.recipients.map(\.kid) }
+        return problems + readerProblems(kids, kind: sealed.kind, tx: tx, height: height)
+    }
+
+    /// sealed-reader: every key a view is wrapped for may read it that way now.
+    private func readerProblems(_ kids: [ReadView: [String]], kind: ReadingKind, tx: Transaction, height: Int64) -> [ChainProblem] {
         var allowed: [String: ReadView] = [:]
-        for recipient in sealRecipients(kind: sealed.kind) { allowed[recipient.kid] = recipient.view }
+        for recipient in sealRecipients(kind: kind) { allowed[recipient.kid] = recipient.view }
         for view in [ReadView.full, .research] {
-            for entry in sealed.views[view]?.recipients ?? [] {
-                guard let may = allowed[entry.kid], may >= view else {
-                    problems.append(ChainProblem(.sealedReader, "the \(view.rawValue) view is wrapped for \(entry.kid.prefix(16)), which may not read \(sealed.kind.rawValue) that way at height \(height) (revoked, no role, or narrowed by the policy)", txid: tx.txid))
-                    return problems
+            for kid in kids[view] ?? [] {
+                guard let may = allowed[kid], may >= view else {
+                    return [ChainProblem(.sealedReader, "the \(view.rawValue) view is wrapped for \(kid.prefix(16)), which may not read \(kind.rawValue) that way at height \(height) (revoked, no role, or narrowed by the policy)", txid: tx.txid)]
                 }
             }
         }
-        return problems
+        return []
     }
 }
 

@@ -43,6 +43,9 @@ extension ChainState {
         if let rules { facts["rules"] = rules.json }
         if let genesisHash { facts["genesis"] = .string(genesisHash.hex) }
         if let policyInForce { facts["policy"] = policyInForce.json }
+        if !erasedBlobs.isEmpty {
+            facts["erased_blobs"] = .array(erasedBlobs.sorted { $0.key.hex < $1.key.hex }.map { JSONValue.array([.string($0.key.hex), .string($0.value.hex)]) })
+        }
         return .object(facts)
     }
 
@@ -123,6 +126,13 @@ extension ChainState {
         }
         if let policy = facts["policy"] {
             do { policyInForce = try ReadPolicy(parsing: policy) } catch { throw .format("policy: \(error)") }
+        }
+        // Absent in snapshots of chains without erasures (and in older ones,
+        // written before the erasure type existed, when none could be on the chain).
+        for pair in facts["erased_blobs"]?.arrayValue ?? [] {
+            guard let items = pair.arrayValue, items.count == 2, let blob = items[0].stringValue.flatMap(SHA256Digest.init(hex:)),
+                  let txid = items[1].stringValue.flatMap(SHA256Digest.init(hex:)) else { throw .format("erased_blobs") }
+            erasedBlobs[blob] = txid
         }
         guard txids.count % 32 == 0 else { throw .format("the txid section is not a whole number of txids") }
         var set = Set<TxidKey>(minimumCapacity: txids.count / 32)

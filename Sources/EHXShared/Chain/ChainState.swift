@@ -37,6 +37,8 @@ public struct ChainState: Sendable {
     var encryptionKeys: [Ed25519.PublicKey: X25519.PublicKey] = [:]
     var policyInForce: ReadPolicy?
     var pendingPolicy: ReadPolicy?
+    /// Erased blobs (ChainState+Erasure.swift): blob → the erasure's txid.
+    var erasedBlobs: [SHA256Digest: SHA256Digest] = [:]
 
     public init() {}
 
@@ -110,6 +112,7 @@ public struct ChainState: Sendable {
         }
         if bindsDevices && valid { recordReadingOrAlert(tx) }
         recordPrivacy(tx, valid: valid)
+        recordErasure(tx, valid: valid)
         if tx.type == .key, valid, let change = try? KeyChange(parsing: tx.body) {
             pendingKeyChanges.append(change)
         }

@@ -6,7 +6,7 @@ public enum Role: String, CaseIterable, Sendable, Comparable {
     /// The transaction types a holder of this role may sign.
     public var maySign: Set<TxType> {
         switch self {
-        case .authority: return [.genesis, .key, .policy]
+        case .authority: return [.genesis, .key, .policy, .erasure]
         case .gateway, .device: return [.reading, .alert]
         case .miner: return [.stamp]
         case .manufacturer: return [.firmware]

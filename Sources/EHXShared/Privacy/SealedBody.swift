@@ -70,7 +70,8 @@ public struct SealedBody: Sendable {
     /// The clear members exactly as they are in the body.
     public let clear: [String: JSONValue]
 
-    public static func isSealed(_ body: JSONValue) -> Bool { body["sealed"] != nil }
+    /// Sealed in the body, or sealed into a blob store (`StoredBody`).
+    public static func isSealed(_ body: JSONValue) -> Bool { body["sealed"] != nil || body["stored"] != nil }
 
     public init(parsing json: JSONValue) throws(RecordError) {
         let f = try RecordFields(json, allowed: Self.clearFields.union(["sealed"]))
@@ -115,7 +116,7 @@ public struct SealedBody: Sendable {
         try self.init(parsing: .object(members))
     }
 
-    private static func pseudonym(_ f: RecordFields, _ key: String) throws(RecordError) -> String {
+    static func pseudonym(_ f: RecordFields, _ key: String) throws(RecordError) -> String {
         let text = try f.string(key, maxLength: 64)
         guard text.utf8.count == 64, Hex.decode(text) != nil else {
             throw RecordError(field: key, "a sealed body holds a pseudonym here: 64 lowercase hex digits")

@@ -7,8 +7,14 @@ public enum TransactionBody {
         case .genesis: _ = try ChainRules(parsing: body)
         case .key: _ = try KeyChange(parsing: body)
         // A reading or alert is either plain or sealed (man ehx.7, SEALED BODIES).
-        case .reading: if SealedBody.isSealed(body) { _ = try SealedBody(parsing: body) } else { _ = try SensorReading(parsing: body) }
-        case .alert: if SealedBody.isSealed(body) { _ = try SealedBody(parsing: body) } else { _ = try Alert(parsing: body) }
+        // Its sealed part may live in a blob store instead (StoredBody).
+        case .reading:
+            if StoredBody.isStored(body) { _ = try StoredBody(parsing: body) }
+            else if SealedBody.isSealed(body) { _ = try SealedBody(parsing: body) } else { _ = try SensorReading(parsing: body) }
+        case .alert:
+            if StoredBody.isStored(body) { _ = try StoredBody(parsing: body) }
+            else if SealedBody.isSealed(body) { _ = try SealedBody(parsing: body) } else { _ = try Alert(parsing: body) }
+        case .erasure: _ = try ErasureRecord(parsing: body)
         case .stamp: _ = try Stamp(parsing: body)
         case .firmware: _ = try FirmwareRelease(parsing: body)
         case .policy: _ = try ReadPolicy(parsing: body)

@@ -1,4 +1,4 @@
 /// Transaction types (DESIGN "Records").
 public enum TxType: String, CaseIterable, Sendable {
-    case genesis, key, policy, reading, alert, access, firmware, stamp
+    case genesis, key, policy, reading, alert, access, firmware, stamp, erasure
 }

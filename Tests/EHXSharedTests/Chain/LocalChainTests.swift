@@ -69,6 +69,21 @@ import Testing
         #expect(restored.state.readPolicy != nil && restored.state.contains(txid: chain.blocks[4].txs[1].txid))
     }
 
+    @Test func erasedBlobsSurviveTheSnapshot() throws {
+        var chain = try Self.richChain()
+        let erasure = ErasureRecord(blobs: [SHA256.hash([1]), SHA256.hash([2])], request: "letter 12", reason: "GDPR Art. 17")
+        _ = try chain.append([try chain.signed(erasure.json, type: .erasure, by: chain.authority)])
+        // Only an authority's erasure counts.
+        _ = try chain.append([try chain.signed(ErasureRecord(blobs: [SHA256.hash([3])], request: "r", reason: "x").json, type: .erasure)])
+        let state = Self.replayed(chain).state
+        #expect(state.erasures.count == 2 && state.erasures[SHA256.hash([1])] == chain.blocks[5].txs[1].txid)
+        let snapshot = ChainSnapshot(state: state, binding: .init(chainBytes: 1, lastLineBytes: 1, lastLineHash: .zero),
+                                     blockHashes: chain.blocks.map(\.header.hash), blockBits: chain.blocks.map(\.header.bits))
+        let restored = try ChainSnapshot.decode(try snapshot.encoded())
+        #expect(restored.state.erasures == state.erasures)
+        #expect(Self.fields(restored.state) == Self.fields(state))
+    }
+
     @Test func aDamagedSnapshotIsRefused() throws {
         let chain = try Self.richChain()
         let state = Self.replayed(chain).state

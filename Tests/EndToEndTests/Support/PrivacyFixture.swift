@@ -16,7 +16,8 @@ struct PrivacyFixture {
     /// clinician, physio, researcher, auditor: granted with their X25519 keys;
     /// nurse: a clinician granted without one (only break-glass opens for her);
     /// outsider: never granted; emergency: the policy's break-glass key.
-    static func make(in dir: Scratch, sampleLines: Int = 120) throws -> PrivacyFixture {
+    /// `store`: seal into this blob store (ehx-sign --store) instead of inline.
+    static func make(in dir: Scratch, sampleLines: Int = 120, store: String? = nil) throws -> PrivacyFixture {
         let f = try ChainFixture.make(in: dir, sampleLines: sampleLines, mine: false, bindDevices: false)
         let p = dir.path
         var encKeys: [String: String] = [:]
@@ -47,15 +48,16 @@ struct PrivacyFixture {
         try ChainFixture.check(Tool.run("ehx-mine", ["--chain", f.chain, "--key", f.minerKey, "-q", p("setup-txs.jsonl")]))
 
         let sealed = try ChainFixture.check(Tool.run("ehx-sign", [
-            "--seal", "--chain", f.chain, "--genesis", f.genesisHash, "--pseudonym-key", p("pseudonym.key"), "--key", f.gatewayKey, f.accepted]))
+            "--seal", "--chain", f.chain, "--genesis", f.genesisHash, "--pseudonym-key", p("pseudonym.key"), "--key", f.gatewayKey, f.accepted]
+            + (store.map { ["--store", $0] } ?? [])))
         try Files.write(p("sealed-txs.jsonl"), sealed.stdout)
         try ChainFixture.check(Tool.run("ehx-mine", ["--chain", f.chain, "--key", f.minerKey, "--max-txs", "50", "-q", p("sealed-txs.jsonl")]))
         return PrivacyFixture(base: f, sealedTxs: p("sealed-txs.jsonl"), pseudonymKey: p("pseudonym.key"))
     }
 
     /// `ehx-query txs` as `reader`, each output line parsed; any exit status.
-    func read(_ reader: String, _ extra: [String] = [], chain path: String? = nil) throws -> (ToolResult, [[String: Any]]) {
-        let result = try Tool.run("ehx-query", ["--chain", path ?? chain, "txs", "--key", key(reader)] + extra)
+    func read(_ reader: String, _ extra: [String] = [], store: String? = nil, chain path: String? = nil) throws -> (ToolResult, [[String: Any]]) {
+        let result = try Tool.run("ehx-query", ["--chain", path ?? chain] + (store.map { ["--store", $0] } ?? []) + ["txs", "--key", key(reader)] + extra)
         return (result, try result.outLines.map { try JSONLine.object($0) })
     }
 
