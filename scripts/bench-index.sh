@@ -15,6 +15,9 @@
 # a PostgreSQL server is started in a temporary directory (initdb, pg_ctl;
 # as the postgres user when run as root) and stopped at the end; with it,
 # the ehx tables in that database are dropped before each load. Prints a table; writes RESULTS (bench/index-results.json).
+# The machine's 1-minute load average is recorded before each load and after
+# the queries, and the loader's own CPU seconds beside its wall time: on a
+# shared machine wall-clock figures are only comparable within one run.
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
@@ -89,20 +92,29 @@ status=0
 for size in $SIZES; do
   dir=.bench/chain-$size
   bench_chain "$dir" "$size" bench-index
-  chain=$dir/chain.jsonl
+  # A private copy: other benches append to the shared chain and cut it
+  # back, which would make the SQLite index stale (and its queries scans)
+  # halfway through. A block being appended while we copy is cut off.
+  work=$SCRATCH/bench-index
+  mkdir -p "$work"
+  chain=$work/chain-$size.jsonl
+  cp "$dir/chain.jsonl" "$chain"
+  torn=$(tail -c 1048576 "$chain" | awk '{ n = length($0) } END { print n + 0 }')
+  [ -z "$(tail -c 1 "$chain" | tr -d '\n')" ] || truncate -s $(( $(stat -c %s "$chain") - torn )) "$chain"
   span=$(( size / 500 * 10 ))
 
-  sqlite=$dir/bench-index.sqlite
+  load_before=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo 0)
+  sqlite=$work/chain-$size.index.sqlite
   rm -f "$sqlite" "$sqlite-wal" "$sqlite-shm"
-  timed "$dir/sqlite-index.json" "$BIN/ehx-query" --chain "$chain" index --db "$sqlite" -q
-  sqlite_s=$T_WALL
-  ntx=$(sed -n 's/.*"transactions":\([0-9]*\).*/\1/p' "$dir/sqlite-index.json")
+  timed "$work/sqlite-index.json" "$BIN/ehx-query" --chain "$chain" index --db "$sqlite" -q
+  sqlite_s=$T_WALL sqlite_cpu=$T_CPU
+  ntx=$(sed -n 's/.*"transactions":\([0-9]*\).*/\1/p' "$work/sqlite-index.json")
 
   psql_admin "DROP DATABASE IF EXISTS ehx_bench_$size" >/dev/null 2>&1 || true
   psql_admin "CREATE DATABASE ehx_bench_$size"
   pg=$(pg_uri "ehx_bench_$size")
-  timed "$dir/pg-index.json" "$BIN/ehx-query" --chain "$chain" index --db "$pg" -q
-  pg_s=$T_WALL
+  timed "$work/pg-index.json" "$BIN/ehx-query" --chain "$chain" index --db "$pg" -q
+  pg_s=$T_WALL pg_cpu=$T_CPU
 
   # The same load on each backend in turn: CLIENTS at once, nothing else.
   out=$(mktemp -d)
@@ -110,6 +122,9 @@ for size in $SIZES; do
   wait
   for c in $(seq "$CLIENTS"); do client "$c" pg "$pg" "$chain" "$span" "$out" & done
   wait
+  load_after=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo 0)
+  nq=$(cat "$out"/sqlite.patient.ms "$out"/pg.patient.ms "$out"/sqlite.range.ms "$out"/pg.range.ms | wc -l)
+  [ "$nq" -eq $((4 * CLIENTS * QUERIES)) ] || { echo "bench-index: $size: $nq latencies, expected $((4 * CLIENTS * QUERIES))" >&2; status=1; }
   for f in "$out"/sqlite.*.*.*; do
     cmp -s "$f" "$out/pg.${f#"$out"/sqlite.}" || { echo "bench-index: $size: ${f##*/}: SQLite and PostgreSQL answers differ" >&2; status=1; }
   done
@@ -117,20 +132,22 @@ for size in $SIZES; do
   set -- $line
   stats="$(percentile 0.5 "$out/sqlite.patient.ms") $(percentile 0.99 "$out/sqlite.patient.ms") $(percentile 0.5 "$out/pg.patient.ms") $(percentile 0.99 "$out/pg.patient.ms")"
   stats="$stats $(percentile 0.5 "$out/sqlite.range.ms") $(percentile 0.99 "$out/sqlite.range.ms") $(percentile 0.5 "$out/pg.range.ms") $(percentile 0.99 "$out/pg.range.ms")"
-  rows+=("$1 $2 $3 $stats")
+  rows+=("$1 $2 $3 $stats $sqlite_s $sqlite_cpu $pg_s $pg_cpu $load_before $load_after")
   read -r sp50 sp99 pp50 pp99 sr50 sr99 pr50 pr99 <<< "$stats"
-  entries+=("{\"transactions\":$1,\"clients\":$CLIENTS,\"sqlite\":{\"load_rows_per_s\":$2,\"patient_ms\":{\"p50\":$sp50,\"p99\":$sp99},\"range_ms\":{\"p50\":$sr50,\"p99\":$sr99}},\"postgres\":{\"load_rows_per_s\":$3,\"patient_ms\":{\"p50\":$pp50,\"p99\":$pp99},\"range_ms\":{\"p50\":$pr50,\"p99\":$pr99}}}")
-  rm -rf "$out"
+  entries+=("{\"transactions\":$1,\"clients\":$CLIENTS,\"queries_per_client\":$QUERIES,\"load_average\":{\"before\":$load_before,\"after_queries\":$load_after},\"sqlite\":{\"load_rows_per_s\":$2,\"load_wall_s\":$sqlite_s,\"loader_cpu_s\":$sqlite_cpu,\"patient_ms\":{\"p50\":$sp50,\"p99\":$sp99},\"range_ms\":{\"p50\":$sr50,\"p99\":$sr99}},\"postgres\":{\"load_rows_per_s\":$3,\"load_wall_s\":$pg_s,\"loader_cpu_s\":$pg_cpu,\"patient_ms\":{\"p50\":$pp50,\"p99\":$pp99},\"range_ms\":{\"p50\":$pr50,\"p99\":$pr99}}}")
+  rm -rf "$out" "$chain" "$sqlite" "$sqlite-wal" "$sqlite-shm"
 done
 json="[$(IFS=,; echo "${entries[*]}")]"
 
-printf '%-12s %-10s %12s %22s %22s\n' transactions backend "load rows/s" "patient p50/p99 ms" "range p50/p99 ms"
+printf '%-12s %-10s %12s %16s %22s %22s\n' transactions backend "load rows/s" "wall/cpu s" "patient p50/p99 ms" "range p50/p99 ms"
 for r in "${rows[@]}"; do
   set -- $r
-  printf '%-12s %-10s %12s %22s %22s\n' "$1" sqlite "$2" "$4 / $5" "$8 / $9"
-  printf '%-12s %-10s %12s %22s %22s\n' "" postgres "$3" "$6 / $7" "${10} / ${11}"
+  printf '%-12s %-10s %12s %16s %22s %22s\n' "$1" sqlite "$2" "${12} / ${13}" "$4 / $5" "$8 / $9"
+  printf '%-12s %-10s %12s %16s %22s %22s\n' "" postgres "$3" "${14} / ${15}" "$6 / $7" "${10} / ${11}"
+  echo "(load average ${16} before the loads, ${17} after the queries)"
 done
-echo "($CLIENTS concurrent clients per backend, one backend at a time, $QUERIES queries of each kind per client; a query is a whole ehx-query process)"
+echo "($CLIENTS concurrent clients per backend, one backend at a time, $QUERIES queries of each kind per client; a query is a whole ehx-query process;"
+echo " wall/cpu: the load's wall seconds and the ehx-query loader's own CPU seconds, the PostgreSQL server's not included)"
 mkdir -p "$(dirname "$RESULTS")"
 printf '%s\n' "$json" > "$RESULTS"
 exit "$status"

@@ -58,15 +58,20 @@ public struct PatientReport: Sendable {
 
     /// Where the data came from, for the footer.
     public struct Source: Sendable {
+        /// The chain file read, or (with `database`) the one the verify command names.
         public var chainPath: String
         public var genesisHash: String
         public var tipHash: String
         public var tipHeight: Int64
-        public init(chainPath: String, genesisHash: String, tipHash: String, tipHeight: Int64) {
+        /// The database that answered without reading the chain file (a
+        /// PostgreSQL index, named without its password); nil: the chain file.
+        public var database: String?
+        public init(chainPath: String, genesisHash: String, tipHash: String, tipHeight: Int64, database: String? = nil) {
             self.chainPath = chainPath
             self.genesisHash = genesisHash
             self.tipHash = tipHash
             self.tipHeight = tipHeight
+            self.database = database
         }
     }
 
@@ -264,13 +269,19 @@ public struct PatientReport: Sendable {
 
     private func footer() -> Node<HTML.BodyContext> {
         let heights = Set(readings.map(\.height) + alerts.map(\.height)).sorted()
-        let verify = "ehx-verify --genesis \(source.genesisHash) --expect-tip \(source.tipHash) \(Self.shellQuote(source.chainPath))"
+        // A database answers as of its tip, which a chain that has grown
+        // since holds at that height: a checkpoint, not the chain's end.
+        let pin = source.database == nil ? "--expect-tip \(source.tipHash)" : "--checkpoint \(source.tipHeight):\(source.tipHash)"
+        let verify = "ehx-verify --genesis \(source.genesisHash) \(pin) \(Self.shellQuote(source.chainPath))"
+        let origin = source.database.map { "Built from the PostgreSQL index \($0) (not from a chain file), which holds the chain through tip " }
+            ?? "Built from chain file \(source.chainPath) with tip "
         return .footer(
-            .p(Page.text("Built from chain file \(source.chainPath) with tip "), .span(.class("hash"), Page.text(source.tipHash)),
+            .p(Page.text(origin), .span(.class("hash"), Page.text(source.tipHash)),
                Page.text(" at height \(source.tipHeight); genesis "), .span(.class("hash"), Page.text(source.genesisHash)), Page.text(".")),
             .p(Page.attr("data-heights", Self.ranges(heights)),
                Page.text("Records from block heights: " + (heights.isEmpty ? "none" : Self.ranges(heights)) + ".")),
-            .p(Page.text("ehx-query reads the chain as it is and does not judge it. Check that these blocks are intact, from the genesis you were given to this tip:")),
+            .p(Page.text("ehx-query reads the chain as it is and does not judge it. Check that these blocks are intact, "
+                         + (source.database == nil ? "" : "on a copy of the chain, ") + "from the genesis you were given to this tip:")),
             .pre(.class("verify-command"), Page.text(verify)),
             .p(Page.text("This page was made with:")),
             .pre(Page.text(command))

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import ArgumentParser
 import EHXCommandLine
 import EHXReport
@@ -93,12 +98,12 @@ extension Query {
                         throw ToolError(.noPerm, "patient \(patient): \(found.notOpened) sealed record(s) in range, none of them opened by "
                                         + (key.map { "\($0)" } ?? "anyone without --key") + "; no page written")
                     }
-                    throw ToolError(.noInput, "patient \(patient): no reading or alert on \(query.chain)\(rangeText); no page written"
+                    throw ToolError(.noInput, "patient \(patient): no reading or alert in \(answer.database ?? query.chain)\(rangeText); no page written"
                                     + " (for sealed records give the pseudonym or a --key that opens them)")
                 }
                 var report = PatientReport(
                     patient: patient, since: filter.since, until: filter.until,
-                    source: .init(chainPath: query.chain, genesisHash: genesis, tipHash: tip, tipHeight: height),
+                    source: .init(chainPath: verifiedPath(answer), genesisHash: genesis, tipHash: tip, tipHeight: height, database: answer.database),
                     command: CommandLine.arguments.map { PatientReport.shellQuote(IndexLocation.redactedArgument($0)) }.joined(separator: " "))
                 report.engine = RuleEngine(windowMs: DurationArgument.milliseconds(window) ?? RuleEngine.defaultWindowMs, rules: ruleSet)
                 report.readings = found.readings
@@ -118,6 +123,13 @@ extension Query {
                 }
             }
             try exitUnlessOK(status)
+        }
+
+        /// The chain file the footer's ehx-verify command names: the one
+        /// read, or, for a database, --chain when it is here, else a
+        /// placeholder for the reader's copy.
+        private func verifiedPath(_ answer: TxSource.Answer) -> String {
+            answer.database == nil || access(query.chain, R_OK) == 0 ? query.chain : "CHAIN"
         }
 
         private var rangeText: String {

@@ -72,7 +72,7 @@ extension Query {
         var follow = false
 
         @Option(name: [.customLong("db"), .customLong("index")],
-                help: "The index: a SQLite file, used when current (default: CHAIN.index.sqlite), or a postgres:// URI, which answers without the chain file.",
+                help: "The index: a SQLite file, used when current (default: CHAIN.index.sqlite), or a postgres:// URI, which answers without the chain file (with --key too: sealed bodies come as sealed and are opened here).",
                 completion: .file())
         var index: String?
 
@@ -89,8 +89,11 @@ extension Query {
                     throw ValidationError("\(name) needs --key")
                 }
             }
-            if follow || format != nil || index != nil || noIndex {
-                if key != nil { throw ValidationError("--key reads sealed bodies from a scan; it does not combine with --follow, --format or --db") }
+            if follow || format != nil {
+                if key != nil { throw ValidationError("--key prints one JSON line per transaction; it does not combine with --follow or --format") }
+            }
+            if breakGlass != nil, let index, IndexLocation(index).isPostgres {
+                throw ValidationError("--break-glass judges the key's role on the chain file itself; it does not combine with --db postgres://")
             }
             if auditSpool != nil, reason == nil { throw ValidationError("--audit-spool needs --reason") }
             if breakGlass != nil, auditSpool == nil { throw ValidationError("--break-glass needs --audit-spool: an emergency opening is always recorded") }
@@ -134,11 +137,13 @@ extension Query {
                 if breakGlass != nil, let since = filter.since { try BreakGlass.checkWindow(since: since, until: filter.until) }
                 var reader = try openReader(key: key)
                 reader.store = try query.followedStore(diagnostics: diagnostics)
-                try ChainReader.forEachBlock(path: query.chain) { (_, block, _) throws(ToolError) in
-                    for tx in block.txs {
-                        reader.note(tx)
-                        if filter.matches(tx) { try reader.show(tx, height: block.height, output: output) }
-                    }
+                // The reader's key grants come along, in chain order: they
+                // say which X25519 key the chain attached to it so far.
+                try TxSource.forEachMatch(chain: query.chain, filter: filter, index: index, useIndex: !noIndex, alongside: .key,
+                                          diagnostics: diagnostics) { (found: IndexedTransaction) throws(ToolError) in
+                    let tx = try found.transaction()
+                    reader.note(tx)
+                    if filter.matches(tx) { try reader.show(tx, height: found.height, output: output) }
                 }
                 try reader.flush(output: output)
                 try output.close()

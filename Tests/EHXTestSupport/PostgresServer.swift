@@ -80,6 +80,16 @@ public final class PostgresServer: @unchecked Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// A psql session the test drives through its standard input (`write`,
+    /// then `closeInput`), e.g. to hold a lock while a tool runs; its output
+    /// goes to `log`.
+    public func session(_ database: String, log: String) throws -> ChildProcess {
+        guard let bin = Self.binaries else { throw Failure(description: Self.missing) }
+        return try ChildProcess(executable: bin + "/psql", arguments: [
+            "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", directory, "-U", user, "-d", database,
+        ], input: .pipe, output: .file(log), error: .appending(log))
+    }
+
     /// Feeds a file to psql (as `psql -f`).
     public func psql(_ database: String, file: String) throws {
         guard let bin = Self.binaries else { throw Failure(description: Self.missing) }

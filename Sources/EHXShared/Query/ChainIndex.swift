@@ -328,10 +328,12 @@ public final class ChainIndex {
         }
     }
 
-    /// The transactions matching `filter`, in chain order, with their block
-    /// and canonical bytes: from the database when it holds them, else read
+    /// The transactions matching `filter` (and every one of type
+    /// `alongside`, when given), in chain order, with their block and
+    /// canonical bytes: from the database when it holds them, else read
     /// from `chain` at the offsets it records.
-    public func matches(_ filter: TxFilter, chain: ChainCursor?, _ body: (IndexedTransaction) throws(ToolError) -> Void) throws(ToolError) {
+    public func matches(_ filter: TxFilter, alongside: TxType? = nil, chain: ChainCursor?,
+                        _ body: (IndexedTransaction) throws(ToolError) -> Void) throws(ToolError) {
         var conditions: [String] = []
         var values: [IndexValue] = []
         if let t = filter.txid { conditions.append("t.txid = ?"); values.append(.text(t)) }
@@ -340,7 +342,11 @@ public final class ChainIndex {
         if let p = filter.patient { conditions.append("t.patient = ?"); values.append(.text(p)) }
         if let s = filter.since { conditions.append("t.ts_ms >= ?"); values.append(.integer(s.millisecondsSince1970)) }
         if let u = filter.until { conditions.append("t.ts_ms < ?"); values.append(.integer(u.millisecondsSince1970)) }
-        let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        var whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        if let alongside, !conditions.isEmpty {
+            whereClause = " WHERE (" + conditions.joined(separator: " AND ") + ") OR t.type = ?"
+            values.append(.text(alongside.rawValue))
+        }
         let holds = db.holdsTransactions
         if !holds && chain == nil { throw ToolError(.usage, "\(name): this index reads transactions from the chain file; none was given") }
         let bytesColumns = holds ? "t.tx" : "t.byte_offset, t.byte_length"

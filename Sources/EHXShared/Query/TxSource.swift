@@ -16,20 +16,27 @@ public enum TxSource {
     public struct Answer: Sendable {
         public let origin: Origin
         public let tip: ChainTip?
+        /// The database that answered by itself, without the chain file
+        /// (PostgreSQL, named without a password); nil when the chain file
+        /// was read (a scan, or a SQLite index, which points into it).
+        public var database: String? = nil
     }
 
     /// Calls `body` with every transaction matching `filter`, in chain order.
     /// `index`: nil for the SQLite file beside the chain (when it exists);
     /// "" never; a `postgres://` URI or a SQLite path (`IndexLocation`).
-    /// `useIndex` false always scans.
+    /// `useIndex` false always scans. `alongside`: transactions of this
+    /// type are passed too, matching or not, in their place in chain order
+    /// (a reader's key grants, which decide what its key may open); the
+    /// caller tells them apart with `filter.matches`.
     @discardableResult
     public static func forEachMatch(chain: String, filter: TxFilter, index: String?, useIndex: Bool = true,
-                                    diagnostics: Diagnostics,
+                                    alongside: TxType? = nil, diagnostics: Diagnostics,
                                     _ body: (IndexedTransaction) throws(ToolError) -> Void) throws(ToolError) -> Answer {
         let location = IndexLocation(index ?? ChainIndex.defaultPath(chain: chain))
         if useIndex, case .postgres = location {
             return try answer(from: ChainIndex(location: location, create: false), chain: chain, filter: filter,
-                              diagnostics: diagnostics, body)
+                              alongside: alongside, diagnostics: diagnostics, body)
         }
         if useIndex && chain != "-", case .sqlite(let indexPath) = location, !indexPath.isEmpty, access(indexPath, F_OK) == 0 {
             let cursor = try ChainCursor(path: chain)
@@ -53,7 +60,7 @@ public enum TxSource {
             if let db = usable {
                 // Past this point output has begun: a failure is a failure.
                 return try db.reading { () throws(ToolError) -> Answer in
-                    try db.matches(filter, chain: cursor, body)
+                    try db.matches(filter, alongside: alongside, chain: cursor, body)
                     return Answer(origin: .index, tip: try db.tip())
                 }
             }
@@ -64,7 +71,7 @@ public enum TxSource {
             let hash = block.claimedHash.displayHex
             if block.height == 0 { genesis = hash }
             tip = ChainTip(genesis: genesis, hash: hash, height: block.height, time: Int64(block.header.time))
-            for (i, tx) in block.txs.enumerated() where filter.matches(tx) {
+            for (i, tx) in block.txs.enumerated() where filter.matches(tx) || (alongside != nil && tx.type == alongside) {
                 try body(IndexedTransaction(height: block.height, index: i, blockHash: hash, bytes: tx.leaf, parsed: tx))
             }
         }
@@ -73,7 +80,7 @@ public enum TxSource {
 
     /// A database that holds the transactions answers by itself, as of its
     /// tip, in one snapshot.
-    private static func answer(from index: ChainIndex, chain: String, filter: TxFilter, diagnostics: Diagnostics,
+    private static func answer(from index: ChainIndex, chain: String, filter: TxFilter, alongside: TxType?, diagnostics: Diagnostics,
                                _ body: (IndexedTransaction) throws(ToolError) -> Void) throws(ToolError) -> Answer {
         try index.reading { () throws(ToolError) -> Answer in
             guard let tip = try index.tip() else {
@@ -89,8 +96,8 @@ public enum TxSource {
                     break
                 }
             }
-            try index.matches(filter, chain: nil, body)
-            return Answer(origin: .index, tip: tip)
+            try index.matches(filter, alongside: alongside, chain: nil, body)
+            return Answer(origin: .index, tip: tip, database: index.name)
         }
     }
 }
