@@ -52,15 +52,14 @@ extension ChainState {
     /// the view it was wrapped in, with an X25519 key on the chain, or it is
     /// the emergency key of the policy in force. So no body on the chain is
     /// wrapped for a reader revoked (or narrowed by a policy) before its block.
-    func sealedProblems(_ tx: Transaction, height: Int64) -> [ChainProblem] {
+    func sealedProblems(_ tx: Transaction, height: Int64, readers: inout SealReaders) -> [ChainProblem] {
         guard tx.type == .reading || tx.type == .alert, SealedBody.isSealed(tx.body),
               let sealed = try? SealedBody(parsing: tx.body) else { return [] }
         var problems: [ChainProblem] = []
         if !sealed.bindsTransaction {
             problems.append(ChainProblem(.sealBinding, "the sealed body does not bind its type and signer (no \"aad\":\"\(SealedBody.boundDomain)\"); a rules-2 chain needs it", txid: tx.txid))
         }
-        var allowed: [String: ReadView] = [:]
-        for recipient in sealRecipients(kind: sealed.kind) { allowed[recipient.kid] = recipient.view }
+        let allowed = readers.allowed(kind: sealed.kind, in: self)
         for view in [ReadView.full, .research] {
             for entry in sealed.views[view]?.recipients ?? [] {
                 guard let may = allowed[entry.kid], may >= view else {
