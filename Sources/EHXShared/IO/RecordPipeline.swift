@@ -95,18 +95,34 @@ public final class RecordPipeline {
         threads: Int, batchLines: Int = defaultBatchLines,
         idle: () throws(ToolError) -> Void = {},
         fresh: () throws(ToolError) -> Void = {},
-        stage: @Sendable (_ json: JSONValue, _ worker: Int) throws -> Prepared,
+        stage: @escaping @Sendable (_ json: JSONValue, _ worker: Int) throws -> Prepared,
         finish: (Prepared) throws -> Void
     ) throws(ToolError) {
         let limit = maxLineBytes
+        // The workers stage the next batch while this thread finishes the
+        // one before (the tools' signing never waits for their writing).
+        // Only input already there is read ahead, so a live stream's lines
+        // are not held back until more arrive; `fresh` runs between the two,
+        // while no worker does.
+        var pending: (lines: [LineReader.Line], staged: ParallelStage.Pending<Staged<Prepared>>)?
+        defer { _ = pending?.staged.wait() }
         while true {
-            try rejects.flush()
-            try idle()
-            let lines = try reader.nextBatch(maxLines: batchLines, maxBytes: Self.maxBatchBytes)
-            if lines.isEmpty { break }
-            try fresh()
-            let staged = ParallelStage.map(lines, threads: threads) { worker, line in
-                Self.stage(Self.trimmed(line.bytes), maxLineBytes: limit) { json throws in try stage(json, worker) }
+            if pending == nil {
+                try rejects.flush()
+                try idle()
+            }
+            let next = try reader.nextBatch(maxLines: batchLines, maxBytes: Self.maxBatchBytes, waiting: pending == nil)
+            let ready = pending.map { ($0.lines, $0.staged.wait()) }
+            pending = nil
+            if !next.isEmpty {
+                try fresh()
+                pending = (next, ParallelStage.start(next, threads: threads) { worker, line in
+                    Self.stage(Self.trimmed(line.bytes), maxLineBytes: limit) { json throws in try stage(json, worker) }
+                })
+            }
+            guard let (lines, staged) = ready else {
+                if pending == nil { break }
+                continue
             }
             for (line, outcome) in zip(lines, staged) {
                 let bytes = Self.trimmed(line.bytes)
