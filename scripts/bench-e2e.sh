@@ -43,10 +43,12 @@ trap 'rm -rf "$RUN"' EXIT
   --bind "$WORK/gateway.pub=@$WORK/devices.psk" -o "$RUN/chain.jsonl" >/dev/null
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+: > "$WORK/last-run.err"
 stage() { # stage NAME OUT cmd...
   local name=$1 out=$2; shift 2
   echo "bench-e2e: $name ..." >&2
-  timed "$out" "$@"
+  # A stage's stderr (ehx-ingest's alert lines) goes to $WORK/last-run.err.
+  timed "$out" "$@" 2>> "$WORK/last-run.err"
   [ "$T_STATUS" = 0 ] || echo "bench-e2e: $name exited $T_STATUS" >&2
   printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$T_WALL" "$T_CPU" "$T_RSS_KB" "$T_STATUS" >> "$RUN/stages"
 }
