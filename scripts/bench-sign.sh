@@ -56,6 +56,6 @@ awk -v n="$TXS" -v w="$SIGN_WALL" -v c="$SIGN_CPU" -v r="$SIGN_RSS" -v o="$OSSL_
   printf "bench-sign: %d readings\n", n
   printf "  ehx-sign --key   %7.2f s  %8.0f tx/s  (%.0f per CPU-second), peak RSS %.1f MB\n", w, n / w, n / c, r / 1024
   printf "  openssl sign     %8.0f /s per core x %d cores = %.0f /s\n", o, k, o * k
-  printf "  ratio            %.2f of OpenSSL x cores (target >= 0.75); %.2f of one core per core\n", n / w / (o * k), n / w / k / o
+  printf "  ratio            %.2f of OpenSSL x cores (target >= 0.90); %.2f of one core per core\n", n / w / (o * k), n / w / k / o
   printf "  ehx-mine         %7.2f s  %8.0f tx/s into blocks of 2000, peak RSS %.1f MB\n", mw, n / mw, mr / 1024
 }'

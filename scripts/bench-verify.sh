@@ -7,7 +7,7 @@
 # easiest target with the tools themselves (ehx-keygen, ehx-sign, ehx-mine),
 # then times `ehx-verify` on it with /usr/bin/time -v, runs
 # `openssl speed -seconds 3 ed25519`, and prints:
-#   verify tx/s, OpenSSL verify/s x cores, their ratio (target >= 0.75), peak RSS.
+#   verify tx/s, OpenSSL verify/s x cores, their ratio (target >= 0.90), peak RSS.
 # Set BIN to the tools' directory (a release build: swift build -c release).
 set -euo pipefail
 export LC_ALL=C
@@ -79,7 +79,7 @@ awk -v tx="$NTX" -v s="$SECONDS_TAKEN" -v ossl="$SPEED" -v cores="$CORES" -v mul
   printf "chain:            %d blocks, %d transactions, %.1f MB\n", blocks, tx, bytes / 1e6
   printf "ehx-verify:       %.2f s, %.0f tx/s (--threads %d)\n", s, rate, threads
   printf "openssl verify:   %.0f /s per core x %d cores = %.0f /s\n", ossl, cores, ossl * cores
-  printf "ratio:            %.2f (target >= 0.75)\n", rate / (ossl * cores)
+  printf "ratio:            %.2f (target >= 0.90)\n", rate / (ossl * cores)
   if (multi > 0) printf "openssl -multi %d: %.0f /s together now; ratio to it %.2f\n", cores, multi, rate / multi
   if (rss != "") printf "peak RSS:         %.1f MB\n", rss / 1024
 }'

@@ -17,24 +17,58 @@ public struct Block: Sendable {
     /// Parses the structure and every transaction's schema. Cross-block and
     /// cryptographic rules are the validator's job.
     public init(parsing json: JSONValue) throws(RecordError) {
+        var leaves: [[UInt8]]?
+        try self.init(parsing: json, leaves: &leaves)
+    }
+
+    /// `leaves` nil: parse only; non-nil: set to every transaction's Merkle
+    /// leaf, from the same serialization as its txid (one per transaction).
+    init(parsing json: JSONValue, leaves: inout [[UInt8]]?) throws(RecordError) {
         let f = try RecordFields(json, allowed: ["height", "hash", "header", "txs"])
-        height = try f.integer("height", in: 0...Int64(UInt32.max))
+        (height, claimedHash, header) = try Self.frame(f)
+        let list = try f.array("txs")
+        guard !list.isEmpty else { throw RecordError(field: "txs", "a block holds at least one transaction") }
+        var txs: [Transaction] = []
+        txs.reserveCapacity(list.count)
+        let wantLeaves = leaves != nil
+        var made: [[UInt8]] = []
+        if wantLeaves { made.reserveCapacity(list.count) }
+        for (i, t) in list.enumerated() {
+            do {
+                if wantLeaves {
+                    let (tx, leaf) = try Transaction.parseWithLeaf(t)
+                    txs.append(tx)
+                    made.append(leaf)
+                } else {
+                    txs.append(try Transaction(parsing: t))
+                }
+            } catch { throw error.nested(in: "txs[\(i)]") }
+        }
+        self.txs = txs
+        if wantLeaves { leaves = made }
+    }
+
+    /// A block assembled from parts checked elsewhere (`BlockLine.split`).
+    init(height: Int64, claimedHash: SHA256Digest, header: BlockHeader, txs: [Transaction]) {
+        self.height = height
+        self.claimedHash = claimedHash
+        self.header = header
+        self.txs = txs
+    }
+
+    /// The height, hash and header of a block object, checked in the order
+    /// and with the errors of `init(parsing:)`; the transactions are not read.
+    static func frame(_ f: RecordFields) throws(RecordError) -> (height: Int64, hash: SHA256Digest, header: BlockHeader) {
+        let height = try f.integer("height", in: 0...Int64(UInt32.max))
         let hashText = try f.string("hash", maxLength: 64)
         guard let hash = SHA256Digest(displayHex: hashText) else { throw RecordError(field: "hash", "must be 64 lowercase hex digits") }
-        claimedHash = hash
+        let header: BlockHeader
         do {
             header = try Block.parseHeader(try f.object("header"))
         } catch {
             throw error.nested(in: "header")
         }
-        let list = try f.array("txs")
-        guard !list.isEmpty else { throw RecordError(field: "txs", "a block holds at least one transaction") }
-        var txs: [Transaction] = []
-        txs.reserveCapacity(list.count)
-        for (i, t) in list.enumerated() {
-            do { txs.append(try Transaction(parsing: t)) } catch { throw error.nested(in: "txs[\(i)]") }
-        }
-        self.txs = txs
+        return (height, hash, header)
     }
 
     static func parseHeader(_ json: JSONValue) throws(RecordError) -> BlockHeader {

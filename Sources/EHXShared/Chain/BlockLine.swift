@@ -14,12 +14,13 @@ public enum BlockLine {
             throw ChainProblem(.json, error.description)
         }
         let block: Block
-        do { block = try Block(parsing: json) } catch {
+        var made: [[UInt8]]? = []
+        do { block = try Block(parsing: json, leaves: &made) } catch {
             throw ChainProblem(.schema, error.description)
         }
         // Checked after the schema so that a record with a wrong field is
         // reported as such, not merely as "not canonical".
-        let leaves = block.txs.map(\.leaf)
+        let leaves = made ?? block.txs.map(\.leaf)
         guard let members = json.objectValue, let hash = members["hash"], let header = members["header"],
               let height = members["height"] else {
             throw ChainProblem(.schema, "not a block object")
@@ -30,6 +31,92 @@ public enum BlockLine {
             throw ChainProblem(.canonical, "the line is not the canonical (RFC 8785) form of its block")
         }
         return (block, MerkleTree.root(leaves: leaves))
+    }
+
+    // MARK: - Cutting a line for parallel parsing
+
+    /// A block line cut into its head, read and checked, and the byte
+    /// ranges of its transactions, so that each transaction can be parsed
+    /// and checked on its own thread (`ChainBatch`) instead of the whole
+    /// line on one.
+    struct Split: Sendable {
+        let height: Int64
+        let claimedHash: SHA256Digest
+        let header: BlockHeader
+        /// Where each transaction's bytes lie in the line.
+        let txs: [Range<Int>]
+    }
+
+    /// Cuts a line laid out as a canonical block line is: a head that is
+    /// the canonical form of the block's hash, header and height (checked
+    /// here, as `parseWithRoot` checks them), then objects separated by
+    /// commas, then `]}`. Nil for any other line, which `parseWithRoot`
+    /// then reads whole and names the problem of. When every range holds
+    /// exactly the canonical form of a valid transaction (the caller
+    /// checks), the line is the canonical form of the block made of these
+    /// parts, so reading it whole would give the same block.
+    static func split(_ bytes: [UInt8]) -> Split? {
+        let marker = Array(#","txs":["#.utf8)
+        guard let headEnd = bytes.withUnsafeBufferPointer({ firstEnd(of: marker, in: $0) }) else { return nil }
+        let frameBytes = Array(bytes[..<headEnd]) + Array("]}".utf8)
+        guard let json = try? JSONValue.parse(frameBytes),
+              let f = try? RecordFields(json, allowed: ["height", "hash", "header", "txs"]),
+              let (height, claimedHash, header) = try? Block.frame(f),
+              let members = json.objectValue, members.count == 4, members["txs"]?.arrayValue?.isEmpty == true,
+              let hash = members["hash"], let headerValue = members["header"], let heightValue = members["height"] else { return nil }
+        let head = layoutHead(hash: hash.canonicalBytes(), header: headerValue.canonicalBytes(), height: heightValue.canonicalBytes())
+        guard head.count == headEnd, head.elementsEqual(bytes[..<headEnd]) else { return nil }
+        guard let txs = bytes.withUnsafeBufferPointer({ objectRanges(in: $0, from: headEnd) }) else { return nil }
+        return Split(height: height, claimedHash: claimedHash, header: header, txs: txs)
+    }
+
+    /// The index just past the first occurrence of `needle`.
+    private static func firstEnd(of needle: [UInt8], in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let first = needle.first, bytes.count >= needle.count else { return nil }
+        var i = 0
+        while i + needle.count <= bytes.count {
+            if bytes[i] == first && needle.indices.allSatisfy({ bytes[i + $0] == needle[$0] }) { return i + needle.count }
+            i += 1
+        }
+        return nil
+    }
+
+    /// The ranges of the objects `{…},{…}` from `start` to a final `]}`
+    /// that ends the line; nil if the bytes are laid out any other way.
+    /// Brackets are counted outside strings only; whether each range is
+    /// JSON at all is for the parser to say.
+    private static func objectRanges(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> [Range<Int>]? {
+        var ranges: [Range<Int>] = []
+        var p = start
+        let count = bytes.count
+        while true {
+            guard p < count, bytes[p] == UInt8(ascii: "{") else { return nil }
+            let begin = p
+            var depth = 0
+            var inString = false
+            while p < count {
+                let b = bytes[p]
+                p += 1
+                if inString {
+                    if b == UInt8(ascii: "\\") { p += 1 } else if b == UInt8(ascii: "\"") { inString = false }
+                    continue
+                }
+                if b == UInt8(ascii: "\"") {
+                    inString = true
+                } else if b == UInt8(ascii: "{") || b == UInt8(ascii: "[") {
+                    depth += 1
+                } else if b == UInt8(ascii: "}") || b == UInt8(ascii: "]") {
+                    depth -= 1
+                    if depth == 0 { break }
+                }
+            }
+            guard depth == 0, !inString, p <= count else { return nil }
+            ranges.append(begin..<p)
+            guard p < count else { return nil }
+            if bytes[p] == UInt8(ascii: ",") { p += 1; continue }
+            guard bytes[p] == UInt8(ascii: "]"), p + 2 == count, bytes[p + 1] == UInt8(ascii: "}") else { return nil }
+            return ranges
+        }
     }
 
     // MARK: - The layout

@@ -217,28 +217,40 @@ extension ChainAudit {
     /// Reads `reader` to the end in windows of lines and checks them; each
     /// problem goes to `emit` in chain order. `after` sees the audit after
     /// every line (block hashes for --append).
+    ///
+    /// The workers prepare the next window (`ChainBatch`: parsing, hashes,
+    /// signatures) while this thread runs the ordered rules over the one
+    /// before, so the signature checks never wait for them. Only input
+    /// already there is read ahead: a live stream's problems are not held
+    /// back until more of it arrives.
     public mutating func run(reader: LineReader, emit: (AuditReport) throws(ToolError) -> Void,
                       after: ((ChainAudit, ChainBatch.Prepared) -> Void)? = nil) throws(ToolError) {
-        var window: [LineReader.Line] = []
-        var bytes = 0
-        func flush(_ audit: inout ChainAudit) throws(ToolError) {
-            for prepared in ChainBatch.prepare(window, threads: audit.threads, trustSignaturesBelow: audit.trustSignaturesBelow) {
-                for report in audit.check(prepared) { try emit(report) }
-                after?(audit, prepared)
+        let threads = threads
+        let trust = trustSignaturesBelow
+        var pending: ParallelStage.Pending<ChainBatch.Prepared>?
+        // A failed emit leaves the workers' window to finish before returning.
+        defer { _ = pending?.wait() }
+        while true {
+            let window = try reader.nextBatch(maxLines: ChainAudit.windowLines, maxBytes: ChainAudit.windowBytes,
+                                              waiting: pending == nil)
+            let ready = pending?.wait()
+            pending = window.isEmpty ? nil : ParallelStage.start {
+                ChainBatch.prepare(window, threads: threads, trustSignaturesBelow: trust)
             }
-            window.removeAll(keepingCapacity: true)
-            bytes = 0
+            guard let ready else {
+                if pending == nil { return }
+                continue
+            }
+            for prepared in ready {
+                for report in check(prepared) { try emit(report) }
+                after?(self, prepared)
+            }
         }
-        while let line = try reader.next() {
-            bytes += line.bytes.count
-            window.append(line)
-            if window.count >= ChainAudit.windowLines || bytes >= ChainAudit.windowBytes { try flush(&self) }
-        }
-        try flush(&self)
     }
 
-    /// A window holds at most this many lines or bytes: enough transactions
-    /// to keep every core busy, little enough to keep memory flat.
+    /// A window holds at most this many lines or bytes (give or take its
+    /// last line): enough transactions to keep every core busy, little
+    /// enough to keep memory flat with two windows in flight.
     public static let windowLines = 256
-    public static let windowBytes = 4 << 20
+    public static let windowBytes = 2 << 20
 }

@@ -1,6 +1,7 @@
 /// The order-free part of verifying a window of chain lines, done on
-/// several threads: parsing each line (JSON, schema, canonical form), its
-/// header hash and Merkle root, then every transaction's Ed25519 signature.
+/// several threads: reading each line (JSON, schema, canonical form), its
+/// header hash and Merkle root, and every transaction's Ed25519 signature,
+/// one transaction per task.
 /// `ChainAudit` then runs the ordered rules over the results, so the
 /// diagnostics come out in chain order whatever the thread count.
 public enum ChainBatch {
@@ -16,54 +17,91 @@ public enum ChainBatch {
     ///     their signatures vouched for by a checkpoint and are not checked.
     public static func prepare(_ lines: [LineReader.Line], threads: Int, trustSignaturesBelow: Int64? = nil) -> [Prepared] {
         let n = lines.count
-        // Phase 1: one line per task.
-        let parsed = Slots<(Result<Block, ChainProblem>, SHA256Digest, SHA256Digest)?>(count: n, initial: nil)
-        ParallelStage.forEach(n, threads: threads) { _, i in
-            do throws(ChainProblem) {
-                let (block, root) = try BlockLine.parseWithRoot(lines[i].bytes)
-                parsed[i] = (.success(block), block.header.hash, root)
-            } catch {
-                parsed[i] = (.failure(error), .zero, .zero)
-            }
-        }
-        // Phase 2: one signature per task, across all blocks of the window.
-        var blocks: [Block?] = []
+        let checkers = SignatureCheckers(workers: threads)
+        func trusted(_ height: Int64) -> Bool { trustSignaturesBelow.map { height < $0 } ?? false }
+        // Phase 1, one line per task: cut into its head and transactions.
+        let splits = Slots<BlockLine.Split?>(count: n, initial: nil)
+        ParallelStage.forEach(n, threads: threads) { _, i in splits[i] = BlockLine.split(lines[i].bytes) }
+        // Phase 2, one transaction per task across the window: parsed, held
+        // to its canonical form, its leaf hashed and its signature checked,
+        // so a block of thousands keeps every worker busy.
+        var jobs: [(line: Int, tx: Int)] = []
         var offsets: [Int] = []
-        var jobs: [(block: Int, tx: Int)] = []
-        blocks.reserveCapacity(n)
+        offsets.reserveCapacity(n)
         for i in 0..<n {
             offsets.append(jobs.count)
-            guard case .success(let block)? = parsed[i]?.0 else { blocks.append(nil); continue }
-            blocks.append(block)
-            if let below = trustSignaturesBelow, block.height < below { continue }
-            for t in block.txs.indices { jobs.append((i, t)) }
+            if let split = splits[i] { for t in split.txs.indices { jobs.append((i, t)) } }
         }
-        let checks = Slots<Bool>(count: jobs.count, initial: false)
-        let frozenBlocks = blocks
         let frozenJobs = jobs
-        let checkers = SignatureCheckers(workers: threads)
+        let parsed = Slots<ParsedTransaction?>(count: jobs.count, initial: nil)
         ParallelStage.forEach(jobs.count, threads: threads) { w, j in
-            let (b, t) = frozenJobs[j]
-            guard let block = frozenBlocks[b] else { return } // jobs exist only for parsed blocks
-            checks[j] = checkers.isValid(block.txs[t], worker: w)
+            let (i, t) = frozenJobs[j]
+            guard let split = splits[i] else { return } // jobs exist only for cut lines
+            parsed[j] = ParsedTransaction(lines[i].bytes, range: split.txs[t],
+                                          checkers: trusted(split.height) ? nil : checkers, worker: w)
         }
-        var out: [Prepared] = []
-        out.reserveCapacity(n)
-        for i in 0..<n {
-            guard let (result, hash, root) = parsed[i] else { continue }
-            guard let block = blocks[i] else {
-                out.append(Prepared(line: lines[i], parsed: result, facts: nil))
-                continue
+        // Phase 3, one line per task: the block from its parts. A line that
+        // could not be cut, or whose transactions are not all valid and
+        // canonical, is read whole as `BlockLine.parseWithRoot` reads any
+        // line, which names its problem.
+        let out = Slots<Prepared?>(count: n, initial: nil)
+        ParallelStage.forEach(n, threads: threads) { w, i in
+            let line = lines[i]
+            if let split = splits[i] {
+                let range = offsets[i]..<(offsets[i] + split.txs.count)
+                var txs: [Transaction] = []
+                var leafHashes: [SHA256Digest] = []
+                var signatures: [SignatureCheck] = []
+                txs.reserveCapacity(range.count)
+                leafHashes.reserveCapacity(range.count)
+                signatures.reserveCapacity(range.count)
+                for j in range {
+                    guard let one = parsed[j] else { break }
+                    txs.append(one.transaction)
+                    leafHashes.append(one.leafHash)
+                    signatures.append(one.signature)
+                }
+                if txs.count == range.count {
+                    let block = Block(height: split.height, claimedHash: split.claimedHash, header: split.header, txs: txs)
+                    let facts = BlockFacts(hash: block.header.hash, merkleRoot: MerkleTree.root(leafHashes: leafHashes), signatures: signatures)
+                    out[i] = Prepared(line: line, parsed: .success(block), facts: facts)
+                    return
+                }
             }
-            let signatures: [SignatureCheck]
-            if let below = trustSignaturesBelow, block.height < below {
-                signatures = Array(repeating: .trusted, count: block.txs.count)
-            } else {
-                signatures = (0..<block.txs.count).map { .checked(checks[offsets[i] + $0]) }
+            do throws(ChainProblem) {
+                let (block, root) = try BlockLine.parseWithRoot(line.bytes)
+                let signatures: [SignatureCheck] = trusted(block.height)
+                    ? Array(repeating: .trusted, count: block.txs.count)
+                    : block.txs.map { .checked(checkers.isValid($0, worker: w)) }
+                out[i] = Prepared(line: line, parsed: .success(block),
+                                  facts: BlockFacts(hash: block.header.hash, merkleRoot: root, signatures: signatures))
+            } catch {
+                out[i] = Prepared(line: line, parsed: .failure(error), facts: nil)
             }
-            out.append(Prepared(line: lines[i], parsed: result, facts: BlockFacts(hash: hash, merkleRoot: root, signatures: signatures)))
         }
-        return out
+        return (0..<n).compactMap { out[$0] }
+    }
+
+    /// One transaction of a cut line, read on a worker; nil when its bytes
+    /// are not exactly the canonical form of a valid transaction.
+    struct ParsedTransaction {
+        let transaction: Transaction
+        let leafHash: SHA256Digest
+        let signature: SignatureCheck
+
+        /// `checkers` nil: the signature is vouched for (`--from-height`).
+        init?(_ line: [UInt8], range: Range<Int>, checkers: SignatureCheckers?, worker: Int) {
+            let read = line.withUnsafeBytes { raw -> (Transaction, [UInt8])? in
+                let bytes = UnsafeRawBufferPointer(rebasing: raw[range])
+                guard let json = try? JSONValue.parse(bytes), let (tx, leaf) = try? Transaction.parseWithLeaf(json),
+                      leaf.elementsEqual(bytes) else { return nil }
+                return (tx, leaf)
+            }
+            guard let (tx, leaf) = read else { return nil }
+            transaction = tx
+            leafHash = MerkleTree.leafHash(leaf)
+            signature = checkers.map { .checked($0.isValid(tx, worker: worker)) } ?? .trusted
+        }
     }
 }
 

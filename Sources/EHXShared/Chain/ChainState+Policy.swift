@@ -52,12 +52,12 @@ extension ChainState {
     /// the view it was wrapped in, with an X25519 key on the chain, or it is
     /// the emergency key of the policy in force. So no body on the chain is
     /// wrapped for a reader revoked (or narrowed by a policy) before its block.
-    func sealedProblems(_ tx: Transaction, height: Int64) -> [ChainProblem] {
+    func sealedProblems(_ tx: Transaction, height: Int64, readers: inout SealReaders) -> [ChainProblem] {
         guard tx.type == .reading || tx.type == .alert, SealedBody.isSealed(tx.body) else { return [] }
         if StoredBody.isStored(tx.body) {
             // The blob is checked against these ids when a store is at hand (StoreAudit).
             guard let stored = try? StoredBody(parsing: tx.body) else { return [] }
-            return readerProblems(stored.readers, kind: stored.kind, tx: tx, height: height)
+            return readerProblems(stored.readers, kind: stored.kind, tx: tx, height: height, readers: &readers)
         }
         guard let sealed = try? SealedBody(parsing: tx.body) else { return [] }
         var problems: [ChainProblem] = []
@@ -66,13 +66,13 @@ extension ChainState {
         }
         var kids: [ReadView: [String]] = [:]
         for (view, envelope) in sealed.views { kids[view] = envelope.recipients.map(\.kid) }
-        return problems + readerProblems(kids, kind: sealed.kind, tx: tx, height: height)
+        return problems + readerProblems(kids, kind: sealed.kind, tx: tx, height: height, readers: &readers)
     }
 
     /// sealed-reader: every key a view is wrapped for may read it that way now.
-    private func readerProblems(_ kids: [ReadView: [String]], kind: ReadingKind, tx: Transaction, height: Int64) -> [ChainProblem] {
-        var allowed: [String: ReadView] = [:]
-        for recipient in sealRecipients(kind: kind) { allowed[recipient.kid] = recipient.view }
+    private func readerProblems(_ kids: [ReadView: [String]], kind: ReadingKind, tx: Transaction, height: Int64,
+                                readers: inout SealReaders) -> [ChainProblem] {
+        let allowed = readers.allowed(kind: kind, in: self)
         for view in [ReadView.full, .research] {
             for kid in kids[view] ?? [] {
                 guard let may = allowed[kid], may >= view else {

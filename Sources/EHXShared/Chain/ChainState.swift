@@ -61,18 +61,35 @@ public struct ChainState: Sendable {
     /// hide a later duplicate.
     /// `signature` is the precomputed result of the signature check (nil: not
     /// checked here, because a checkpoint vouches for it).
-    mutating func admit(_ tx: Transaction, height: Int64, blockTime: UInt32? = nil, signature: SignatureCheck = .compute) -> [ChainProblem] {
-        let found = problems(with: tx, height: height, blockTime: blockTime, signature: signature)
+    /// `readers`: the sealed-body readers of this block, worked out once for
+    /// all its transactions (the state they come from changes only between blocks).
+    mutating func admit(_ tx: Transaction, height: Int64, blockTime: UInt32? = nil, signature: SignatureCheck = .compute,
+                        readers: inout SealReaders) -> [ChainProblem] {
+        // Looked up once for both the check and the record.
+        let seq = Self.deviceSeq(of: tx)
+        let found = problems(with: tx, height: height, blockTime: blockTime, signature: signature, deviceSeq: seq, readers: &readers)
         if found.isEmpty, let role = roles(of: tx.signer).sorted().first(where: { $0.maySign.contains(tx.type) }) {
             signersByRole[role, default: []].insert(tx.signer)
         }
-        record(tx, valid: found.isEmpty)
+        record(tx, valid: found.isEmpty, deviceSeq: seq)
         return found
+    }
+
+    mutating func admit(_ tx: Transaction, height: Int64, blockTime: UInt32? = nil, signature: SignatureCheck = .compute) -> [ChainProblem] {
+        var readers = SealReaders()
+        return admit(tx, height: height, blockTime: blockTime, signature: signature, readers: &readers)
     }
 
     /// The rules a transaction breaks given everything recorded so far.
     /// `blockTime`: the time of the block that holds it (nil: not judged).
     func problems(with tx: Transaction, height: Int64, blockTime: UInt32? = nil, signature: SignatureCheck = .compute) -> [ChainProblem] {
+        var readers = SealReaders()
+        return problems(with: tx, height: height, blockTime: blockTime, signature: signature, deviceSeq: Self.deviceSeq(of: tx), readers: &readers)
+    }
+
+    /// `deviceSeq`: `deviceSeq(of: tx)`, computed by the caller.
+    func problems(with tx: Transaction, height: Int64, blockTime: UInt32?, signature: SignatureCheck,
+                  deviceSeq: (ByteIdentity, Int64)?, readers: inout SealReaders) -> [ChainProblem] {
         var problems: [ChainProblem] = []
         let signatureHolds: Bool
         switch signature {
@@ -93,21 +110,25 @@ public struct ChainState: Sendable {
         if txids.contains(TxidKey(tx.txid)) {
             problems.append(ChainProblem(.duplicateTxid, "transaction already on the chain", txid: tx.txid))
         }
-        if let (device, seq) = Self.deviceSeq(of: tx), let last = deviceSeqs[device], seq <= last {
+        if let (device, seq) = deviceSeq, let last = deviceSeqs[device], seq <= last {
             problems.append(ChainProblem(.replay, "device \(device) seq \(seq) is not above its last seq \(last)", txid: tx.txid))
         }
         problems += Self.weakKeyProblems(of: tx)
         if bindsDevices {
             problems += deviceProblems(tx, blockTime: blockTime)
             problems += alertProblems(tx)
-            problems += sealedProblems(tx, height: height)
+            problems += sealedProblems(tx, height: height, readers: &readers)
         }
         return problems
     }
 
     mutating func record(_ tx: Transaction, valid: Bool) {
+        record(tx, valid: valid, deviceSeq: Self.deviceSeq(of: tx))
+    }
+
+    mutating func record(_ tx: Transaction, valid: Bool, deviceSeq: (ByteIdentity, Int64)?) {
         txids.insert(TxidKey(tx.txid))
-        if let (device, seq) = Self.deviceSeq(of: tx), seq > deviceSeqs[device] ?? -1 {
+        if let (device, seq) = deviceSeq, seq > deviceSeqs[device] ?? -1 {
             deviceSeqs[device] = seq
         }
         if bindsDevices && valid { recordReadingOrAlert(tx) }
@@ -120,7 +141,7 @@ public struct ChainState: Sendable {
         countsByType[tx.type, default: 0] += 1
     }
 
-    private static func deviceSeq(of tx: Transaction) -> (ByteIdentity, Int64)? {
+    static func deviceSeq(of tx: Transaction) -> (ByteIdentity, Int64)? {
         guard tx.type == .reading, let device = tx.body["device"]?.stringValue,
               let seq = tx.body["seq"]?.integerValue else { return nil }
         return (ByteIdentity(device), seq)

@@ -98,6 +98,7 @@ public struct ChainValidator: Sendable {
 
     private mutating func checkTransactions(_ block: Block, signatures: [SignatureCheck]?) -> [ChainProblem] {
         var problems: [ChainProblem] = []
+        var readers = SealReaders()
         for (index, tx) in block.txs.enumerated() {
             switch (block.height, index, tx.type) {
             case (0, 0, .genesis):
@@ -123,7 +124,7 @@ public struct ChainValidator: Sendable {
                 break
             }
             let signature = signatures.map { index < $0.count ? $0[index] : .compute } ?? .compute
-            problems += state.admit(tx, height: block.height, blockTime: block.header.time, signature: signature)
+            problems += state.admit(tx, height: block.height, blockTime: block.header.time, signature: signature, readers: &readers)
         }
         return problems
     }
@@ -189,6 +190,8 @@ public struct BlockCandidate: Sendable {
     /// the block's root and line are assembled without serializing again.
     public private(set) var leaves: [[UInt8]] = []
     public private(set) var bytes = 0
+    /// The tip's sealed-body readers, for every transaction of the candidate.
+    private var readers = SealReaders()
 
     /// The time the block is expected to get.
     public let time: UInt32
@@ -237,9 +240,11 @@ public struct BlockCandidate: Sendable {
         if tx.type == .genesis || tx.type == .stamp {
             return [ChainProblem(tx.type == .genesis ? .genesis : .stamp, "\(tx.type.rawValue) transactions are made by ehx-keygen and ehx-mine, not taken from input", txid: tx.txid)]
         }
-        let problems = state.problems(with: tx, height: height, blockTime: time, signature: signature == .trusted ? .compute : signature)
+        let seq = ChainState.deviceSeq(of: tx)
+        let problems = state.problems(with: tx, height: height, blockTime: time, signature: signature == .trusted ? .compute : signature,
+                                      deviceSeq: seq, readers: &readers)
         if problems.isEmpty {
-            state.record(tx, valid: true)
+            state.record(tx, valid: true, deviceSeq: seq)
             transactions.append(tx)
             leaves.append(leaf)
             bytes += leaf.count + 1

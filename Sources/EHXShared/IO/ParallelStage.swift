@@ -92,6 +92,15 @@ public enum ParallelStage {
         return pending
     }
 
+    /// `work()`, started on a background thread (which may itself use the
+    /// workers, as `ChainBatch.prepare` does); the same rule holds: wait for
+    /// one before starting the next.
+    public static func start<Output: Sendable>(_ work: @escaping @Sendable () -> [Output]) -> Pending<Output> {
+        let pending = Pending<Output>()
+        DispatchQueue.global().async { pending.finish(work()) }
+        return pending
+    }
+
     /// The outputs of a `start`ed map, once it has finished.
     public final class Pending<Output: Sendable>: @unchecked Sendable {
         // Written once by the background thread before `done` is signalled,

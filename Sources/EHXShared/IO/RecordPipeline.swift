@@ -74,7 +74,8 @@ public final class RecordPipeline {
     /// batch is read and before it is staged, while no worker runs: state
     /// that `stage` reads and that follows the outside world (a sealer's
     /// chain) is brought up to date there, so a line read after a change
-    /// is judged under it.
+    /// is judged under it. The workers stage the next batch while this
+    /// thread finishes the one before (signing never waits for writing).
     public func runBatched<Prepared: Sendable>(
         threads: Int, batchLines: Int = defaultBatchLines,
         idle: () throws(ToolError) -> Void = {},
@@ -82,7 +83,7 @@ public final class RecordPipeline {
         stage: @escaping @Sendable (_ json: JSONValue, _ worker: Int) throws -> Prepared,
         finish: (Prepared) throws -> Void
     ) throws(ToolError) {
-        try runLines(threads: threads, batchLines: batchLines, idle: idle, fresh: fresh,
+        try runLines(threads: threads, batchLines: batchLines, lookahead: true, idle: idle, fresh: fresh,
                      stage: { line, worker, _ in Self.judge(line.bytes) { json throws in try stage(json, worker) } },
                      finish: { line, judged throws(ToolError) in try settle(line, judged, finish: finish) })
         try end()
@@ -99,10 +100,10 @@ public final class RecordPipeline {
     /// With `lookahead`, the workers stage the next batch while `finish`
     /// runs on this one, and only input already there is read ahead, so a
     /// live stream (a FIFO, tail -f) does not hold back the lines it has
-    /// sent. `fresh` then runs while the workers still stage the batch
-    /// before: what it changes must reach the stage as its context, never
-    /// as state the stage reads. `settled` runs each time the workers are
-    /// idle between batches (to free there what was made on them).
+    /// sent. `fresh` runs only once the batch before is staged, while no
+    /// worker runs, as without lookahead. `settled` runs each time the
+    /// workers are idle between batches (to free there what was made on
+    /// them).
     public func runLines<Context: Sendable, Unit: Sendable>(
         threads: Int, batchLines: Int = defaultBatchLines, lookahead: Bool = false,
         idle: () throws(ToolError) -> Void = {},
@@ -111,15 +112,19 @@ public final class RecordPipeline {
         stage: @escaping @Sendable (_ line: Line, _ worker: Int, _ context: Context) -> Unit,
         finish: (_ line: Line, _ unit: Unit) throws(ToolError) -> Void
     ) throws(ToolError) {
-        /// The batch's records, and the context to stage them with (nil at end of input).
-        func read(waiting: Bool) throws(ToolError) -> ([Line], Context?) {
+        /// The batch's records (nil at end of input, or when nothing is there yet and `waiting` is false).
+        func next(waiting: Bool) throws(ToolError) -> [Line]? {
             if waiting {
                 try rejects.flush()
                 try idle()
             }
             let batch = try reader.nextBatch(maxLines: batchLines, maxBytes: Self.maxBatchBytes, waiting: waiting)
-            if batch.isEmpty { return ([], nil) }
-            return (batch.compactMap(Self.record), try fresh())
+            return batch.isEmpty ? nil : batch.compactMap(Self.record)
+        }
+        /// The batch's records, and the context to stage them with (nil at end of input).
+        func read() throws(ToolError) -> ([Line], Context?) {
+            guard let lines = try next(waiting: true) else { return ([], nil) }
+            return (lines, try fresh())
         }
         func handle(_ line: Line, _ unit: Unit?) throws(ToolError) {
             counts.records += 1
@@ -129,7 +134,7 @@ public final class RecordPipeline {
         let limit = maxLineBytes
         guard threads > 1 else {
             // One thread: each line straight through, no batch of results.
-            while case let (lines, context?) = try read(waiting: true) {
+            while case let (lines, context?) = try read() {
                 for line in lines {
                     try handle(line, line.bytes.count > limit ? nil : stage(line, 0, context))
                 }
@@ -140,7 +145,7 @@ public final class RecordPipeline {
             { worker, line in line.bytes.count > limit ? nil : stage(line, worker, context) }
         }
         guard lookahead else {
-            while case let (lines, context?) = try read(waiting: true) {
+            while case let (lines, context?) = try read() {
                 let units = ParallelStage.map(lines, threads: threads, staging(context))
                 for (line, unit) in zip(lines, units) { try handle(line, unit) }
             }
@@ -150,11 +155,11 @@ public final class RecordPipeline {
         // No batch is left staging when the run stops.
         defer { _ = pending?.units.wait() }
         while true {
-            let (lines, context) = try read(waiting: pending == nil)
+            let lines = try next(waiting: pending == nil)
             let staged = pending.map { ($0.lines, $0.units.wait()) }
             pending = nil
             settled()
-            if let context { pending = (lines, ParallelStage.start(lines, threads: threads, staging(context))) }
+            if let lines { pending = (lines, ParallelStage.start(lines, threads: threads, staging(try fresh()))) }
             guard case let (before, units)? = staged else {
                 if pending == nil { return }
                 continue
