@@ -5,11 +5,13 @@
 /// chainstate: as the local operator's own work.
 ///
 /// Layout: the magic line, then three sections each led by a u64le length
-/// (the facts as canonical JSON, the txids 32 bytes each, each block's hash
-/// and bits 36 bytes each), then SHA-256 of everything before it, so a
+/// (the facts as canonical JSON, the keys as `ChainKeys.encode` lays them
+/// out, each block's hash and bits 36 bytes each), then SHA-256 of everything before it, so a
 /// damaged file is noticed and rebuilt rather than trusted.
 public struct ChainSnapshot: Sendable {
-    public static let magic = Array("ehx-chainstate 1\n".utf8)
+    /// Version 2: the keys as a fingerprint table (version 1 held a list of
+    /// txids and the reading and alert keys as hex in the facts).
+    public static let magic = Array("ehx-chainstate 2\n".utf8)
 
     /// Where the snapshot stands in the chain file.
     public struct Binding: Sendable, Equatable {
@@ -49,13 +51,13 @@ public struct ChainSnapshot: Sendable {
         facts["last_line_bytes"] = .number(Double(binding.lastLineBytes))
         facts["last_line_sha256"] = .string(binding.lastLineHash.hex)
         let factBytes = JSONValue.object(facts).canonicalBytes()
-        let txids = state.snapshotTxids()
+        let keys = state.snapshotKeys()
         var out = Self.magic
-        out.reserveCapacity(out.count + factBytes.count + txids.count + blockHashes.count * 36 + 64)
+        out.reserveCapacity(out.count + factBytes.count + keys.count + blockHashes.count * 36 + 64)
         Self.appendLength(factBytes.count, to: &out)
         out += factBytes
-        Self.appendLength(txids.count, to: &out)
-        out += txids
+        Self.appendLength(keys.count, to: &out)
+        out += keys
         Self.appendLength(blockHashes.count * 36, to: &out)
         for (hash, bits) in zip(blockHashes, blockBits) {
             out += hash.bytes
@@ -90,10 +92,10 @@ public struct ChainSnapshot: Sendable {
         let factBytes = try section()
         let facts: JSONValue
         do { facts = try JSONValue.parse(factBytes) } catch { throw .format("facts: \(error)") }
-        let txids = try section()
+        let keys = try section()
         let blocks = try section()
         guard at == body, blocks.count % 36 == 0 else { throw .format("sections do not fill the file") }
-        let state = try ChainState(snapshotFacts: facts, txids: txids)
+        let state = try ChainState(snapshotFacts: facts, keys: keys)
         guard let chainBytes = facts["chain_bytes"]?.integerValue, let lineBytes = facts["last_line_bytes"]?.integerValue,
               let lineHash = facts["last_line_sha256"]?.stringValue.flatMap(SHA256Digest.init(hex:)),
               chainBytes >= lineBytes, lineBytes > 0 else {

@@ -23,14 +23,13 @@ public struct ChainState: Sendable {
     public internal(set) var txCount = 0
     public internal(set) var countsByType: [TxType: Int] = [:]
     var recentTimes: [UInt32] = []
-    /// Every txid so far, 32 bytes inline each (no per-txid heap array).
-    var txids: Set<TxidKey> = []
+    /// Every txid so far, and on rules 2 every valid reading's key and
+    /// alert key, exactly, in about 12 bytes each (Chain/ChainKeys.swift).
+    var keys = ChainKeys()
     /// Keyed by bytes, never by `String` (see `ByteIdentity`).
     var deviceSeqs: [ByteIdentity: Int64] = [:]
     // Rules 2 (ChainState+Devices.swift, ChainState+Alerts.swift).
     var deviceBindings: [Ed25519.PublicKey: Set<ByteIdentity>] = [:]
-    var readingKeys: Set<TxidKey> = []
-    var alertKeys: Set<TxidKey> = []
     var roles: [Ed25519.PublicKey: Set<Role>] = [:]
     var pendingKeyChanges: [KeyChange] = []
     // Privacy: readers' X25519 keys and the read policy (ChainState+Policy.swift).
@@ -42,7 +41,8 @@ public struct ChainState: Sendable {
 
     public func roles(of key: Ed25519.PublicKey) -> Set<Role> { roles[key] ?? [] }
 
-    public func contains(txid: SHA256Digest) -> Bool { txids.contains(TxidKey(txid)) }
+    /// Whether this very transaction (its txid) is on the chain.
+    public func contains(_ tx: Transaction) -> Bool { isRecorded(identity(of: tx)) }
 
     public func lastSeq(device: String) -> Int64? { deviceSeqs[ByteIdentity(device)] }
 
@@ -62,17 +62,20 @@ public struct ChainState: Sendable {
     /// `signature` is the precomputed result of the signature check (nil: not
     /// checked here, because a checkpoint vouches for it).
     mutating func admit(_ tx: Transaction, height: Int64, blockTime: UInt32? = nil, signature: SignatureCheck = .compute) -> [ChainProblem] {
-        let found = problems(with: tx, height: height, blockTime: blockTime, signature: signature)
+        let identity = identity(of: tx)
+        let found = problems(with: tx, height: height, blockTime: blockTime, signature: signature, identity: identity)
         if found.isEmpty, let role = roles(of: tx.signer).sorted().first(where: { $0.maySign.contains(tx.type) }) {
             signersByRole[role, default: []].insert(tx.signer)
         }
-        record(tx, valid: found.isEmpty)
+        record(tx, valid: found.isEmpty, identity: identity)
         return found
     }
 
     /// The rules a transaction breaks given everything recorded so far.
     /// `blockTime`: the time of the block that holds it (nil: not judged).
-    func problems(with tx: Transaction, height: Int64, blockTime: UInt32? = nil, signature: SignatureCheck = .compute) -> [ChainProblem] {
+    /// `identity`: the transaction's `identity(of:)`, when already known.
+    func problems(with tx: Transaction, height: Int64, blockTime: UInt32? = nil, signature: SignatureCheck = .compute,
+                  identity known: TxIdentity? = nil) -> [ChainProblem] {
         var problems: [ChainProblem] = []
         let signatureHolds: Bool
         switch signature {
@@ -90,7 +93,7 @@ public struct ChainState: Sendable {
             let heldText = held.isEmpty ? "no role" : held.sorted().map(\.rawValue).joined(separator: ",")
             problems.append(ChainProblem(.role, "signer \(tx.signer.id.hex.prefix(16)) (\(heldText)) may not sign \(tx.type.rawValue) at height \(height)", txid: tx.txid))
         }
-        if txids.contains(TxidKey(tx.txid)) {
+        if isRecorded(known ?? identity(of: tx)) {
             problems.append(ChainProblem(.duplicateTxid, "transaction already on the chain", txid: tx.txid))
         }
         if let (device, seq) = Self.deviceSeq(of: tx), let last = deviceSeqs[device], seq <= last {
@@ -105,12 +108,17 @@ public struct ChainState: Sendable {
         return problems
     }
 
-    mutating func record(_ tx: Transaction, valid: Bool) {
-        txids.insert(TxidKey(tx.txid))
+    mutating func record(_ tx: Transaction, valid: Bool, identity known: TxIdentity? = nil) {
+        let identity = known ?? identity(of: tx)
+        if let reading = identity.readingKey {
+            keys.insert(bindsDevices && valid ? .validReading : .reading, key: reading, txid: identity.txid)
+        } else {
+            keys.insert(.plain, key: identity.txid)
+        }
         if let (device, seq) = Self.deviceSeq(of: tx), seq > deviceSeqs[device] ?? -1 {
             deviceSeqs[device] = seq
         }
-        if bindsDevices && valid { recordReadingOrAlert(tx) }
+        if bindsDevices && valid { recordAlert(tx) }
         recordPrivacy(tx, valid: valid)
         if tx.type == .key, valid, let change = try? KeyChange(parsing: tx.body) {
             pendingKeyChanges.append(change)
@@ -183,6 +191,12 @@ public enum SignatureCheck: Sendable, Equatable {
 /// bytes a transaction plus the set's slack.
 struct TxidKey: Hashable, Sendable {
     let a: UInt64, b: UInt64, c: UInt64, d: UInt64
+
+    static let zero = TxidKey(a: 0, b: 0, c: 0, d: 0)
+
+    init(a: UInt64, b: UInt64, c: UInt64, d: UInt64) {
+        (self.a, self.b, self.c, self.d) = (a, b, c, d)
+    }
 
     init(_ digest: SHA256Digest) {
         var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)

@@ -237,9 +237,11 @@ public struct BlockCandidate: Sendable {
         if tx.type == .genesis || tx.type == .stamp {
             return [ChainProblem(tx.type == .genesis ? .genesis : .stamp, "\(tx.type.rawValue) transactions are made by ehx-keygen and ehx-mine, not taken from input", txid: tx.txid)]
         }
-        let problems = state.problems(with: tx, height: height, blockTime: time, signature: signature == .trusted ? .compute : signature)
+        let identity = state.identity(of: tx)
+        let problems = state.problems(with: tx, height: height, blockTime: time, signature: signature == .trusted ? .compute : signature,
+                                      identity: identity)
         if problems.isEmpty {
-            state.record(tx, valid: true)
+            state.record(tx, valid: true, identity: identity)
             transactions.append(tx)
             leaves.append(leaf)
             bytes += leaf.count + 1
