@@ -30,3 +30,12 @@ extension ChainState {
         return readingKey(device: device, seq: seq, ref: ref)
     }
 }
+
+extension ChainState {
+    /// An empty state over a given key table (tests inject one whose
+    /// hashing makes every key collide).
+    init(keys: ChainKeys) {
+        self.init()
+        self.keys = keys
+    }
+}

@@ -40,6 +40,9 @@ final class KeyTable: @unchecked Sendable {
     static let indexBits = 35
     /// One 4 KiB page of slots: the smallest segment.
     static let pageSlots = 512
+    /// Capacities are multiples of this (mmap rounds to whole pages; the
+    /// last page's untouched rest costs nothing).
+    static let capacityStep = 64
 
     private struct Segment {
         var slots: UnsafeMutablePointer<UInt64>?
@@ -150,7 +153,7 @@ final class KeyTable: @unchecked Sendable {
         at += Int(keys) * 32
         for s in 0..<table.segments.count {
             let capacity = try word()
-            guard capacity % UInt64(pageSlots) == 0, capacity <= UInt64(raw.count - at) / 8 else { throw .format("key table segment \(s): bad capacity") }
+            guard capacity % UInt64(capacityStep) == 0, capacity <= UInt64(raw.count - at) / 8 else { throw .format("key table segment \(s): bad capacity") }
             guard capacity > 0 else { continue }
             let (slots, mapped) = allocate(Int(capacity))
             table.segments[s] = Segment(slots: slots, capacity: Int(capacity), count: 0, mapped: mapped)
@@ -205,7 +208,7 @@ final class KeyTable: @unchecked Sendable {
     private func grow(_ s: Int) {
         let old = segments[s]
         let wanted = max(Self.pageSlots, old.capacity + old.capacity / 4)
-        let capacity = (wanted + Self.pageSlots - 1) / Self.pageSlots * Self.pageSlots
+        let capacity = (wanted + Self.capacityStep - 1) / Self.capacityStep * Self.capacityStep
         (segments[s].slots, segments[s].mapped) = Self.allocate(capacity)
         segments[s].capacity = capacity
         if let slots = old.slots {
