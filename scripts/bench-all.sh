@@ -13,6 +13,8 @@
 #                                    for growth of time and peak RSS
 #   state   scripts/bench-state.sh   cron, seal, append, report and fhir runs against
 #                                    chain size (STATE_SIZES, default 10^5 and 10^6)
+#   memory  scripts/bench-memory.sh  ehx-verify's peak RSS at 10^5, 10^6, 10^7 txs vs
+#                                    64 MB + 16 B/tx (MEM_SIZES)
 #
 # Generated inputs are cached under .bench/ (gitignored), so only the first
 # run pays for them. Environment: SCRATCH (SwiftPM scratch path, default
@@ -57,6 +59,8 @@ for n in $VERIFY_SIZES; do
 done
 # Cost of each run against the chain's size with the chain-state snapshot.
 SIZES="$STATE_SIZES" bash scripts/bench-state.sh > "$BENCH_RESULTS/state.txt" || echo "bench: a chain-state run failed (see the table)" >&2
+# Verification memory against chain length (64 MB + 16 B/tx).
+bash scripts/bench-memory.sh > "$BENCH_RESULTS/memory.txt" || echo "bench: a verify-memory run failed (see the table)" >&2
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # Collect NAME=VALUE results.
@@ -138,5 +142,7 @@ printf '\nmachine: %s, %s cores; load average %s before, %s after; %d s in all\n
   echo "}"
 } > bench/results.json
 printf '\ncost of a run against chain size (chain-state snapshot)\n'; cat "$BENCH_RESULTS/state.txt"
-{ echo "$TABLE"; printf '\ncost of a run against chain size (chain-state snapshot)\n'; cat "$BENCH_RESULTS/state.txt"; } > bench/table.txt
+printf '\n'; cat "$BENCH_RESULTS/memory.txt"
+{ echo "$TABLE"; printf '\ncost of a run against chain size (chain-state snapshot)\n'; cat "$BENCH_RESULTS/state.txt"
+  printf '\n'; cat "$BENCH_RESULTS/memory.txt"; } > bench/table.txt
 echo "bench: wrote bench/results.json and bench/table.txt" >&2
