@@ -68,32 +68,34 @@ struct ChainKeys: Sendable, CustomReflectable {
 
     /// u64le count of pending entries, each as a u64le kind, its key and its
     /// txid (zeros when none), then the table (`KeyTable.encode`).
-    func encode(into out: inout [UInt8]) {
+    func encode(to out: SnapshotWriter) {
         let entries = pending.flatMap { key, list in list.map { (key, $0) } }
-        withUnsafeBytes(of: UInt64(entries.count).littleEndian) { out.append(contentsOf: $0) }
+        out.word(UInt64(entries.count))
         for (key, entry) in entries {
-            withUnsafeBytes(of: entry.kind.rawValue.littleEndian) { out.append(contentsOf: $0) }
-            withUnsafeBytes(of: key) { out.append(contentsOf: $0) }
-            withUnsafeBytes(of: entry.txid ?? .zero) { out.append(contentsOf: $0) }
+            out.word(entry.kind.rawValue)
+            withUnsafeBytes(of: key) { out.write($0) }
+            withUnsafeBytes(of: entry.txid ?? .zero) { out.write($0) }
         }
-        table.encode(into: &out)
+        table.encode(to: out)
     }
 
-    static func decode(_ raw: UnsafeRawBufferPointer, hashing: @escaping KeyTable.Hashing = KeyTable.defaultHashing,
+    /// The bytes `encode` writes.
+    var encodedCount: Int { 8 + pending.values.reduce(0) { $0 + $1.count } * 72 + table.encodedCount }
+
+    static func decode(from raw: SnapshotReader, hashing: @escaping KeyTable.Hashing = KeyTable.defaultHashing,
                        spill: KeySpill = KeySpill()) throws(ChainSnapshotError) -> ChainKeys {
-        guard raw.count >= 8 else { throw .format("the key section is cut short") }
-        let n = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
-        guard n <= UInt64(raw.count - 8) / 72 else { throw .format("the key section's pending entries run past its end") }
-        let end = 8 + Int(n) * 72
-        var keys = ChainKeys(table: try KeyTable.decode(UnsafeRawBufferPointer(rebasing: raw[end...]), hashing: hashing, spill: spill))
-        for i in 0..<Int(n) {
-            let at = 8 + i * 72
-            guard let kind = KeyTable.Kind(rawValue: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self))) else {
+        let n = try raw.word()
+        guard n <= UInt64(raw.limit - raw.offset) / 72 else { throw .format("the key section's pending entries run past its end") }
+        var entries: [(KeyTable.Kind, TxidKey, TxidKey)] = []
+        for _ in 0..<Int(n) {
+            let entry = try raw.take(72)
+            guard let kind = KeyTable.Kind(rawValue: UInt64(littleEndian: entry.loadUnaligned(as: UInt64.self))) else {
                 throw .format("the key section: a pending entry of no known kind")
             }
-            keys.insert(kind, key: raw.loadUnaligned(fromByteOffset: at + 8, as: TxidKey.self),
-                        txid: raw.loadUnaligned(fromByteOffset: at + 40, as: TxidKey.self))
+            entries.append((kind, entry.loadUnaligned(fromByteOffset: 8, as: TxidKey.self), entry.loadUnaligned(fromByteOffset: 40, as: TxidKey.self)))
         }
+        var keys = ChainKeys(table: try KeyTable.decode(from: raw, hashing: hashing, spill: spill))
+        for (kind, key, txid) in entries { keys.insert(kind, key: key, txid: txid) }
         return keys
     }
 }

@@ -44,15 +44,8 @@ extension ChainState {
         return .object(facts)
     }
 
-    /// The key section (`ChainKeys.encode`).
-    func snapshotKeys() -> [UInt8] {
-        var out: [UInt8] = []
-        keys.encode(into: &out)
-        return out
-    }
-
-    /// The state a snapshot's facts and key section describe.
-    init(snapshotFacts facts: JSONValue, keys keySection: UnsafeRawBufferPointer) throws(ChainSnapshotError) {
+    /// The state a snapshot's facts and key section (read from `keySection`) describe.
+    init(snapshotFacts facts: JSONValue, keys keySection: SnapshotReader) throws(ChainSnapshotError) {
         self.init()
         let f = SnapshotFields(facts)
         if let rulesJSON = facts["rules"] {
@@ -111,7 +104,7 @@ extension ChainState {
         if let policy = facts["policy"] {
             do { policyInForce = try ReadPolicy(parsing: policy) } catch { throw .format("policy: \(error)") }
         }
-        keys = try ChainKeys.decode(keySection)
+        keys = try ChainKeys.decode(from: keySection)
     }
 }
 

@@ -126,56 +126,58 @@ final class KeyTable: @unchecked Sendable {
     /// u64le key count, the keys in spill order (32 bytes each), then for
     /// each segment its u64le capacity and its slots (u64le each): the
     /// table as it stands, so loading it hashes nothing.
-    func encode(into out: inout [UInt8]) {
-        out.reserveCapacity(out.count + 8 + spill.count * 32 + slotBytes + segments.count * 8)
-        Self.append(UInt64(spill.count), to: &out)
-        spill.forEachRun { out.append(contentsOf: $0) }
+    func encode(to out: SnapshotWriter) {
+        out.word(UInt64(spill.count))
+        spill.forEachRun { out.write($0) }
         for segment in segments {
-            Self.append(UInt64(segment.capacity), to: &out)
+            out.word(UInt64(segment.capacity))
             guard let slots = segment.slots else { continue }
-            for i in 0..<segment.capacity { Self.append(slots[i], to: &out) }
+            out.write(UnsafeRawBufferPointer(start: slots, count: segment.capacity * 8))
         }
     }
 
+    /// The bytes `encode` writes.
+    var encodedCount: Int { 8 + spill.count * 32 + segments.count * 8 + slotBytes }
+
     /// The table `encode` wrote, its keys appended to `spill`.
-    static func decode(_ raw: UnsafeRawBufferPointer, hashing: @escaping Hashing = KeyTable.defaultHashing,
+    static func decode(from raw: SnapshotReader, hashing: @escaping Hashing = KeyTable.defaultHashing,
                        spill: KeySpill = KeySpill()) throws(ChainSnapshotError) -> KeyTable {
-        var at = 0
-        func word() throws(ChainSnapshotError) -> UInt64 {
-            guard at + 8 <= raw.count else { throw .format("the key table is cut short") }
-            defer { at += 8 }
-            return UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self))
-        }
-        let keys = try word()
-        guard keys <= UInt64(raw.count - at) / 32 else { throw .format("the key table's keys run past its end") }
+        let keys = try raw.word()
+        guard keys <= UInt64(raw.limit - raw.offset) / 32 else { throw .format("the key table's keys run past its end") }
         let table = KeyTable(hashing: hashing, spill: spill)
-        for k in 0..<Int(keys) { spill.append(raw.loadUnaligned(fromByteOffset: at + k * 32, as: TxidKey.self)) }
-        at += Int(keys) * 32
+        var left = Int(keys)
+        while left > 0 {
+            let n = min(left, KeySpill.runLength)
+            let run = try raw.take(n * 32)
+            for k in 0..<n { spill.append(run.loadUnaligned(fromByteOffset: k * 32, as: TxidKey.self)) }
+            left -= n
+        }
         for s in 0..<table.segments.count {
-            let capacity = try word()
-            guard capacity % UInt64(capacityStep) == 0, capacity <= UInt64(raw.count - at) / 8 else { throw .format("key table segment \(s): bad capacity") }
+            let capacity = try raw.word()
+            guard capacity % UInt64(capacityStep) == 0, capacity <= UInt64(raw.limit - raw.offset) / 8 else { throw .format("key table segment \(s): bad capacity") }
             guard capacity > 0 else { continue }
             let (slots, mapped) = allocate(Int(capacity))
             table.segments[s] = Segment(slots: slots, capacity: Int(capacity), count: 0, mapped: mapped)
-            for i in 0..<Int(capacity) {
-                let slot = try word()
-                guard slot != 0 else { continue }
-                guard let kind = Self.kind(of: slot), Int(slot & (1 << UInt64(indexBits) - 1)) + (kind.hasTxid ? 1 : 0) < Int(keys) else {
-                    throw .format("key table segment \(s): a slot names no key")
+            var i = 0
+            while i < Int(capacity) {
+                let n = min(Int(capacity) - i, 1 << 17)
+                let run = try raw.take(n * 8)
+                for j in 0..<n {
+                    let slot = UInt64(littleEndian: run.loadUnaligned(fromByteOffset: j * 8, as: UInt64.self))
+                    guard slot != 0 else { continue }
+                    guard let kind = Self.kind(of: slot), Int(slot & (1 << UInt64(indexBits) - 1)) + (kind.hasTxid ? 1 : 0) < Int(keys) else {
+                        throw .format("key table segment \(s): a slot names no key")
+                    }
+                    slots[i + j] = slot
+                    table.segments[s].count += 1
                 }
-                slots[i] = slot
-                table.segments[s].count += 1
+                i += n
             }
             // A full segment would never end a lookup.
             guard table.segments[s].count < Int(capacity) else { throw .format("key table segment \(s) is full") }
             table.count += table.segments[s].count
         }
-        guard at == raw.count else { throw .format("the key table does not fill its section") }
         return table
-    }
-
-    private static func append(_ word: UInt64, to out: inout [UInt8]) {
-        withUnsafeBytes(of: word.littleEndian) { out.append(contentsOf: $0) }
     }
 
     private static func kind(of slot: UInt64) -> Kind? {

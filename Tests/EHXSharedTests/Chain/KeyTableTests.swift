@@ -16,6 +16,14 @@ import Testing
         return dir
     }
 
+    /// The table's snapshot form, without the writer's checksum.
+    static func encoded(_ table: KeyTable) -> [UInt8] {
+        let out = SnapshotWriter()
+        table.encode(to: out)
+        _ = out.finish()
+        return Array(out.collected.dropLast(32))
+    }
+
     static func entries(_ table: KeyTable) -> Set<String> {
         var out: Set<String> = []
         table.forEach { kind, key, txid in out.insert("\(kind):\(key.hex):\(txid?.hex ?? "")") }
@@ -83,18 +91,16 @@ import Testing
         for (hashing, limit) in [(KeyTable.defaultHashing, 1 << 17), (Self.colliding, 100)] {
             let table = KeyTable(hashing: hashing, spill: KeySpill(memoryLimit: limit, directory: dir))
             for n in 0..<3_000 { table.insert([.plain, .reading, .validReading][n % 3], key: Self.key(n), txid: Self.key(-n)) }
-            var bytes: [UInt8] = []
-            table.encode(into: &bytes)
-            let restored = try bytes.withUnsafeBytes { raw in
-                try KeyTable.decode(raw, hashing: hashing, spill: KeySpill(memoryLimit: limit, directory: dir))
-            }
+            let bytes = Self.encoded(table)
+            let restored = try KeyTable.decode(from: SnapshotReader(bytes: bytes, limit: bytes.count), hashing: hashing,
+                                               spill: KeySpill(memoryLimit: limit, directory: dir))
             #expect(restored.count == table.count && Self.entries(restored) == Self.entries(table))
             #expect(restored.contains([.reading], key: Self.key(1), txid: Self.key(-1)) && !restored.contains([.plain], key: Self.key(3_001)))
             // Cut short, or a slot naming a key past the end: refused.
-            #expect(throws: ChainSnapshotError.self) { try Array(bytes.dropLast(8)).withUnsafeBytes { try KeyTable.decode($0) } }
+            #expect(throws: ChainSnapshotError.self) { try KeyTable.decode(from: SnapshotReader(bytes: bytes, limit: bytes.count - 8)) }
             var wrongCount = bytes
             wrongCount[0] = 1; wrongCount[1] = 0; wrongCount[2] = 0
-            #expect(throws: ChainSnapshotError.self) { try wrongCount.withUnsafeBytes { try KeyTable.decode($0) } }
+            #expect(throws: ChainSnapshotError.self) { try KeyTable.decode(from: SnapshotReader(bytes: wrongCount, limit: wrongCount.count)) }
         }
     }
 
@@ -108,15 +114,49 @@ import Testing
         original.insert(.validReading, key: Self.key(3), txid: Self.key(4))
         #expect(!copy.contains([.validReading], key: Self.key(3)))
         // The pending keys survive a snapshot and move into the table later.
-        var bytes: [UInt8] = []
-        copy.encode(into: &bytes)
-        let restored = try bytes.withUnsafeBytes { try ChainKeys.decode($0) }
+        let out = SnapshotWriter()
+        copy.encode(to: out)
+        _ = out.finish()
+        let restored = try ChainKeys.decode(from: SnapshotReader(bytes: out.collected, limit: out.collected.count - 32))
         #expect(restored.count == 2 && restored.contains([.plain], key: Self.key(2)))
         copy = original
         original.insert(.plain, key: Self.key(5))
         copy = ChainKeys()
         original.insert(.plain, key: Self.key(6))
         #expect(original.count == 4 && original.storage.count == 4, "alone again: pending keys moved into the table")
+    }
+
+    /// A snapshot file is read a MiB at a time (its checksum in one pass, its
+    /// sections in a second) into the same state as the bytes in memory.
+    @Test func aSnapshotFileIsReadAsItsBytesAre() throws {
+        let chain = try LocalChainTests.richChain()
+        var state = LocalChainTests.replayed(chain).state
+        for n in 0..<60_000 { state.keys.insert(.plain, key: Self.key(n)) }
+        let snapshot = ChainSnapshot(state: state, binding: .init(chainBytes: 100, lastLineBytes: 10, lastLineHash: SHA256.hash([1])),
+                                     blockHashes: chain.blocks.map(\.header.hash), blockBits: chain.blocks.map(\.header.bits))
+        let bytes = try snapshot.encoded()
+        #expect(bytes.count > 2 << 20, "more than one read's worth")
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func read(_ bytes: [UInt8]) throws -> ChainSnapshot {
+            let path = dir + "/chain.state"
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let fd = open(path, O_RDONLY)
+            defer { close(fd) }
+            return try ChainSnapshot.read(fd: fd, size: bytes.count)
+        }
+        let restored = try read(bytes)
+        #expect(LocalChainTests.fields(restored.state) == LocalChainTests.fields(state))
+        #expect(restored.state.keys.contains([.plain], key: Self.key(59_999)) && !restored.state.keys.contains([.plain], key: Self.key(60_000)))
+        for at in [20, bytes.count / 2, bytes.count - 1] {
+            var damaged = bytes
+            damaged[at] ^= 1
+            #expect(throws: ChainSnapshotError.self) { try read(damaged) }
+        }
+        var older = bytes
+        older[15] = UInt8(ascii: "1")
+        #expect(throws: ChainSnapshotError.self) { try read(older) }
+        #expect(throws: ChainSnapshotError.self) { try read(Array(bytes.dropLast(100))) }
     }
 
     // MARK: - The chain's rules over the table
