@@ -58,7 +58,7 @@ for n in $SIZES; do
       -v gen="$(cat "$dir/complete")" -v fmt="$fmt" -v note="$note" 'BEGIN {
     bytes = rss * 1024; target = base * 1048576 + per * tx
     above = (bytes - base * 1048576) / tx
-    printf fmt, n, tx, sprintf("%.1f", s), sprintf("%.1f MB", bytes / 1048576), sprintf("%.1f", above),
+    printf fmt, n, tx, sprintf("%.1f", s), sprintf("%.1f MB", bytes / 1048576), (above < 0 ? "under" : sprintf("%.1f", above)),
       sprintf("%.1f MB", target / 1048576), (bytes <= target ? "ok" : "OVER"), gen " s" note
   }'
   result "memory.env" "MEM_${n}_TXS=$ntx" "MEM_${n}_RSS_KB=$T_RSS_KB" "MEM_${n}_SECONDS=$T_WALL" "MEM_${n}_GEN_SECONDS=$(cat "$dir/complete")"
