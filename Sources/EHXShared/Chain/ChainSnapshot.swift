@@ -111,9 +111,9 @@ public struct ChainSnapshot: Sendable {
             hash.update(try pass.take(n))
             left -= n
         }
-        guard hash.finish().bytes == Array(try pass.take(32)) else {
+        guard hash.finish().bytes == (try pass.bytes(32)) else {
             // The magic first: another version is not "damaged".
-            guard lseek(fd, 0, SEEK_SET) == 0, Array(try SnapshotReader(fd: fd, limit: size).take(magic.count)) == magic else {
+            guard lseek(fd, 0, SEEK_SET) == 0, (try SnapshotReader(fd: fd, limit: size).bytes(magic.count)) == magic else {
                 throw .format("not an ehx chain-state snapshot (or one of another version)")
             }
             throw .format("its checksum does not match (damaged)")
@@ -123,7 +123,7 @@ public struct ChainSnapshot: Sendable {
     }
 
     private static func decode(_ raw: SnapshotReader) throws(ChainSnapshotError) -> ChainSnapshot {
-        guard Array(try raw.take(magic.count)) == magic else {
+        guard (try raw.bytes(magic.count)) == magic else {
             throw .format("not an ehx chain-state snapshot (or one of another version)")
         }
         func sectionLength() throws(ChainSnapshotError) -> Int {

@@ -44,6 +44,11 @@ final class SnapshotReader {
         return UnsafeRawBufferPointer(rebasing: buffer[start..<(start + count)])
     }
 
+    /// The next `count` bytes, copied (they outlive the reader).
+    func bytes(_ count: Int) throws(ChainSnapshotError) -> [UInt8] {
+        Array(try take(count))
+    }
+
     func word() throws(ChainSnapshotError) -> UInt64 {
         UInt64(littleEndian: try take(8).loadUnaligned(as: UInt64.self))
     }
