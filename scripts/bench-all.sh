@@ -15,6 +15,8 @@
 #                                    chain size (STATE_SIZES, default 10^5 and 10^6)
 #   e2e     scripts/bench-e2e.sh     raw readings to a verified chain (E2E_READINGS,
 #                                    default 10^6): readings/s and each stage's time
+#   memory  scripts/bench-memory.sh  ehx-verify's peak RSS at 10^5, 10^6, 10^7 txs vs
+#                                    64 MB + 16 B/tx (MEM_SIZES)
 #
 # Generated inputs are cached under .bench/ (gitignored), so only the first
 # run pays for them. Environment: SCRATCH (SwiftPM scratch path, default
@@ -61,6 +63,8 @@ done
 SIZES="$STATE_SIZES" bash scripts/bench-state.sh > "$BENCH_RESULTS/state.txt" || echo "bench: a chain-state run failed (see the table)" >&2
 # Raw readings to a verified chain, the time of each stage.
 READINGS=${E2E_READINGS:-1000000} bash scripts/bench-e2e.sh > "$BENCH_RESULTS/e2e.txt" || echo "bench: the end-to-end run failed" >&2
+# Verification memory against chain length (64 MB + 16 B/tx).
+bash scripts/bench-memory.sh > "$BENCH_RESULTS/memory.txt" || echo "bench: a verify-memory run failed (see the table)" >&2
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # Collect NAME=VALUE results.
@@ -143,6 +147,8 @@ printf '\nmachine: %s, %s cores; load average %s before, %s after; %d s in all\n
 } > bench/results.json
 printf '\ncost of a run against chain size (chain-state snapshot)\n'; cat "$BENCH_RESULTS/state.txt"
 echo; cat "$BENCH_RESULTS/e2e.txt" 2>/dev/null || true
+printf '\n'; cat "$BENCH_RESULTS/memory.txt"
 { echo "$TABLE"; printf '\ncost of a run against chain size (chain-state snapshot)\n'; cat "$BENCH_RESULTS/state.txt"
-  echo; cat "$BENCH_RESULTS/e2e.txt" 2>/dev/null || true; } > bench/table.txt
+  echo; cat "$BENCH_RESULTS/e2e.txt" 2>/dev/null || true
+  printf '\n'; cat "$BENCH_RESULTS/memory.txt"; } > bench/table.txt
 echo "bench: wrote bench/results.json and bench/table.txt" >&2

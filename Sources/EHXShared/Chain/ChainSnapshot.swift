@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A validated chain state on disk (`CHAIN.state`), bound to the chain file
 /// it was taken from by the file's length, the length and SHA-256 of its
 /// last block line, and the tip. `LocalChain` trusts it only while the
@@ -5,11 +11,13 @@
 /// chainstate: as the local operator's own work.
 ///
 /// Layout: the magic line, then three sections each led by a u64le length
-/// (the facts as canonical JSON, the txids 32 bytes each, each block's hash
-/// and bits 36 bytes each), then SHA-256 of everything before it, so a
+/// (the facts as canonical JSON, the keys as `ChainKeys.encode` lays them
+/// out, each block's hash and bits 36 bytes each), then SHA-256 of everything before it, so a
 /// damaged file is noticed and rebuilt rather than trusted.
 public struct ChainSnapshot: Sendable {
-    public static let magic = Array("ehx-chainstate 1\n".utf8)
+    /// Version 2: the keys as a fingerprint table (version 1 held a list of
+    /// txids and the reading and alert keys as hex in the facts).
+    public static let magic = Array("ehx-chainstate 2\n".utf8)
 
     /// Where the snapshot stands in the chain file.
     public struct Binding: Sendable, Equatable {
@@ -40,7 +48,23 @@ public struct ChainSnapshot: Sendable {
         self.blockBits = blockBits
     }
 
+    /// The whole snapshot in memory (tests; `write(toFile:)` streams it).
     public func encoded() throws(ChainSnapshotError) -> [UInt8] {
+        let out = SnapshotWriter()
+        try write(to: out)
+        _ = out.finish()
+        return out.collected
+    }
+
+    /// Writes the snapshot to `fd` a MiB at a time; returns the first write
+    /// error (errno), 0 when none.
+    public func write(toFile fd: Int32) throws(ChainSnapshotError) -> Int32 {
+        let out = SnapshotWriter(fd: fd)
+        try write(to: out)
+        return out.finish()
+    }
+
+    private func write(to out: SnapshotWriter) throws(ChainSnapshotError) {
         guard blockHashes.count == blockBits.count, Int64(blockHashes.count) == state.height + 1 else {
             throw .format("\(blockHashes.count) block hashes for a state at height \(state.height)")
         }
@@ -49,20 +73,16 @@ public struct ChainSnapshot: Sendable {
         facts["last_line_bytes"] = .number(Double(binding.lastLineBytes))
         facts["last_line_sha256"] = .string(binding.lastLineHash.hex)
         let factBytes = JSONValue.object(facts).canonicalBytes()
-        let txids = state.snapshotTxids()
-        var out = Self.magic
-        out.reserveCapacity(out.count + factBytes.count + txids.count + blockHashes.count * 36 + 64)
-        Self.appendLength(factBytes.count, to: &out)
-        out += factBytes
-        Self.appendLength(txids.count, to: &out)
-        out += txids
-        Self.appendLength(blockHashes.count * 36, to: &out)
+        out.write(Self.magic)
+        out.word(UInt64(factBytes.count))
+        out.write(factBytes)
+        out.word(UInt64(state.keys.encodedCount))
+        state.keys.encode(to: out)
+        out.word(UInt64(blockHashes.count * 36))
         for (hash, bits) in zip(blockHashes, blockBits) {
-            out += hash.bytes
-            withUnsafeBytes(of: bits.littleEndian) { out += $0 }
+            out.write(hash.bytes)
+            withUnsafeBytes(of: bits.littleEndian) { out.write($0) }
         }
-        out += SHA256.hash(out).bytes
-        return out
     }
 
     public static func decode(_ bytes: [UInt8]) throws(ChainSnapshotError) -> ChainSnapshot {
@@ -73,27 +93,53 @@ public struct ChainSnapshot: Sendable {
         guard SHA256.hash(bytes[..<body]).bytes == Array(bytes[body...]) else {
             throw .format("its checksum does not match (damaged)")
         }
-        // withUnsafeBytes rethrows untyped: the result carries the typed error out.
-        return try bytes.withUnsafeBytes { raw in Result { () throws(ChainSnapshotError) in try decode(raw, body: body) } }.get()
+        return try decode(SnapshotReader(bytes: bytes, limit: body))
     }
 
-    private static func decode(_ raw: UnsafeRawBufferPointer, body: Int) throws(ChainSnapshotError) -> ChainSnapshot {
-        var at = magic.count
-        func section() throws(ChainSnapshotError) -> UnsafeRawBufferPointer {
-            guard at + 8 <= body else { throw .format("cut short") }
-            let length = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self))
-            at += 8
-            guard length <= UInt64(body - at) else { throw .format("a section runs past the end") }
-            defer { at += Int(length) }
-            return UnsafeRawBufferPointer(rebasing: raw[at..<(at + Int(length))])
+    /// Reads the snapshot file open at `fd`, `size` bytes long: its checksum
+    /// in one pass, its sections in a second, a MiB at a time, so loading
+    /// the state never holds the whole file.
+    public static func read(fd: Int32, size: Int) throws(ChainSnapshotError) -> ChainSnapshot {
+        guard size >= magic.count + 24 + 32 else { throw .format("not an ehx chain-state snapshot (or one of another version)") }
+        let body = size - 32
+        guard lseek(fd, 0, SEEK_SET) == 0 else { throw .format("unreadable: \(String(cString: strerror(errno)))") }
+        let pass = SnapshotReader(fd: fd, limit: size)
+        let hash = SHA256Stream()
+        var left = body
+        while left > 0 {
+            let n = min(left, 1 << 20)
+            hash.update(try pass.take(n))
+            left -= n
         }
-        let factBytes = try section()
+        guard hash.finish().bytes == (try pass.bytes(32)) else {
+            // The magic first: another version is not "damaged".
+            guard lseek(fd, 0, SEEK_SET) == 0, (try SnapshotReader(fd: fd, limit: size).bytes(magic.count)) == magic else {
+                throw .format("not an ehx chain-state snapshot (or one of another version)")
+            }
+            throw .format("its checksum does not match (damaged)")
+        }
+        guard lseek(fd, 0, SEEK_SET) == 0 else { throw .format("unreadable: \(String(cString: strerror(errno)))") }
+        return try decode(SnapshotReader(fd: fd, limit: body))
+    }
+
+    private static func decode(_ raw: SnapshotReader) throws(ChainSnapshotError) -> ChainSnapshot {
+        guard (try raw.bytes(magic.count)) == magic else {
+            throw .format("not an ehx chain-state snapshot (or one of another version)")
+        }
+        func sectionLength() throws(ChainSnapshotError) -> Int {
+            let length = try raw.word()
+            guard length <= UInt64(raw.limit - raw.offset) else { throw .format("a section runs past the end") }
+            return Int(length)
+        }
+        let factBytes = try raw.take(try sectionLength())
         let facts: JSONValue
         do { facts = try JSONValue.parse(factBytes) } catch { throw .format("facts: \(error)") }
-        let txids = try section()
-        let blocks = try section()
-        guard at == body, blocks.count % 36 == 0 else { throw .format("sections do not fill the file") }
-        let state = try ChainState(snapshotFacts: facts, txids: txids)
+        let keysLength = try sectionLength()
+        let keysEnd = raw.offset + keysLength
+        let state = try ChainState(snapshotFacts: facts, keys: raw)
+        guard raw.offset == keysEnd else { throw .format("the key section does not fill its length") }
+        let blocksLength = try sectionLength()
+        guard raw.offset + blocksLength == raw.limit, blocksLength % 36 == 0 else { throw .format("sections do not fill the file") }
         guard let chainBytes = facts["chain_bytes"]?.integerValue, let lineBytes = facts["last_line_bytes"]?.integerValue,
               let lineHash = facts["last_line_sha256"]?.stringValue.flatMap(SHA256Digest.init(hex:)),
               chainBytes >= lineBytes, lineBytes > 0 else {
@@ -101,23 +147,23 @@ public struct ChainSnapshot: Sendable {
         }
         var hashes: [SHA256Digest] = []
         var bits: [UInt32] = []
-        hashes.reserveCapacity(blocks.count / 36)
-        bits.reserveCapacity(blocks.count / 36)
-        var offset = 0
-        while offset < blocks.count {
-            hashes.append(SHA256Digest(unchecked: Array(blocks[offset..<(offset + 32)])))
-            bits.append(UInt32(littleEndian: blocks.loadUnaligned(fromByteOffset: offset + 32, as: UInt32.self)))
-            offset += 36
+        hashes.reserveCapacity(blocksLength / 36)
+        bits.reserveCapacity(blocksLength / 36)
+        var left = blocksLength / 36
+        while left > 0 {
+            let n = min(left, 1 << 14)
+            let run = try raw.take(n * 36)
+            for i in 0..<n {
+                hashes.append(SHA256Digest(unchecked: Array(run[(i * 36)..<(i * 36 + 32)])))
+                bits.append(UInt32(littleEndian: run.loadUnaligned(fromByteOffset: i * 36 + 32, as: UInt32.self)))
+            }
+            left -= n
         }
         guard Int64(hashes.count) == state.height + 1, hashes.last == state.tip else {
             throw .format("its block list does not end at its tip")
         }
         return ChainSnapshot(state: state, binding: Binding(chainBytes: chainBytes, lastLineBytes: lineBytes, lastLineHash: lineHash),
                              blockHashes: hashes, blockBits: bits)
-    }
-
-    private static func appendLength(_ length: Int, to out: inout [UInt8]) {
-        withUnsafeBytes(of: UInt64(length).littleEndian) { out += $0 }
     }
 }
 

@@ -38,32 +38,23 @@ extension ChainState {
         guard let reading = Self.referencedReading(tx) else {
             return [ChainProblem(.alertRef, "the alert names no reading: a rules-2 chain needs its ref", txid: tx.txid)]
         }
-        guard readingKeys.contains(TxidKey(reading)) else {
+        guard keys.contains([.validReading], key: TxidKey(reading)) else {
             let what = SealedBody.isSealed(tx.body) ? "no sealed reading of its device and seq" : "no reading with its ref, device and seq"
             return [ChainProblem(.alertRef, "\(what) is earlier on the chain", txid: tx.txid)]
         }
         let sealed = SealedBody.isSealed(tx.body)
-        for rule in Self.alertRuleNames(tx.body, sealed: sealed) where alertKeys.contains(TxidKey(Self.alertKey(reading: reading, rule: rule))) {
+        for rule in Self.alertRuleNames(tx.body, sealed: sealed) where keys.contains([.plain], key: TxidKey(Self.alertKey(reading: reading, rule: rule))) {
             return [ChainProblem(.alertRepeat, "a second alert for its reading under rule \(rule): already on the chain", txid: tx.txid)]
         }
         return []
     }
 
-    /// Notes a valid reading (for later alerts' refs) or alert (for repeats).
-    mutating func recordReadingOrAlert(_ tx: Transaction) {
-        let sealed = SealedBody.isSealed(tx.body)
-        switch tx.type {
-        case .reading:
-            guard let device = tx.body["device"]?.stringValue, let seq = tx.body["seq"]?.integerValue else { return }
-            let ref = sealed ? nil : SHA256.hash(tx.body.canonicalBytes()).hex
-            readingKeys.insert(TxidKey(Self.readingKey(device: device, seq: seq, ref: ref)))
-        case .alert:
-            guard let reading = Self.referencedReading(tx) else { return }
-            for rule in Self.alertRuleNames(tx.body, sealed: sealed) {
-                alertKeys.insert(TxidKey(Self.alertKey(reading: reading, rule: rule)))
-            }
-        default:
-            break
+    /// Notes a valid alert, for repeats. (A valid reading is noted with its
+    /// txid: `ChainState.record`, ChainState+Keys.swift.)
+    mutating func recordAlert(_ tx: Transaction) {
+        guard tx.type == .alert, let reading = Self.referencedReading(tx) else { return }
+        for rule in Self.alertRuleNames(tx.body, sealed: SealedBody.isSealed(tx.body)) {
+            keys.insert(.plain, key: TxidKey(Self.alertKey(reading: reading, rule: rule)))
         }
     }
 }

@@ -1,10 +1,10 @@
 /// The chain state as a snapshot holds it (Chain/ChainSnapshot.swift): every
-/// field as a JSON member, except the txids, which go in a binary section
-/// of 32 bytes each. A field added to `ChainState` must be added here too;
+/// field as a JSON member, except the keys (txids, reading and alert keys),
+/// which go in a binary section as their table stands (`ChainKeys.encode`). A field added to `ChainState` must be added here too;
 /// `ChainSnapshotTests` compares every stored field of a replayed state with
 /// its restored copy, so one that is forgotten fails there.
 extension ChainState {
-    /// Everything but the txids. A snapshot is taken between blocks, when no
+    /// Everything but the keys. A snapshot is taken between blocks, when no
     /// key change or policy is waiting for the next one.
     func snapshotFacts() throws(ChainSnapshotError) -> JSONValue {
         guard pendingKeyChanges.isEmpty, pendingPolicy == nil else {
@@ -32,8 +32,6 @@ extension ChainState {
             // but one Swift String key.
             "device_seqs": .array(deviceSeqs.map { JSONValue.array([.string($0.key.description), number($0.value)]) }),
             "device_bindings": keyed(deviceBindings) { .array($0.map { .string($0.description) }) },
-            "reading_keys": .array(readingKeys.map { .string(Self.hex($0)) }),
-            "alert_keys": .array(alertKeys.map { .string(Self.hex($0)) }),
             "roles": keyed(roles, roleList),
             "signers_by_role": .object(Dictionary(uniqueKeysWithValues: signersByRole.map {
                 ($0.key.rawValue, JSONValue.array($0.value.map { .string(Hex.encode($0.rawRepresentation)) }.sorted { $0.stringValue ?? "" < $1.stringValue ?? "" }))
@@ -49,20 +47,8 @@ extension ChainState {
         return .object(facts)
     }
 
-    private static func hex(_ key: TxidKey) -> String {
-        withUnsafeBytes(of: key) { Hex.encode(Array($0)) }
-    }
-
-    /// The txids, 32 bytes each, in no particular order.
-    func snapshotTxids() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(txids.count * 32)
-        for key in txids { withUnsafeBytes(of: key) { out += $0 } }
-        return out
-    }
-
-    /// The state a snapshot's facts and txid section describe.
-    init(snapshotFacts facts: JSONValue, txids: UnsafeRawBufferPointer) throws(ChainSnapshotError) {
+    /// The state a snapshot's facts and key section (read from `keySection`) describe.
+    init(snapshotFacts facts: JSONValue, keys keySection: SnapshotReader) throws(ChainSnapshotError) {
         self.init()
         let f = SnapshotFields(facts)
         if let rulesJSON = facts["rules"] {
@@ -95,7 +81,7 @@ extension ChainState {
             }
             deviceSeqs[ByteIdentity(device)] = n
         }
-        guard facts["device_bindings"] != nil, facts["reading_keys"] != nil, facts["alert_keys"] != nil else {
+        guard facts["device_bindings"] != nil else {
             throw .format("no rules-2 facts (an older snapshot)")
         }
         for (key, devices) in try f.object("device_bindings") {
@@ -104,12 +90,6 @@ extension ChainState {
                 guard let text = d.stringValue else { throw .format("device_bindings") }
                 return ByteIdentity(text)
             })
-        }
-        for (name, target) in [("reading_keys", \ChainState.readingKeys), ("alert_keys", \ChainState.alertKeys)] {
-            for item in facts[name]?.arrayValue ?? [] {
-                guard let hex = item.stringValue, let digest = SHA256Digest(hex: hex) else { throw .format(name) }
-                self[keyPath: target].insert(TxidKey(digest))
-            }
         }
         for (key, held) in try f.object("roles") {
             roles[try f.signingKey(key)] = try f.roles(held)
@@ -127,21 +107,13 @@ extension ChainState {
         if let policy = facts["policy"] {
             do { policyInForce = try ReadPolicy(parsing: policy) } catch { throw .format("policy: \(error)") }
         }
-        // Absent in snapshots of chains without erasures (and in older ones,
-        // written before the erasure type existed, when none could be on the chain).
+        // Absent in snapshots of chains without erasures.
         for pair in facts["erased_blobs"]?.arrayValue ?? [] {
             guard let items = pair.arrayValue, items.count == 2, let blob = items[0].stringValue.flatMap(SHA256Digest.init(hex:)),
                   let txid = items[1].stringValue.flatMap(SHA256Digest.init(hex:)) else { throw .format("erased_blobs") }
             erasedBlobs[blob] = txid
         }
-        guard txids.count % 32 == 0 else { throw .format("the txid section is not a whole number of txids") }
-        var set = Set<TxidKey>(minimumCapacity: txids.count / 32)
-        var offset = 0
-        while offset < txids.count {
-            set.insert(txids.loadUnaligned(fromByteOffset: offset, as: TxidKey.self))
-            offset += 32
-        }
-        self.txids = set
+        keys = try ChainKeys.decode(from: keySection)
     }
 }
 

@@ -23,14 +23,13 @@ public struct ChainState: Sendable {
     public internal(set) var txCount = 0
     public internal(set) var countsByType: [TxType: Int] = [:]
     var recentTimes: [UInt32] = []
-    /// Every txid so far, 32 bytes inline each (no per-txid heap array).
-    var txids: Set<TxidKey> = []
+    /// Every txid so far, and on rules 2 every valid reading's key and
+    /// alert key, exactly, in about 12 bytes each (Chain/ChainKeys.swift).
+    var keys = ChainKeys()
     /// Keyed by bytes, never by `String` (see `ByteIdentity`).
     var deviceSeqs: [ByteIdentity: Int64] = [:]
     // Rules 2 (ChainState+Devices.swift, ChainState+Alerts.swift).
     var deviceBindings: [Ed25519.PublicKey: Set<ByteIdentity>] = [:]
-    var readingKeys: Set<TxidKey> = []
-    var alertKeys: Set<TxidKey> = []
     var roles: [Ed25519.PublicKey: Set<Role>] = [:]
     var pendingKeyChanges: [KeyChange] = []
     // Privacy: readers' X25519 keys and the read policy (ChainState+Policy.swift).
@@ -44,7 +43,8 @@ public struct ChainState: Sendable {
 
     public func roles(of key: Ed25519.PublicKey) -> Set<Role> { roles[key] ?? [] }
 
-    public func contains(txid: SHA256Digest) -> Bool { txids.contains(TxidKey(txid)) }
+    /// Whether this very transaction (its txid) is on the chain.
+    public func contains(_ tx: Transaction) -> Bool { isRecorded(identity(of: tx)) }
 
     /// Whether the chain's genesis asks for rules 2.
     var bindsDevices: Bool { rules?.bindsDevices ?? false }
@@ -65,13 +65,13 @@ public struct ChainState: Sendable {
     /// all its transactions (the state they come from changes only between blocks).
     mutating func admit(_ tx: Transaction, height: Int64, blockTime: UInt32? = nil, signature: SignatureCheck = .compute,
                         readers: inout SealReaders) -> [ChainProblem] {
-        // Looked up once for both the check and the record.
-        let seq = Self.deviceSeq(of: tx)
-        let found = problems(with: tx, height: height, blockTime: blockTime, signature: signature, deviceSeq: seq, readers: &readers)
+        // Worked out once for both the check and the record.
+        let identity = identity(of: tx)
+        let found = problems(with: tx, height: height, blockTime: blockTime, signature: signature, identity: identity, readers: &readers)
         if found.isEmpty, let role = roles(of: tx.signer).sorted().first(where: { $0.maySign.contains(tx.type) }) {
             signersByRole[role, default: []].insert(tx.signer)
         }
-        record(tx, valid: found.isEmpty, deviceSeq: seq)
+        record(tx, valid: found.isEmpty, identity: identity)
         return found
     }
 
@@ -84,12 +84,12 @@ public struct ChainState: Sendable {
     /// `blockTime`: the time of the block that holds it (nil: not judged).
     func problems(with tx: Transaction, height: Int64, blockTime: UInt32? = nil, signature: SignatureCheck = .compute) -> [ChainProblem] {
         var readers = SealReaders()
-        return problems(with: tx, height: height, blockTime: blockTime, signature: signature, deviceSeq: Self.deviceSeq(of: tx), readers: &readers)
+        return problems(with: tx, height: height, blockTime: blockTime, signature: signature, identity: identity(of: tx), readers: &readers)
     }
 
-    /// `deviceSeq`: `deviceSeq(of: tx)`, computed by the caller.
+    /// `identity`: `identity(of: tx)`, worked out by the caller.
     func problems(with tx: Transaction, height: Int64, blockTime: UInt32?, signature: SignatureCheck,
-                  deviceSeq: (ByteIdentity, Int64)?, readers: inout SealReaders) -> [ChainProblem] {
+                  identity: TxIdentity, readers: inout SealReaders) -> [ChainProblem] {
         var problems: [ChainProblem] = []
         let signatureHolds: Bool
         switch signature {
@@ -107,10 +107,10 @@ public struct ChainState: Sendable {
             let heldText = held.isEmpty ? "no role" : held.sorted().map(\.rawValue).joined(separator: ",")
             problems.append(ChainProblem(.role, "signer \(tx.signer.id.hex.prefix(16)) (\(heldText)) may not sign \(tx.type.rawValue) at height \(height)", txid: tx.txid))
         }
-        if txids.contains(TxidKey(tx.txid)) {
+        if isRecorded(identity) {
             problems.append(ChainProblem(.duplicateTxid, "transaction already on the chain", txid: tx.txid))
         }
-        if let (device, seq) = deviceSeq, let last = deviceSeqs[device], seq <= last {
+        if let (device, seq) = identity.deviceSeq, let last = deviceSeqs[device], seq <= last {
             problems.append(ChainProblem(.replay, "device \(device) seq \(seq) is not above its last seq \(last)", txid: tx.txid))
         }
         problems += Self.weakKeyProblems(of: tx)
@@ -123,15 +123,19 @@ public struct ChainState: Sendable {
     }
 
     mutating func record(_ tx: Transaction, valid: Bool) {
-        record(tx, valid: valid, deviceSeq: Self.deviceSeq(of: tx))
+        record(tx, valid: valid, identity: identity(of: tx))
     }
 
-    mutating func record(_ tx: Transaction, valid: Bool, deviceSeq: (ByteIdentity, Int64)?) {
-        txids.insert(TxidKey(tx.txid))
-        if let (device, seq) = deviceSeq, seq > deviceSeqs[device] ?? -1 {
+    mutating func record(_ tx: Transaction, valid: Bool, identity: TxIdentity) {
+        if let reading = identity.readingKey {
+            keys.insert(bindsDevices && valid ? .validReading : .reading, key: reading, txid: identity.txid)
+        } else {
+            keys.insert(.plain, key: identity.txid)
+        }
+        if let (device, seq) = identity.deviceSeq, seq > deviceSeqs[device] ?? -1 {
             deviceSeqs[device] = seq
         }
-        if bindsDevices && valid { recordReadingOrAlert(tx) }
+        if bindsDevices && valid { recordAlert(tx) }
         recordPrivacy(tx, valid: valid)
         recordErasure(tx, valid: valid)
         if tx.type == .key, valid, let change = try? KeyChange(parsing: tx.body) {
@@ -205,6 +209,12 @@ public enum SignatureCheck: Sendable, Equatable {
 /// bytes a transaction plus the set's slack.
 struct TxidKey: Hashable, Sendable {
     let a: UInt64, b: UInt64, c: UInt64, d: UInt64
+
+    static let zero = TxidKey(a: 0, b: 0, c: 0, d: 0)
+
+    init(a: UInt64, b: UInt64, c: UInt64, d: UInt64) {
+        (self.a, self.b, self.c, self.d) = (a, b, c, d)
+    }
 
     init(_ digest: SHA256Digest) {
         var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)

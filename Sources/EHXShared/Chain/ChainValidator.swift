@@ -240,11 +240,11 @@ public struct BlockCandidate: Sendable {
         if tx.type == .genesis || tx.type == .stamp {
             return [ChainProblem(tx.type == .genesis ? .genesis : .stamp, "\(tx.type.rawValue) transactions are made by ehx-keygen and ehx-mine, not taken from input", txid: tx.txid)]
         }
-        let seq = ChainState.deviceSeq(of: tx)
+        let identity = state.identity(of: tx)
         let problems = state.problems(with: tx, height: height, blockTime: time, signature: signature == .trusted ? .compute : signature,
-                                      deviceSeq: seq, readers: &readers)
+                                      identity: identity, readers: &readers)
         if problems.isEmpty {
-            state.record(tx, valid: true, deviceSeq: seq)
+            state.record(tx, valid: true, identity: identity)
             transactions.append(tx)
             leaves.append(leaf)
             bytes += leaf.count + 1

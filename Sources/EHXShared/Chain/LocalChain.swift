@@ -80,15 +80,12 @@ public struct LocalChain {
     }
 
     private static func loadSnapshot(path: String, cursor: ChainCursor) -> Loaded {
-        let bytes: [UInt8]
-        do {
-            guard let read = try readSnapshotFile(path) else { return .missing }
-            bytes = read
-        } catch {
-            return .refused("unreadable (\(error))")
-        }
         let snapshot: ChainSnapshot
-        do { snapshot = try ChainSnapshot.decode(bytes) } catch { return .refused("unreadable: \(error)") }
+        switch readSnapshotFile(path) {
+        case .missing: return .missing
+        case .refused(let why): return .refused(why)
+        case .read(let read): snapshot = read
+        }
         let binding = snapshot.binding
         let size = cursor.fileSize
         guard size >= binding.chainBytes else {
@@ -195,14 +192,21 @@ public struct LocalChain {
     /// read or last written: a reader sees the old snapshot or the new one.
     public mutating func save() throws(ToolError) {
         guard let binding, binding != savedBinding else { return }
-        let bytes: [UInt8]
+        let snapshot = ChainSnapshot(state: state, binding: binding, blockHashes: blockHashes, blockBits: blockBits)
+        // Streamed a MiB at a time: the snapshot of a long chain is never
+        // whole in memory.
+        var encodingError: ChainSnapshotError?
         do {
-            bytes = try ChainSnapshot(state: state, binding: binding, blockHashes: blockHashes, blockBits: blockBits).encoded()
+            let (directory, name) = try SafeDirectory.containing(snapshotPath)
+            try directory.replace(name, mode: 0o600) { fd in
+                do throws(ChainSnapshotError) { return try snapshot.write(toFile: fd) } catch {
+                    encodingError = error
+                    return EINVAL
+                }
+            }
         } catch {
-            throw ToolError(.ioErr, "\(snapshotPath): cannot encode the state: \(error)")
-        }
-        do { try KeyFile.writeSecretFileAtomically(path: snapshotPath, contents: bytes) } catch {
-            throw ToolError(.cantCreate, "\(error)")
+            if let encodingError { throw ToolError(.ioErr, "\(snapshotPath): cannot encode the state: \(encodingError)") }
+            throw ToolError(.cantCreate, "\(snapshotPath): cannot create: \(KeyFile.reason(error, path: snapshotPath))")
         }
         savedBinding = binding
     }
@@ -216,23 +220,21 @@ public struct LocalChain {
     }
 }
 
-/// The whole file, or nil when there is none.
-private func readSnapshotFile(_ path: String) throws(ToolError) -> [UInt8]? {
+private enum SnapshotFile {
+    case missing
+    case refused(String)
+    case read(ChainSnapshot)
+}
+
+/// The snapshot at `path`, read a MiB at a time (`ChainSnapshot.read`).
+private func readSnapshotFile(_ path: String) -> SnapshotFile {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else {
-        if errno == ENOENT { return nil }
-        throw ToolError(.noInput, String(cString: strerror(errno)))
+        if errno == ENOENT { return .missing }
+        return .refused("unreadable (\(String(cString: strerror(errno))))")
     }
     defer { close(fd) }
     var info = stat()
-    guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { throw ToolError(.noInput, "not a regular file") }
-    var out = [UInt8](repeating: 0, count: Int(info.st_size))
-    var done = 0
-    while done < out.count {
-        let n = out.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, $0.count - done) }
-        if n < 0 && errno == EINTR { continue }
-        guard n > 0 else { throw ToolError(.ioErr, n == 0 ? "shorter than its size" : String(cString: strerror(errno))) }
-        done += n
-    }
-    return out
+    guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return .refused("unreadable (not a regular file)") }
+    do { return .read(try ChainSnapshot.read(fd: fd, size: Int(info.st_size))) } catch { return .refused("unreadable: \(error)") }
 }

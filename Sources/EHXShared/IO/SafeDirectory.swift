@@ -127,6 +127,12 @@ public final class SafeDirectory {
     }
 
     private func createFile(_ name: String, mode: mode_t, contents: [UInt8], sync: Bool, shownAs: String) throws(ToolError) {
+        try createFile(name, mode: mode, sync: sync, shownAs: shownAs) { FileWriting.writeAll($0, contents) }
+    }
+
+    /// As `createFile`, the contents written by `write` (which returns the
+    /// errno of its first failed write, or 0).
+    private func createFile(_ name: String, mode: mode_t, sync: Bool, shownAs: String, write: (Int32) -> Int32) throws(ToolError) {
         let file = openat(fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
         guard file >= 0 else {
             let code = errno
@@ -135,7 +141,7 @@ public final class SafeDirectory {
         }
         var failure: Int32 = 0
         if fchmod(file, mode) != 0 { failure = errno }
-        if failure == 0 { failure = FileWriting.writeAll(file, contents) }
+        if failure == 0 { failure = write(file) }
         if failure == 0 && sync && fsync(file) != 0 { failure = errno }
         if close(file) != 0 && failure == 0 { failure = errno }
         if failure != 0 {
@@ -163,6 +169,28 @@ public final class SafeDirectory {
         }
         let temporary = ".\(name).tmp-\(suffix)"
         try createFile(temporary, mode: mode, contents: contents, sync: true, shownAs: name)
+        guard renameat(fd, temporary, fd, name) == 0 else {
+            let code = errno
+            unlinkat(fd, temporary, 0)
+            throw ToolError(.cantCreate, "\(display(name)): cannot rename into place: \(FileWriting.errorText(code))")
+        }
+        try sync()
+    }
+
+    /// As `replace(_:mode:contents:)` for a regular file, the contents
+    /// streamed by `write` into the temporary file (which returns the errno
+    /// of its first failed write, or 0): a large file is never whole in
+    /// memory (the chain-state snapshot).
+    public func replace(_ name: String, mode: mode_t, writing write: (Int32) -> Int32) throws(ToolError) {
+        if let info = status(name), info.st_mode & S_IFMT != S_IFREG, info.st_mode & S_IFMT != S_IFLNK {
+            throw ToolError(.cantCreate, "\(display(name)): is not a regular file; refusing to replace it")
+        }
+        let suffix: String
+        do { suffix = Hex.encode(try SecureRandom.bytes(count: 8)) } catch {
+            throw ToolError(.cantCreate, "\(display(name)): \(error)")
+        }
+        let temporary = ".\(name).tmp-\(suffix)"
+        try createFile(temporary, mode: mode, sync: true, shownAs: name, write: write)
         guard renameat(fd, temporary, fd, name) == 0 else {
             let code = errno
             unlinkat(fd, temporary, 0)

@@ -88,7 +88,7 @@ public struct SpoolMiner {
                 case .transaction(let parsed, let bytes, let valid):
                     (tx, leaf, signature) = (parsed, bytes, valid)
                 }
-                if local.state.contains(txid: tx.txid) {
+                if local.state.contains(tx) {
                     onChain.append(entry.name)
                     next += 1
                     continue gathering

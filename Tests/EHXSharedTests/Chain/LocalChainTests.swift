@@ -66,7 +66,7 @@ import Testing
         }
         #expect(restored.binding == binding)
         #expect(restored.blockHashes == snapshot.blockHashes && restored.blockBits == snapshot.blockBits)
-        #expect(restored.state.readPolicy != nil && restored.state.contains(txid: chain.blocks[4].txs[1].txid))
+        #expect(restored.state.readPolicy != nil && restored.state.contains(chain.blocks[4].txs[1]))
     }
 
     @Test func erasedBlobsSurviveTheSnapshot() throws {
