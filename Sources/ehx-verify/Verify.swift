@@ -122,7 +122,7 @@ struct Verify: ParsableCommand, UsageRules {
                 status = try ProofMode(proofFile: proof, headersFile: headers, pins: pins, diagnostics: diagnostics).run()
             } else if let append {
                 status = try Appender(settings: settings, chain: append, input: files.first ?? "-", wait: wait,
-                                      json: json, diagnostics: diagnostics).run()
+                                      json: json, quiet: quiet, diagnostics: diagnostics).run()
             } else if best {
                 status = try bestChain(settings: settings, diagnostics: diagnostics)
             } else {
@@ -218,6 +218,11 @@ struct AuditSettings {
 
     func makeAudit(pins override: ChainPins? = nil) -> ChainAudit {
         ChainAudit(now: now, pins: override ?? pins, threads: threads, trustSignaturesBelow: trustSignaturesBelow)
+    }
+
+    /// Goes on from a validator standing on a chain's tip (`--append`).
+    func makeAudit(continuing validator: ChainValidator) -> ChainAudit {
+        ChainAudit(validator: validator, pins: pins, threads: threads)
     }
 }
 

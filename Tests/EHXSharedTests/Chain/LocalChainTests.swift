@@ -55,9 +55,12 @@ import Testing
     @Test func everyFieldOfTheStateSurvivesTheSnapshot() throws {
         let chain = try Self.richChain()
         let state = Self.replayed(chain).state
-        let binding = ChainSnapshot.Binding(chainBytes: 100, lastLineBytes: 10, lastLineHash: SHA256.hash([1, 2, 3]))
+        let binding = ChainSnapshot.Binding(chainBytes: 100, lastLineBytes: 10, lastLineHash: SHA256.hash([1, 2, 3]),
+                                            stamp: FileStamp(device: UInt64.max, inode: 1 << 60, changeSeconds: 1_795_000_000, changeNanoseconds: 999_999_999),
+                                            linesDigest: SHA256.hash([4]))
         let snapshot = ChainSnapshot(state: state, binding: binding, blockHashes: chain.blocks.map(\.header.hash),
-                                     blockBits: chain.blocks.map(\.header.bits))
+                                     blockBits: chain.blocks.map(\.header.bits), blockTimes: chain.blocks.map(\.header.time),
+                                     blockRequiredBits: chain.blocks.map { $0.header.bits ^ 1 })
         let restored = try ChainSnapshot.decode(try snapshot.encoded())
         let mirror = Mirror(reflecting: state)
         #expect(mirror.children.count >= 20, "reflection sees the stored fields")
@@ -66,6 +69,7 @@ import Testing
         }
         #expect(restored.binding == binding)
         #expect(restored.blockHashes == snapshot.blockHashes && restored.blockBits == snapshot.blockBits)
+        #expect(restored.blockTimes == snapshot.blockTimes && restored.blockRequiredBits == snapshot.blockRequiredBits)
         #expect(restored.state.readPolicy != nil && restored.state.contains(txid: chain.blocks[4].txs[1].txid))
     }
 
@@ -73,7 +77,8 @@ import Testing
         let chain = try Self.richChain()
         let state = Self.replayed(chain).state
         let snapshot = ChainSnapshot(state: state, binding: .init(chainBytes: 1, lastLineBytes: 1, lastLineHash: .zero),
-                                     blockHashes: chain.blocks.map(\.header.hash), blockBits: chain.blocks.map(\.header.bits))
+                                     blockHashes: chain.blocks.map(\.header.hash), blockBits: chain.blocks.map(\.header.bits),
+                                     blockTimes: chain.blocks.map(\.header.time), blockRequiredBits: chain.blocks.map(\.header.bits))
         var bytes = try snapshot.encoded()
         for at in [0, bytes.count / 2, bytes.count - 1] {
             var damaged = bytes
