@@ -62,7 +62,7 @@ struct Verify: ParsableCommand, UsageRules {
     @Option(help: "Threads for signature checks (default: all cores).")
     var threads: Int = ParallelStage.onlineCores
 
-    @Option(help: ArgumentHelp("Append the valid prefix of the input's blocks to CHAIN, under its lock.", valueName: "chain"), completion: .file())
+    @Option(help: ArgumentHelp("Append the valid prefix of the input's blocks to CHAIN, under its lock; CHAIN's state comes from its snapshot (CHAIN.state) and the blocks after it.", valueName: "chain"), completion: .file())
     var append: String?
 
     @Flag(help: "With --append: wait for CHAIN's lock instead of exiting with status 75.")
