@@ -201,7 +201,9 @@ extension Sign {
     func sealerIfAsked(_ diagnostics: Diagnostics) throws -> (chain: SealingChain, pseudonyms: PseudonymKey)? {
         guard seal, let chain, let pseudonymKey, let genesis, let pin = SHA256Digest(displayHex: genesis) else { return nil }
         let pseudonyms = try KeyFile.readPseudonymKey(path: pseudonymKey)
-        let followed = try SealingChain(path: chain, genesis: pin, now: Timestamp.now().unixSeconds)
+        let followed = try SealingChain(path: chain, genesis: pin, now: Timestamp.now().unixSeconds,
+                                        threads: threads ?? ParallelStage.onlineCores, diagnostics: diagnostics,
+                                        progress: ProgressMeter(tool: "ehx-sign", doing: "building the state", quiet: quiet))
         guard followed.state.readPolicy != nil else {
             throw ToolError(.dataErr, "\(chain): no read policy on the chain yet; sign one with ehx-sign --type policy --key AUTHORITY first")
         }

@@ -1,18 +1,22 @@
 import EHXCommandLine
 import EHXShared
 
-/// `ehx-verify --append CHAIN INPUT`: under CHAIN's lock, check CHAIN, then
-/// the incoming block lines against its tip; append the valid prefix in one
-/// write with fsync; report and refuse the rest. Blocks CHAIN already holds
-/// are skipped, so pulling with an older `--since` is harmless. A competing
-/// branch is never appended: it is refused with the fork point and the work
-/// of both sides.
+/// `ehx-verify --append CHAIN INPUT`: under CHAIN's lock, take CHAIN's
+/// validated state (`LocalChain`: the snapshot beside it, extended by the
+/// blocks after it; the whole chain only without a usable snapshot), hold
+/// it to the pins, then check the incoming block lines against its tip;
+/// append the valid prefix in one write with fsync and save the snapshot;
+/// report and refuse the rest. Blocks CHAIN already holds are skipped, so
+/// pulling with an older `--since` is harmless. A competing branch is never
+/// appended: it is refused with the fork point and the work of both sides,
+/// weighed from the per-block times and bits the state keeps.
 struct Appender {
     let settings: AuditSettings
     let chain: String
     let input: String
     let wait: Bool
     let json: Bool
+    let quiet: Bool
     let diagnostics: Diagnostics
 
     func run() throws -> Sysexits {
@@ -21,33 +25,36 @@ struct Appender {
         if torn > 0 { diagnostics.warning("\(chain): cut \(Plural.count(torn, "byte")) of a torn last line left by an interrupted append") }
         let output = try LineWriter(path: "-")
 
-        // 1. The local chain, checked in full; its hashes and per-block work kept for fork reports.
-        let local = try LineReader(path: chain)
-        var audit = settings.makeAudit()
-        var hashes: [SHA256Digest] = []
-        var works: [ChainWork] = []
-        var headers: [HeaderFacts] = []
-        func record(_ s: ChainState) {
-            hashes.append(s.tip)
-            works.append(s.chainWork)
-            headers.append(HeaderFacts(time: s.tipTime, requiredBits: s.tipRequiredBits))
+        // 1. The local chain's validated state, held to the pins.
+        let opened = Result { () throws(ToolError) in
+            try LocalChain.open(chain: chain, now: settings.now, threads: settings.threads, diagnostics: diagnostics,
+                                progress: ProgressMeter(tool: "ehx-verify", doing: "building the state", quiet: quiet))
         }
-        let localPrinter = ReportPrinter(output: output, file: local.name, json: json)
-        try audit.run(reader: local, emit: { report throws(ToolError) in try localPrinter(report) }, after: { audit, _ in
-            record(audit.validator.state)
-        })
-        guard audit.blocks > 0 else { throw ToolError(.dataErr, "\(chain): empty chain (no genesis block)") }
-        guard audit.problemCount == 0 else {
+        if case .failure(let error) = opened, error.exitStatus == .dataErr {
+            // The chain does not verify: the full report says everything wrong with it.
+            return try reportLocalChain(output: output)
+        }
+        var local = try opened.get()
+        let localProblems = try local.pinProblems(settings.pins)
+        if !localProblems.isEmpty {
+            let printer = ReportPrinter(output: output, file: chain, json: json)
+            for problem in localProblems { try printer(AuditReport(line: 1, height: 0, problem: problem)) }
             try output.close()
-            diagnostics.error("\(chain): \(audit.verdict); nothing appended")
+            diagnostics.error("\(chain): does not meet the pins; nothing appended")
             return .checkedBad
         }
+        // Saved whatever happens next: a rebuilt or extended state need not be built again.
+        defer { local.saveIfPossible(diagnostics) }
+        var audit = settings.makeAudit(continuing: local.validator)
+        var hashes = local.blockHashes
+        var headers = zip(local.blockTimes, local.blockRequiredBits).map { HeaderFacts(time: $0, requiredBits: $1) }
 
         // 2. Incoming lines, one block at a time (each block's signatures in parallel).
         let incoming = try LineReader(path: input)
         let printer = ReportPrinter(output: output, file: incoming.name, json: json)
         var pending: [UInt8] = []
-        var accepted = 0
+        var acceptedBlocks: [Block] = []
+        var acceptedLines: [[UInt8]] = []
         var known = 0
         var refused = 0
         var stopped = false
@@ -73,7 +80,8 @@ struct Appender {
                     known += 1 // already ours
                     continue
                 }
-                let report = try forkReport(first: block, firstLine: line, incoming: incoming, hashes: hashes, works: works,
+                let report = try forkReport(first: block, firstLine: line, incoming: incoming, hashes: hashes,
+                                            bits: local.blockBits + acceptedBlocks.map(\.header.bits),
                                             headers: headers, rules: audit.validator.state.rules)
                 refused += report.lines
                 stopped = true
@@ -89,11 +97,19 @@ struct Appender {
             }
             pending += line.bytes
             pending.append(0x0a)
-            record(audit.validator.state)
-            accepted += 1
+            let s = audit.validator.state
+            hashes.append(s.tip)
+            headers.append(HeaderFacts(time: s.tipTime, requiredBits: s.tipRequiredBits))
+            acceptedBlocks.append(block)
+            acceptedLines.append(line.bytes + [0x0a])
         }
-        if !pending.isEmpty { try file.append(pending) }
+        if !pending.isEmpty {
+            try file.append(pending)
+            local.appended(acceptedBlocks, lines: acceptedLines, requiredBits: headers.suffix(acceptedBlocks.count).map(\.requiredBits),
+                           to: file, validator: audit.validator)
+        }
         try output.close()
+        let accepted = acceptedBlocks.count
         let tip = hashes[hashes.count - 1]
         var message = "\(chain): appended \(accepted) block\(accepted == 1 ? "" : "s")"
         if known > 0 { message += ", \(known) already held" }
@@ -101,6 +117,20 @@ struct Appender {
         message += "; tip \(hashes.count - 1) \(tip.displayHex)"
         if refused > 0 { diagnostics.error(message) } else { diagnostics.note(message) }
         return refused > 0 ? .checkedBad : .ok
+    }
+
+    /// A local chain that does not verify: audited in full, as ehx-verify
+    /// without --append would, so every problem is named; nothing is appended.
+    private func reportLocalChain(output: LineWriter) throws -> Sysexits {
+        let local = try LineReader(path: chain)
+        var audit = settings.makeAudit()
+        let printer = ReportPrinter(output: output, file: local.name, json: json)
+        try audit.run(reader: local) { report throws(ToolError) in try printer(report) }
+        for report in audit.finish() { try printer(report) }
+        try output.close()
+        guard audit.blocks > 0 else { throw ToolError(.dataErr, "\(chain): empty chain (no genesis block)") }
+        diagnostics.error("\(chain): \(audit.verdict); nothing appended")
+        return .checkedBad
     }
 
     /// What fork weighing needs of each local block to judge a branch's
@@ -117,7 +147,7 @@ struct Appender {
     /// transactions; it counts until the first header that fails. Names the
     /// fork point and both sides' work.
     private func forkReport(first: Block, firstLine: LineReader.Line, incoming: LineReader,
-                            hashes: [SHA256Digest], works: [ChainWork], headers: [HeaderFacts],
+                            hashes: [SHA256Digest], bits: [UInt32], headers: [HeaderFacts],
                             rules: ChainRules?) throws(ToolError) -> (problem: ChainProblem, lines: Int) {
         let height = Int(first.height)
         var lines = 1
@@ -147,11 +177,9 @@ struct Appender {
             lines += 1
             if linked, line.terminated, let block = try? BlockLine.parse(line.bytes) { weigh(block) } else { linked = false }
         }
-        let ours = works[works.count - 1]
-        let base = works[forkHeight]
         let ourBlocks = hashes.count - 1 - forkHeight
-        // Our side's work: total minus work up to the fork point.
-        let ourSide = ChainWork.difference(ours, base)
+        // Our side's work: that of our blocks after the fork point.
+        let ourSide = LocalChain.work(ofBits: bits[(forkHeight + 1)...])
         let heavier = branchWork > ourSide ? "the incoming branch is heavier" : branchWork == ourSide ? "both sides have equal work" : "this chain is heavier"
         return (ChainProblem(.fork, """
             competing branch forks after block \(forkHeight) \(hashes[forkHeight].displayHex): incoming \(branchBlocks) block\(branchBlocks == 1 ? "" : "s"), work \(branchWork.paddedHex); \

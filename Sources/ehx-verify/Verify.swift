@@ -62,7 +62,7 @@ struct Verify: ParsableCommand, UsageRules {
     @Option(help: "Threads for signature checks (default: all cores).")
     var threads: Int = ParallelStage.onlineCores
 
-    @Option(help: ArgumentHelp("Append the valid prefix of the input's blocks to CHAIN, under its lock.", valueName: "chain"), completion: .file())
+    @Option(help: ArgumentHelp("Append the valid prefix of the input's blocks to CHAIN, under its lock; CHAIN's state comes from its snapshot (CHAIN.state) and the blocks after it.", valueName: "chain"), completion: .file())
     var append: String?
 
     @Flag(help: "With --append: wait for CHAIN's lock instead of exiting with status 75.")
@@ -126,7 +126,7 @@ struct Verify: ParsableCommand, UsageRules {
                 status = try ProofMode(proofFile: proof, headersFile: headers, pins: pins, diagnostics: diagnostics).run()
             } else if let append {
                 status = try Appender(settings: settings, chain: append, input: files.first ?? "-", wait: wait,
-                                      json: json, diagnostics: diagnostics).run()
+                                      json: json, quiet: quiet, diagnostics: diagnostics).run()
             } else if best {
                 status = try bestChain(settings: settings, diagnostics: diagnostics)
             } else {
@@ -244,6 +244,11 @@ struct AuditSettings {
 
     func makeAudit(pins override: ChainPins? = nil) -> ChainAudit {
         ChainAudit(now: now, pins: override ?? pins, threads: threads, trustSignaturesBelow: trustSignaturesBelow)
+    }
+
+    /// Goes on from a validator standing on a chain's tip (`--append`).
+    func makeAudit(continuing validator: ChainValidator) -> ChainAudit {
+        ChainAudit(validator: validator, pins: pins, threads: threads)
     }
 }
 

@@ -81,13 +81,21 @@ public final class ChainFile {
         return dropped
     }
 
+    /// The file's stamp just before and just after the last successful
+    /// append: a snapshot that knew the first may take on the second
+    /// (nothing else was written in between), and only then.
+    public private(set) var lastAppend: (before: FileStamp?, after: FileStamp?)?
+
     /// Appends whole lines in one write and fsyncs. If the write comes up
     /// short (disk full) the file is cut back, so the chain stays as it was.
     public func append(_ lines: [UInt8]) throws(ToolError) {
         let start = lseek(fd, 0, SEEK_END)
+        lastAppend = nil
+        let before = FileStamp(fd: fd)
         do {
             try writeAll(lines, from: start)
             try sync()
+            lastAppend = (before, FileStamp(fd: fd))
         } catch {
             _ = ftruncate(fd, start)
             _ = fsync(fd)

@@ -10,13 +10,15 @@ import Darwin
 /// chain still holds that line at that place, as Bitcoin Core trusts its
 /// chainstate: as the local operator's own work.
 ///
-/// Layout: the magic line, then three sections each led by a u64le length
+/// Layout: the magic line, then four sections each led by a u64le length
 /// (the facts as canonical JSON, the keys as `ChainKeys.encode` lays them
-/// out, each block's hash and bits 36 bytes each), then SHA-256 of everything before it, so a
+/// out, each block's hash and bits 36 bytes each, each block's time and
+/// required bits 8 bytes each), then SHA-256 of everything before it, so a
 /// damaged file is noticed and rebuilt rather than trusted.
 public struct ChainSnapshot: Sendable {
-    /// Version 2: the keys as a fingerprint table (version 1 held a list of
-    /// txids and the reading and alert keys as hex in the facts).
+    /// Version 2: the keys as a fingerprint table, the file's stamp and
+    /// lines digest, each block's time and required bits (version 1 held a
+    /// list of txids and the reading and alert keys as hex in the facts).
     public static let magic = Array("ehx-chainstate 2\n".utf8)
 
     /// Where the snapshot stands in the chain file.
@@ -26,11 +28,29 @@ public struct ChainSnapshot: Sendable {
         /// The last covered block line with its newline: its length and hash.
         public var lastLineBytes: Int64
         public var lastLineHash: SHA256Digest
+        /// The chain file as it was when its covered bytes were read or
+        /// written; while it is still so, nothing was written to it since.
+        public var stamp: FileStamp?
+        /// A digest of every covered line: D(-1) = 32 zero bytes,
+        /// D(h) = SHA-256(D(h-1) || SHA-256(line h with its newline)). When
+        /// the stamp changed (an append the snapshot missed, a chmod, a
+        /// restored copy), the covered bytes are hashed again and must give
+        /// this: about the cost of reading the file once, not of checking it.
+        public var linesDigest: SHA256Digest
 
-        public init(chainBytes: Int64, lastLineBytes: Int64, lastLineHash: SHA256Digest) {
+        public init(chainBytes: Int64, lastLineBytes: Int64, lastLineHash: SHA256Digest,
+                    stamp: FileStamp? = nil, linesDigest: SHA256Digest = .zero) {
             self.chainBytes = chainBytes
             self.lastLineBytes = lastLineBytes
             self.lastLineHash = lastLineHash
+            self.stamp = stamp
+            self.linesDigest = linesDigest
+        }
+
+        /// The next step of `linesDigest`, for a line of which `lineHash`
+        /// is SHA-256 with its newline.
+        public static func digest(_ previous: SHA256Digest, then lineHash: SHA256Digest) -> SHA256Digest {
+            SHA256.hash(previous.bytes + lineHash.bytes)
         }
     }
 
@@ -40,12 +60,20 @@ public struct ChainSnapshot: Sendable {
     /// peer sends again and to weigh a fork, without reading the chain.
     public var blockHashes: [SHA256Digest]
     public var blockBits: [UInt32]
+    /// Each block's time and the bits the rules required of it, by height:
+    /// what weighing a fork's headers from any fork point needs
+    /// (`ehx-verify --append`), so it need not read the chain either.
+    public var blockTimes: [UInt32]
+    public var blockRequiredBits: [UInt32]
 
-    public init(state: ChainState, binding: Binding, blockHashes: [SHA256Digest], blockBits: [UInt32]) {
+    public init(state: ChainState, binding: Binding, blockHashes: [SHA256Digest], blockBits: [UInt32],
+                blockTimes: [UInt32], blockRequiredBits: [UInt32]) {
         self.state = state
         self.binding = binding
         self.blockHashes = blockHashes
         self.blockBits = blockBits
+        self.blockTimes = blockTimes
+        self.blockRequiredBits = blockRequiredBits
     }
 
     /// The whole snapshot in memory (tests; `write(toFile:)` streams it).
@@ -65,13 +93,20 @@ public struct ChainSnapshot: Sendable {
     }
 
     private func write(to out: SnapshotWriter) throws(ChainSnapshotError) {
-        guard blockHashes.count == blockBits.count, Int64(blockHashes.count) == state.height + 1 else {
+        guard blockHashes.count == blockBits.count, blockTimes.count == blockHashes.count, blockRequiredBits.count == blockHashes.count,
+              Int64(blockHashes.count) == state.height + 1 else {
             throw .format("\(blockHashes.count) block hashes for a state at height \(state.height)")
         }
         guard case .object(var facts) = try state.snapshotFacts() else { throw .format("state facts are not an object") }
         facts["chain_bytes"] = .number(Double(binding.chainBytes))
         facts["last_line_bytes"] = .number(Double(binding.lastLineBytes))
         facts["last_line_sha256"] = .string(binding.lastLineHash.hex)
+        facts["lines_digest"] = .string(binding.linesDigest.hex)
+        if let stamp = binding.stamp {
+            // Strings: a device or inode number may not fit a JSON number exactly.
+            facts["chain_file"] = .array([stamp.device, stamp.inode].map { .string(String($0)) })
+            facts["chain_ctime"] = .array([stamp.changeSeconds, stamp.changeNanoseconds].map { .string(String($0)) })
+        }
         let factBytes = JSONValue.object(facts).canonicalBytes()
         out.write(Self.magic)
         out.word(UInt64(factBytes.count))
@@ -82,6 +117,11 @@ public struct ChainSnapshot: Sendable {
         for (hash, bits) in zip(blockHashes, blockBits) {
             out.write(hash.bytes)
             withUnsafeBytes(of: bits.littleEndian) { out.write($0) }
+        }
+        out.word(UInt64(blockTimes.count * 8))
+        for (time, required) in zip(blockTimes, blockRequiredBits) {
+            withUnsafeBytes(of: time.littleEndian) { out.write($0) }
+            withUnsafeBytes(of: required.littleEndian) { out.write($0) }
         }
     }
 
@@ -139,11 +179,21 @@ public struct ChainSnapshot: Sendable {
         let state = try ChainState(snapshotFacts: facts, keys: raw)
         guard raw.offset == keysEnd else { throw .format("the key section does not fill its length") }
         let blocksLength = try sectionLength()
-        guard raw.offset + blocksLength == raw.limit, blocksLength % 36 == 0 else { throw .format("sections do not fill the file") }
+        guard blocksLength % 36 == 0, blocksLength <= raw.limit - raw.offset else { throw .format("sections do not fill the file") }
         guard let chainBytes = facts["chain_bytes"]?.integerValue, let lineBytes = facts["last_line_bytes"]?.integerValue,
               let lineHash = facts["last_line_sha256"]?.stringValue.flatMap(SHA256Digest.init(hex:)),
               chainBytes >= lineBytes, lineBytes > 0 else {
             throw .format("no binding to a chain file")
+        }
+        guard let digest = facts["lines_digest"]?.stringValue.flatMap(SHA256Digest.init(hex:)) else { throw .format("no lines digest") }
+        var stamp: FileStamp?
+        if let file = facts["chain_file"]?.arrayValue, let ctime = facts["chain_ctime"]?.arrayValue {
+            guard file.count == 2, ctime.count == 2,
+                  let device = file[0].stringValue.flatMap({ UInt64($0) }), let inode = file[1].stringValue.flatMap({ UInt64($0) }),
+                  let seconds = ctime[0].stringValue.flatMap({ Int64($0) }), let nanoseconds = ctime[1].stringValue.flatMap({ Int64($0) }) else {
+                throw .format("chain_file or chain_ctime")
+            }
+            stamp = FileStamp(device: device, inode: inode, changeSeconds: seconds, changeNanoseconds: nanoseconds)
         }
         var hashes: [SHA256Digest] = []
         var bits: [UInt32] = []
@@ -159,11 +209,30 @@ public struct ChainSnapshot: Sendable {
             }
             left -= n
         }
+        let headersLength = try sectionLength()
+        guard raw.offset + headersLength == raw.limit, headersLength == blocksLength / 36 * 8 else {
+            throw .format("sections do not fill the file")
+        }
+        var times: [UInt32] = []
+        var required: [UInt32] = []
+        times.reserveCapacity(headersLength / 8)
+        required.reserveCapacity(headersLength / 8)
+        left = headersLength / 8
+        while left > 0 {
+            let n = min(left, 1 << 16)
+            let run = try raw.take(n * 8)
+            for i in 0..<n {
+                times.append(UInt32(littleEndian: run.loadUnaligned(fromByteOffset: i * 8, as: UInt32.self)))
+                required.append(UInt32(littleEndian: run.loadUnaligned(fromByteOffset: i * 8 + 4, as: UInt32.self)))
+            }
+            left -= n
+        }
         guard Int64(hashes.count) == state.height + 1, hashes.last == state.tip else {
             throw .format("its block list does not end at its tip")
         }
-        return ChainSnapshot(state: state, binding: Binding(chainBytes: chainBytes, lastLineBytes: lineBytes, lastLineHash: lineHash),
-                             blockHashes: hashes, blockBits: bits)
+        let binding = Binding(chainBytes: chainBytes, lastLineBytes: lineBytes, lastLineHash: lineHash, stamp: stamp, linesDigest: digest)
+        return ChainSnapshot(state: state, binding: binding, blockHashes: hashes, blockBits: bits,
+                             blockTimes: times, blockRequiredBits: required)
     }
 }
 

@@ -8,36 +8,44 @@ import Darwin
 /// extend or act on the chain need it (ehx-mine, ehx-sign --seal,
 /// ehx-verify --append, ehx-query's key paths). The state comes from the
 /// snapshot beside the chain (`CHAIN.state`, `ChainSnapshot`) when the chain
-/// still holds the snapshot's last block line where it was; only the blocks
-/// after it are read and checked. Otherwise (no snapshot, a damaged one, a
-/// chain cut, replaced, forked or edited at its tip) the whole chain is
-/// replayed, after one line on stderr saying why (none for a first run
-/// without a snapshot). Either way every block
-/// read passes the validator, and the first problem stops the tool: it
-/// must not act on a chain it cannot vouch for.
+/// still holds what the snapshot covered; only the blocks after it are read
+/// and checked. What it covered is known to be unchanged when the file's
+/// stamp (device, inode, ctime: `FileStamp`) is the one the snapshot
+/// recorded, or else (an append the snapshot missed, a chmod, a restored
+/// copy) when the covered bytes hash again to the snapshot's lines digest.
+/// Otherwise (no snapshot, a damaged one, a chain cut, replaced, forked or
+/// edited anywhere) the whole chain is replayed, after one line on stderr
+/// saying why (none for a first run without a snapshot). Either way every
+/// block read passes the validator, and the first problem stops the tool:
+/// it must not act on a chain it cannot vouch for.
 public struct LocalChain {
     public let path: String
     public let snapshotPath: String
     public private(set) var validator: ChainValidator
     public private(set) var blockHashes: [SHA256Digest] = []
     public private(set) var blockBits: [UInt32] = []
+    /// Each block's time and the bits the rules required of it (fork weighing).
+    public private(set) var blockTimes: [UInt32] = []
+    public private(set) var blockRequiredBits: [UInt32] = []
     /// Where the state stands in the chain file (nil before any block).
     public private(set) var binding: ChainSnapshot.Binding?
-    /// Blocks read and checked from the chain file by `open`.
+    /// Blocks read and checked from the chain file by `open` and `readAppended`.
     public private(set) var replayedBlocks = 0
     /// Why the snapshot was not used (nil: it was).
     public private(set) var rebuildReason: String?
     /// The binding of the snapshot file as this process last saw it.
     private var savedBinding: ChainSnapshot.Binding?
+    private let cursor: ChainCursor
 
     public static func snapshotPath(chain: String) -> String { chain + ".state" }
 
     public var state: ChainState { validator.state }
 
-    private init(path: String, now: Int64) {
+    private init(path: String, now: Int64, cursor: ChainCursor) {
         self.path = path
         snapshotPath = Self.snapshotPath(chain: path)
         validator = ChainValidator(now: now)
+        self.cursor = cursor
     }
 
     /// Loads the state of the chain at `path` and brings it to the chain's
@@ -47,14 +55,21 @@ public struct LocalChain {
                             progress: ProgressMeter? = nil) throws(ToolError) -> LocalChain {
         guard path != "-" else { throw ToolError(.usage, "the chain must be a file, not stdin") }
         let cursor = try ChainCursor(path: path)
-        var local = LocalChain(path: path, now: now)
-        switch Self.loadSnapshot(path: local.snapshotPath, cursor: cursor) {
+        // Taken before any byte is read: a write after it changes the stamp,
+        // so the next run looks again instead of trusting what this one read.
+        let stamp = cursor.stamp
+        var local = LocalChain(path: path, now: now, cursor: cursor)
+        switch Self.loadSnapshot(path: local.snapshotPath, cursor: cursor, stamp: stamp) {
         case .usable(let snapshot):
             local.validator = ChainValidator(now: now, state: snapshot.state)
             local.blockHashes = snapshot.blockHashes
             local.blockBits = snapshot.blockBits
-            local.binding = snapshot.binding
+            local.blockTimes = snapshot.blockTimes
+            local.blockRequiredBits = snapshot.blockRequiredBits
             local.savedBinding = snapshot.binding
+            var binding = snapshot.binding
+            binding.stamp = stamp
+            local.binding = binding
             cursor.rewind(to: snapshot.binding.chainBytes)
         case .missing:
             // A first run (or the operator deleted it to force a rebuild):
@@ -68,7 +83,7 @@ public struct LocalChain {
             diagnostics.error("\(local.snapshotPath): not used: \(why); rebuilding the state from the whole chain")
             cursor.rewind(to: 0)
         }
-        try local.replay(cursor, threads: threads, progress: local.rebuildReason == nil ? nil : progress)
+        try local.replay(threads: threads, stamp: stamp, progress: local.rebuildReason == nil ? nil : progress)
         guard local.state.height >= 0 else { throw ToolError(.dataErr, "\(path): empty chain (no genesis block)") }
         return local
     }
@@ -79,7 +94,7 @@ public struct LocalChain {
         case refused(String)
     }
 
-    private static func loadSnapshot(path: String, cursor: ChainCursor) -> Loaded {
+    private static func loadSnapshot(path: String, cursor: ChainCursor, stamp: FileStamp?) -> Loaded {
         let snapshot: ChainSnapshot
         switch readSnapshotFile(path) {
         case .missing: return .missing
@@ -98,16 +113,40 @@ public struct LocalChain {
         guard SHA256.hash(line) == binding.lastLineHash else {
             return .refused("the chain no longer holds its block \(snapshot.state.height) \(snapshot.state.tip.displayHex) where it was: edited, replaced or forked")
         }
+        if let stamp, binding.stamp == stamp { return .usable(snapshot) }
+        // Written since (or another file): the covered bytes must be the ones checked.
+        do {
+            guard try Self.linesDigest(of: cursor, through: binding.chainBytes) == binding.linesDigest else {
+                return .refused("the chain's first \(binding.chainBytes) bytes are not those it covers: edited or replaced behind its back")
+            }
+        } catch {
+            return .refused("\(error)")
+        }
         return .usable(snapshot)
+    }
+
+    /// The lines digest (`ChainSnapshot.Binding.linesDigest`) of the file's
+    /// first `bytes` bytes; nil when they do not end a line.
+    private static func linesDigest(of cursor: ChainCursor, through bytes: Int64) throws(ToolError) -> SHA256Digest? {
+        cursor.rewind(to: 0)
+        var digest = SHA256Digest.zero
+        while cursor.offset < bytes, let (_, line) = try cursor.next() {
+            digest = ChainSnapshot.Binding.digest(digest, then: SHA256.hash(line + [0x0a]))
+        }
+        return cursor.offset == bytes ? digest : nil
     }
 
     /// Reads and checks every complete line from the cursor on, in windows
     /// whose parsing and signatures run on `threads` threads (`ChainBatch`).
-    private mutating func replay(_ cursor: ChainCursor, threads: Int, progress: ProgressMeter?) throws(ToolError) {
+    /// `stamp`: the file's, taken before these bytes were read.
+    private mutating func replay(threads: Int, stamp: FileStamp?, progress: ProgressMeter?) throws(ToolError) {
+        let cursor = self.cursor
         let total = cursor.fileSize
         var window: [LineReader.Line] = []
         var windowBytes = 0
         var end = cursor.offset
+        var digest = binding?.linesDigest ?? .zero
+        var lastHash = SHA256Digest.zero
         func check(_ local: inout LocalChain) throws(ToolError) {
             guard let last = window.last else { return }
             for prepared in ChainBatch.prepare(window, threads: threads) {
@@ -123,12 +162,11 @@ public struct LocalChain {
                 if let first = problems.first {
                     throw ToolError(.dataErr, "\(local.path):\(line.number): block \(block.height): \(first) (run ehx-verify for the full report)")
                 }
-                local.blockHashes.append(local.validator.state.tip)
-                local.blockBits.append(block.header.bits)
+                local.record(block)
                 local.replayedBlocks += 1
             }
             local.binding = ChainSnapshot.Binding(chainBytes: end, lastLineBytes: Int64(last.bytes.count + 1),
-                                                  lastLineHash: SHA256.hash(last.bytes + [0x0a]))
+                                                  lastLineHash: lastHash, stamp: stamp, linesDigest: digest)
             window.removeAll(keepingCapacity: true)
             windowBytes = 0
             progress?.update(blocks: local.state.height + 1, transactions: local.state.txCount, bytes: end, totalBytes: total)
@@ -138,10 +176,81 @@ public struct LocalChain {
             window.append(LineReader.Line(number: Int(state.height) + 2 + window.count, bytes: bytes, terminated: true))
             windowBytes += bytes.count
             end = offset + Int64(bytes.count) + 1
+            lastHash = SHA256.hash(bytes + [0x0a])
+            digest = ChainSnapshot.Binding.digest(digest, then: lastHash)
             if window.count >= ChainAudit.windowLines || windowBytes >= ChainAudit.windowBytes { try check(&self) }
         }
         try check(&self)
         progress?.finish(blocks: state.height + 1, transactions: state.txCount, bytes: end, totalBytes: total)
+    }
+
+    /// Keeps what fork weighing and re-sent blocks need of the block the
+    /// validator now stands on.
+    private mutating func record(_ block: Block) {
+        blockHashes.append(validator.state.tip)
+        blockBits.append(block.header.bits)
+        blockTimes.append(block.header.time)
+        blockRequiredBits.append(validator.state.tipRequiredBits)
+    }
+
+    // MARK: - Following the chain
+
+    /// Whether the path now names another file than the one read, or the
+    /// file is shorter than what was read (a restore, a rename into place,
+    /// a cut): then the caller opens it again, snapshot checks and all.
+    public var fileReplaced: Bool {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return true }
+        let (device, inode) = cursor.identity
+        return (UInt64(info.st_dev), UInt64(info.st_ino)) != (device, inode) || cursor.fileSize < (binding?.chainBytes ?? 0)
+    }
+
+    /// Reads and checks the blocks appended since `open` or the last call;
+    /// returns how many. The binding keeps the stamp it had: this process
+    /// did not see who wrote them, so a run that trusts the snapshot after
+    /// this one hashes the covered lines again first.
+    @discardableResult
+    public mutating func readAppended(now: Int64, threads: Int) throws(ToolError) -> Int {
+        validator.now = now
+        let before = replayedBlocks
+        cursor.rewind(to: binding?.chainBytes ?? 0)
+        try replay(threads: threads, stamp: binding?.stamp, progress: nil)
+        return replayedBlocks - before
+    }
+
+    // MARK: - Pins
+
+    /// The trust anchors the blocks already held must meet (genesis hash,
+    /// genesis signer, checkpoints at or below the tip), judged from the
+    /// state and the genesis line, which is read again (one line): a
+    /// snapshot cannot stand in for the pinned genesis.
+    public func pinProblems(_ pins: ChainPins) throws(ToolError) -> [ChainProblem] {
+        let first = try ChainCursor(path: path)
+        guard let (_, line) = try first.next() else { throw ToolError(.dataErr, "\(path): empty chain (no genesis block)") }
+        let genesis: Block
+        do { genesis = try BlockLine.parse(line) } catch {
+            throw ToolError(.dataErr, "\(path):1: \(error) (run ehx-verify for the full report)")
+        }
+        var problems: [ChainProblem] = []
+        let hash = genesis.header.hash
+        guard genesis.height == 0, hash == genesis.claimedHash, hash == state.genesisHash, hash == blockHashes.first else {
+            return [ChainProblem(.pin, "the genesis line \(genesis.claimedHash.displayHex) is not the genesis \((state.genesisHash ?? .zero).displayHex) of the state (\(snapshotPath)); remove it to rebuild")]
+        }
+        if let pinned = pins.genesis, pinned != hash {
+            problems.append(ChainProblem(.pin, "genesis hash \(hash.displayHex) is not the pinned \(pinned.displayHex)"))
+        }
+        if let authority = pins.authority {
+            if let tx = genesis.txs.first, tx.type == .genesis, tx.signer == authority {} else {
+                let signer = genesis.txs.first.map { String($0.signer.id.hex.prefix(16)) } ?? "nobody"
+                problems.append(ChainProblem(.pin, "genesis is signed by \(signer), not the pinned authority \(authority.id.hex.prefix(16))"))
+            }
+        }
+        for (height, pinned) in pins.checkpoints.sorted(by: { $0.key < $1.key }) where height >= 0 && height < Int64(blockHashes.count) {
+            if blockHashes[Int(height)] != pinned {
+                problems.append(ChainProblem(.pin, "block \(height) is \(blockHashes[Int(height)].displayHex), not the checkpoint \(pinned.displayHex)"))
+            }
+        }
+        return problems
     }
 
     // MARK: - Extending the chain
@@ -151,25 +260,47 @@ public struct LocalChain {
     public mutating func mineAndAppend(_ candidate: BlockCandidate, to file: ChainFile, key: Ed25519.PrivateKey,
                                        threads: Int, shouldStop: () -> Bool = { false }) throws -> Block {
         let block = try validator.mineAndAppend(candidate, to: file, key: key, threads: threads, shouldStop: shouldStop)
-        let line = block.canonicalLine
-        let start = binding?.chainBytes ?? 0
-        binding = ChainSnapshot.Binding(chainBytes: start + Int64(line.count), lastLineBytes: Int64(line.count), lastLineHash: SHA256.hash(line))
-        blockHashes.append(validator.state.tip)
-        blockBits.append(block.header.bits)
+        record(block)
+        extendBinding(lines: [block.canonicalLine], file: file)
         return block
     }
 
-    /// After the caller appended `lines` (each a block line without its
-    /// newline, in order) to the file, checked by `validator`, which now
-    /// stands on the last of them: `hashes` and `bits` are theirs.
-    public mutating func appended(lines: [[UInt8]], hashes: [SHA256Digest], bits: [UInt32], validator: ChainValidator) {
-        guard let last = lines.last else { return }
-        let start = binding?.chainBytes ?? 0
-        let added = lines.reduce(0) { $0 + Int64($1.count + 1) }
-        binding = ChainSnapshot.Binding(chainBytes: start + added, lastLineBytes: Int64(last.count + 1), lastLineHash: SHA256.hash(last + [0x0a]))
-        blockHashes += hashes
-        blockBits += bits
+    /// After the caller appended `blocks` (with `lines`, each a block line
+    /// with its newline, in order) to `file` in one `ChainFile.append`,
+    /// checked by `validator`, which now stands on the last of them; `requiredBits`
+    /// are the bits the rules required of each.
+    public mutating func appended(_ blocks: [Block], lines: [[UInt8]], requiredBits: [UInt32], to file: ChainFile,
+                                  validator: ChainValidator) {
+        guard !blocks.isEmpty, blocks.count == lines.count, blocks.count == requiredBits.count else { return }
+        for (block, required) in zip(blocks, requiredBits) {
+            blockHashes.append(block.claimedHash)
+            blockBits.append(block.header.bits)
+            blockTimes.append(block.header.time)
+            blockRequiredBits.append(required)
+        }
         self.validator = validator
+        extendBinding(lines: lines, file: file)
+    }
+
+    /// The binding after our own append of `lines` (each with its newline).
+    /// The new stamp is taken on only when the file was as we knew it just
+    /// before the write; otherwise someone else wrote to it meanwhile and
+    /// the next run hashes the covered lines again.
+    private mutating func extendBinding(lines: [[UInt8]], file: ChainFile) {
+        guard let last = lines.last else { return }
+        var digest = binding?.linesDigest ?? .zero
+        var lastHash = SHA256Digest.zero
+        for line in lines {
+            lastHash = SHA256.hash(line)
+            digest = ChainSnapshot.Binding.digest(digest, then: lastHash)
+        }
+        let start = binding?.chainBytes ?? 0
+        let added = lines.reduce(0) { $0 + Int64($1.count) }
+        let known = binding?.stamp
+        let stamp = file.lastAppend.flatMap { $0.before != nil && $0.before == known ? $0.after : nil }
+        binding = ChainSnapshot.Binding(chainBytes: start + added, lastLineBytes: Int64(last.count), lastLineHash: lastHash,
+                                        stamp: stamp, linesDigest: digest)
+        cursor.rewind(to: start + added)
     }
 
     /// The exact work of blocks with these bits (fork reports).
@@ -192,7 +323,8 @@ public struct LocalChain {
     /// read or last written: a reader sees the old snapshot or the new one.
     public mutating func save() throws(ToolError) {
         guard let binding, binding != savedBinding else { return }
-        let snapshot = ChainSnapshot(state: state, binding: binding, blockHashes: blockHashes, blockBits: blockBits)
+        let snapshot = ChainSnapshot(state: state, binding: binding, blockHashes: blockHashes, blockBits: blockBits,
+                                     blockTimes: blockTimes, blockRequiredBits: blockRequiredBits)
         // Streamed a MiB at a time: the snapshot of a long chain is never
         // whole in memory.
         var encodingError: ChainSnapshotError?
@@ -236,5 +368,9 @@ private func readSnapshotFile(_ path: String) -> SnapshotFile {
     defer { close(fd) }
     var info = stat()
     guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return .refused("unreadable (not a regular file)") }
+    // The operator's own state, as the chain's recipients and roles come
+    // from it: one another account wrote, or could have, is not trusted.
+    guard info.st_uid == geteuid() else { return .refused("owned by uid \(info.st_uid), not this user") }
+    guard info.st_mode & 0o022 == 0 else { return .refused("writable by group or others") }
     do { return .read(try ChainSnapshot.read(fd: fd, size: Int(info.st_size))) } catch { return .refused("unreadable: \(error)") }
 }

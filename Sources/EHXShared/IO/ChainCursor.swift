@@ -42,6 +42,9 @@ public final class ChainCursor {
         return fstat(fd, &info) == 0 ? Int64(info.st_size) : -1
     }
 
+    /// The open file's identity and last change (`FileStamp`).
+    public var stamp: FileStamp? { FileStamp(fd: fd) }
+
     /// The inode and device of the open file, to notice a replaced path.
     public var identity: (UInt64, UInt64) {
         var info = stat()

@@ -10,76 +10,84 @@ import Darwin
 /// - Pinned: the chain must descend from the genesis the operator names
 ///   (`--genesis`), as ehx-verify's is. A substituted chain that is
 ///   consistent on its own, naming the real gateway key and granting a spy
-///   key, would otherwise redirect every new reading to the spy.
-/// - Validated: every block passes the validator, as for ehx-mine.
+///   key, would otherwise redirect every new reading to the spy. The pin is
+///   held to the genesis line of the file and to the state's genesis, so a
+///   snapshot (`LocalChain`) cannot stand in for it.
+/// - Validated: the state comes from `LocalChain`, as for ehx-mine: the
+///   snapshot beside the chain when it still matches the file, extended by
+///   the blocks after it, each passing the validator; the whole chain only
+///   when there is no usable snapshot.
 /// - Followed: `refresh` reads the blocks appended since, so a revocation
 ///   or a narrowed policy mined while the sealer runs applies to the next
 ///   reading it seals, without a restart. A file replaced or cut below what
-///   was read is read again from its genesis, pin and all.
+///   was read is opened again, snapshot checks and pin and all.
 public final class SealingChain {
     public let path: String
     public let genesis: SHA256Digest
-    private var validator: ChainValidator
-    private var cursor: ChainCursor
-    private var identity: (UInt64, UInt64)
-    private var lines = 0
+    private var local: LocalChain
+    private let threads: Int
+    private let diagnostics: Diagnostics
     /// Who each kind is sealed for at the tip read so far.
     public private(set) var recipients: [ReadingKind: [SealRecipient]] = [:]
 
-    public init(path: String, genesis: SHA256Digest, now: Int64) throws(ToolError) {
+    public init(path: String, genesis: SHA256Digest, now: Int64, threads: Int = 1, diagnostics: Diagnostics,
+                progress: ProgressMeter? = nil) throws(ToolError) {
         self.path = path
         self.genesis = genesis
-        validator = ChainValidator(now: now)
-        cursor = try ChainCursor(path: path)
-        identity = cursor.identity
-        try readNewBlocks()
-        guard lines > 0 else { throw ToolError(.dataErr, "\(path): empty chain (no genesis block)") }
-        recipients = Self.recipients(validator.state)
+        self.threads = threads
+        self.diagnostics = diagnostics
+        local = try Self.open(path: path, genesis: genesis, now: now, threads: threads, diagnostics: diagnostics, progress: progress)
+        recipients = Self.recipients(local.state)
     }
 
-    public var state: ChainState { validator.state }
+    public var state: ChainState { local.state }
+
+    /// Blocks read and checked from the file so far (the rest came from the snapshot).
+    public var blocksRead: Int { local.replayedBlocks }
+
+    private static func open(path: String, genesis: SHA256Digest, now: Int64, threads: Int, diagnostics: Diagnostics,
+                             progress: ProgressMeter?) throws(ToolError) -> LocalChain {
+        var local: LocalChain
+        do {
+            local = try LocalChain.open(chain: path, now: now, threads: threads, diagnostics: diagnostics, progress: progress)
+        } catch {
+            throw Self.refusing(error)
+        }
+        if let problem = try local.pinProblems(ChainPins(genesis: genesis)).first {
+            throw ToolError(.dataErr, "\(path): \(problem.detail): refusing to seal for the readers it names")
+        }
+        // The next start reads only what is new; a sealer that cannot write
+        // beside the chain still seals.
+        local.saveIfPossible(diagnostics)
+        return local
+    }
+
+    /// A chain that does not verify: said so, as the reason nothing is sealed.
+    private static func refusing(_ error: ToolError) -> ToolError {
+        error.exitStatus == .dataErr ? ToolError(.dataErr, "\(error.description); refusing to seal under it") : error
+    }
 
     /// Reads what was appended since the last call. Returns one line per
     /// reader key whose sealing changed (for stderr); throws when the chain
     /// no longer verifies or no longer descends from the pinned genesis.
     public func refresh(now: Int64) throws(ToolError) -> [String] {
-        var info = stat()
-        let replaced = stat(path, &info) == 0 && (UInt64(info.st_dev), UInt64(info.st_ino)) != identity
-        if replaced || cursor.fileSize < cursor.offset {
+        let height = local.state.height
+        let replaced = local.fileReplaced
+        if replaced {
             // A restore or a rename into place: judge the new file whole.
-            validator = ChainValidator(now: now)
-            cursor = try ChainCursor(path: path)
-            identity = cursor.identity
-            lines = 0
-        } else if cursor.fileSize == cursor.offset {
-            return []
+            local = try Self.open(path: path, genesis: genesis, now: now, threads: threads, diagnostics: diagnostics, progress: nil)
+        } else {
+            do {
+                guard try local.readAppended(now: now, threads: threads) > 0 else { return [] }
+            } catch {
+                throw Self.refusing(error)
+            }
         }
-        validator.now = now
-        let height = validator.state.height
-        try readNewBlocks()
-        guard lines > 0 else { throw ToolError(.dataErr, "\(path): empty chain (no genesis block)") }
-        if validator.state.height == height && !replaced { return [] }
-        let next = Self.recipients(validator.state)
-        let notes = Self.changes(from: recipients, to: next, height: validator.state.height)
+        if local.state.height == height && !replaced { return [] }
+        let next = Self.recipients(local.state)
+        let notes = Self.changes(from: recipients, to: next, height: local.state.height)
         recipients = next
         return notes
-    }
-
-    private func readNewBlocks() throws(ToolError) {
-        while let (_, bytes) = try cursor.next() {
-            lines += 1
-            let block: Block
-            do { block = try BlockLine.parse(bytes) } catch {
-                throw ToolError(.dataErr, "\(path):\(lines): \(error) (run ehx-verify for the full report)")
-            }
-            let problems = validator.add(block, lineBytes: bytes.count + 1)
-            if let first = problems.first {
-                throw ToolError(.dataErr, "\(path):\(lines): block \(block.height): \(first) (run ehx-verify for the full report); refusing to seal under it")
-            }
-            if block.height == 0 && block.claimedHash != genesis {
-                throw ToolError(.dataErr, "\(path): genesis \(block.claimedHash.displayHex) is not the pinned --genesis \(genesis.displayHex); refusing to seal for the readers it names")
-            }
-        }
     }
 
     static func recipients(_ state: ChainState) -> [ReadingKind: [SealRecipient]] {

@@ -133,7 +133,8 @@ import Testing
         var state = LocalChainTests.replayed(chain).state
         for n in 0..<60_000 { state.keys.insert(.plain, key: Self.key(n)) }
         let snapshot = ChainSnapshot(state: state, binding: .init(chainBytes: 100, lastLineBytes: 10, lastLineHash: SHA256.hash([1])),
-                                     blockHashes: chain.blocks.map(\.header.hash), blockBits: chain.blocks.map(\.header.bits))
+                                     blockHashes: chain.blocks.map(\.header.hash), blockBits: chain.blocks.map(\.header.bits),
+                                     blockTimes: chain.blocks.map(\.header.time), blockRequiredBits: chain.blocks.map(\.header.bits))
         let bytes = try snapshot.encoded()
         #expect(bytes.count > 2 << 20, "more than one read's worth")
         let dir = try Self.temporaryDirectory()

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 @testable import EHXShared
 
@@ -55,9 +58,12 @@ import Testing
     @Test func everyFieldOfTheStateSurvivesTheSnapshot() throws {
         let chain = try Self.richChain()
         let state = Self.replayed(chain).state
-        let binding = ChainSnapshot.Binding(chainBytes: 100, lastLineBytes: 10, lastLineHash: SHA256.hash([1, 2, 3]))
+        let binding = ChainSnapshot.Binding(chainBytes: 100, lastLineBytes: 10, lastLineHash: SHA256.hash([1, 2, 3]),
+                                            stamp: FileStamp(device: UInt64.max, inode: 1 << 60, changeSeconds: 1_795_000_000, changeNanoseconds: 999_999_999),
+                                            linesDigest: SHA256.hash([4]))
         let snapshot = ChainSnapshot(state: state, binding: binding, blockHashes: chain.blocks.map(\.header.hash),
-                                     blockBits: chain.blocks.map(\.header.bits))
+                                     blockBits: chain.blocks.map(\.header.bits), blockTimes: chain.blocks.map(\.header.time),
+                                     blockRequiredBits: chain.blocks.map { $0.header.bits ^ 1 })
         let restored = try ChainSnapshot.decode(try snapshot.encoded())
         let mirror = Mirror(reflecting: state)
         #expect(mirror.children.count >= 20, "reflection sees the stored fields")
@@ -66,6 +72,7 @@ import Testing
         }
         #expect(restored.binding == binding)
         #expect(restored.blockHashes == snapshot.blockHashes && restored.blockBits == snapshot.blockBits)
+        #expect(restored.blockTimes == snapshot.blockTimes && restored.blockRequiredBits == snapshot.blockRequiredBits)
         #expect(restored.state.readPolicy != nil && restored.state.contains(chain.blocks[4].txs[1]))
     }
 
@@ -78,7 +85,8 @@ import Testing
         let state = Self.replayed(chain).state
         #expect(state.erasures.count == 2 && state.erasures[SHA256.hash([1])] == chain.blocks[5].txs[1].txid)
         let snapshot = ChainSnapshot(state: state, binding: .init(chainBytes: 1, lastLineBytes: 1, lastLineHash: .zero),
-                                     blockHashes: chain.blocks.map(\.header.hash), blockBits: chain.blocks.map(\.header.bits))
+                                     blockHashes: chain.blocks.map(\.header.hash), blockBits: chain.blocks.map(\.header.bits),
+                                     blockTimes: chain.blocks.map(\.header.time), blockRequiredBits: chain.blocks.map(\.header.bits))
         let restored = try ChainSnapshot.decode(try snapshot.encoded())
         #expect(restored.state.erasures == state.erasures)
         #expect(Self.fields(restored.state) == Self.fields(state))
@@ -88,7 +96,8 @@ import Testing
         let chain = try Self.richChain()
         let state = Self.replayed(chain).state
         let snapshot = ChainSnapshot(state: state, binding: .init(chainBytes: 1, lastLineBytes: 1, lastLineHash: .zero),
-                                     blockHashes: chain.blocks.map(\.header.hash), blockBits: chain.blocks.map(\.header.bits))
+                                     blockHashes: chain.blocks.map(\.header.hash), blockBits: chain.blocks.map(\.header.bits),
+                                     blockTimes: chain.blocks.map(\.header.time), blockRequiredBits: chain.blocks.map(\.header.bits))
         var bytes = try snapshot.encoded()
         for at in [0, bytes.count / 2, bytes.count - 1] {
             var damaged = bytes
@@ -207,5 +216,126 @@ import Testing
         try disk.write(chain.blocks)
         let next = try disk.open()
         #expect(next.rebuildReason == nil && next.replayedBlocks == 1, "the old snapshot, extended by the new block")
+    }
+
+    /// Overwrites bytes of a file where they are (same inode, same length),
+    /// as an editor behind the snapshot's back would.
+    static func patch(_ path: String, at offset: Int, _ bytes: [UInt8]) throws {
+        let handle = try #require(FileHandle(forUpdatingAtPath: path))
+        try handle.seek(toOffset: UInt64(offset))
+        try handle.write(contentsOf: Data(bytes))
+        try handle.close()
+    }
+
+    /// The offset of a signature's first character in block `height`'s line.
+    static func signatureOffset(_ chain: TestChain, block height: Int) throws -> Int {
+        let before = chain.blocks[..<height].reduce(0) { $0 + $1.canonicalLine.count }
+        let line = String(decoding: chain.blocks[height].canonicalLine, as: UTF8.self)
+        let at = try #require(line.range(of: "\"sig\":\""))
+        return before + line.utf8.distance(from: line.utf8.startIndex, to: at.upperBound)
+    }
+
+    /// An old block changed in place, same length, the last line untouched:
+    /// the file's stamp moved, its lines no longer hash to the snapshot's
+    /// digest, and the rebuild meets the broken signature. Put back, the
+    /// lines hash as before and the snapshot is used again, nothing replayed.
+    @Test func anOldBlockEditedInPlaceIsDetected() throws {
+        let chain = try Self.richChain()
+        let disk = try OnDisk(chain)
+        defer { disk.remove() }
+        var local = try disk.open()
+        try local.save()
+        let at = try Self.signatureOffset(chain, block: 1)
+        let original = Array(chain.blocks.flatMap(\.canonicalLine)[at..<(at + 1)])
+        try Self.patch(disk.path, at: at, [original[0] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")])
+        #expect(throws: ToolError.self) { try disk.open() }
+        try Self.patch(disk.path, at: at, original)
+        let again = try disk.open()
+        #expect(again.rebuildReason == nil && again.replayedBlocks == 0, "\(again.rebuildReason ?? "used")")
+    }
+
+    /// A copy put in place (a restore: another inode, the same bytes) is
+    /// used once its lines hash to the digest; the saved snapshot then
+    /// names the copy, so the run after it reads nothing at all.
+    @Test func aRestoredCopyIsUsedAfterItsLinesHashAgain() throws {
+        let chain = try Self.richChain()
+        let disk = try OnDisk(chain)
+        defer { disk.remove() }
+        var local = try disk.open()
+        try local.save()
+        let copy = disk.dir + "/copy"
+        try Data(chain.blocks.flatMap(\.canonicalLine)).write(to: URL(fileURLWithPath: copy))
+        #expect(rename(copy, disk.path) == 0)
+        var restored = try disk.open()
+        #expect(restored.rebuildReason == nil && restored.replayedBlocks == 0)
+        try restored.save()
+        let saved = try ChainSnapshot.decode(try [UInt8](Data(contentsOf: URL(fileURLWithPath: disk.snapshot))))
+        let fd = Glibc.open(disk.path, O_RDONLY)
+        defer { close(fd) }
+        #expect(saved.binding.stamp == FileStamp(fd: fd), "the snapshot now names the file in place")
+    }
+
+    /// Whoever else could write the snapshot could choose the state (roles,
+    /// sealing recipients): one writable by group or others is not used.
+    @Test func aSnapshotOthersCouldWriteIsNotUsed() throws {
+        let chain = try Self.richChain()
+        let disk = try OnDisk(chain)
+        defer { disk.remove() }
+        var local = try disk.open()
+        try local.save()
+        #expect(chmod(disk.snapshot, 0o666) == 0)
+        let reopened = try disk.open()
+        #expect(reopened.rebuildReason?.contains("writable by group or others") == true, "\(reopened.rebuildReason ?? "used")")
+        #expect(reopened.replayedBlocks == 5)
+    }
+
+    /// A snapshot that claims another genesis than the file's first line
+    /// (forged, or left from another chain whose tail matched) cannot stand
+    /// in for the pin: the pins are held to the genesis line itself.
+    @Test func aSnapshotCannotStandInForThePinnedGenesis() throws {
+        let chain = try Self.richChain()
+        let disk = try OnDisk(chain)
+        defer { disk.remove() }
+        var local = try disk.open()
+        try local.save()
+        let real = chain.blocks[0].header.hash
+        #expect(try local.pinProblems(ChainPins(genesis: real)).isEmpty)
+        #expect(try local.pinProblems(ChainPins(checkpoints: [2: chain.blocks[2].header.hash])).isEmpty)
+        #expect(try local.pinProblems(ChainPins(checkpoints: [2: real])).count == 1, "a checkpoint below the tip is held to the state")
+
+        var forged = try ChainSnapshot.decode(try [UInt8](Data(contentsOf: URL(fileURLWithPath: disk.snapshot))))
+        let other = SHA256.hash([9])
+        forged.state.genesisHash = other
+        forged.blockHashes[0] = other
+        try KeyFile.writeSecretFileAtomically(path: disk.snapshot, contents: try forged.encoded())
+        let opened = try disk.open()
+        #expect(opened.rebuildReason == nil, "the forged snapshot matches the file's tail and stamp")
+        let problems = try opened.pinProblems(ChainPins(genesis: other))
+        #expect(problems.count == 1 && problems[0].detail.contains("is not the genesis"), "\(problems)")
+        #expect(throws: ToolError.self) {
+            try SealingChain(path: disk.path, genesis: other, now: 1_795_800_000, diagnostics: disk.diagnostics)
+        }
+    }
+
+    /// The sealer's start reads the chain once, then only what is new: its
+    /// next start reads nothing, and following it reads the new blocks only.
+    @Test func theSealerReadsOnlyWhatIsNew() throws {
+        var chain = try Self.richChain()
+        let disk = try OnDisk(chain)
+        defer { disk.remove() }
+        let pin = chain.blocks[0].header.hash
+        let first = try SealingChain(path: disk.path, genesis: pin, now: 1_795_800_000, diagnostics: disk.diagnostics)
+        #expect(first.blocksRead == 5)
+        let second = try SealingChain(path: disk.path, genesis: pin, now: 1_795_800_000, diagnostics: disk.diagnostics)
+        #expect(second.blocksRead == 0, "the snapshot the first start saved")
+        _ = try chain.append([try chain.signed(chain.reading(seq: 4))])
+        _ = try chain.append([try chain.signed(chain.reading(seq: 5))])
+        try disk.write(chain.blocks)
+        _ = try second.refresh(now: 1_795_800_000)
+        #expect(second.blocksRead == 2 && second.state.tip == chain.blocks[6].header.hash)
+        // Another genesis pinned: refused, snapshot or not.
+        #expect(throws: ToolError.self) {
+            try SealingChain(path: disk.path, genesis: SHA256.hash([1]), now: 1_795_800_000, diagnostics: disk.diagnostics)
+        }
     }
 }
