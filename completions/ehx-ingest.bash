@@ -165,7 +165,7 @@ _ehx-ingest() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--archive --quiet -q --allow-foreign-owner --version -h --help)
     local -a repeating_options=(--column)
-    local -a non_repeating_options=(--from --psk --state --rejects --alerts --rules --window --max-skew --learn --z --now --device --patient --threads)
+    local -a non_repeating_options=(--from --psk --state --rejects --alerts --rules --window --max-skew --learn --z --now --max-gap --device --patient --threads)
     __ehx-ingest_offer_flags_options 1
 
     # Offer option value completions
@@ -207,6 +207,9 @@ _ehx-ingest() {
         return
         ;;
     '--now')
+        return
+        ;;
+    '--max-gap')
         return
         ;;
     '--device')

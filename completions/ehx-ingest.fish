@@ -20,7 +20,7 @@ function __ehx-ingest_parse_tokens -S
     set -l unparsed_tokens (__ehx-ingest_tokens -pc)
     switch $unparsed_tokens[1]
     case 'ehx-ingest'
-        __ehx-ingest_parse_subcommand 1 'from=' 'psk=' 'state=' 'rejects=' 'alerts=' 'rules=' 'window=' 'max-skew=' 'learn=' 'z=' 'now=' 'archive' 'device=' 'patient=' 'column=+' 'threads=' 'q/quiet' 'allow-foreign-owner' 'version' 'h/help'
+        __ehx-ingest_parse_subcommand 1 'from=' 'psk=' 'state=' 'rejects=' 'alerts=' 'rules=' 'window=' 'max-skew=' 'learn=' 'z=' 'now=' 'archive' 'max-gap=' 'device=' 'patient=' 'column=+' 'threads=' 'q/quiet' 'allow-foreign-owner' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __ehx-ingest_parse_subcommand -r 1 'version'
@@ -89,7 +89,8 @@ complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_
 complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" learn' -l 'learn' -d 'Readings of a kind a patient\'s baseline learns from before it judges.' -rfka ''
 complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" z' -l 'z' -d 'Alert when a reading is more than this many standard deviations from the patient\'s baseline.' -rfka ''
 complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" now' -l 'now' -d 'Judge skew and PSK grace windows against this time instead of the clock (RFC 3339 or Unix seconds; for tests, and archives whose span is known: see --archive).' -rfka ''
-complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" archive' -l 'archive' -d 'Re-process an archive: judge each reading\'s time only against the device\'s readings before it (order), not against the clock or --now.'
+complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" archive' -l 'archive' -d 'Re-process an archive: judge each reading\'s time against the readings before it (the device\'s order, and --max-gap past the latest), not against the clock or --now.'
+complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" max-gap' -l 'max-gap' -d 'With --archive: refuse a reading further than this past the archive\'s latest (a corrupt time) unless the next reading confirms the gap (default 24h).' -rfka ''
 complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" device' -l 'device' -d 'For fhir and csv: the device id when the record names none.' -rfka ''
 complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest" patient' -l 'patient' -d 'For fhir and csv: the patient id when the record names none.' -rfka ''
 complete -c 'ehx-ingest' -n '__ehx-ingest_should_offer_completions_for_flags_or_options "ehx-ingest"' -l 'column' -d 'For csv: map a header column: NAME=ROLE (a kind, ts, device, patient, systolic, diastolic, ignore). Repeatable.' -rfka ''

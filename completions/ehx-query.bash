@@ -165,13 +165,17 @@ _ehx-query() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--version -h --help)
     local -a repeating_options=()
-    local -a non_repeating_options=(--chain)
+    local -a non_repeating_options=(--chain --store)
     __ehx-query_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--chain')
         __ehx-query_add_completions -f
+        return
+        ;;
+    '--store')
+        __ehx-query_add_completions -d
         return
         ;;
     esac
@@ -181,20 +185,20 @@ _ehx-query() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    txs|tx|block|tip|blocks|proof|headers|fhir|index|firmware|report|help)
+    txs|tx|block|tip|blocks|proof|headers|fhir|index|firmware|report|blobs|help)
         # Offer subcommand argument completions
         "_ehx-query_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'txs tx block tip blocks proof headers fhir index firmware report help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'txs tx block tip blocks proof headers fhir index firmware report blobs help' -- "${cur}"))
         ;;
     esac
 }
 
 _ehx-query_txs() {
     repeating_flags=()
-    non_repeating_flags=(--require-open --alerts --raw --follow --no-index --allow-foreign-owner --version -h --help)
+    non_repeating_flags=(--require-open --alerts --raw --follow --no-index --quiet -q --allow-foreign-owner --version -h --help)
     repeating_options=()
     non_repeating_options=(--type --device --patient --since --until --key --enc-key --audit-spool --reason --break-glass --passphrase-file --format --db --index)
     __ehx-query_offer_flags_options 0
@@ -202,7 +206,7 @@ _ehx-query_txs() {
     # Offer option value completions
     case "${prev}" in
     '--type')
-        __ehx-query_add_completions -W 'genesis'$'\n''key'$'\n''policy'$'\n''reading'$'\n''alert'$'\n''access'$'\n''firmware'$'\n''stamp'
+        __ehx-query_add_completions -W 'genesis'$'\n''key'$'\n''policy'$'\n''reading'$'\n''alert'$'\n''access'$'\n''firmware'$'\n''stamp'$'\n''erasure'
         return
         ;;
     '--device')
@@ -308,7 +312,7 @@ _ehx-query_headers() {
 
 _ehx-query_fhir() {
     repeating_flags=()
-    non_repeating_flags=(--no-alerts --no-index --version -h --help)
+    non_repeating_flags=(--no-alerts --no-index --quiet -q --version -h --help)
     repeating_options=()
     non_repeating_options=(--patient --device --since --until --emg-period --db --index)
     __ehx-query_offer_flags_options 0
@@ -358,9 +362,9 @@ _ehx-query_index() {
 
 _ehx-query_firmware() {
     repeating_flags=()
-    non_repeating_flags=(--all --version -h --help)
+    non_repeating_flags=(--all --quiet -q --fetch --version -h --help)
     repeating_options=()
-    non_repeating_options=(--model --vendor --check --genesis)
+    non_repeating_options=(--model --vendor --check --genesis --output -o)
     __ehx-query_offer_flags_options 0
 
     # Offer option value completions
@@ -378,12 +382,16 @@ _ehx-query_firmware() {
     '--genesis')
         return
         ;;
+    '--output'|'-o')
+        __ehx-query_add_completions -f
+        return
+        ;;
     esac
 }
 
 _ehx-query_report() {
     repeating_flags=()
-    non_repeating_flags=(--no-index --allow-foreign-owner --version -h --help)
+    non_repeating_flags=(--no-index --quiet -q --allow-foreign-owner --version -h --help)
     repeating_options=()
     non_repeating_options=(--patient --since --until --key --enc-key --passphrase-file --rules --window --output -o --db --index)
     __ehx-query_offer_flags_options 0
@@ -424,6 +432,39 @@ _ehx-query_report() {
         ;;
     '--db'|'--index')
         __ehx-query_add_completions -f
+        return
+        ;;
+    esac
+}
+
+_ehx-query_blobs() {
+    repeating_flags=()
+    non_repeating_flags=(--missing --export --all --import --sync --erasure-body --quiet -q --allow-foreign-owner --version -h --help)
+    repeating_options=(--add)
+    non_repeating_options=(--wanted --patient --pseudonym-key --request --reason)
+    __ehx-query_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--add')
+        __ehx-query_add_completions -f
+        return
+        ;;
+    '--wanted')
+        __ehx-query_add_completions -f
+        return
+        ;;
+    '--patient')
+        return
+        ;;
+    '--pseudonym-key')
+        __ehx-query_add_completions -f
+        return
+        ;;
+    '--request')
+        return
+        ;;
+    '--reason')
         return
         ;;
     esac

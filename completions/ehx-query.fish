@@ -20,10 +20,10 @@ function __ehx-query_parse_tokens -S
     set -l unparsed_tokens (__ehx-query_tokens -pc)
     switch $unparsed_tokens[1]
     case 'ehx-query'
-        __ehx-query_parse_subcommand 0 'chain=' 'version' 'h/help'
+        __ehx-query_parse_subcommand 0 'chain=' 'store=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'txs'
-            __ehx-query_parse_subcommand 0 'type=' 'device=' 'patient=' 'since=' 'until=' 'key=' 'enc-key=' 'require-open' 'audit-spool=' 'reason=' 'break-glass=' 'passphrase-file=' 'alerts' 'format=' 'raw' 'follow' 'db=' 'no-index' 'allow-foreign-owner' 'version' 'h/help'
+            __ehx-query_parse_subcommand 0 'type=' 'device=' 'patient=' 'since=' 'until=' 'key=' 'enc-key=' 'require-open' 'audit-spool=' 'reason=' 'break-glass=' 'passphrase-file=' 'alerts' 'format=' 'raw' 'follow' 'db=' 'no-index' 'q/quiet' 'allow-foreign-owner' 'version' 'h/help'
         case 'tx'
             __ehx-query_parse_subcommand 1 'raw' 'version' 'h/help'
         case 'block'
@@ -37,13 +37,15 @@ function __ehx-query_parse_tokens -S
         case 'headers'
             __ehx-query_parse_subcommand 0 'version' 'h/help'
         case 'fhir'
-            __ehx-query_parse_subcommand 0 'patient=' 'device=' 'since=' 'until=' 'emg-period=' 'no-alerts' 'db=' 'no-index' 'version' 'h/help'
+            __ehx-query_parse_subcommand 0 'patient=' 'device=' 'since=' 'until=' 'emg-period=' 'no-alerts' 'db=' 'no-index' 'q/quiet' 'version' 'h/help'
         case 'index'
             __ehx-query_parse_subcommand 0 'db=' 'batch-size=' 'emit-sql' 'q/quiet' 'version' 'h/help'
         case 'firmware'
-            __ehx-query_parse_subcommand 0 'model=' 'vendor=' 'check=' 'all' 'genesis=' 'version' 'h/help'
+            __ehx-query_parse_subcommand 0 'model=' 'vendor=' 'check=' 'all' 'genesis=' 'q/quiet' 'fetch' 'o/output=' 'version' 'h/help'
         case 'report'
-            __ehx-query_parse_subcommand 0 'patient=' 'since=' 'until=' 'key=' 'enc-key=' 'passphrase-file=' 'rules=' 'window=' 'o/output=' 'db=' 'no-index' 'allow-foreign-owner' 'version' 'h/help'
+            __ehx-query_parse_subcommand 0 'patient=' 'since=' 'until=' 'key=' 'enc-key=' 'passphrase-file=' 'rules=' 'window=' 'o/output=' 'db=' 'no-index' 'q/quiet' 'allow-foreign-owner' 'version' 'h/help'
+        case 'blobs'
+            __ehx-query_parse_subcommand -r 1 'add=+' 'missing' 'wanted=' 'export' 'all' 'import' 'sync' 'erasure-body' 'patient=' 'pseudonym-key=' 'request=' 'reason=' 'q/quiet' 'allow-foreign-owner' 'version' 'h/help'
         case 'help'
             __ehx-query_parse_subcommand -r 1 'version'
         end
@@ -100,6 +102,7 @@ end
 
 complete -c 'ehx-query' -f
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query" chain' -l 'chain' -d 'The chain file (default: $EHX_CHAIN, else chain.jsonl).' -rF
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query" store' -l 'store' -d 'The content-addressed blob store (ehx-sign --seal --store) that holds sealed parts and firmware images; before anything is read from it, the chain\'s erasures are applied to it.' -rfa '(__ehx-query_complete_directories)'
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query" version' -l 'version' -d 'Show the version.'
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_positional "ehx-query" -eq 1' -fa 'txs' -d 'Print transactions (JSON, one per line) that match every filter given.'
@@ -113,8 +116,9 @@ complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_positional 
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_positional "ehx-query" -eq 1' -fa 'index' -d 'Build or bring up to date the index: SQLite beside the chain, or PostgreSQL; or print it as PostgreSQL COPY input.'
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_positional "ehx-query" -eq 1' -fa 'firmware' -d 'Print a model\'s latest registered firmware release, or check an image against the chain.'
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_positional "ehx-query" -eq 1' -fa 'report' -d 'Write one patient\'s vital signs as a self-contained HTML page: charts, NEWS2, alerts.'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_positional "ehx-query" -eq 1' -fa 'blobs' -d 'Manage a content-addressed blob store: add, replicate, follow the chain\'s erasures.'
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_positional "ehx-query" -eq 1' -fa 'help' -d 'Show subcommand help information.'
-complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query txs" type' -l 'type' -d 'Only this type: genesis, key, policy, reading, alert, access, firmware, stamp.' -rfka 'genesis key policy reading alert access firmware stamp'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query txs" type' -l 'type' -d 'Only this type: genesis, key, policy, reading, alert, access, firmware, stamp, erasure.' -rfka 'genesis key policy reading alert access firmware stamp erasure'
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query txs" device' -l 'device' -d 'Only records from this device (a pseudonym for sealed bodies).' -rfka ''
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query txs" patient' -l 'patient' -d 'Only records about this patient (a pseudonym for sealed bodies).' -rfka ''
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query txs" since' -l 'since' -d 'Only records at or after this time (RFC 3339 or Unix seconds).' -rfka ''
@@ -130,8 +134,9 @@ complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_op
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query txs" format' -l 'format' -d 'Output: jsonl, csv or table (default: table on a terminal, else jsonl).' -rfka 'jsonl csv table'
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query txs" raw' -l 'raw' -d 'jsonl: print each transaction exactly as on the chain, without "height" and "txid".'
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query txs" follow' -l 'follow' -d 'Keep printing matching transactions as blocks are appended, until SIGINT or SIGTERM.'
-complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query txs" db index' -l 'db' -l 'index' -d 'The index: a SQLite file, used when current (default: CHAIN.index.sqlite), or a postgres:// URI, which answers without the chain file.' -rF
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query txs" db index' -l 'db' -l 'index' -d 'The index: a SQLite file, used when current (default: CHAIN.index.sqlite), or a postgres:// URI, which answers without the chain file (with --key too: sealed bodies come as sealed and are opened here).' -rF
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query txs" no-index' -l 'no-index' -d 'Scan the chain even when a current index exists.'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query txs" q quiet' -l 'quiet' -s 'q' -d 'Print only errors on stderr.'
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query txs" allow-foreign-owner' -l 'allow-foreign-owner' -d 'Write into directories (a spool, the directory of an output file) that another account owns; that account could swap what is written there, so give it only for an account you trust.'
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query txs" version' -l 'version' -d 'Show the version.'
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query txs" h help' -s 'h' -l 'help' -d 'Show help information.'
@@ -160,6 +165,7 @@ complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_op
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query fhir" no-alerts' -l 'no-alerts' -d 'Export readings only, not the alerts\' RiskAssessments and NEWS2 totals.'
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query fhir" db index' -l 'db' -l 'index' -d 'Answer from this index: a postgres:// URI (no chain file needed) or a SQLite file, used when current (default: CHAIN.index.sqlite).' -rF
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query fhir" no-index' -l 'no-index' -d 'Scan the chain even when a current index exists.'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query fhir" q quiet' -l 'quiet' -s 'q' -d 'Print only errors on stderr.'
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query fhir" version' -l 'version' -d 'Show the version.'
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query fhir" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query index" db' -l 'db' -d 'The index: a SQLite file (default: CHAIN.index.sqlite) or a postgres:// URI (password from ~/.pgpass or PGPASSWORD, not the URI).' -rF
@@ -173,6 +179,9 @@ complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_op
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query firmware" check' -l 'check' -d 'The firmware image to check.' -rF
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query firmware" all' -l 'all' -d 'Print every release of the model (counting or not) instead of the latest.'
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query firmware" genesis' -l 'genesis' -d 'Pin the chain: its genesis hash must be this.' -rfka ''
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query firmware" q quiet' -l 'quiet' -s 'q' -d 'Print only errors on stderr.'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query firmware" fetch' -l 'fetch' -d 'Write the latest counting release\'s image from ehx-query --store to --output, checked against the chain\'s hash and size.'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query firmware" o output' -l 'output' -s 'o' -d 'With --fetch: the file to write (atomically: a temporary beside it, fsynced, renamed).' -rF
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query firmware" version' -l 'version' -d 'Show the version.'
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query firmware" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query report" patient' -l 'patient' -d 'The patient: an id, or the pseudonym of sealed records.' -rfka ''
@@ -186,7 +195,24 @@ complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_op
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query report" o output' -l 'output' -s 'o' -d 'Write the page here (\'-\': stdout).' -rF
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query report" db index' -l 'db' -l 'index' -d 'Answer from this index: a postgres:// URI (no chain file needed) or a SQLite file, used when current (default: CHAIN.index.sqlite).' -rF
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query report" no-index' -l 'no-index' -d 'Scan the chain even when a current index exists.'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query report" q quiet' -l 'quiet' -s 'q' -d 'Print only errors on stderr.'
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query report" allow-foreign-owner' -l 'allow-foreign-owner' -d 'Write into directories (a spool, the directory of an output file) that another account owns; that account could swap what is written there, so give it only for an account you trust.'
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query report" version' -l 'version' -d 'Show the version.'
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query report" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query blobs"' -l 'add' -d 'Store these files; prints each one\'s hash.' -rF
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query blobs" missing' -l 'missing' -d 'Print the hashes the chain (or --wanted) names that the store neither holds nor erased.'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query blobs" wanted' -l 'wanted' -d 'With --missing: the wanted hashes, one per line, from this file (\'-\': stdin) instead of the chain.' -rF
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query blobs" export' -l 'export' -d 'Write the blobs named as arguments (else read from stdin, one hash a line) as a blob stream on stdout.'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query blobs" all' -l 'all' -d 'With --export: every blob in the store.'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query blobs" import' -l 'import' -d 'Read a blob stream (the argument, or stdin) and store every blob whose hash checks.'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query blobs" sync' -l 'sync' -d 'Apply the chain\'s erasures to the store (delete what valid erasures name; finish an interrupted run).'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query blobs" erasure-body' -l 'erasure-body' -d 'Print an erasure body for every stored body of --patient (with --request and --reason).'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query blobs" patient' -l 'patient' -d 'With --erasure-body: the patient\'s pseudonym, or its id with --pseudonym-key.' -rfka ''
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query blobs" pseudonym-key' -l 'pseudonym-key' -d 'With --erasure-body: the pseudonym key, to turn the --patient id into its pseudonym.' -rF
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query blobs" request' -l 'request' -d 'With --erasure-body: whose request this answers (a reference the authority keeps).' -rfka ''
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query blobs" reason' -l 'reason' -d 'With --erasure-body: why (e.g. "GDPR Art. 17").' -rfka ''
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query blobs" q quiet' -l 'quiet' -s 'q' -d 'Print only errors on stderr.'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query blobs" allow-foreign-owner' -l 'allow-foreign-owner' -d 'Write into directories (a spool, the directory of an output file) that another account owns; that account could swap what is written there, so give it only for an account you trust.'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query blobs" version' -l 'version' -d 'Show the version.'
+complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query blobs" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'ehx-query' -n '__ehx-query_should_offer_completions_for_flags_or_options "ehx-query help" version' -l 'version' -d 'Show the version.'

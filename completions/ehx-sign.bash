@@ -165,7 +165,7 @@ _ehx-sign() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--seal --quiet -q --allow-foreign-owner --version -h --help)
     local -a repeating_options=()
-    local -a non_repeating_options=(--key --psk --type --rejects --spool --passphrase-file --chain --genesis --pseudonym-key --threads)
+    local -a non_repeating_options=(--key --psk --type --rejects --spool --passphrase-file --chain --genesis --pseudonym-key --store --threads)
     __ehx-sign_offer_flags_options 1
 
     # Offer option value completions
@@ -179,7 +179,7 @@ _ehx-sign() {
         return
         ;;
     '--type')
-        __ehx-sign_add_completions -W 'reading'$'\n''alert'$'\n''key'$'\n''policy'$'\n''firmware'$'\n''access'
+        __ehx-sign_add_completions -W 'reading'$'\n''alert'$'\n''key'$'\n''policy'$'\n''firmware'$'\n''access'$'\n''erasure'
         return
         ;;
     '--rejects')
@@ -203,6 +203,10 @@ _ehx-sign() {
         ;;
     '--pseudonym-key')
         __ehx-sign_add_completions -f
+        return
+        ;;
+    '--store')
+        __ehx-sign_add_completions -d
         return
         ;;
     '--threads')

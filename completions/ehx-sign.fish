@@ -20,7 +20,7 @@ function __ehx-sign_parse_tokens -S
     set -l unparsed_tokens (__ehx-sign_tokens -pc)
     switch $unparsed_tokens[1]
     case 'ehx-sign'
-        __ehx-sign_parse_subcommand 1 'key=' 'psk=' 'type=' 'rejects=' 'spool=' 'passphrase-file=' 'seal' 'chain=' 'genesis=' 'pseudonym-key=' 'threads=' 'q/quiet' 'allow-foreign-owner' 'version' 'h/help'
+        __ehx-sign_parse_subcommand 1 'key=' 'psk=' 'type=' 'rejects=' 'spool=' 'passphrase-file=' 'seal' 'chain=' 'genesis=' 'pseudonym-key=' 'store=' 'threads=' 'q/quiet' 'allow-foreign-owner' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __ehx-sign_parse_subcommand -r 1 'version'
@@ -80,7 +80,7 @@ complete -c 'ehx-sign' -f
 complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_positional "ehx-sign" -eq 1' -F
 complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" key' -l 'key' -d 'Sign with this Ed25519 private key (PEM).' -rF
 complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" psk' -l 'psk' -d 'Attach device MACs using this PSK file instead of signing.' -rF
-complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" type' -l 'type' -d 'Transaction type of the bodies: reading, alert, key, policy, firmware, access.' -rfka 'reading alert key policy firmware access'
+complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" type' -l 'type' -d 'Transaction type of the bodies: reading, alert, key, policy, firmware, access, erasure.' -rfka 'reading alert key policy firmware access erasure'
 complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" rejects' -l 'rejects' -d 'Append refused lines here as JSON with code, file, line, reason and raw.' -rF
 complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" spool' -l 'spool' -d 'With --key: write each transaction atomically into this maildir-style spool (DIR/tmp, then DIR/new) for ehx-mine --spool; stdout gets {"file","txid"} per transaction.' -rfa '(__ehx-sign_complete_directories)'
 complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" passphrase-file' -l 'passphrase-file' -d 'Passphrase file for an encrypted key (or set EHX_PASSPHRASE).' -rF
@@ -88,6 +88,7 @@ complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_opti
 complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" chain' -l 'chain' -d 'With --seal: the chain whose tip\'s policy, roles and reader keys choose the recipients; followed while running, so a revocation mined into it applies to the next reading.' -rF
 complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" genesis' -l 'genesis' -d 'With --seal (required): the genesis hash --chain must descend from, as given to ehx-verify.' -rfka ''
 complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" pseudonym-key' -l 'pseudonym-key' -d 'With --seal: the pseudonym key file (0600; ehx-keygen pseudonym).' -rF
+complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" store' -l 'store' -d 'With --seal: put each sealed part into this content-addressed blob store (made if missing) and sign only the clear part and the blob\'s hash, so an erasure can later make it unreadable.' -rfa '(__ehx-sign_complete_directories)'
 complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" threads' -l 'threads' -d 'Signing threads (default: all online cores). Output order is input order whatever the count.' -rfka ''
 complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" q quiet' -l 'quiet' -s 'q' -d 'Print only errors on stderr.'
 complete -c 'ehx-sign' -n '__ehx-sign_should_offer_completions_for_flags_or_options "ehx-sign" allow-foreign-owner' -l 'allow-foreign-owner' -d 'Write into directories (a spool, the directory of an output file) that another account owns; that account could swap what is written there, so give it only for an account you trust.'

@@ -165,7 +165,7 @@ _ehx-verify() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--json --summary --wait --best --quiet -q --allow-foreign-owner --version -h --help)
     local -a repeating_options=(--checkpoint)
-    local -a non_repeating_options=(--genesis --authority --expect-tip --min-work --from-height --now --report --threads --append --proof --headers)
+    local -a non_repeating_options=(--genesis --authority --expect-tip --min-work --from-height --now --report --threads --append --proof --headers --store)
     __ehx-verify_offer_flags_options -1
 
     # Offer option value completions
@@ -209,6 +209,10 @@ _ehx-verify() {
         ;;
     '--headers')
         __ehx-verify_add_completions -f
+        return
+        ;;
+    '--store')
+        __ehx-verify_add_completions -d
         return
         ;;
     esac

@@ -20,7 +20,7 @@ function __ehx-verify_parse_tokens -S
     set -l unparsed_tokens (__ehx-verify_tokens -pc)
     switch $unparsed_tokens[1]
     case 'ehx-verify'
-        __ehx-verify_parse_subcommand -r 1 'genesis=' 'authority=' 'expect-tip=' 'min-work=' 'checkpoint=+' 'from-height=' 'now=' 'json' 'summary' 'report=' 'threads=' 'append=' 'wait' 'best' 'proof=' 'headers=' 'q/quiet' 'allow-foreign-owner' 'version' 'h/help'
+        __ehx-verify_parse_subcommand -r 1 'genesis=' 'authority=' 'expect-tip=' 'min-work=' 'checkpoint=+' 'from-height=' 'now=' 'json' 'summary' 'report=' 'threads=' 'append=' 'wait' 'best' 'proof=' 'headers=' 'store=' 'q/quiet' 'allow-foreign-owner' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __ehx-verify_parse_subcommand -r 1 'version'
@@ -89,11 +89,12 @@ complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" summary' -l 'summary' -d 'Also report blocks, transactions per type, signers per role, first and last time, cumulative work and tip.'
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" report' -l 'report' -d 'Also write the verdict of --json with the summary as a self-contained HTML page (no script, nothing fetched).' -rF
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" threads' -l 'threads' -d 'Threads for signature checks (default: all cores).' -rfka ''
-complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" append' -l 'append' -d 'Append the valid prefix of the input\'s blocks to CHAIN, under its lock.' -rF
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" append' -l 'append' -d 'Append the valid prefix of the input\'s blocks to CHAIN, under its lock; CHAIN\'s state comes from its snapshot (CHAIN.state) and the blocks after it.' -rF
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" wait' -l 'wait' -d 'With --append: wait for CHAIN\'s lock instead of exiting with status 75.'
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" best' -l 'best' -d 'Print the path of the valid chain with the most cumulative work among the files.'
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" proof' -l 'proof' -d 'Check the inclusion proof(s) in FILE (from ehx-query proof) instead of a chain.' -rF
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" headers' -l 'headers' -d 'With --proof: the header chain (from ehx-query headers) that links the proof\'s block to the pins.' -rF
+complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" store' -l 'store' -d 'Also check this blob store against the chain: every stored body\'s blob present, intact and bound to its transaction, or erased by the chain; no erased blob left (blob-missing, blob-corrupt, erased-present).' -rfa '(__ehx-verify_complete_directories)'
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" q quiet' -l 'quiet' -s 'q' -d 'No verdict on stderr; problems are still printed.'
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" allow-foreign-owner' -l 'allow-foreign-owner' -d 'Write into directories (a spool, the directory of an output file) that another account owns; that account could swap what is written there, so give it only for an account you trust.'
 complete -c 'ehx-verify' -n '__ehx-verify_should_offer_completions_for_flags_or_options "ehx-verify" version' -l 'version' -d 'Show the version.'

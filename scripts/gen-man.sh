@@ -24,7 +24,7 @@ TOOLS=${TOOLS:-"ehx-keygen ehx-ingest ehx-sign ehx-mine ehx-verify ehx-query"}
 subcommands() {
   case $1 in
     ehx-keygen) echo "key id psk genesis grant revoke pseudonym firmware" ;;
-    ehx-query) echo "txs tx block tip blocks proof headers fhir index firmware report" ;;
+    ehx-query) echo "txs tx block tip blocks proof headers fhir index firmware report blobs" ;;
     *) echo "" ;;
   esac
 }
