@@ -4,7 +4,7 @@ import ArgumentParser
 /// current (or a PostgreSQL one, which needs no chain file), else a scan.
 struct IndexOptions: ParsableArguments {
     @Option(name: [.customLong("db"), .customLong("index")],
-            help: "Answer from this index: a postgres:// URI (no chain file needed) or a SQLite file, used when current (default: CHAIN.index.sqlite).",
+            help: "Answer from this index: a postgres:// URI (no chain file needed; with txs --key, sealed bodies come sealed and are opened here) or a SQLite file, used when current (default: CHAIN.index.sqlite).",
             completion: .file())
     var db: String?
 

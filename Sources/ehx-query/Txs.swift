@@ -71,13 +71,7 @@ extension Query {
         @Flag(help: "Keep printing matching transactions as blocks are appended, until SIGINT or SIGTERM.")
         var follow = false
 
-        @Option(name: [.customLong("db"), .customLong("index")],
-                help: "The index: a SQLite file, used when current (default: CHAIN.index.sqlite), or a postgres:// URI, which answers without the chain file (with --key too: sealed bodies come as sealed and are opened here).",
-                completion: .file())
-        var index: String?
-
-        @Flag(help: "Scan the chain even when a current index exists.")
-        var noIndex = false
+        @OptionGroup var source: IndexOptions
 
         @Flag(name: .shortAndLong, help: "Print only errors on stderr.")
         var quiet = false
@@ -92,7 +86,7 @@ extension Query {
             if follow || format != nil {
                 if key != nil { throw ValidationError("--key prints one JSON line per transaction; it does not combine with --follow or --format") }
             }
-            if breakGlass != nil, let index, IndexLocation(index).isPostgres {
+            if breakGlass != nil, let index = source.db, IndexLocation(index).isPostgres {
                 throw ValidationError("--break-glass judges the key's role on the chain file itself; it does not combine with --db postgres://")
             }
             if auditSpool != nil, reason == nil { throw ValidationError("--audit-spool needs --reason") }
@@ -126,7 +120,7 @@ extension Query {
                             for tx in block.txs where filter.matches(tx) { try printer.write(tx, height: block.height) }
                         }, idle: { () throws(ToolError) in try printer.flush() })
                     } else {
-                        try TxSource.forEachMatch(chain: query.chain, filter: filter, index: index, useIndex: !noIndex,
+                        try TxSource.forEachMatch(chain: query.chain, filter: filter, index: source.db, useIndex: !source.noIndex,
                                                   diagnostics: diagnostics) { (found: IndexedTransaction) throws(ToolError) in
                             try printer.write(found)
                         }
@@ -139,7 +133,7 @@ extension Query {
                 reader.store = try query.followedStore(diagnostics: diagnostics)
                 // The reader's key grants come along, in chain order: they
                 // say which X25519 key the chain attached to it so far.
-                try TxSource.forEachMatch(chain: query.chain, filter: filter, index: index, useIndex: !noIndex, alongside: .key,
+                try TxSource.forEachMatch(chain: query.chain, filter: filter, index: source.db, useIndex: !source.noIndex, alongside: .key,
                                           diagnostics: diagnostics) { (found: IndexedTransaction) throws(ToolError) in
                     let tx = try found.transaction()
                     reader.note(tx)

@@ -163,18 +163,9 @@ public final class SafeDirectory {
         if let info = status(name), info.st_mode & S_IFMT != S_IFREG, info.st_mode & S_IFMT != S_IFLNK {
             return try writeInto(name, info: info, contents: contents)
         }
-        let suffix: String
-        do { suffix = Hex.encode(try SecureRandom.bytes(count: 8)) } catch {
-            throw ToolError(.cantCreate, "\(display(name)): \(error)")
+        try renameIntoPlace(name) { (temporary) throws(ToolError) in
+            try createFile(temporary, mode: mode, contents: contents, sync: true, shownAs: name)
         }
-        let temporary = ".\(name).tmp-\(suffix)"
-        try createFile(temporary, mode: mode, contents: contents, sync: true, shownAs: name)
-        guard renameat(fd, temporary, fd, name) == 0 else {
-            let code = errno
-            unlinkat(fd, temporary, 0)
-            throw ToolError(.cantCreate, "\(display(name)): cannot rename into place: \(FileWriting.errorText(code))")
-        }
-        try sync()
     }
 
     /// As `replace(_:mode:contents:)` for a regular file, the contents
@@ -185,12 +176,20 @@ public final class SafeDirectory {
         if let info = status(name), info.st_mode & S_IFMT != S_IFREG, info.st_mode & S_IFMT != S_IFLNK {
             throw ToolError(.cantCreate, "\(display(name)): is not a regular file; refusing to replace it")
         }
+        try renameIntoPlace(name) { (temporary) throws(ToolError) in
+            try createFile(temporary, mode: mode, sync: true, shownAs: name, write: write)
+        }
+    }
+
+    /// A temporary file beside `name`, made whole and synced by `create`,
+    /// then renamed over it and the directory synced.
+    private func renameIntoPlace(_ name: String, create: (String) throws(ToolError) -> Void) throws(ToolError) {
         let suffix: String
         do { suffix = Hex.encode(try SecureRandom.bytes(count: 8)) } catch {
             throw ToolError(.cantCreate, "\(display(name)): \(error)")
         }
         let temporary = ".\(name).tmp-\(suffix)"
-        try createFile(temporary, mode: mode, sync: true, shownAs: name, write: write)
+        try create(temporary)
         guard renameat(fd, temporary, fd, name) == 0 else {
             let code = errno
             unlinkat(fd, temporary, 0)
