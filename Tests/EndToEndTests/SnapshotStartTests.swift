@@ -60,6 +60,10 @@ import Glibc
         #expect(saved.state.height == 3 && saved.binding.chainBytes == size)
         #expect(saved.binding.stamp == Self.stamp(peer), "bound to the file as this pull left it")
         #expect(saved.blockTimes.count == 4 && saved.blockRequiredBits.count == 4)
+        // Pulled again: the blocks are known, nothing is appended, nothing said of the snapshot.
+        let again = try Tool.shell(pull)
+        #expect(again.status == 0 && !again.err.contains("not used") && again.err.contains("appended 0 blocks"), "\(again)")
+        #expect(try Files.bytes(peer) == (try Files.bytes(f.chain)))
 
         // An old block edited in place: noticed even with -q, the chain
         // audited in full, nothing appended.

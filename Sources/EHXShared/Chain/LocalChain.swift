@@ -59,7 +59,8 @@ public struct LocalChain {
         // so the next run looks again instead of trusting what this one read.
         let stamp = cursor.stamp
         var local = LocalChain(path: path, now: now, cursor: cursor)
-        switch Self.loadSnapshot(path: local.snapshotPath, cursor: cursor, stamp: stamp) {
+        switch Self.loadSnapshot(path: local.snapshotPath, cursor: cursor, stamp: stamp,
+                                 progress: progress?.step("checking the chain's lines against the snapshot")) {
         case .usable(let snapshot):
             local.validator = ChainValidator(now: now, state: snapshot.state)
             local.blockHashes = snapshot.blockHashes
@@ -94,7 +95,7 @@ public struct LocalChain {
         case refused(String)
     }
 
-    private static func loadSnapshot(path: String, cursor: ChainCursor, stamp: FileStamp?) -> Loaded {
+    private static func loadSnapshot(path: String, cursor: ChainCursor, stamp: FileStamp?, progress: ProgressMeter?) -> Loaded {
         let snapshot: ChainSnapshot
         switch readSnapshotFile(path) {
         case .missing: return .missing
@@ -116,7 +117,7 @@ public struct LocalChain {
         if let stamp, binding.stamp == stamp { return .usable(snapshot) }
         // Written since (or another file): the covered bytes must be the ones checked.
         do {
-            guard try Self.linesDigest(of: cursor, through: binding.chainBytes) == binding.linesDigest else {
+            guard try Self.linesDigest(of: cursor, through: binding.chainBytes, progress: progress) == binding.linesDigest else {
                 return .refused("the chain's first \(binding.chainBytes) bytes are not those it covers: edited or replaced behind its back")
             }
         } catch {
@@ -127,12 +128,17 @@ public struct LocalChain {
 
     /// The lines digest (`ChainSnapshot.Binding.linesDigest`) of the file's
     /// first `bytes` bytes; nil when they do not end a line.
-    private static func linesDigest(of cursor: ChainCursor, through bytes: Int64) throws(ToolError) -> SHA256Digest? {
+    /// `progress` shows it (it reads the file once: seconds at 10^6).
+    private static func linesDigest(of cursor: ChainCursor, through bytes: Int64, progress: ProgressMeter?) throws(ToolError) -> SHA256Digest? {
         cursor.rewind(to: 0)
         var digest = SHA256Digest.zero
+        var lines: Int64 = 0
         while cursor.offset < bytes, let (_, line) = try cursor.next() {
             digest = ChainSnapshot.Binding.digest(digest, then: SHA256.hash(line + [0x0a]))
+            lines += 1
+            progress?.update(blocks: lines, bytes: cursor.offset, totalBytes: bytes)
         }
+        progress?.finish(blocks: lines, bytes: cursor.offset, totalBytes: bytes)
         return cursor.offset == bytes ? digest : nil
     }
 

@@ -10,6 +10,7 @@ import Darwin
 /// ended by one line with "done". Only when stderr is a terminal and the
 /// run is not quiet: a log or a pipe never sees it.
 public final class ProgressMeter {
+    private let tool: String
     private let prefix: String
     public let enabled: Bool
     private let started = ContinuousClock.now
@@ -18,8 +19,14 @@ public final class ProgressMeter {
 
     /// `enabled` nil: decided by whether stderr is a terminal.
     public init(tool: String, doing: String, quiet: Bool, enabled: Bool? = nil) {
+        self.tool = tool
         prefix = "\(tool): \(doing): "
         self.enabled = !quiet && (enabled ?? (isatty(STDERR_FILENO) == 1))
+    }
+
+    /// A meter for another step of the same run, shown the same way.
+    public func step(_ doing: String) -> ProgressMeter {
+        ProgressMeter(tool: tool, doing: doing, quiet: false, enabled: enabled)
     }
 
     /// The size of a regular file (the total of a run over it), else nil.
@@ -30,7 +37,7 @@ public final class ProgressMeter {
     }
 
     /// Redraws when the last drawing is over 0.2 s old.
-    public func update(blocks: Int64, transactions: Int, bytes: Int64, totalBytes: Int64?) {
+    public func update(blocks: Int64, transactions: Int? = nil, bytes: Int64, totalBytes: Int64?) {
         guard enabled else { return }
         let now = ContinuousClock.now
         if let lastDraw, now - lastDraw < .milliseconds(200) { return }
@@ -45,7 +52,7 @@ public final class ProgressMeter {
     }
 
     /// The last line, with "done" and a newline.
-    public func finish(blocks: Int64, transactions: Int, bytes: Int64, totalBytes: Int64?) {
+    public func finish(blocks: Int64, transactions: Int? = nil, bytes: Int64, totalBytes: Int64?) {
         guard enabled else { return }
         draw(line(blocks: blocks, transactions: transactions, bytes: bytes, totalBytes: totalBytes, done: true), end: "\n")
     }
@@ -57,9 +64,12 @@ public final class ProgressMeter {
         drawn = false
     }
 
-    private func line(blocks: Int64, transactions: Int, bytes: Int64, totalBytes: Int64?, done: Bool) -> String {
+    /// `transactions` nil: a step that reads lines without parsing them,
+    /// whose rate is in bytes.
+    private func line(blocks: Int64, transactions: Int?, bytes: Int64, totalBytes: Int64?, done: Bool) -> String {
         let seconds = max(1e-3, (ContinuousClock.now - started) / .seconds(1))
-        var parts = ["\(blocks) block\(blocks == 1 ? "" : "s")", "\(transactions) transaction\(transactions == 1 ? "" : "s")"]
+        var parts = ["\(blocks) block\(blocks == 1 ? "" : "s")"]
+        if let transactions { parts.append("\(transactions) transaction\(transactions == 1 ? "" : "s")") }
         if let totalBytes, totalBytes > 0, !done {
             let share = min(1, Double(bytes) / Double(totalBytes))
             parts.append("\(Int(share * 100))% of \(Self.megabytes(totalBytes))")
@@ -67,7 +77,11 @@ public final class ProgressMeter {
                 parts.append("ETA \(Self.clock(seconds * (1 - share) / share))")
             }
         }
-        parts.append("\(Int(Double(transactions) / seconds)) tx/s")
+        if let transactions {
+            parts.append("\(Int(Double(transactions) / seconds)) tx/s")
+        } else {
+            parts.append("\(Self.megabytes(Int64(Double(bytes) / seconds)))/s")
+        }
         if done { parts.append("\(Self.clock(seconds)), done.") }
         return prefix + parts.joined(separator: ", ")
     }
