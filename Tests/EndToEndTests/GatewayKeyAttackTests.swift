@@ -23,7 +23,7 @@ import Glibc
         let p = dir.path
         try ChainFixture.check(Tool.run("ehx-keygen", ["psk", "--device", "bed1", "--psk", p("gw.psk")]))
         try FileManager.default.copyItem(atPath: p("gw.psk"), toPath: p("stolen.psk"))
-        FileManager.default.createFile(atPath: p("out.jsonl"), contents: nil)
+        _ = FileManager.default.createFile(atPath: p("out.jsonl"), contents: nil)
         let gateway = try ChildProcess(executable: try Tool.path("ehx-ingest"), arguments: ["--psk", p("gw.psk"), "--threads", "2"],
                                        input: .pipe, output: .file(p("out.jsonl")), error: .file(p("err.txt")))
         defer { gateway.kill(SIGKILL) }

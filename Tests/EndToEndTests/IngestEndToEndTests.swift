@@ -110,7 +110,7 @@ struct EndToEndIngestTests {
         raw += #"{"device":"bed1","patient":"P-1","seq":4,"ts":"2026-11-26T10:00:04.000Z","kind":"heart_rate","value":135,"unit":"/min"}"# + "\n"
         let signed = try IngestE2E.run("ehx-sign", ["--psk", p("d.psk")], stdin: raw)
         #expect(signed.status == 0)
-        FileManager.default.createFile(atPath: p("alerts.jsonl"), contents: nil)
+        _ = FileManager.default.createFile(atPath: p("alerts.jsonl"), contents: nil)
 
         let ingest = try ChildProcess(
             executable: try #require(IngestE2E.bin) + "/ehx-ingest",

@@ -13,7 +13,7 @@ struct EndToEndLiveStream {
         defer { try? FileManager.default.removeItem(at: dir) }
         let p = { (name: String) in dir.appendingPathComponent(name).path }
         #expect(try IngestE2E.run("ehx-keygen", ["psk", "--device", "bed1", "--psk", p("d.psk")]).status == 0)
-        FileManager.default.createFile(atPath: p("out.jsonl"), contents: nil)
+        _ = FileManager.default.createFile(atPath: p("out.jsonl"), contents: nil)
 
         let sign = try ChildProcess(executable: try #require(IngestE2E.bin) + "/ehx-sign",
                                     arguments: ["-q", "--psk", p("d.psk"), "--threads", "\(threads)"],

@@ -116,7 +116,7 @@ import Glibc
         let f = try PrivacyFixture.make(in: dir, sampleLines: 20)
         let p = dir.path
         let physio = try KeyFile.readPublicKey(path: f.pub("physio")).id.hex
-        FileManager.default.createFile(atPath: p("live.jsonl"), contents: nil)
+        _ = FileManager.default.createFile(atPath: p("live.jsonl"), contents: nil)
         let sealer = try ChildProcess(executable: try Tool.path("ehx-sign"), arguments: Self.sealArguments(f) + ["--threads", "2"],
                                       input: .pipe, output: .file(p("live.jsonl")), error: .file(p("live.err")))
         defer { sealer.kill(SIGKILL) }

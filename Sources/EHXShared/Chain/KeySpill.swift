@@ -108,24 +108,11 @@ final class KeySpill: @unchecked Sendable {
     }
 
     private func writeFully(_ bytes: UnsafeRawBufferPointer, at offset: off_t) -> Bool {
-        var done = 0
-        while done < bytes.count {
-            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, offset + off_t(done))
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return false }
-            done += n
-        }
-        return true
+        FileWriting.writeAll(fd, bytes, at: offset) == 0
     }
 
     private func readFully(_ bytes: UnsafeMutableRawBufferPointer, at offset: off_t) -> Bool {
-        var done = 0
-        while done < bytes.count {
-            let n = pread(fd, bytes.baseAddress! + done, bytes.count - done, offset + off_t(done))
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return false }
-            done += n
-        }
-        return true
+        let (count, error) = FileReading.read(fd, into: bytes, at: offset)
+        return error == 0 && count == bytes.count
     }
 }

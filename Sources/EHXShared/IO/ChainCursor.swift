@@ -97,16 +97,9 @@ public final class ChainCursor {
     /// `count` bytes at `at` (a block line, a transaction), exactly.
     public func read(at: Int64, count: Int) throws(ToolError) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let n = out.withUnsafeMutableBytes { raw in pread(fd, raw.baseAddress! + done, count - done, off_t(at) + off_t(done)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ToolError(.ioErr, FileProblem.message(path, cannot: "read", errno: errno))
-            }
-            if n == 0 { throw ToolError(.dataErr, "\(path): ends before byte \(at + Int64(count)) (changed since it was indexed?)") }
-            done += n
-        }
+        let (done, error) = out.withUnsafeMutableBytes { FileReading.read(fd, into: $0, at: off_t(at)) }
+        if error != 0 { throw ToolError(.ioErr, FileProblem.message(path, cannot: "read", errno: error)) }
+        if done < count { throw ToolError(.dataErr, "\(path): ends before byte \(at + Int64(count)) (changed since it was indexed?)") }
         return out
     }
 }

@@ -114,16 +114,8 @@ public final class Spool {
         let size = Int(info.st_size)
         if size > maxBytes { return .tooLong(size) }
         var bytes = [UInt8](repeating: 0, count: size)
-        var done = 0
-        while done < size {
-            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, size - done, off_t(done)) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                if n == 0 { break }
-                throw ToolError(.ioErr, "\(file): read error: \(String(cString: strerror(errno)))")
-            }
-            done += n
-        }
+        let (done, error) = bytes.withUnsafeMutableBytes { FileReading.read(fd, into: $0, at: 0) }
+        if error != 0 { throw ToolError(.ioErr, "\(file): read error: \(FileWriting.errorText(error))") }
         return .bytes(Array(bytes.prefix(done)))
     }
 
