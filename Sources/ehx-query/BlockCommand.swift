@@ -28,10 +28,7 @@ extension Query {
                 guard wantedHeight != nil || wantedHash != nil else {
                     throw ToolError(.usage, "\(id): not a block height or a 64-hex-digit block hash")
                 }
-                var found: Block?
-                try ChainReader.forEachBlock(path: query.chain) { (_, block, _) throws(ToolError) in
-                    if found == nil && (block.height == wantedHeight || block.claimedHash == wantedHash) { found = block }
-                }
+                let found = try ChainReader.firstBlock(path: query.chain) { $0.height == wantedHeight || $0.claimedHash == wantedHash }
                 guard let block = found else { throw ToolError(.noInput, "\(query.chain): no block \(id)") }
                 if hash {
                     print(block.claimedHash.displayHex)

@@ -20,14 +20,12 @@ extension Query {
                 guard let wanted = SHA256Digest(hex: txid) else {
                     throw ToolError(.usage, "\(txid): not a transaction id (64 lowercase hex digits)")
                 }
-                var proof: InclusionProof?
-                try ChainReader.forEachBlock(path: query.chain) { (_, block, _) throws(ToolError) in
-                    guard proof == nil, let i = block.txs.firstIndex(where: { $0.txid == wanted }) else { return }
-                    proof = InclusionProof(block: block, index: i)
+                let holder = try ChainReader.firstBlock(path: query.chain) { $0.txs.contains { $0.txid == wanted } }
+                guard let block = holder, let i = block.txs.firstIndex(where: { $0.txid == wanted }) else {
+                    throw ToolError(.noInput, "\(query.chain): no transaction \(txid)")
                 }
-                guard let proof else { throw ToolError(.noInput, "\(query.chain): no transaction \(txid)") }
                 let output = try LineWriter(path: "-")
-                try output.write(proof.json)
+                try output.write(InclusionProof(block: block, index: i).json)
                 try output.close()
             }
         }
@@ -45,10 +43,19 @@ extension Query {
             let diagnostics = Diagnostics(tool: "ehx-query")
             try reportingFailures(diagnostics) {
                 let output = try LineWriter(path: "-")
-                try ChainReader.forEachBlock(path: query.chain) { (_, block, _) throws(ToolError) in
-                    try output.write(HeaderLine(block: block).json)
+                try ChainReader.forEachFrame(path: query.chain) { (line, frame) throws(ToolError) in
+                    // Only the genesis line's transactions are needed (its rules).
+                    let header = frame.height == 0 ? HeaderLine(block: try Self.block(line, in: query.chain))
+                        : HeaderLine(height: frame.height, hash: frame.claimedHash, header: frame.header)
+                    try output.write(header.json)
                 }
                 try output.close()
+            }
+        }
+
+        private static func block(_ line: LineReader.Line, in chain: String) throws(ToolError) -> Block {
+            do { return try BlockLine.parse(line.bytes) } catch {
+                throw ToolError(.dataErr, "\(chain):\(line.number): \(error)")
             }
         }
     }

@@ -15,11 +15,11 @@ extension Query {
         func run() throws {
             let diagnostics = Diagnostics(tool: "ehx-query")
             try reportingFailures(diagnostics) {
-                var last: Block?
+                var last: ChainReader.Frame?
                 var work = ChainWork.zero
-                try ChainReader.forEachBlock(path: query.chain) { (_, block, _) throws(ToolError) in
-                    last = block
-                    if let target = try? CompactTarget(bits: block.header.bits) { work += ChainWork(of: target) }
+                try ChainReader.forEachFrame(path: query.chain) { (_, frame) throws(ToolError) in
+                    last = frame
+                    if let target = try? CompactTarget(bits: frame.header.bits) { work += ChainWork(of: target) }
                 }
                 guard let tip = last else { throw ToolError(.dataErr, "\(query.chain): empty chain") }
                 if hash {
@@ -27,7 +27,7 @@ extension Query {
                 } else {
                     let line: JSONValue = [
                         "height": .number(Double(tip.height)), "hash": .string(tip.claimedHash.displayHex),
-                        "time": .number(Double(tip.header.time)), "txs": .number(Double(tip.txs.count)),
+                        "time": .number(Double(tip.header.time)), "txs": .number(Double(tip.txCount)),
                         "bits": .string(Block.hexBits(tip.header.bits)), "work": .string(work.paddedHex),
                     ]
                     print(line.canonicalString)

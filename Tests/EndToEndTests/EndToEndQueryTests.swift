@@ -39,6 +39,39 @@ enum FHIRPython {
 }
 
 @Suite struct EndToEndQueryProofTests {
+    /// block, proof, tip and headers do a little, so they read a little:
+    /// block and proof stop at what they looked for, and tip and headers
+    /// parse each line's head, not its transactions (ehx-verify judges them).
+    @Test func lookupsReadOnlyWhatTheyNeed() throws {
+        let f = try QueryFixture.shared()
+        let dir = try Scratch("query-lookups")
+        defer { dir.remove() }
+        let lines = try f.chainLines().map { String(decoding: $0, as: UTF8.self) }
+        #expect(lines.count >= 3)
+        let whole = try f.query(["tip"]).out
+        let headers = try f.query(["headers"]).stdout
+        // A transaction of the last block damaged in place (a member renamed:
+        // not a transaction any more, which only a parse of it would see).
+        var last = lines[lines.count - 1]
+        let sig = try #require(last.range(of: "\"sig\":\"", options: .backwards))
+        last.replaceSubrange(sig, with: "\"sih\":\"")
+        let damaged = dir.path("damaged.jsonl")
+        try Files.write(damaged, Array((lines.dropLast().joined(separator: "\n") + "\n" + last + "\n").utf8))
+        #expect(try f.query(["tip"], chain: damaged).out == whole)
+        #expect(try f.query(["headers"], chain: damaged).stdout == headers)
+        #expect(try Tool.run("ehx-verify", ["-q", damaged]).status == 1, "ehx-verify judges it")
+
+        // A torn last line: block 0 and a proof from an early block come before it.
+        let torn = dir.path("torn.jsonl")
+        try Files.write(torn, Array((lines.joined(separator: "\n") + "\n{\"hash\":").utf8))
+        let block0 = try Tool.run("ehx-query", ["--chain", torn, "block", "0", "--hash"])
+        #expect(block0.status == 0 && block0.out.hasPrefix(f.genesisHash), "\(block0)")
+        let txid = try #require(try QueryFixture.readingTxids(f).first)
+        #expect(try Tool.run("ehx-query", ["--chain", torn, "proof", txid]).status == 0)
+        let tip = try Tool.run("ehx-query", ["--chain", torn, "tip"])
+        #expect(tip.status == 65 && tip.err.contains(":\(lines.count + 1): truncated"), "\(tip)")
+    }
+
     @Test func proofsOfRealTransactionsCheckAgainstPinnedHeaders() throws {
         let f = try QueryFixture.shared()
         let dir = try Scratch("proof")

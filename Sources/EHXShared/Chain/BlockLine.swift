@@ -158,6 +158,25 @@ public enum ChainReader {
     /// Calls `body` for every block in order with the line it came from; the
     /// first unreadable line stops the walk with an error naming the file and line.
     public static func forEachLine(path: String, _ body: (_ line: LineReader.Line, _ block: Block) throws(ToolError) -> Void) throws(ToolError) {
+        try walk(path: path) { (line, block) throws(ToolError) in
+            try body(line, block)
+            return true
+        }
+    }
+
+    /// The first block `matches` holds for, read up to it and no further
+    /// (block 0 of a 10^7-transaction chain is one line away); nil when none does.
+    public static func firstBlock(path: String, where matches: (Block) -> Bool) throws(ToolError) -> Block? {
+        var found: Block?
+        try walk(path: path) { (_, block) in
+            if matches(block) { found = block }
+            return found == nil
+        }
+        return found
+    }
+
+    /// Reads blocks while `body` returns true.
+    private static func walk(path: String, _ body: (LineReader.Line, Block) throws(ToolError) -> Bool) throws(ToolError) {
         let reader = try LineReader(path: path)
         var any = false
         while let line = try reader.next() {
@@ -169,7 +188,44 @@ public enum ChainReader {
                 throw ToolError(.dataErr, "\(reader.name):\(line.number): \(error)")
             }
             any = true
-            try body(line, block)
+            guard try body(line, block) else { return }
+        }
+        if !any { throw ToolError(.dataErr, "\(reader.name): empty chain (no genesis block)") }
+    }
+
+    /// What `tip` and `headers` need of a block: its frame and how many
+    /// transactions it holds.
+    public struct Frame: Sendable {
+        public let height: Int64
+        public let claimedHash: SHA256Digest
+        public let header: BlockHeader
+        public let txCount: Int
+    }
+
+    /// As `forEachLine`, but a line laid out as a canonical block line is
+    /// cut at its transactions (`BlockLine.split`) and only its head is
+    /// parsed, so the walk costs reading the file, not parsing every
+    /// transaction in it; any other line is parsed whole (and named when
+    /// it cannot be). Like every walk here it reads, it does not judge.
+    public static func forEachFrame(path: String, _ body: (_ line: LineReader.Line, _ frame: Frame) throws(ToolError) -> Void) throws(ToolError) {
+        let reader = try LineReader(path: path)
+        var any = false
+        while let line = try reader.next() {
+            guard line.terminated else {
+                throw ToolError(.dataErr, "\(reader.name):\(line.number): truncated: the last line has no newline (a torn write?)")
+            }
+            let frame: Frame
+            if let split = BlockLine.split(line.bytes) {
+                frame = Frame(height: split.height, claimedHash: split.claimedHash, header: split.header, txCount: split.txs.count)
+            } else {
+                let block: Block
+                do { block = try BlockLine.parse(line.bytes) } catch {
+                    throw ToolError(.dataErr, "\(reader.name):\(line.number): \(error)")
+                }
+                frame = Frame(height: block.height, claimedHash: block.claimedHash, header: block.header, txCount: block.txs.count)
+            }
+            any = true
+            try body(line, frame)
         }
         if !any { throw ToolError(.dataErr, "\(reader.name): empty chain (no genesis block)") }
     }

@@ -8,6 +8,14 @@ public struct HeaderLine: Sendable {
     public let header: BlockHeader
     public let genesis: Transaction?
 
+    /// A block above the genesis: its frame is all a header line holds.
+    public init(height: Int64, hash: SHA256Digest, header: BlockHeader) {
+        self.height = height
+        self.hash = hash
+        self.header = header
+        genesis = nil
+    }
+
     public init(block: Block) {
         height = block.height
         hash = block.claimedHash
