@@ -20,8 +20,7 @@ extension Query {
                 guard let wanted = SHA256Digest(hex: txid) else {
                     throw ToolError(.usage, "\(txid): not a transaction id (64 lowercase hex digits)")
                 }
-                let holder = try ChainReader.firstBlock(path: query.chain) { $0.txs.contains { $0.txid == wanted } }
-                guard let block = holder, let i = block.txs.firstIndex(where: { $0.txid == wanted }) else {
+                guard let (block, i) = try TxSource.block(holding: wanted, chain: query.chain, diagnostics: diagnostics) else {
                     throw ToolError(.noInput, "\(query.chain): no transaction \(txid)")
                 }
                 let output = try LineWriter(path: "-")

@@ -72,6 +72,30 @@ enum FHIRPython {
         #expect(tip.status == 65 && tip.err.contains(":\(lines.count + 1): truncated"), "\(tip)")
     }
 
+    /// With a current index, a proof reads one block line: the one the
+    /// index points to (here, lines before it are damaged and not read).
+    @Test func aProofComesThroughTheIndex() throws {
+        let f = try QueryFixture.shared()
+        let dir = try Scratch("query-proof-index")
+        defer { dir.remove() }
+        let chain = dir.path("chain.jsonl")
+        try Files.write(chain, try Files.bytes(f.chain))
+        let txid = try #require(try QueryFixture.readingTxids(f).last)
+        let scanned = try f.query(["proof", txid], chain: chain).stdout
+        try ChainFixture.check(Tool.run("ehx-query", ["--chain", chain, "index", "-q"]))
+        #expect(try f.query(["proof", txid], chain: chain).stdout == scanned)
+        // Block 1 damaged in place, same length: the index still covers the chain.
+        var lines = try Files.lines(chain).map { String(decoding: $0, as: UTF8.self) }
+        let sig = try #require(lines[1].range(of: "\"sig\":\""))
+        lines[1].replaceSubrange(sig, with: "\"sih\":\"")
+        try Files.write(chain, Array((lines.joined(separator: "\n") + "\n").utf8))
+        let indexed = try Tool.run("ehx-query", ["--chain", chain, "proof", txid])
+        #expect(indexed.status == 0 && indexed.stdout == scanned, "\(indexed)")
+        try FileManager.default.removeItem(atPath: chain + ".index.sqlite")
+        let unindexed = try Tool.run("ehx-query", ["--chain", chain, "proof", txid])
+        #expect(unindexed.status == 65 && unindexed.err.contains(":2: "), "a scan reads block 1: \(unindexed)")
+    }
+
     @Test func proofsOfRealTransactionsCheckAgainstPinnedHeaders() throws {
         let f = try QueryFixture.shared()
         let dir = try Scratch("proof")

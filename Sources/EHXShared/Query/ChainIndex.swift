@@ -369,6 +369,13 @@ public final class ChainIndex {
         }
     }
 
+    /// Where block `height`'s line lies in the chain file (without its newline).
+    public func blockRange(height: Int64) throws(ToolError) -> (offset: Int64, length: Int64)? {
+        guard let row = try db.first("SELECT byte_offset, byte_length FROM blocks WHERE height = ?", [.integer(height)]),
+              let offset = row[0].integer, let length = row[1].integer else { return nil }
+        return (offset, length)
+    }
+
     /// The block holding `txid` (its height and the tx's index), if indexed.
     public func locate(txid: String) throws(ToolError) -> (height: Int64, index: Int)? {
         guard let row = try db.first("SELECT height, idx FROM txs WHERE txid = ? ORDER BY height LIMIT 1", [.text(txid)]),
