@@ -37,6 +37,22 @@ fi
 
 declare -A CELL
 FAILED=0
+# Runs that change nothing (the cron run, a sealer's start, the queries) are
+# timed REPEAT times (default 3) and the fastest kept, as a shared machine's
+# neighbours and a cold page cache only ever add time; peak RSS is the
+# largest seen, a failed run shows its status.
+REPEAT=${REPEAT:-3}
+best() {
+  local wall="" rss=0 status=0 i
+  for i in $(seq "$REPEAT"); do
+    timed "$@"
+    [ "$T_STATUS" = 0 ] || status=$T_STATUS
+    if [ -z "$wall" ] || awk -v a="$T_WALL" -v b="$wall" 'BEGIN { exit !(a < b) }'; then wall=$T_WALL; fi
+    [ "${T_RSS_KB:-0}" -gt "$rss" ] && rss=$T_RSS_KB
+  done
+  T_WALL=$wall; T_RSS_KB=$rss; T_STATUS=$status
+}
+
 for n in $SIZES; do
   dir=.bench/chain-$n
   bench_chain "$dir" "$n" bench-state
@@ -57,7 +73,7 @@ for n in $SIZES; do
   touch "$chain"
   timed /dev/null "$BIN/ehx-verify" -q --append "$chain" /dev/null; cell rehash
   cp "$chain" "$dir/peer.jsonl"; cp "$chain.state" "$dir/peer.jsonl.state"
-  timed /dev/null "$BIN/ehx-mine" -q --spool "$dir/spool" --chain "$chain" --key "$dir/miner.key" --deadline 50; cell noop
+  best /dev/null "$BIN/ehx-mine" -q --spool "$dir/spool" --chain "$chain" --key "$dir/miner.key" --deadline 50; cell noop
   seq=$(date +%s)
   printf '{"device":"bench-extra","patient":"%s","seq":%s,"ts":"2026-12-01T00:00:00.000Z","kind":"heart_rate","value":70,"unit":"/min"}\n' "$PATIENT" "$seq" \
     | "$BIN/ehx-sign" -q --key "$dir/gateway.key" --spool "$dir/spool" >/dev/null
@@ -65,7 +81,7 @@ for n in $SIZES; do
   printf '{"device":"bench-extra","patient":"%s","seq":%s,"ts":"2026-12-01T00:00:01.000Z","kind":"heart_rate","value":71,"unit":"/min"}\n' "$PATIENT" "$((seq + 1))" \
     > "$dir/one.jsonl"
   genesis=$("$BIN/ehx-query" --chain "$chain" block 0 --hash)
-  timed /dev/null "$BIN/ehx-sign" -q --seal --chain "$chain" --genesis "$genesis" --pseudonym-key "$dir/pseudonym.key" --key "$dir/gateway.key" "$dir/one.jsonl"; cell seal
+  best /dev/null "$BIN/ehx-sign" -q --seal --chain "$chain" --genesis "$genesis" --pseudonym-key "$dir/pseudonym.key" --key "$dir/gateway.key" "$dir/one.jsonl"; cell seal
   peer_tip=$("$BIN/ehx-query" --chain "$dir/peer.jsonl" tip --hash)
   "$BIN/ehx-query" --chain "$chain" blocks --since "$peer_tip" > "$dir/new-blocks.jsonl"
   # A replica keeps its own snapshot (saved by its last --append); the copied
@@ -78,8 +94,8 @@ for n in $SIZES; do
     "$BIN/ehx-query" --chain "$chain" index -q >/dev/null
   fi
   timed /dev/null "$BIN/ehx-query" --chain "$chain" index -q; cell index
-  timed /dev/null "$BIN/ehx-query" --chain "$chain" report --patient "$PATIENT" -o "$dir/report.html" 2>/dev/null; cell report
-  timed /dev/null "$BIN/ehx-query" --chain "$chain" fhir --patient "$PATIENT"; cell fhir
+  best /dev/null "$BIN/ehx-query" --chain "$chain" report --patient "$PATIENT" -o "$dir/report.html" 2>/dev/null; cell report
+  best /dev/null "$BIN/ehx-query" --chain "$chain" fhir --patient "$PATIENT"; cell fhir
   truncate -s "$orig_bytes" "$chain"; rm -f "$chain.state" "$chain".index.sqlite*; trap - EXIT
 done
 
