@@ -40,24 +40,34 @@ public enum Base64URL {
     }
 
     public static func decode(_ text: String) -> [UInt8]? {
-        let input = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { decode($0) }
+    }
+
+    /// `decode` on UTF-8 bytes, into an array sized once (a verifier
+    /// decodes a signature and a key per transaction).
+    public static func decode(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         if input.count % 4 == 1 { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(input.count * 3 / 4)
-        var buffer: UInt32 = 0
-        var bits = 0
-        for c in input {
-            let v = reverse[Int(c)]
-            if v < 0 { return nil }
-            buffer = buffer << 6 | UInt32(v)
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8(truncatingIfNeeded: buffer >> UInt32(bits)))
+        var valid = true
+        let out = [UInt8](unsafeUninitializedCapacity: input.count * 3 / 4) { buffer, initialized in
+            var buffered: UInt32 = 0
+            var bits = 0
+            var n = 0
+            for c in input {
+                let v = reverse[Int(c)]
+                if v < 0 { valid = false; break }
+                buffered = buffered << 6 | UInt32(v)
+                bits += 6
+                if bits >= 8 {
+                    bits -= 8
+                    buffer[n] = UInt8(truncatingIfNeeded: buffered >> UInt32(bits))
+                    n += 1
+                }
             }
+            // Leftover bits must be zero, otherwise two strings decode to one value.
+            if valid && bits > 0 && buffered & ((1 << UInt32(bits)) - 1) != 0 { valid = false }
+            initialized = n
         }
-        // Leftover bits must be zero, otherwise two strings decode to one value.
-        if bits > 0 && buffer & ((1 << UInt32(bits)) - 1) != 0 { return nil }
-        return out
+        return valid ? out : nil
     }
 }
