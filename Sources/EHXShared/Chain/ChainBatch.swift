@@ -99,9 +99,10 @@ public enum ChainBatch {
         init?(_ line: [UInt8], range: Range<Int>, checkers: SignatureCheckers?, worker: Int) {
             let read = line.withUnsafeBytes { raw -> (Transaction, [UInt8])? in
                 let bytes = UnsafeRawBufferPointer(rebasing: raw[range])
-                // Integers read as integers (no strtod per number): any text
-                // that reads differently is refused here and read whole.
-                guard let parsed = JSONValue.withParsedIfValid(bytes, { try? $0.value() }), let json = parsed,
+                // Integers read as integers (no strtod per number), repeated
+                // names not looked for (the canonical check refuses them):
+                // any text that reads differently is refused here and read whole.
+                guard let parsed = JSONValue.withParsedIfValid(bytes, canonicalOnly: true, { try? $0.value() }), let json = parsed,
                       let (tx, leaf) = try? Transaction.parseWithLeaf(json),
                       Self.same(leaf, bytes) else { return nil }
                 return (tx, leaf)

@@ -50,13 +50,20 @@ public struct Transaction: Sendable {
         ts = try f.timestamp("ts")
         signer = try f.publicKey("signer")
         body = try f.object("body")
-        do { try TransactionBody.check(body, type: type) } catch { throw error.nested(in: "body") }
+        let bodyBytes: [UInt8]
+        do { bodyBytes = try TransactionBody.checkedCanonicalBytes(body, type: type) } catch { throw error.nested(in: "body") }
         signature = try f.bytes("sig", count: 64)
-        let forms = JSONValue.canonicalObject(f.members, omitting: "sig", locating: "body")
-        unsignedBytes = forms.without
-        if leaf != nil { leaf = forms.full }
-        // "body" is a member (checked above) and not the omitted one.
-        bodyRange = forms.locatedValue ?? 0..<0
+        if let forms = TransactionLayout.forms(f.members, body: bodyBytes) {
+            unsignedBytes = forms.unsigned
+            if leaf != nil { leaf = forms.full }
+            bodyRange = forms.bodyRange
+        } else {
+            let forms = JSONValue.canonicalObject(f.members, omitting: "sig", locating: "body")
+            unsignedBytes = forms.without
+            if leaf != nil { leaf = forms.full }
+            // "body" is a member (checked above) and not the omitted one.
+            bodyRange = forms.locatedValue ?? 0..<0
+        }
         txid = SHA256.hash(unsignedBytes)
         object = f.members
     }
@@ -80,7 +87,8 @@ public struct Transaction: Sendable {
     public static func signWithLeaf(type: TxType, body: JSONValue, ts: Timestamp = .now(),
                                     key: Ed25519.PrivateKey, signer: Ed25519Signer? = nil) throws -> (transaction: Transaction, leaf: [UInt8]) {
         let signer = signer.flatMap { $0.publicKey == key.publicKey ? $0 : nil }
-        do { try TransactionBody.check(body, type: type) } catch { throw error.nested(in: "body") }
+        let bodyBytes: [UInt8]
+        do { bodyBytes = try TransactionBody.checkedCanonicalBytes(body, type: type) } catch { throw error.nested(in: "body") }
         // Every body schema is an object; kept as the parse would check it.
         guard body.objectValue != nil else { throw RecordError(field: "body", "expected an object, got \(body.typeName)") }
         let tsText = ts.description
@@ -92,7 +100,9 @@ public struct Transaction: Sendable {
             "body": body,
             "sig": .string(Self.signaturePlaceholder),
         ]
-        var (leaf, unsignedBytes, slot, bodyRange) = JSONValue.canonicalObject(members, omitting: "sig", locating: "body")
+        var (leaf, unsignedBytes, slot, bodyRange) = TransactionLayout.forms(members, body: bodyBytes)
+            .map { ($0.full, $0.unsigned, Optional($0.sigValue), Optional($0.bodyRange)) }
+            ?? JSONValue.canonicalObject(members, omitting: "sig", locating: "body")
         let message = signatureDomain + unsignedBytes
         let signature = try signer?.signature(for: message) ?? key.signature(for: message)
         let sigText = Base64URL.encode(signature)
