@@ -182,3 +182,17 @@ extension OutputSpan where Element == UInt8 {
         }
     }
 }
+
+extension Array where Element == UInt8 {
+    /// An array of at most `capacity` bytes written by `body`, as
+    /// `[UInt8](capacity:initializingWith:)` makes one but through the
+    /// specialized allocation: that initializer allocates through generic
+    /// code that looks its metadata up at run time, which cost more than
+    /// writing a transaction's envelope (issue 19).
+    static func written(capacity: Int, _ body: (inout OutputSpan<UInt8>) -> Void) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(capacity)
+        out.append(addingCapacity: capacity, initializingWith: body)
+        return out
+    }
+}

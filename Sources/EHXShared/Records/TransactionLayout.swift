@@ -57,12 +57,12 @@ enum TransactionLayout {
         let bound = head + body.count + 64 + Span.jsonStringBound(signer.count) + Span.jsonStringBound(ts.count)
             + Span.jsonStringBound(type.count) + Span.numberBound
         var sigValue: Range<Int>?
-        let full = [UInt8](capacity: bound + Span.jsonStringBound(sig.count)) { span in
+        let full = [UInt8].written(capacity: bound + Span.jsonStringBound(sig.count)) { span in
             span.append("{\"body\":")
             body.withUnsafeBufferPointer { span.append($0) }
             sigValue = tail(&span, withSig: true)
         }
-        let unsigned = [UInt8](capacity: bound) { span in
+        let unsigned = [UInt8].written(capacity: bound) { span in
             span.append("{\"body\":")
             body.withUnsafeBufferPointer { span.append($0) }
             _ = tail(&span, withSig: false)
