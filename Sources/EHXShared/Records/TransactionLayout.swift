@@ -22,9 +22,21 @@ enum TransactionLayout {
     /// general `JSONValue.canonicalObject` (which gives the same bytes
     /// whenever this gives any).
     static func forms(_ members: [String: JSONValue], body: [UInt8]) -> Forms? {
-        guard members.count == 6, case .string(var sig)? = members["sig"], case .string(var signer)? = members["signer"],
-              case .string(var ts)? = members["ts"], case .string(var type)? = members["type"],
-              members["v"] == .number(Double(Transaction.version)), members["body"] != nil else { return nil }
+        guard members.count == 6 else { return nil }
+        // One pass over the six instead of a hashed lookup each.
+        var sig: String?, signer: String?, ts: String?, type: String?, v = false, hasBody = false
+        for (key, value) in members {
+            switch (key, value) {
+            case ("sig", .string(let text)): sig = text
+            case ("signer", .string(let text)): signer = text
+            case ("ts", .string(let text)): ts = text
+            case ("type", .string(let text)): type = text
+            case ("v", .number(let n)): v = n == Double(Transaction.version)
+            case ("body", _): hasBody = true
+            default: return nil
+            }
+        }
+        guard var sig, var signer, var ts, var type, v, hasBody else { return nil }
         return sig.withUTF8 { sig in signer.withUTF8 { signer in ts.withUTF8 { ts in type.withUTF8 { type in
             forms(body: body, sig: sig, signer: signer, ts: ts, type: type)
         } } } }
