@@ -8,6 +8,11 @@ public struct ByteIdentity: Hashable, Sendable, CustomStringConvertible {
 
     public init(_ text: String) { bytes = Array(text.utf8) }
 
+    /// The bytes hashed at once (see `Ed25519.PublicKey.hash(into:)`).
+    public func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
     public var description: String { String(decoding: bytes, as: UTF8.self) }
 }
 

@@ -17,8 +17,25 @@ extension ChainState {
     }
 
     static func readingKey(device: String, seq: Int64, ref: String?) -> SHA256Digest {
-        SHA256.hash(Array("ehx-reading-key\n".utf8) + Array(device.utf8) + Array("\n\(seq)\n\(ref ?? "sealed")".utf8))
+        readingKey(device: device, seq: seq) { $0.append(contentsOf: (ref ?? "sealed").utf8) }
     }
+
+    /// SHA-256 of "ehx-reading-key\n", the device, "\n", the seq in
+    /// decimal, "\n" and the ref `appendRef` writes; put together in one
+    /// buffer (the verifier makes one per reading).
+    static func readingKey(device: String, seq: Int64, appendRef: (inout [UInt8]) -> Void) -> SHA256Digest {
+        var input: [UInt8] = []
+        input.reserveCapacity(readingKeyTag.count + device.utf8.count + 24 + 2 * SHA256Digest.byteCount)
+        input.append(contentsOf: readingKeyTag)
+        input.append(contentsOf: device.utf8)
+        input.append(0x0a)
+        input.append(contentsOf: String(seq).utf8)
+        input.append(0x0a)
+        appendRef(&input)
+        return SHA256.hash(input)
+    }
+
+    private static let readingKeyTag = Array("ehx-reading-key\n".utf8)
 
     static func alertKey(reading: SHA256Digest, rule: String) -> SHA256Digest {
         SHA256.hash(Array("ehx-alert-key\n".utf8) + reading.bytes + Array("\n\(rule)".utf8))

@@ -29,8 +29,15 @@ extension ChainState {
     /// without a device and seq, which is then known by its txid alone).
     static func ownReadingKey(_ tx: Transaction) -> SHA256Digest? {
         guard tx.type == .reading, let device = tx.body["device"]?.stringValue, let seq = tx.body["seq"]?.integerValue else { return nil }
-        let ref = SealedBody.isSealed(tx.body) ? nil : SHA256.hash(tx.body.canonicalBytes()).hex
-        return readingKey(device: device, seq: seq, ref: ref)
+        // A plain reading's ref is the hash of its body, in hex; the body's
+        // canonical bytes are those the transaction's own form holds.
+        let bodyHash = SealedBody.isSealed(tx.body) ? nil : SHA256.hash(tx.bodyBytes)
+        return readingKey(device: device, seq: seq) { input in
+            guard let bodyHash else { return input.append(contentsOf: "sealed".utf8) }
+            bodyHash.bytes.withUnsafeBytes { digest in
+                input.append(addingCapacity: 2 * digest.count) { $0.appendHex(digest) }
+            }
+        }
     }
 }
 

@@ -68,7 +68,7 @@ public struct ChainState: Sendable {
         // Worked out once for both the check and the record.
         let identity = identity(of: tx)
         let found = problems(with: tx, height: height, blockTime: blockTime, signature: signature, identity: identity, readers: &readers)
-        if found.isEmpty, let role = roles(of: tx.signer).sorted().first(where: { $0.maySign.contains(tx.type) }) {
+        if found.isEmpty, let role = roles(of: tx.signer).sorted().first(where: { $0.maySign(tx.type) }) {
             signersByRole[role, default: []].insert(tx.signer)
         }
         record(tx, valid: found.isEmpty, identity: identity)
@@ -103,7 +103,7 @@ public struct ChainState: Sendable {
         let held = roles(of: tx.signer)
         // Without genesis rules nobody holds a role; the validator reports
         // the missing genesis once instead of a role problem per transaction.
-        if rules != nil && !held.contains(where: { $0.maySign.contains(tx.type) }) {
+        if rules != nil && !held.contains(where: { $0.maySign(tx.type) }) {
             let heldText = held.isEmpty ? "no role" : held.sorted().map(\.rawValue).joined(separator: ",")
             problems.append(ChainProblem(.role, "signer \(tx.signer.id.hex.prefix(16)) (\(heldText)) may not sign \(tx.type.rawValue) at height \(height)", txid: tx.txid))
         }

@@ -3,18 +3,15 @@
 /// Bitcoin's own tree does not guarantee; that is why ehx uses this tree.
 public enum MerkleTree {
     public static func leafHash(_ leaf: [UInt8]) -> SHA256Digest {
-        var input: [UInt8] = [0x00]
-        input.reserveCapacity(1 + leaf.count)
-        input.append(contentsOf: leaf)
-        return SHA256.hash(input)
+        leaf.withUnsafeBytes { SHA256.hash(prefix: 0x00, $0) }
     }
 
     public static func nodeHash(_ left: SHA256Digest, _ right: SHA256Digest) -> SHA256Digest {
-        var input: [UInt8] = [0x01]
-        input.reserveCapacity(1 + 2 * SHA256Digest.byteCount)
+        var input: [UInt8] = []
+        input.reserveCapacity(2 * SHA256Digest.byteCount)
         input.append(contentsOf: left.bytes)
         input.append(contentsOf: right.bytes)
-        return SHA256.hash(input)
+        return input.withUnsafeBytes { SHA256.hash(prefix: 0x01, $0) }
     }
 
     /// MTH(D[n]). Built bottom-up: carrying an unpaired last node up a level

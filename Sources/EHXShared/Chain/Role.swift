@@ -4,13 +4,17 @@ public enum Role: String, CaseIterable, Sendable, Comparable {
     case authority, gateway, device, clinician, physio, researcher, auditor, miner, manufacturer
 
     /// The transaction types a holder of this role may sign.
-    public var maySign: Set<TxType> {
+    public var maySign: Set<TxType> { Set(TxType.allCases.filter(maySign)) }
+
+    /// Whether a holder of this role may sign `type`: the chain asks for
+    /// every transaction, so without building a set.
+    public func maySign(_ type: TxType) -> Bool {
         switch self {
-        case .authority: return [.genesis, .key, .policy, .erasure]
-        case .gateway, .device: return [.reading, .alert]
-        case .miner: return [.stamp]
-        case .manufacturer: return [.firmware]
-        case .clinician, .physio, .researcher, .auditor: return [.access]
+        case .authority: [.genesis, .key, .policy, .erasure].contains(type)
+        case .gateway, .device: type == .reading || type == .alert
+        case .miner: type == .stamp
+        case .manufacturer: type == .firmware
+        case .clinician, .physio, .researcher, .auditor: type == .access
         }
     }
 

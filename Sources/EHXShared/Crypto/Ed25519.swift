@@ -59,6 +59,13 @@ public enum Ed25519 {
             self.rawRepresentation = rawRepresentation
         }
 
+        /// The bytes hashed at once: the synthesized hash feeds an array to
+        /// the hasher an element at a time, and the chain state looks keys
+        /// up several times per transaction.
+        public func hash(into hasher: inout Hasher) {
+            rawRepresentation.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+
         /// The key's address: SHA-256 of the raw 32 bytes.
         public var id: SHA256Digest { SHA256.hash(rawRepresentation) }
 

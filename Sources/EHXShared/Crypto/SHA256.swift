@@ -1,6 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import COpenSSL
 
-/// SHA-256 from libcrypto's one-shot EVP_Digest.
+/// SHA-256 from libcrypto's EVP digest interface.
 public enum SHA256 {
     /// Fetched from the provider once. `EVP_sha256()` is fetched again by
     /// every EVP_Digest call (a lookup under the method store's lock, which
@@ -9,14 +14,60 @@ public enum SHA256 {
     /// as long as the process, as libcrypto's own default methods do.
     nonisolated(unsafe) private static let method: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
 
-    public static func hash<Bytes: ContiguousBytes>(_ data: Bytes) -> SHA256Digest {
-        var out = [UInt8](repeating: 0, count: SHA256Digest.byteCount)
-        data.withUnsafeBytes { input in
-            // EVP_Digest with SHA-256 cannot fail on valid pointers; the only
-            // failure mode is allocation, which libcrypto reports by returning 0.
-            let ok = EVP_Digest(input.baseAddress, input.count, &out, nil, method ?? EVP_sha256(), nil)
-            precondition(ok == 1, "libcrypto SHA-256 failed (out of memory)")
+    /// One digest context per thread, made on the thread's first hash and
+    /// freed when it ends. A verifier hashes several times per transaction
+    /// (txid, Merkle leaf, reading keys); the one-shot EVP_Digest allocates
+    /// and frees a context and its provider state each time, where
+    /// re-initialising a kept context for the same digest reuses both.
+    private static let contextKey: pthread_key_t? = {
+        var key = pthread_key_t()
+        let made = pthread_key_create(&key) { context in
+            if let context { EVP_MD_CTX_free(OpaquePointer(context)) }
         }
+        return made == 0 ? key : nil
+    }()
+
+    /// This thread's context, initialised for SHA-256; nil when libcrypto
+    /// or the thread-key table refuses (the caller then takes EVP_Digest).
+    private static func threadContext() -> OpaquePointer? {
+        guard let key = contextKey, let method else { return nil }
+        var context = pthread_getspecific(key).map(OpaquePointer.init)
+        if context == nil {
+            guard let made = EVP_MD_CTX_new() else { return nil }
+            guard pthread_setspecific(key, UnsafeRawPointer(made)) == 0 else {
+                EVP_MD_CTX_free(made)
+                return nil
+            }
+            context = made
+        }
+        guard let context, EVP_DigestInit_ex2(context, method, nil) == 1 else {
+            LibcryptoErrorQueue.clear()
+            return nil
+        }
+        return context
+    }
+
+    public static func hash<Bytes: ContiguousBytes>(_ data: Bytes) -> SHA256Digest {
+        data.withUnsafeBytes { input in hash(prefix: nil, input) }
+    }
+
+    /// SHA-256 of one byte and then `data` (an RFC 6962 leaf or node),
+    /// without copying them together.
+    static func hash(prefix: UInt8?, _ data: UnsafeRawBufferPointer) -> SHA256Digest {
+        var out = [UInt8](repeating: 0, count: SHA256Digest.byteCount)
+        if let context = threadContext() {
+            var ok = true
+            if var prefix { ok = EVP_DigestUpdate(context, &prefix, 1) == 1 }
+            if ok, data.count > 0 { ok = EVP_DigestUpdate(context, data.baseAddress, data.count) == 1 }
+            if ok, EVP_DigestFinal_ex(context, &out, nil) == 1 { return SHA256Digest(unchecked: out) }
+            LibcryptoErrorQueue.clear()
+        }
+        var joined: [UInt8] = prefix.map { [$0] } ?? []
+        joined.append(contentsOf: data)
+        // EVP_Digest with SHA-256 cannot fail on valid pointers; the only
+        // failure mode is allocation, which libcrypto reports by returning 0.
+        let ok = EVP_Digest(joined, joined.count, &out, nil, method ?? EVP_sha256(), nil)
+        precondition(ok == 1, "libcrypto SHA-256 failed (out of memory)")
         return SHA256Digest(unchecked: out)
     }
 

@@ -18,6 +18,11 @@ public struct SHA256Digest: Hashable, Sendable, Comparable {
         self.bytes = bytes
     }
 
+    /// The bytes hashed at once (see `Ed25519.PublicKey.hash(into:)`).
+    public func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
     /// Parses the natural-order hex form (txids, key ids).
     public init?(hex: String) {
         guard let bytes = Hex.decode(hex), bytes.count == Self.byteCount else { return nil }

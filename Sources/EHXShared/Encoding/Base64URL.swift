@@ -11,53 +11,74 @@ public enum Base64URL {
     }()
 
     public static func encode<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-        let input = Array(bytes)
-        var out: [UInt8] = []
-        out.reserveCapacity((input.count * 4 + 2) / 3)
-        var i = 0
-        while i + 3 <= input.count {
-            let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
-            out.append(alphabet[Int(n >> 18 & 63)])
-            out.append(alphabet[Int(n >> 12 & 63)])
-            out.append(alphabet[Int(n >> 6 & 63)])
-            out.append(alphabet[Int(n & 63)])
-            i += 3
+        let count = bytes.count
+        // Written straight into the string's storage (a signer writes one per transaction).
+        return String(unsafeUninitializedCapacity: (count * 4 + 2) / 3) { out in
+            var n = 0
+            var group: UInt32 = 0
+            var held = 0
+            for byte in bytes {
+                group = group << 8 | UInt32(byte)
+                held += 1
+                if held == 3 {
+                    out[n] = alphabet[Int(group >> 18 & 63)]
+                    out[n + 1] = alphabet[Int(group >> 12 & 63)]
+                    out[n + 2] = alphabet[Int(group >> 6 & 63)]
+                    out[n + 3] = alphabet[Int(group & 63)]
+                    n += 4
+                    group = 0
+                    held = 0
+                }
+            }
+            switch held {
+            case 1:
+                out[n] = alphabet[Int(group >> 2 & 63)]
+                out[n + 1] = alphabet[Int(group << 4 & 63)]
+                n += 2
+            case 2:
+                out[n] = alphabet[Int(group >> 10 & 63)]
+                out[n + 1] = alphabet[Int(group >> 4 & 63)]
+                out[n + 2] = alphabet[Int(group << 2 & 63)]
+                n += 3
+            default:
+                break
+            }
+            return n
         }
-        switch input.count - i {
-        case 1:
-            let n = UInt32(input[i]) << 16
-            out.append(alphabet[Int(n >> 18 & 63)])
-            out.append(alphabet[Int(n >> 12 & 63)])
-        case 2:
-            let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8
-            out.append(alphabet[Int(n >> 18 & 63)])
-            out.append(alphabet[Int(n >> 12 & 63)])
-            out.append(alphabet[Int(n >> 6 & 63)])
-        default:
-            break
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
     public static func decode(_ text: String) -> [UInt8]? {
-        let input = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { decode($0) }
+    }
+
+    /// `decode` on UTF-8 bytes, into an array sized once (a verifier
+    /// decodes a signature and a key per transaction).
+    public static func decode(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         if input.count % 4 == 1 { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(input.count * 3 / 4)
-        var buffer: UInt32 = 0
-        var bits = 0
-        for c in input {
-            let v = reverse[Int(c)]
-            if v < 0 { return nil }
-            buffer = buffer << 6 | UInt32(v)
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8(truncatingIfNeeded: buffer >> UInt32(bits)))
+        var valid = true
+        let out = [UInt8](unsafeUninitializedCapacity: input.count * 3 / 4) { buffer, initialized in
+            var buffered: UInt32 = 0
+            var bits = 0
+            var n = 0
+            // The table lent once, not looked up through its global per character.
+            reverse.withUnsafeBufferPointer { reverse in
+                for c in input {
+                    let v = reverse[Int(c)]
+                    if v < 0 { valid = false; break }
+                    buffered = buffered << 6 | UInt32(v)
+                    bits += 6
+                    if bits >= 8 {
+                        bits -= 8
+                        buffer[n] = UInt8(truncatingIfNeeded: buffered >> UInt32(bits))
+                        n += 1
+                    }
+                }
             }
+            // Leftover bits must be zero, otherwise two strings decode to one value.
+            if valid && bits > 0 && buffered & ((1 << UInt32(bits)) - 1) != 0 { valid = false }
+            initialized = n
         }
-        // Leftover bits must be zero, otherwise two strings decode to one value.
-        if bits > 0 && buffer & ((1 << UInt32(bits)) - 1) != 0 { return nil }
-        return out
+        return valid ? out : nil
     }
 }

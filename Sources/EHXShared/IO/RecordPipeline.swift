@@ -178,7 +178,11 @@ public final class RecordPipeline {
     /// The line's JSON through `stage` (on a worker).
     static func judge<Prepared: Sendable>(_ bytes: [UInt8], _ stage: (JSONValue) throws -> Prepared) -> Judged<Prepared> {
         let value: JSONValue
-        do { value = try JSONValue.parse(bytes) } catch { return .rejected(RejectLog.Refusal(code: .json, reason: error.description)) }
+        // Integers read as integers (no strtod per number); what that
+        // refuses is read again as `JSONValue.parse` reads it, for its message.
+        do { value = try JSONValue.parse(bytes, integersAsIntegers: true) } catch {
+            return .rejected(RejectLog.Refusal(code: .json, reason: error.description))
+        }
         do {
             return .ready(try stage(value))
         } catch let failure as ToolError {

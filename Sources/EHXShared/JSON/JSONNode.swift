@@ -89,10 +89,17 @@ extension JSONValue {
     /// `withParsed`'s first attempt alone (integers read as integers, no
     /// error record): nil when jansson refuses the text, for a caller that
     /// has another way to read it.
-    static func withParsedIfValid<R>(_ bytes: UnsafeRawBufferPointer, _ body: (JSONNode) -> R) -> R? {
+    ///
+    /// `canonicalOnly`: the caller takes the text only if it is the
+    /// canonical form of what it parses to, which holds each name of an
+    /// object once; a text with a repeated name never is, so jansson's
+    /// second lookup per name that refuses repeats is skipped.
+    static func withParsedIfValid<R>(_ bytes: UnsafeRawBufferPointer, canonicalOnly: Bool = false,
+                                     _ body: (JSONNode) -> R) -> R? {
+        var flags = decodeFlags & ~Int(JSON_DECODE_INT_AS_REAL)
+        if canonicalOnly { flags &= ~Int(JSON_REJECT_DUPLICATES) }
         guard let base = bytes.baseAddress, bytes.count > 0,
-              let root = json_loadb(base.assumingMemoryBound(to: CChar.self), bytes.count,
-                                    decodeFlags & ~Int(JSON_DECODE_INT_AS_REAL), nil)
+              let root = json_loadb(base.assumingMemoryBound(to: CChar.self), bytes.count, flags, nil)
         else { return nil }
         defer { ehx_json_decref(root) }
         return body(JSONNode(root))

@@ -18,11 +18,23 @@ extension JSONValue {
     static func canonicalObject(_ members: [String: JSONValue], omitting omitted: String)
         -> (full: [UInt8], without: [UInt8], omittedValue: Range<Int>?)
     {
+        let forms = canonicalObject(members, omitting: omitted, locating: nil)
+        return (forms.full, forms.without, forms.omittedValue)
+    }
+
+    /// `canonicalObject(_:omitting:)`, and where the value of member
+    /// `located` lies in `without` (nil: no such member, or it is the
+    /// omitted one): a transaction's body is hashed from its bytes there
+    /// instead of being serialized a second time.
+    static func canonicalObject(_ members: [String: JSONValue], omitting omitted: String, locating located: String?)
+        -> (full: [UInt8], without: [UInt8], omittedValue: Range<Int>?, locatedValue: Range<Int>?)
+    {
         var full: [UInt8] = []
         full.reserveCapacity(256)
         full.append(UInt8(ascii: "{"))
         var cut: Range<Int>?
         var value: Range<Int>?
+        var found: Range<Int>?
         let sorted = sortedMembers(members)
         for (index, member) in sorted.enumerated() {
             if index > 0 { full.append(UInt8(ascii: ",")) }
@@ -31,6 +43,9 @@ extension JSONValue {
             full.append(UInt8(ascii: ":"))
             let valueStart = full.count
             member.value.appendCanonical(to: &full)
+            if let located, member.key == located, member.key != omitted {
+                found = valueStart..<full.count
+            }
             if member.key == omitted {
                 value = valueStart..<full.count
                 // Take one separating comma with the member: the one before
@@ -40,12 +55,14 @@ extension JSONValue {
             }
         }
         full.append(UInt8(ascii: "}"))
-        guard let cut else { return (full, full, nil) }
+        guard let cut else { return (full, full, nil, found) }
         var without: [UInt8] = []
         without.reserveCapacity(full.count - cut.count)
         without.append(contentsOf: full[..<cut.lowerBound])
         without.append(contentsOf: full[cut.upperBound...])
-        return (full, without, value)
+        // Members after the cut moved back by its length.
+        let shifted = found.map { $0.lowerBound >= cut.upperBound ? ($0.lowerBound - cut.count)..<($0.upperBound - cut.count) : $0 }
+        return (full, without, value, shifted)
     }
 
     func appendCanonical(to out: inout [UInt8]) {

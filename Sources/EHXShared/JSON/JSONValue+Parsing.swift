@@ -18,6 +18,20 @@ extension JSONValue {
         return try result.get()
     }
 
+    /// `parse`, trying jansson with integers read as integers first
+    /// (`withParsed(integersAsIntegers:)`): the same value and the same
+    /// refusals, without strtod for every integer.
+    static func parse(_ bytes: [UInt8], integersAsIntegers: Bool) throws(JSONError) -> JSONValue {
+        let result = bytes.withUnsafeBytes { buffer in
+            Result { () throws(JSONError) in
+                try withParsed(buffer, integersAsIntegers: integersAsIntegers) { root in
+                    Result { () throws(JSONError) in try root.value() }
+                }.get()
+            }
+        }
+        return try result.get()
+    }
+
     public static func parse(_ text: String) throws(JSONError) -> JSONValue {
         var text = text
         let result = text.withUTF8 { buffer in

@@ -106,8 +106,9 @@ public struct RecordFields: Sendable {
     }
 
     public func bytes(_ key: String, count: Int? = nil) throws(RecordError) -> [UInt8] {
-        let s = try string(key, maxLength: 1 << 20)
-        guard let bytes = Base64URL.decode(s) else { throw RecordError(field: key, "not unpadded base64url") }
+        // Decoded from the member's bytes, as `string` checks them, without making a String.
+        let decoded = try Self.withText(members[key], key, maxLength: 1 << 20) { Base64URL.decode($0) }
+        guard let bytes = decoded else { throw RecordError(field: key, "not unpadded base64url") }
         if let count, bytes.count != count {
             throw RecordError(field: key, "must decode to \(count) bytes, got \(bytes.count)")
         }

@@ -257,7 +257,7 @@ public struct SensorReading: Sendable {
             + (numbers?.count ?? 0) * (Span.numberBound + 1) + (sampleText?.count ?? 0)
             + 24 + Span.numberBound
         var macMember: Range<Int>?
-        let bytes = [UInt8](capacity: bound) { span in
+        let bytes = [UInt8].written(capacity: bound) { span in
             if let absent {
                 span.append("{\"absent\":")
                 span.appendJSONString(absent.rawValue)

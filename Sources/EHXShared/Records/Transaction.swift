@@ -16,6 +16,9 @@ public struct Transaction: Sendable {
     public let txid: SHA256Digest
     /// The whole transaction as parsed, `sig` included.
     public let object: [String: JSONValue]
+    /// Where the body's canonical bytes lie in `unsignedBytes`, for the
+    /// hash of the body (a reading's key) without serializing it again.
+    let bodyRange: Range<Int>
 
     /// Parses and checks the schema of the envelope and of the body for its
     /// type. The signature is not checked here (see `hasValidSignature`), so
@@ -47,16 +50,19 @@ public struct Transaction: Sendable {
         ts = try f.timestamp("ts")
         signer = try f.publicKey("signer")
         body = try f.object("body")
-        do { try TransactionBody.check(body, type: type) } catch { throw error.nested(in: "body") }
+        let bodyBytes: [UInt8]
+        do { bodyBytes = try TransactionBody.checkedCanonicalBytes(body, type: type) } catch { throw error.nested(in: "body") }
         signature = try f.bytes("sig", count: 64)
-        if leaf != nil {
-            let both = JSONValue.canonicalObject(f.members, omitting: "sig")
-            unsignedBytes = both.without
-            leaf = both.full
+        if let forms = TransactionLayout.forms(f.members, body: bodyBytes) {
+            unsignedBytes = forms.unsigned
+            if leaf != nil { leaf = forms.full }
+            bodyRange = forms.bodyRange
         } else {
-            var unsigned = f.members
-            unsigned["sig"] = nil
-            unsignedBytes = JSONValue.object(unsigned).canonicalBytes()
+            let forms = JSONValue.canonicalObject(f.members, omitting: "sig", locating: "body")
+            unsignedBytes = forms.without
+            if leaf != nil { leaf = forms.full }
+            // "body" is a member (checked above) and not the omitted one.
+            bodyRange = forms.locatedValue ?? 0..<0
         }
         txid = SHA256.hash(unsignedBytes)
         object = f.members
@@ -81,7 +87,8 @@ public struct Transaction: Sendable {
     public static func signWithLeaf(type: TxType, body: JSONValue, ts: Timestamp = .now(),
                                     key: Ed25519.PrivateKey, signer: Ed25519Signer? = nil) throws -> (transaction: Transaction, leaf: [UInt8]) {
         let signer = signer.flatMap { $0.publicKey == key.publicKey ? $0 : nil }
-        do { try TransactionBody.check(body, type: type) } catch { throw error.nested(in: "body") }
+        let bodyBytes: [UInt8]
+        do { bodyBytes = try TransactionBody.checkedCanonicalBytes(body, type: type) } catch { throw error.nested(in: "body") }
         // Every body schema is an object; kept as the parse would check it.
         guard body.objectValue != nil else { throw RecordError(field: "body", "expected an object, got \(body.typeName)") }
         let tsText = ts.description
@@ -93,7 +100,9 @@ public struct Transaction: Sendable {
             "body": body,
             "sig": .string(Self.signaturePlaceholder),
         ]
-        var (leaf, unsignedBytes, slot) = JSONValue.canonicalObject(members, omitting: "sig")
+        var (leaf, unsignedBytes, slot, bodyRange) = TransactionLayout.forms(members, body: bodyBytes)
+            .map { ($0.full, $0.unsigned, Optional($0.sigValue), Optional($0.bodyRange)) }
+            ?? JSONValue.canonicalObject(members, omitting: "sig", locating: "body")
         let message = signatureDomain + unsignedBytes
         let signature = try signer?.signature(for: message) ?? key.signature(for: message)
         let sigText = Base64URL.encode(signature)
@@ -103,13 +112,14 @@ public struct Transaction: Sendable {
             leaf.replaceSubrange((slot.lowerBound + 1)..<(slot.upperBound - 1), with: sigText.utf8)
         } else {
             leaf = JSONValue.object(members).canonicalBytes()
-            unsignedBytes = JSONValue.canonicalObject(members, omitting: "sig").without
+            (_, unsignedBytes, _, bodyRange) = JSONValue.canonicalObject(members, omitting: "sig", locating: "body")
         }
         guard let parsedTs = Timestamp(rfc3339: tsText) else {
             throw RecordError(field: "ts", "\"\(tsText)\" is not an RFC 3339 UTC time with milliseconds")
         }
         let tx = Transaction(type: type, ts: parsedTs, signer: key.publicKey, body: body, signature: signature,
-                             unsignedBytes: unsignedBytes, txid: SHA256.hash(unsignedBytes), object: members)
+                             unsignedBytes: unsignedBytes, txid: SHA256.hash(unsignedBytes), object: members,
+                             bodyRange: bodyRange ?? 0..<0)
         return (tx, leaf)
     }
 
@@ -119,7 +129,7 @@ public struct Transaction: Sendable {
     static let signaturePlaceholder = String(repeating: "A", count: signatureTextLength)
 
     private init(type: TxType, ts: Timestamp, signer: Ed25519.PublicKey, body: JSONValue, signature: [UInt8],
-                 unsignedBytes: [UInt8], txid: SHA256Digest, object: [String: JSONValue]) {
+                 unsignedBytes: [UInt8], txid: SHA256Digest, object: [String: JSONValue], bodyRange: Range<Int>) {
         self.type = type
         self.ts = ts
         self.signer = signer
@@ -128,6 +138,7 @@ public struct Transaction: Sendable {
         self.unsignedBytes = unsignedBytes
         self.txid = txid
         self.object = object
+        self.bodyRange = bodyRange
     }
 
     /// What the signature covers: the domain tag and the unsigned canonical bytes.
@@ -138,6 +149,10 @@ public struct Transaction: Sendable {
     }
 
     public var json: JSONValue { .object(object) }
+
+    /// The body's canonical bytes, as `body.canonicalBytes()` gives them
+    /// (an object's are never empty: an empty range means not located).
+    var bodyBytes: ArraySlice<UInt8> { bodyRange.isEmpty ? body.canonicalBytes()[...] : unsignedBytes[bodyRange] }
 
     /// The RFC 6962 leaf: the canonical form of the whole transaction.
     public var leaf: [UInt8] { json.canonicalBytes() }

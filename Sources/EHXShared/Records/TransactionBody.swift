@@ -21,6 +21,18 @@ public enum TransactionBody {
         case .access: _ = try AccessRecord(parsing: body)
         }
     }
+
+    /// `check`, and the body's canonical bytes: a plain reading's written
+    /// by `SensorReading.canonicalForm` from the fields the check read
+    /// (the gateway's own writer, held to the general one by its tests),
+    /// any other body by the general writer.
+    static func checkedCanonicalBytes(_ body: JSONValue, type: TxType) throws(RecordError) -> [UInt8] {
+        if type == .reading, !StoredBody.isStored(body), !SealedBody.isSealed(body) {
+            return try SensorReading(parsing: body).canonicalForm().bytes
+        }
+        try check(body, type: type)
+        return body.canonicalBytes()
+    }
 }
 
 /// First transaction of every block after genesis, signed by the miner. The

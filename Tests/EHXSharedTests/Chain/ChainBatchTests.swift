@@ -67,7 +67,15 @@ import Testing
                         good.replacing(#""v":1}]}"#, with: #""v":1},{}]}"#),
                         good.replacing(#""v":1}]}"#, with: #""v":1},3]}"#),
                         good.replacing(#""kind":"heart_rate""#, with: #""kind":"heart_rate\u0020""#),
-                        good.replacing(#","txs":["#, with: #","txs":[],"t":["#)]
+                        good.replacing(#","txs":["#, with: #","txs":[],"t":["#),
+                        // The cut path reads integers as integers and does not
+                        // look for repeated names: neither may let a line through.
+                        good.replacing(#""v":1}"#, with: #""v":1,"v":1}"#),
+                        good.replacing(#""unit":"/min""#, with: #""unit":"/min","unit":"/min""#),
+                        good.replacing(#""seq":0,"#, with: #""seq":-0,"#),
+                        good.replacing(#""value":72"#, with: #""value":72.0"#),
+                        good.replacing(#""value":72"#, with: #""value":99999999999999999999"#),
+                        good.replacing(#""value":72"#, with: #""value":9007199254740993"#)]
         // A signature changed in place: still canonical, but invalid.
         if let range = good.range(of: #""sig":""#) {
             var forged = good

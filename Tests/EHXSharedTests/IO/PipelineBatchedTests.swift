@@ -136,6 +136,16 @@ import Testing
             } else {
                 #expect(forms.omittedValue == nil)
             }
+            // Any other member's value located in the form without "mac",
+            // before and after the cut.
+            for (name, value) in members where name != "mac" {
+                let located = JSONValue.canonicalObject(members, omitting: "mac", locating: name)
+                #expect(located.full == forms.full && located.without == forms.without)
+                let range = try #require(located.locatedValue)
+                #expect(Array(located.without[range]) == value.canonicalBytes())
+            }
+            #expect(JSONValue.canonicalObject(members, omitting: "mac", locating: "mac").locatedValue == nil)
+            #expect(JSONValue.canonicalObject(members, omitting: "mac", locating: "absent").locatedValue == nil)
         }
     }
 
