@@ -63,8 +63,11 @@ for n in $SIZES; do
   rm -rf "$dir/spool" "$chain.state" "$dir/peer.jsonl" "$dir/peer.jsonl.state"
   mkdir -p "$dir/spool/new" "$dir/spool/tmp"
   cell() { # a run that failed shows its status instead of a time that means nothing
-    if [ "$T_STATUS" != 0 ]; then CELL[$1,$n]="failed ($T_STATUS)"; FAILED=1; return; fi
-    CELL[$1,$n]=$(awk -v w="$T_WALL" -v r="$T_RSS_KB" 'BEGIN { printf "%7.2f s %5d MB", w, r / 1024 }')
+    if [ "$T_STATUS" != 0 ]; then CELL[$1,$n]="failed ($T_STATUS)"; FAILED=1
+    else CELL[$1,$n]=$(awk -v w="$T_WALL" -v r="$T_RSS_KB" 'BEGIN { printf "%7.2f s %5d MB", w, r / 1024 }'); fi
+    # Also on stderr at once: at 10^7 a run may have to be stopped before
+    # the table, and what it measured so far should not go with it.
+    echo "bench-state: $n: $1 ${CELL[$1,$n]}" >&2
   }
 
   timed /dev/null "$BIN/ehx-mine" -q --spool "$dir/spool" --chain "$chain" --key "$dir/miner.key"; cell build
