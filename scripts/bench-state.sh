@@ -59,8 +59,8 @@ for n in $SIZES; do
   chain=$dir/chain.jsonl
   # The runs below append blocks; the shared cached chain is cut back after.
   orig_bytes=$(stat -c %s "$chain")
-  trap 'truncate -s "$orig_bytes" "$chain"; rm -f "$chain.state" "$chain".index.sqlite*' EXIT
-  rm -rf "$dir/spool" "$chain.state" "$dir/peer.jsonl" "$dir/peer.jsonl.state"
+  trap 'truncate -s "$orig_bytes" "$chain"; rm -rf "$chain.state" "$chain.state.keys" "$chain".index.sqlite*' EXIT
+  rm -rf "$dir/spool" "$chain.state" "$chain.state.keys" "$dir/peer.jsonl" "$dir/peer.jsonl.state" "$dir/peer.jsonl.state.keys"
   mkdir -p "$dir/spool/new" "$dir/spool/tmp"
   cell() { # a run that failed shows its status instead of a time that means nothing
     if [ "$T_STATUS" != 0 ]; then CELL[$1,$n]="failed ($T_STATUS)"; FAILED=1
@@ -75,7 +75,8 @@ for n in $SIZES; do
   # the covered lines are hashed again before the snapshot is trusted.
   touch "$chain"
   timed /dev/null "$BIN/ehx-verify" -q --append "$chain" /dev/null; cell rehash
-  cp "$chain" "$dir/peer.jsonl"; cp "$chain.state" "$dir/peer.jsonl.state"
+  # A copy of the chain with its snapshot and the snapshot's key runs.
+  cp "$chain" "$dir/peer.jsonl"; cp "$chain.state" "$dir/peer.jsonl.state"; cp -r "$chain.state.keys" "$dir/peer.jsonl.state.keys"
   best /dev/null "$BIN/ehx-mine" -q --spool "$dir/spool" --chain "$chain" --key "$dir/miner.key" --deadline 50; cell noop
   seq=$(date +%s)
   printf '{"device":"bench-extra","patient":"%s","seq":%s,"ts":"2026-12-01T00:00:00.000Z","kind":"heart_rate","value":70,"unit":"/min"}\n' "$PATIENT" "$seq" \
@@ -99,7 +100,7 @@ for n in $SIZES; do
   timed /dev/null "$BIN/ehx-query" --chain "$chain" index -q; cell index
   best /dev/null "$BIN/ehx-query" --chain "$chain" report --patient "$PATIENT" -o "$dir/report.html" 2>/dev/null; cell report
   best /dev/null "$BIN/ehx-query" --chain "$chain" fhir --patient "$PATIENT"; cell fhir
-  truncate -s "$orig_bytes" "$chain"; rm -f "$chain.state" "$chain".index.sqlite*; trap - EXIT
+  truncate -s "$orig_bytes" "$chain"; rm -rf "$chain.state" "$chain.state.keys" "$chain".index.sqlite*; trap - EXIT
 done
 
 printf '%-34s' "run \\ transactions"

@@ -16,10 +16,10 @@ import Darwin
 /// required bits 8 bytes each), then SHA-256 of everything before it, so a
 /// damaged file is noticed and rebuilt rather than trusted.
 public struct ChainSnapshot: Sendable {
-    /// Version 2: the keys as a fingerprint table, the file's stamp and
-    /// lines digest, each block's time and required bits (version 1 held a
-    /// list of txids and the reading and alert keys as hex in the facts).
-    public static let magic = Array("ehx-chainstate 2\n".utf8)
+    /// Version 3: most keys in key runs beside the snapshot, the rest as a
+    /// fingerprint table. (Version 2 held every key in its table; version
+    /// 1 a list of txids and the reading and alert keys as hex in the facts.)
+    public static let magic = Array("ehx-chainstate 3\n".utf8)
 
     /// Where the snapshot stands in the chain file.
     public struct Binding: Sendable, Equatable {
@@ -125,7 +125,7 @@ public struct ChainSnapshot: Sendable {
         }
     }
 
-    public static func decode(_ bytes: [UInt8]) throws(ChainSnapshotError) -> ChainSnapshot {
+    public static func decode(_ bytes: [UInt8], runDirectory: SafeDirectory? = nil) throws(ChainSnapshotError) -> ChainSnapshot {
         guard bytes.count >= magic.count + 24 + 32, Array(bytes.prefix(magic.count)) == magic else {
             throw .format("not an ehx chain-state snapshot (or one of another version)")
         }
@@ -133,13 +133,14 @@ public struct ChainSnapshot: Sendable {
         guard SHA256.hash(bytes[..<body]).bytes == Array(bytes[body...]) else {
             throw .format("its checksum does not match (damaged)")
         }
-        return try decode(SnapshotReader(bytes: bytes, limit: body))
+        return try decode(SnapshotReader(bytes: bytes, limit: body), runDirectory: runDirectory)
     }
 
     /// Reads the snapshot file open at `fd`, `size` bytes long: its checksum
     /// in one pass, its sections in a second, a MiB at a time, so loading
-    /// the state never holds the whole file.
-    public static func read(fd: Int32, size: Int) throws(ChainSnapshotError) -> ChainSnapshot {
+    /// the state never holds the whole file. Its key runs are opened in
+    /// `runDirectory`.
+    public static func read(fd: Int32, size: Int, runDirectory: SafeDirectory?) throws(ChainSnapshotError) -> ChainSnapshot {
         guard size >= magic.count + 24 + 32 else { throw .format("not an ehx chain-state snapshot (or one of another version)") }
         let body = size - 32
         guard lseek(fd, 0, SEEK_SET) == 0 else { throw .format("unreadable: \(String(cString: strerror(errno)))") }
@@ -159,10 +160,10 @@ public struct ChainSnapshot: Sendable {
             throw .format("its checksum does not match (damaged)")
         }
         guard lseek(fd, 0, SEEK_SET) == 0 else { throw .format("unreadable: \(String(cString: strerror(errno)))") }
-        return try decode(SnapshotReader(fd: fd, limit: body))
+        return try decode(SnapshotReader(fd: fd, limit: body), runDirectory: runDirectory)
     }
 
-    private static func decode(_ raw: SnapshotReader) throws(ChainSnapshotError) -> ChainSnapshot {
+    private static func decode(_ raw: SnapshotReader, runDirectory: SafeDirectory?) throws(ChainSnapshotError) -> ChainSnapshot {
         guard (try raw.bytes(magic.count)) == magic else {
             throw .format("not an ehx chain-state snapshot (or one of another version)")
         }
@@ -176,7 +177,7 @@ public struct ChainSnapshot: Sendable {
         do { facts = try JSONValue.parse(factBytes) } catch { throw .format("facts: \(error)") }
         let keysLength = try sectionLength()
         let keysEnd = raw.offset + keysLength
-        let state = try ChainState(snapshotFacts: facts, keys: raw)
+        let state = try ChainState(snapshotFacts: facts, keys: raw, runDirectory: runDirectory)
         guard raw.offset == keysEnd else { throw .format("the key section does not fill its length") }
         let blocksLength = try sectionLength()
         guard blocksLength % 36 == 0, blocksLength <= raw.limit - raw.offset else { throw .format("sections do not fill the file") }
@@ -239,10 +240,14 @@ public struct ChainSnapshot: Sendable {
 /// Why a snapshot was not used; the state is then rebuilt from the chain.
 public enum ChainSnapshotError: Error, CustomStringConvertible, Sendable {
     case format(String)
+    /// A key run the snapshot names is not in its directory: a save by
+    /// another process merged it away after this one read the snapshot.
+    case missingRun(String)
 
     public var description: String {
         switch self {
         case .format(let why): return why
+        case .missingRun(let name): return "its key run \(name) is missing"
         }
     }
 }

@@ -1,6 +1,7 @@
 /// The chain state as a snapshot holds it (Chain/ChainSnapshot.swift): every
 /// field as a JSON member, except the keys (txids, reading and alert keys),
-/// which go in a binary section as their table stands (`ChainKeys.encode`). A field added to `ChainState` must be added here too;
+/// which go in a binary section (`ChainKeys.encode`). A field added to
+/// `ChainState` must be added here too;
 /// `ChainSnapshotTests` compares every stored field of a replayed state with
 /// its restored copy, so one that is forgotten fails there.
 extension ChainState {
@@ -47,8 +48,9 @@ extension ChainState {
         return .object(facts)
     }
 
-    /// The state a snapshot's facts and key section (read from `keySection`) describe.
-    init(snapshotFacts facts: JSONValue, keys keySection: SnapshotReader) throws(ChainSnapshotError) {
+    /// The state a snapshot's facts and key section (read from `keySection`,
+    /// its runs from `runDirectory`) describe.
+    init(snapshotFacts facts: JSONValue, keys keySection: SnapshotReader, runDirectory: SafeDirectory?) throws(ChainSnapshotError) {
         self.init()
         let f = SnapshotFields(facts)
         if let rulesJSON = facts["rules"] {
@@ -113,7 +115,7 @@ extension ChainState {
                   let txid = items[1].stringValue.flatMap(SHA256Digest.init(hex:)) else { throw .format("erased_blobs") }
             erasedBlobs[blob] = txid
         }
-        keys = try ChainKeys.decode(from: keySection)
+        keys = try ChainKeys.decode(from: keySection, runDirectory: runDirectory)
     }
 }
 

@@ -7,7 +7,7 @@ public struct ChainValidator: Sendable {
     public static let maxFutureSeconds: Int64 = 2 * 60 * 60
     public static let headerVersion: UInt32 = 1
 
-    public private(set) var state = ChainState()
+    public internal(set) var state = ChainState()
     /// The verifier's "now" in Unix seconds (`--now` for audits of old exports).
     public var now: Int64
     /// Set after a line that could not be read: the next block's height and

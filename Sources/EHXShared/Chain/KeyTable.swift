@@ -121,6 +121,32 @@ final class KeyTable: @unchecked Sendable {
         }
     }
 
+    /// Every entry in a key run's order (`KeyRun.Entry.precedes`), with
+    /// `extra` (already in that order) among them: one segment at a time,
+    /// sorted alone, as a segment is the hash's top byte.
+    func forEachInRunOrder(merging extra: [KeyRun.Entry], _ body: (KeyRun.Entry) -> Void) {
+        var next = 0
+        var gathered: [(UInt64, KeyRun.Entry)] = []
+        for s in segments.indices {
+            gathered.removeAll(keepingCapacity: true)
+            let segment = segments[s]
+            if let slots = segment.slots {
+                for i in 0..<segment.capacity where slots[i] != 0 {
+                    guard let kind = Self.kind(of: slots[i]) else { continue }
+                    let index = Int(slots[i] & (1 << UInt64(Self.indexBits) - 1))
+                    let key = spill.key(at: index)
+                    gathered.append((hashing(key), KeyRun.Entry(kind: kind, key: key, txid: kind.hasTxid ? spill.key(at: index + 1) : .zero)))
+                }
+            }
+            while next < extra.count, Int(hashing(extra[next].key) >> UInt64(64 - Self.segmentBits)) == s {
+                gathered.append((hashing(extra[next].key), extra[next]))
+                next += 1
+            }
+            gathered.sort { KeyRun.Entry.precedes($0.1, $0.0, $1.1, $1.0) }
+            for (_, entry) in gathered { body(entry) }
+        }
+    }
+
     // MARK: - Snapshot form
 
     /// u64le key count, the keys in spill order (32 bytes each), then for

@@ -35,9 +35,15 @@ public struct LocalChain {
     public private(set) var rebuildReason: String?
     /// The binding of the snapshot file as this process last saw it.
     private var savedBinding: ChainSnapshot.Binding?
+    /// Keys gathered in memory before a save moves them to a run (tests set it low).
+    var keyRunThreshold = ChainKeys.runThreshold
     private let cursor: ChainCursor
 
     public static func snapshotPath(chain: String) -> String { chain + ".state" }
+
+    /// Where the snapshot's key runs live (`ChainKeys`, `KeyRun`), with the
+    /// lock that saves take.
+    public static func runDirectoryPath(chain: String) -> String { snapshotPath(chain: chain) + ".keys" }
 
     public var state: ChainState { validator.state }
 
@@ -96,12 +102,19 @@ public struct LocalChain {
     }
 
     private static func loadSnapshot(path: String, cursor: ChainCursor, stamp: FileStamp?, progress: ProgressMeter?) -> Loaded {
-        let snapshot: ChainSnapshot
-        switch readSnapshotFile(path) {
-        case .missing: return .missing
-        case .refused(let why): return .refused(why)
-        case .read(let read): snapshot = read
+        var snapshot: ChainSnapshot?
+        // A run missing is a save of another process that merged it away
+        // between our reading the snapshot and opening the run: read the
+        // snapshot that save left.
+        for attempt in 1...3 where snapshot == nil {
+            switch readSnapshotFile(path) {
+            case .missing: return .missing
+            case .refused(let why): return .refused(why)
+            case .missingRun(let why): if attempt == 3 { return .refused(why) }
+            case .read(let read): snapshot = read
+            }
         }
+        guard let snapshot else { return .missing }
         let binding = snapshot.binding
         let size = cursor.fileSize
         guard size >= binding.chainBytes else {
@@ -327,15 +340,29 @@ public struct LocalChain {
 
     /// Writes the snapshot atomically when the state moved since it was
     /// read or last written: a reader sees the old snapshot or the new one.
+    ///
+    /// Saves take the run directory's lock, so one at a time writes runs,
+    /// the snapshot and then removes the runs it no longer names. A state
+    /// standing on a run another save has since merged away is not saved:
+    /// that save's snapshot is as good a start, and this one's would be
+    /// refused.
     public mutating func save() throws(ToolError) {
         guard let binding, binding != savedBinding else { return }
+        let (directory, name) = try SafeDirectory.containing(snapshotPath)
+        let runs = try directory.subdirectory(name + ".keys", create: true, mode: 0o700)
+        let lock = try runs.openLockFile("lock")
+        defer { close(lock) }
+        while flock(lock, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw ToolError(.ioErr, "\(runs.display("lock")): cannot lock: \(FileWriting.errorText(errno))") }
+        }
+        guard state.keys.runsPresent(in: runs) else { return }
+        try validator.state.keys.settle(in: runs, threshold: keyRunThreshold)
         let snapshot = ChainSnapshot(state: state, binding: binding, blockHashes: blockHashes, blockBits: blockBits,
                                      blockTimes: blockTimes, blockRequiredBits: blockRequiredBits)
         // Streamed a MiB at a time: the snapshot of a long chain is never
         // whole in memory.
         var encodingError: ChainSnapshotError?
         do {
-            let (directory, name) = try SafeDirectory.containing(snapshotPath)
             try directory.replace(name, mode: 0o600) { fd in
                 do throws(ChainSnapshotError) { return try snapshot.write(toFile: fd) } catch {
                     encodingError = error
@@ -347,6 +374,12 @@ public struct LocalChain {
             throw ToolError(.cantCreate, "\(snapshotPath): cannot create: \(KeyFile.reason(error, path: snapshotPath))")
         }
         savedBinding = binding
+        // Under the lock nobody else is writing a run: whatever the new
+        // snapshot does not name (merged runs, a killed save's leftovers) goes.
+        let named = Set(state.keys.runs.map(\.name))
+        for file in (try? runs.names()) ?? [] where file != "lock" && !named.contains(file) {
+            try? runs.remove(file)
+        }
     }
 
     /// As `save`, for tools that only read the chain: a snapshot they cannot
@@ -361,10 +394,12 @@ public struct LocalChain {
 private enum SnapshotFile {
     case missing
     case refused(String)
+    case missingRun(String)
     case read(ChainSnapshot)
 }
 
-/// The snapshot at `path`, read a MiB at a time (`ChainSnapshot.read`).
+/// The snapshot at `path`, read a MiB at a time (`ChainSnapshot.read`),
+/// with its key runs from `path.keys`.
 private func readSnapshotFile(_ path: String) -> SnapshotFile {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else {
@@ -378,5 +413,17 @@ private func readSnapshotFile(_ path: String) -> SnapshotFile {
     // from it: one another account wrote, or could have, is not trusted.
     guard info.st_uid == geteuid() else { return .refused("owned by uid \(info.st_uid), not this user") }
     guard info.st_mode & 0o022 == 0 else { return .refused("writable by group or others") }
-    do { return .read(try ChainSnapshot.read(fd: fd, size: Int(info.st_size))) } catch { return .refused("unreadable: \(error)") }
+    // Held to the same rule as the snapshot; absent when it names no run.
+    var runs: SafeDirectory?
+    if access(path + ".keys", F_OK) == 0 {
+        do { runs = try SafeDirectory(path: path + ".keys") } catch { return .refused("its key runs: \(error)") }
+        var dirInfo = stat()
+        guard let runs, fstat(runs.fd, &dirInfo) == 0, dirInfo.st_uid == geteuid(), dirInfo.st_mode & 0o022 == 0 else {
+            return .refused("its key runs' directory is not this user's alone")
+        }
+    }
+    do { return .read(try ChainSnapshot.read(fd: fd, size: Int(info.st_size), runDirectory: runs)) } catch {
+        if case .missingRun = error { return .missingRun("\(error)") }
+        return .refused("unreadable: \(error)")
+    }
 }

@@ -9,6 +9,8 @@ final class SnapshotWriter {
     private(set) var failure: Int32 = 0
     /// Everything written, in memory mode.
     private(set) var collected: [UInt8] = []
+    /// The SHA-256 `finish` appended.
+    private(set) var digest = SHA256Digest.zero
 
     /// Writes to `fd` (-1: collects in memory).
     init(fd: Int32 = -1) {
@@ -29,7 +31,8 @@ final class SnapshotWriter {
     /// Appends the SHA-256 of everything written and flushes; returns the
     /// first error (errno) or 0.
     func finish() -> Int32 {
-        buffer += hash.finish().bytes
+        digest = hash.finish()
+        buffer += digest.bytes
         flush()
         return failure
     }

@@ -144,7 +144,7 @@ import Testing
             try Data(bytes).write(to: URL(fileURLWithPath: path))
             let fd = open(path, O_RDONLY)
             defer { close(fd) }
-            return try ChainSnapshot.read(fd: fd, size: bytes.count)
+            return try ChainSnapshot.read(fd: fd, size: bytes.count, runDirectory: nil)
         }
         let restored = try read(bytes)
         #expect(LocalChainTests.fields(restored.state) == LocalChainTests.fields(state))
