@@ -70,6 +70,18 @@ enum FHIRPython {
         #expect(try Tool.run("ehx-query", ["--chain", torn, "proof", txid]).status == 0)
         let tip = try Tool.run("ehx-query", ["--chain", torn, "tip"])
         #expect(tip.status == 65 && tip.err.contains(":\(lines.count + 1): truncated"), "\(tip)")
+        let tornHash = try Tool.run("ehx-query", ["--chain", torn, "tip", "--hash"])
+        #expect(tornHash.status == 65 && tornHash.err.contains("truncated"), "\(tornHash)")
+
+        // tip --hash reads the last line alone: every line before it unreadable.
+        let lastHash = try f.query(["tip", "--hash"]).out
+        #expect(try JSONLine.object(whole)["hash"] as? String == lastHash.trimmingCharacters(in: .whitespacesAndNewlines))
+        let garbled = dir.path("garbled.jsonl")
+        try Files.write(garbled, Array((lines.dropLast().map { _ in "not a block" }.joined(separator: "\n") + "\n" + lines[lines.count - 1] + "\n").utf8))
+        #expect(try f.query(["tip", "--hash"], chain: garbled).out == lastHash)
+        #expect(try Tool.run("ehx-query", ["--chain", garbled, "tip"]).status == 65, "the full tip reads every line")
+        let piped = try Tool.run("ehx-query", ["--chain", "-", "tip", "--hash"], stdin: .file(f.chain))
+        #expect(piped.status == 0 && piped.out == lastHash, "stdin is read from the start")
     }
 
     /// With a current index, a proof reads one block line: the one the

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Reading one chain-file line into a Block, with the canonical-form check
 /// that makes any byte change of an exported chain visible.
 public enum BlockLine {
@@ -228,6 +234,56 @@ public enum ChainReader {
             try body(line, frame)
         }
         if !any { throw ToolError(.dataErr, "\(reader.name): empty chain (no genesis block)") }
+    }
+
+    /// The last line's frame, read from the end of the file back to the
+    /// newline before it: `tip --hash` on a 10^7-transaction chain reads one
+    /// block line, not 3 GB. The lines before it are not read at all.
+    /// Nil when the chain is not a regular file (stdin, a pipe): read it
+    /// from the start then.
+    public static func lastFrame(path: String) throws(ToolError) -> Frame? {
+        guard path != "-" else { return nil }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let code = errno
+            throw ToolError(code == EACCES || code == EPERM ? .noPerm : .noInput, FileProblem.message(path, cannot: "read", errno: code))
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        let size = Int64(info.st_size)
+        guard size > 0 else { throw ToolError(.dataErr, "\(path): empty chain (no genesis block)") }
+        func read(_ count: Int, at offset: Int64) throws(ToolError) -> [UInt8] {
+            var bytes = [UInt8](repeating: 0, count: count)
+            let (got, error) = bytes.withUnsafeMutableBytes { FileReading.read(fd, into: $0, at: off_t(offset)) }
+            guard error == 0, got == count else { throw ToolError(.ioErr, "\(path): read failed: \(FileWriting.errorText(error))") }
+            return bytes
+        }
+        guard try read(1, at: size - 1) == [0x0a] else {
+            throw ToolError(.dataErr, "\(path): truncated: the last line has no newline (a torn write?)")
+        }
+        // Back from the last newline, a chunk at a time, to the one before it.
+        var start: Int64 = 0
+        var end = size - 1
+        search: while end > 0 {
+            let from = max(0, end - 65_536)
+            let chunk = try read(Int(end - from), at: from)
+            if let at = chunk.lastIndex(of: 0x0a) {
+                start = from + Int64(at) + 1
+                break search
+            }
+            end = from
+        }
+        let line = try read(Int(size - 1 - start), at: start)
+        if let split = BlockLine.split(line) {
+            return Frame(height: split.height, claimedHash: split.claimedHash, header: split.header, txCount: split.txs.count)
+        }
+        do {
+            let block = try BlockLine.parse(line)
+            return Frame(height: block.height, claimedHash: block.claimedHash, header: block.header, txCount: block.txs.count)
+        } catch {
+            throw ToolError(.dataErr, "\(path): last line: \(error)")
+        }
     }
 
     /// As `forEachLine`, with the line's number and length (newline included).

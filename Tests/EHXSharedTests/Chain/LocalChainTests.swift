@@ -155,7 +155,7 @@ import Testing
     }
 
     @Test func aChainChangedBehindTheSnapshotIsDetectedAndNotTrusted() throws {
-        var chain = try Self.richChain()
+        let chain = try Self.richChain()
         let disk = try OnDisk(chain)
         defer { disk.remove() }
         var local = try disk.open()

@@ -195,7 +195,7 @@ import Testing
     }
 
     @Test func theMinerSeesARepeatInItsOwnCandidate() throws {
-        var chain = try TestChain(rulesVersion: 2, gatewayDevices: ["bed1"])
+        let chain = try TestChain(rulesVersion: 2, gatewayDevices: ["bed1"])
         let reading = chain.reading(device: "bed1", seq: 1, ts: chain.ts())
         let alert = alertBody(chain, seq: 1, ref: ref(reading))
         var validator = ChainValidator(now: chain.clock + 60)
