@@ -115,13 +115,32 @@ import Testing
         Set(try FileManager.default.contentsOfDirectory(atPath: disk.snapshot + ".keys"))
     }
 
+    /// The chain opened, with every key moved to a run at each save.
+    static func open(_ disk: LocalChainTests.OnDisk) throws -> LocalChain {
+        var local = try disk.open()
+        local.keyRunThreshold = 1
+        return local
+    }
+
+    /// The chain's state saved with all its keys in one run.
+    static func saved(_ disk: LocalChainTests.OnDisk) throws -> LocalChain {
+        var local = try open(disk)
+        try local.save()
+        return local
+    }
+
+    /// A block of as many readings as `run` holds keys, written to the chain
+    /// file: the next save's new run is as large, so it merges `run` away.
+    static func appendRunsWorth(_ run: KeyRun, to chain: inout TestChain, _ disk: LocalChainTests.OnDisk) throws {
+        _ = try chain.append(try (0..<run.count).map { try chain.signed(chain.reading(seq: Int64(4 + $0))) })
+        try disk.write(chain.blocks)
+    }
+
     @Test func aLocalChainKeepsItsKeysInRunsAcrossSaves() throws {
         var chain = try LocalChainTests.richChain()
         let disk = try LocalChainTests.OnDisk(chain)
         defer { disk.remove() }
-        var local = try disk.open()
-        local.keyRunThreshold = 1
-        try local.save()
+        let local = try Self.saved(disk)
         #expect(local.state.keys.runs.count == 1)
         // A killed save's leftovers: removed by the next save, which holds the lock.
         let runs = disk.snapshot + ".keys"
@@ -133,15 +152,13 @@ import Testing
         for seq in 4...6 {
             _ = try chain.append([try chain.signed(chain.reading(seq: Int64(seq)))])
             try disk.write(chain.blocks)
-            again = try disk.open()
-            again.keyRunThreshold = 1
-            try again.save()
+            again = try Self.saved(disk)
         }
         #expect(try Self.listing(disk) == Set(again.state.keys.runs.map(\.name) + ["lock"]), "merged and stray runs removed")
         let last = try disk.open()
         #expect(last.rebuildReason == nil && last.replayedBlocks == 0)
         #expect(LocalChainTests.fields(last.state) == LocalChainTests.fields(LocalChainTests.replayed(chain).state))
-        #expect(last.state.contains(chain.blocks.last!.txs[1]))
+        #expect(last.state.contains(try #require(chain.blocks.last?.txs.last)))
     }
 
     /// Two tools that opened the same snapshot: the first to save merges a
@@ -151,16 +168,9 @@ import Testing
         var chain = try LocalChainTests.richChain()
         let disk = try LocalChainTests.OnDisk(chain)
         defer { disk.remove() }
-        var seed = try disk.open()
-        seed.keyRunThreshold = 1
-        try seed.save()
-        var first = try disk.open(), second = try disk.open()
-        first.keyRunThreshold = 1
-        second.keyRunThreshold = 1
-        // As many new keys as the run holds: the first save merges it away.
-        let run = seed.state.keys.runs[0]
-        _ = try chain.append(try (0..<run.count).map { try chain.signed(chain.reading(seq: Int64(4 + $0))) })
-        try disk.write(chain.blocks)
+        let run = try #require(try Self.saved(disk).state.keys.runs.first)
+        var first = try Self.open(disk), second = try Self.open(disk)
+        try Self.appendRunsWorth(run, to: &chain, disk)
         #expect(try first.readAppended(now: chain.clock, threads: 1) == 1)
         #expect(try second.readAppended(now: chain.clock, threads: 1) == 1)
         try first.save()
@@ -180,22 +190,17 @@ import Testing
         var chain = try LocalChainTests.richChain()
         let disk = try LocalChainTests.OnDisk(chain)
         defer { disk.remove() }
-        var seed = try disk.open()
-        seed.keyRunThreshold = 1
-        try seed.save()
+        let run = try #require(try Self.saved(disk).state.keys.runs.first)
         let before = try Self.listing(disk)
-        let run = seed.state.keys.runs[0]
-        _ = try chain.append(try (0..<run.count).map { try chain.signed(chain.reading(seq: Int64(4 + $0))) })
-        try disk.write(chain.blocks)
+        try Self.appendRunsWorth(run, to: &chain, disk)
         var killed = try disk.open()
         let runs = try SafeDirectory(path: disk.snapshot + ".keys")
         var state = killed.state
         try state.keys.settle(in: runs, threshold: 1)
         #expect(state.keys.runs.count == 1 && state.keys.runs[0].name != run.name, "a new run and a merge were written")
         #expect(try Self.listing(disk).isSuperset(of: before))
-        killed = try disk.open()
+        killed = try Self.open(disk)
         #expect(killed.rebuildReason == nil && killed.replayedBlocks == 1, "the old snapshot, then the new block")
-        killed.keyRunThreshold = 1
         try killed.save()
         #expect(try Self.listing(disk) == Set(killed.state.keys.runs.map(\.name) + ["lock"]))
         #expect(try disk.open().replayedBlocks == 0)
@@ -205,10 +210,8 @@ import Testing
         let chain = try LocalChainTests.richChain()
         let disk = try LocalChainTests.OnDisk(chain)
         defer { disk.remove() }
-        var local = try disk.open()
-        local.keyRunThreshold = 1
-        try local.save()
-        try FileManager.default.removeItem(atPath: disk.snapshot + ".keys/" + local.state.keys.runs[0].name)
+        let run = try #require(try Self.saved(disk).state.keys.runs.first)
+        try FileManager.default.removeItem(atPath: disk.snapshot + ".keys/" + run.name)
         let rebuilt = try disk.open()
         #expect(rebuilt.rebuildReason?.contains("is missing") == true && rebuilt.replayedBlocks == 5)
     }
