@@ -41,10 +41,6 @@ public struct LocalChain {
 
     public static func snapshotPath(chain: String) -> String { chain + ".state" }
 
-    /// Where the snapshot's key runs live (`ChainKeys`, `KeyRun`), with the
-    /// lock that saves take.
-    public static func runDirectoryPath(chain: String) -> String { snapshotPath(chain: chain) + ".keys" }
-
     public var state: ChainState { validator.state }
 
     private init(path: String, now: Int64, cursor: ChainCursor) {
