@@ -82,6 +82,20 @@ enum FHIRPython {
         #expect(try Tool.run("ehx-query", ["--chain", garbled, "tip"]).status == 65, "the full tip reads every line")
         let piped = try Tool.run("ehx-query", ["--chain", "-", "tip", "--hash"], stdin: .file(f.chain))
         #expect(piped.status == 0 && piped.out == lastHash, "stdin is read from the start")
+
+        // blocks --since looks from the end back: lines before the block asked
+        // for are never read, and what follows it comes out byte for byte.
+        let second = try #require(lines[1].range(of: #""hash":""#)).upperBound
+        let secondHash = String(lines[1][second...].prefix(64))
+        let mixed = dir.path("mixed.jsonl")
+        try Files.write(mixed, Array((["not a block", lines[1]] + lines.dropFirst(2) + [""]).joined(separator: "\n").utf8))
+        let after = try f.query(["blocks", "--since", secondHash], chain: mixed).stdout
+        #expect(after == Data((lines.dropFirst(2).joined(separator: "\n") + "\n").utf8))
+        #expect(try f.query(["blocks", "--since", lastHash.trimmingCharacters(in: .whitespacesAndNewlines)]).stdout.isEmpty)
+        let unknown = try Tool.run("ehx-query", ["--chain", f.chain, "blocks", "--since", String(repeating: "0", count: 64)])
+        #expect(unknown.status == 66 && unknown.err.contains("no block"), "\(unknown)")
+        let tornSince = try Tool.run("ehx-query", ["--chain", torn, "blocks", "--since", secondHash])
+        #expect(tornSince.status == 65 && tornSince.err.contains(":\(lines.count + 1): truncated"), "a torn tail: walked from the start, named")
     }
 
     /// With a current index, a proof reads one block line: the one the

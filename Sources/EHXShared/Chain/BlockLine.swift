@@ -242,39 +242,11 @@ public enum ChainReader {
     /// Nil when the chain is not a regular file (stdin, a pipe): read it
     /// from the start then.
     public static func lastFrame(path: String) throws(ToolError) -> Frame? {
-        guard path != "-" else { return nil }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            let code = errno
-            throw ToolError(code == EACCES || code == EPERM ? .noPerm : .noInput, FileProblem.message(path, cannot: "read", errno: code))
-        }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
-        let size = Int64(info.st_size)
-        guard size > 0 else { throw ToolError(.dataErr, "\(path): empty chain (no genesis block)") }
-        func read(_ count: Int, at offset: Int64) throws(ToolError) -> [UInt8] {
-            var bytes = [UInt8](repeating: 0, count: count)
-            let (got, error) = bytes.withUnsafeMutableBytes { FileReading.read(fd, into: $0, at: off_t(offset)) }
-            guard error == 0, got == count else { throw ToolError(.ioErr, "\(path): read failed: \(FileWriting.errorText(error))") }
-            return bytes
-        }
-        guard try read(1, at: size - 1) == [0x0a] else {
+        guard let lines = try BackwardLines(path: path) else { return nil }
+        guard lines.endsWithNewline else {
             throw ToolError(.dataErr, "\(path): truncated: the last line has no newline (a torn write?)")
         }
-        // Back from the last newline, a chunk at a time, to the one before it.
-        var start: Int64 = 0
-        var end = size - 1
-        search: while end > 0 {
-            let from = max(0, end - 65_536)
-            let chunk = try read(Int(end - from), at: from)
-            if let at = chunk.lastIndex(of: 0x0a) {
-                start = from + Int64(at) + 1
-                break search
-            }
-            end = from
-        }
-        let line = try read(Int(size - 1 - start), at: start)
+        guard let (_, line) = try lines.previous() else { throw ToolError(.dataErr, "\(path): empty chain (no genesis block)") }
         if let split = BlockLine.split(line) {
             return Frame(height: split.height, claimedHash: split.claimedHash, header: split.header, txCount: split.txs.count)
         }
@@ -283,6 +255,100 @@ public enum ChainReader {
             return Frame(height: block.height, claimedHash: block.claimedHash, header: block.header, txCount: block.txs.count)
         } catch {
             throw ToolError(.dataErr, "\(path): last line: \(error)")
+        }
+    }
+
+    /// Where the lines after block `wanted` begin, looked for from the end
+    /// back (a peer asks for what came after its tip: the last few lines),
+    /// each line's head parsed, not its transactions. `.unsure` when this
+    /// cannot answer as the walk from the start would (not a regular file,
+    /// a torn tail, a line that is not a canonical block line): walk then,
+    /// which names the line.
+    public enum Since: Equatable { case after(offset: Int64, end: Int64), notFound, unsure }
+
+    public static func since(block wanted: SHA256Digest, path: String) throws(ToolError) -> Since {
+        guard let lines = try BackwardLines(path: path), lines.endsWithNewline else { return .unsure }
+        let end = lines.size
+        while let (start, line) = try lines.previous() {
+            guard let split = BlockLine.split(line) else { return .unsure }
+            if split.claimedHash == wanted { return .after(offset: start + Int64(line.count) + 1, end: end) }
+        }
+        return .notFound
+    }
+
+    /// Copies the file's bytes `offset..<end` to `fd` (stdout) a MiB at a time.
+    public static func copy(path: String, from offset: Int64, to end: Int64, into fd: Int32 = STDOUT_FILENO) throws(ToolError) {
+        let file = open(path, O_RDONLY | O_CLOEXEC)
+        guard file >= 0 else { throw ToolError(.noInput, FileProblem.message(path, cannot: "read", errno: errno)) }
+        defer { close(file) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var at = offset
+        while at < end {
+            let n = Int(min(Int64(buffer.count), end - at))
+            let (got, error) = buffer.withUnsafeMutableBytes { FileReading.read(file, into: UnsafeMutableRawBufferPointer(rebasing: $0[..<n]), at: off_t(at)) }
+            guard error == 0, got == n else { throw ToolError(.ioErr, "\(path): read failed: \(FileWriting.errorText(error))") }
+            let failure = buffer.withUnsafeBytes { FileWriting.writeAll(fd, UnsafeRawBufferPointer(rebasing: $0[..<n])) }
+            guard failure == 0 else { throw ToolError(.ioErr, "stdout: write failed: \(FileWriting.errorText(failure))") }
+            at += Int64(n)
+        }
+    }
+
+    /// A regular file's lines from its end back, each whole, with its offset.
+    private final class BackwardLines {
+        let fd: Int32
+        let size: Int64
+        /// Where the line `previous` returns ends (its newline's offset).
+        private var end: Int64
+
+        /// Nil when `path` is stdin or not a regular file.
+        init?(path: String) throws(ToolError) {
+            guard path != "-" else { return nil }
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                let code = errno
+                throw ToolError(code == EACCES || code == EPERM ? .noPerm : .noInput, FileProblem.message(path, cannot: "read", errno: code))
+            }
+            var info = stat()
+            guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+                close(fd)
+                return nil
+            }
+            self.fd = fd
+            size = Int64(info.st_size)
+            end = size - 1
+        }
+
+        deinit { close(fd) }
+
+        var endsWithNewline: Bool {
+            (try? read(1, at: size - 1)) == [0x0a]
+        }
+
+        /// The line before the last one returned (the last line first).
+        func previous() throws(ToolError) -> (start: Int64, bytes: [UInt8])? {
+            guard end >= 0 else { return nil }
+            var start: Int64 = 0
+            var scan = end
+            search: while scan > 0 {
+                let from = max(0, scan - 65_536)
+                let chunk = try read(Int(scan - from), at: from)
+                if let at = chunk.lastIndex(of: 0x0a) {
+                    start = from + Int64(at) + 1
+                    break search
+                }
+                scan = from
+            }
+            let line = try read(Int(end - start), at: start)
+            end = start - 1
+            return (start, line)
+        }
+
+        private func read(_ count: Int, at offset: Int64) throws(ToolError) -> [UInt8] {
+            guard count > 0 else { return [] }
+            var bytes = [UInt8](repeating: 0, count: count)
+            let (got, error) = bytes.withUnsafeMutableBytes { FileReading.read(fd, into: $0, at: off_t(offset)) }
+            guard error == 0, got == count else { throw ToolError(.ioErr, "read failed: \(FileWriting.errorText(error))") }
+            return bytes
         }
     }
 
