@@ -170,7 +170,7 @@ struct Mine: ParsableCommand, UsageRules {
 
             func mineCandidate() throws {
                 guard !candidate.transactions.isEmpty else { return }
-                let block = try local.mineAndAppend(candidate, to: file, key: minerKey, threads: searchThreads)
+                let block = try local.mineAndAppend(&candidate, to: file, key: minerKey, threads: searchThreads)
                 candidate = local.validator.candidate()
                 // A long stream saves its state now and then, so a kill costs
                 // at most a minute of blocks to read again.

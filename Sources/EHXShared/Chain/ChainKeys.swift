@@ -41,24 +41,30 @@ struct ChainKeys: Sendable, CustomReflectable {
 
     var count: Int { table.count + pendingCount + runs.reduce(0) { $0 + $1.count } }
 
-    private var pendingCount: Int { pending.values.reduce(0) { $0 + $1.count } }
-
     /// The table itself (tests, the memory report).
     var storage: KeyTable { table }
 
     mutating func insert(_ kind: KeyTable.Kind, key: TxidKey, txid: TxidKey? = nil) {
         if isKnownUniquelyReferenced(&table) {
-            if !pending.isEmpty {
-                for (pendingKey, entries) in pending {
-                    for entry in entries { table.insert(entry.kind, key: pendingKey, txid: entry.txid) }
-                }
-                pending.removeAll()
-            }
+            absorbPending()
             table.insert(kind, key: key, txid: txid)
         } else {
             pending[key, default: []].append(Pending(kind: kind, txid: kind.hasTxid ? txid : nil))
         }
     }
+
+    /// Moves the pending entries into the table once this copy is its only
+    /// holder (a no-op otherwise).
+    mutating func absorbPending() {
+        guard !pending.isEmpty, isKnownUniquelyReferenced(&table) else { return }
+        for (pendingKey, entries) in pending {
+            for entry in entries { table.insert(entry.kind, key: pendingKey, txid: entry.txid) }
+        }
+        pending.removeAll()
+    }
+
+    /// Entries waiting beside a shared table (tests).
+    var pendingCount: Int { pending.values.reduce(0) { $0 + $1.count } }
 
     /// Whether an entry of one of `kinds` holds `key` (and, when given, `txid`).
     func contains(_ kinds: [KeyTable.Kind], key: TxidKey, txid: TxidKey? = nil) -> Bool {

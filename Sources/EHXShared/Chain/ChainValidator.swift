@@ -202,6 +202,12 @@ public struct BlockCandidate: Sendable {
         self.time = time
     }
 
+    /// Drops this candidate's copy of the state; its transactions stay for
+    /// mining and reporting, and nothing more can be admitted.
+    mutating func releaseState() {
+        state = ChainState()
+    }
+
     /// Admits `tx` or says why not; a refused tx leaves the candidate unchanged.
     /// Upper bound of a block line's bytes besides its transactions' leaves
     /// and their commas: the block object, the header and the stamp.

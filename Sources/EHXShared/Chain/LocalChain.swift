@@ -271,10 +271,16 @@ public struct LocalChain {
     // MARK: - Extending the chain
 
     /// Mines the candidate on the tip and appends it (`ChainValidator.mineAndAppend`),
-    /// keeping the binding in step with the file.
-    public mutating func mineAndAppend(_ candidate: BlockCandidate, to file: ChainFile, key: Ed25519.PrivateKey,
+    /// keeping the binding in step with the file. The candidate keeps its
+    /// transactions but lets go of its copy of the state (take a new one
+    /// from `validator.candidate()`): while a copy shares the state's key
+    /// table, the block's keys wait beside it (`ChainKeys`), and a stream
+    /// mined block after block would hold every key it mined that way.
+    public mutating func mineAndAppend(_ candidate: inout BlockCandidate, to file: ChainFile, key: Ed25519.PrivateKey,
                                        threads: Int, shouldStop: () -> Bool = { false }) throws -> Block {
+        candidate.releaseState()
         let block = try validator.mineAndAppend(candidate, to: file, key: key, threads: threads, shouldStop: shouldStop)
+        validator.state.keys.absorbPending()
         record(block)
         extendBinding(lines: [block.canonicalLine], file: file)
         return block

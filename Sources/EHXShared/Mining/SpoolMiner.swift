@@ -128,7 +128,7 @@ public struct SpoolMiner {
             }
             let block: Block
             do {
-                block = try local.mineAndAppend(candidate, to: file, key: key, threads: threads, shouldStop: pastDeadline)
+                block = try local.mineAndAppend(&candidate, to: file, key: key, threads: threads, shouldStop: pastDeadline)
             } catch is BlockMiner.Cancelled {
                 throw giveUp()
             }
