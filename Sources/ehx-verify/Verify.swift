@@ -32,7 +32,10 @@ struct Verify: ParsableCommand, UsageRules {
     @Option(help: "Pin the chain: the genesis block's hash must be this.")
     var genesis: String?
 
-    @Option(help: "Pin the chain: its genesis must be signed by this authority key (public key PEM file, or base64url raw key).", completion: .file())
+    // Unconditional: one base64url raw key in 64 begins with "-", which
+    // would otherwise be taken for an option and leave --authority empty.
+    @Option(parsing: .unconditional,
+            help: "Pin the chain: its genesis must be signed by this authority key (public key PEM file, or base64url raw key).", completion: .file())
     var authority: String?
 
     @Option(help: "The last block's hash must be this (detects truncation).")

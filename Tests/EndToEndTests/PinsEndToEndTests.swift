@@ -35,5 +35,13 @@ import Testing
         #expect(ok.status == 0, "\(ok)")
         #expect(try Tool.run("ehx-verify", ["--authority", p("authority.pub"), p("chain.jsonl")]).status == 0)
         #expect(try Tool.run("ehx-verify", ["--authority", p("gateway.pub"), p("chain.jsonl")]).status == 1)
+
+        // A raw key whose base64url begins with "-" (first byte 0xf8..0xfb,
+        // one key in 64) is the option's value, not another option: the
+        // forger corpus drew one and got exit 64 ("missing value").
+        let dashed = Base64URL.encode([0xf8] + Array(repeating: UInt8(7), count: 31))
+        #expect(dashed.hasPrefix("-"))
+        let pinned = try Tool.run("ehx-verify", ["--authority", dashed, p("chain.jsonl")])
+        #expect(pinned.status == 1 && (pinned.out + pinned.err).contains("not the pinned authority"), "\(pinned)")
     }
 }
