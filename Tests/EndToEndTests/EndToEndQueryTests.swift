@@ -72,6 +72,10 @@ enum FHIRPython {
         #expect(tip.status == 65 && tip.err.contains(":\(lines.count + 1): truncated"), "\(tip)")
         let tornHash = try Tool.run("ehx-query", ["--chain", torn, "tip", "--hash"])
         #expect(tornHash.status == 65 && tornHash.err.contains("truncated"), "\(tornHash)")
+        let empty = dir.path("empty.jsonl")
+        try Files.write(empty, [])
+        let emptyHash = try Tool.run("ehx-query", ["--chain", empty, "tip", "--hash"])
+        #expect(emptyHash.status == 65 && emptyHash.err.contains("empty chain"), "\(emptyHash)")
 
         // tip --hash reads the last line alone: every line before it unreadable.
         let lastHash = try f.query(["tip", "--hash"]).out

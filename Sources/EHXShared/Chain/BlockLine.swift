@@ -243,6 +243,7 @@ public enum ChainReader {
     /// from the start then.
     public static func lastFrame(path: String) throws(ToolError) -> Frame? {
         guard let lines = try BackwardLines(path: path) else { return nil }
+        guard lines.size > 0 else { throw ToolError(.dataErr, "\(path): empty chain (no genesis block)") }
         guard lines.endsWithNewline else {
             throw ToolError(.dataErr, "\(path): truncated: the last line has no newline (a torn write?)")
         }
@@ -295,6 +296,7 @@ public enum ChainReader {
 
     /// A regular file's lines from its end back, each whole, with its offset.
     private final class BackwardLines {
+        let path: String
         let fd: Int32
         let size: Int64
         /// Where the line `previous` returns ends (its newline's offset).
@@ -313,6 +315,7 @@ public enum ChainReader {
                 close(fd)
                 return nil
             }
+            self.path = path
             self.fd = fd
             size = Int64(info.st_size)
             end = size - 1
@@ -321,7 +324,7 @@ public enum ChainReader {
         deinit { close(fd) }
 
         var endsWithNewline: Bool {
-            (try? read(1, at: size - 1)) == [0x0a]
+            size > 0 && (try? read(1, at: size - 1)) == [0x0a]
         }
 
         /// The line before the last one returned (the last line first).
@@ -347,7 +350,7 @@ public enum ChainReader {
             guard count > 0 else { return [] }
             var bytes = [UInt8](repeating: 0, count: count)
             let (got, error) = bytes.withUnsafeMutableBytes { FileReading.read(fd, into: $0, at: off_t(offset)) }
-            guard error == 0, got == count else { throw ToolError(.ioErr, "read failed: \(FileWriting.errorText(error))") }
+            guard error == 0, got == count else { throw ToolError(.ioErr, "\(path): read failed: \(FileWriting.errorText(error))") }
             return bytes
         }
     }
