@@ -44,17 +44,11 @@ extension Query {
                 let output = try LineWriter(path: "-")
                 try ChainReader.forEachFrame(path: query.chain) { (line, frame) throws(ToolError) in
                     // Only the genesis line's transactions are needed (its rules).
-                    let header = frame.height == 0 ? HeaderLine(block: try Self.block(line, in: query.chain))
+                    let header = frame.height == 0 ? HeaderLine(block: try ChainReader.block(line, in: query.chain))
                         : HeaderLine(height: frame.height, hash: frame.claimedHash, header: frame.header)
                     try output.write(header.json)
                 }
                 try output.close()
-            }
-        }
-
-        private static func block(_ line: LineReader.Line, in chain: String) throws(ToolError) -> Block {
-            do { return try BlockLine.parse(line.bytes) } catch {
-                throw ToolError(.dataErr, "\(chain):\(line.number): \(error)")
             }
         }
     }

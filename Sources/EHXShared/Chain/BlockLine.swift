@@ -183,20 +183,35 @@ public enum ChainReader {
 
     /// Reads blocks while `body` returns true.
     private static func walk(path: String, _ body: (LineReader.Line, Block) throws(ToolError) -> Bool) throws(ToolError) {
+        try walk(path: path, reading: { (bytes) throws(ChainProblem) in try BlockLine.parse(bytes) }, body)
+    }
+
+    /// Reads each line with `read` while `body` returns true: a torn last
+    /// line, a line `read` refuses (named by file and line) and a file
+    /// without lines stop the walk with exit 65.
+    private static func walk<Read>(path: String, reading read: ([UInt8]) throws(ChainProblem) -> Read,
+                                   _ body: (LineReader.Line, Read) throws(ToolError) -> Bool) throws(ToolError) {
         let reader = try LineReader(path: path)
         var any = false
         while let line = try reader.next() {
             guard line.terminated else {
                 throw ToolError(.dataErr, "\(reader.name):\(line.number): truncated: the last line has no newline (a torn write?)")
             }
-            let block: Block
-            do { block = try BlockLine.parse(line.bytes) } catch {
+            let value: Read
+            do { value = try read(line.bytes) } catch {
                 throw ToolError(.dataErr, "\(reader.name):\(line.number): \(error)")
             }
             any = true
-            guard try body(line, block) else { return }
+            guard try body(line, value) else { return }
         }
         if !any { throw ToolError(.dataErr, "\(reader.name): empty chain (no genesis block)") }
+    }
+
+    /// The block on `line` of the chain file `name`, or an error naming both.
+    public static func block(_ line: LineReader.Line, in name: String) throws(ToolError) -> Block {
+        do { return try BlockLine.parse(line.bytes) } catch {
+            throw ToolError(.dataErr, "\(name):\(line.number): \(error)")
+        }
     }
 
     /// What `tip` and `headers` need of a block: its frame and how many
@@ -206,34 +221,28 @@ public enum ChainReader {
         public let claimedHash: SHA256Digest
         public let header: BlockHeader
         public let txCount: Int
+
+        /// A line laid out as a canonical block line is cut at its
+        /// transactions (`BlockLine.split`) and only its head is parsed;
+        /// any other line is parsed whole.
+        init(line: [UInt8]) throws(ChainProblem) {
+            if let split = BlockLine.split(line) {
+                (height, claimedHash, header, txCount) = (split.height, split.claimedHash, split.header, split.txs.count)
+            } else {
+                let block = try BlockLine.parse(line)
+                (height, claimedHash, header, txCount) = (block.height, block.claimedHash, block.header, block.txs.count)
+            }
+        }
     }
 
-    /// As `forEachLine`, but a line laid out as a canonical block line is
-    /// cut at its transactions (`BlockLine.split`) and only its head is
-    /// parsed, so the walk costs reading the file, not parsing every
-    /// transaction in it; any other line is parsed whole (and named when
-    /// it cannot be). Like every walk here it reads, it does not judge.
+    /// As `forEachLine`, but each line read as a `Frame`, so the walk costs
+    /// reading the file, not parsing every transaction in it. Like every
+    /// walk here it reads, it does not judge.
     public static func forEachFrame(path: String, _ body: (_ line: LineReader.Line, _ frame: Frame) throws(ToolError) -> Void) throws(ToolError) {
-        let reader = try LineReader(path: path)
-        var any = false
-        while let line = try reader.next() {
-            guard line.terminated else {
-                throw ToolError(.dataErr, "\(reader.name):\(line.number): truncated: the last line has no newline (a torn write?)")
-            }
-            let frame: Frame
-            if let split = BlockLine.split(line.bytes) {
-                frame = Frame(height: split.height, claimedHash: split.claimedHash, header: split.header, txCount: split.txs.count)
-            } else {
-                let block: Block
-                do { block = try BlockLine.parse(line.bytes) } catch {
-                    throw ToolError(.dataErr, "\(reader.name):\(line.number): \(error)")
-                }
-                frame = Frame(height: block.height, claimedHash: block.claimedHash, header: block.header, txCount: block.txs.count)
-            }
-            any = true
+        try walk(path: path, reading: { (bytes) throws(ChainProblem) in try Frame(line: bytes) }) { (line, frame) throws(ToolError) in
             try body(line, frame)
+            return true
         }
-        if !any { throw ToolError(.dataErr, "\(reader.name): empty chain (no genesis block)") }
     }
 
     /// The last line's frame, read from the end of the file back to the
@@ -248,13 +257,7 @@ public enum ChainReader {
             throw ToolError(.dataErr, "\(path): truncated: the last line has no newline (a torn write?)")
         }
         guard let (_, line) = try lines.previous() else { throw ToolError(.dataErr, "\(path): empty chain (no genesis block)") }
-        if let split = BlockLine.split(line) {
-            return Frame(height: split.height, claimedHash: split.claimedHash, header: split.header, txCount: split.txs.count)
-        }
-        do {
-            let block = try BlockLine.parse(line)
-            return Frame(height: block.height, claimedHash: block.claimedHash, header: block.header, txCount: block.txs.count)
-        } catch {
+        do { return try Frame(line: line) } catch {
             throw ToolError(.dataErr, "\(path): last line: \(error)")
         }
     }
@@ -347,10 +350,8 @@ public enum ChainReader {
         }
 
         private func read(_ count: Int, at offset: Int64) throws(ToolError) -> [UInt8] {
-            guard count > 0 else { return [] }
-            var bytes = [UInt8](repeating: 0, count: count)
-            let (got, error) = bytes.withUnsafeMutableBytes { FileReading.read(fd, into: $0, at: off_t(offset)) }
-            guard error == 0, got == count else { throw ToolError(.ioErr, "\(path): read failed: \(FileWriting.errorText(error))") }
+            let (bytes, error) = FileReading.bytes(fd, count: count, at: off_t(offset))
+            guard let bytes else { throw ToolError(.ioErr, "\(path): read failed: \(FileWriting.errorText(error))") }
             return bytes
         }
     }

@@ -73,16 +73,16 @@ final class KeyRun: @unchecked Sendable {
         guard count >= 0, Int64(info.st_size) == Int64(Self.headerBytes + count * Self.entryBytes + posts * 8 + 32) else {
             throw .format("key run \(name): \(info.st_size) bytes, not those of \(count) entries")
         }
-        let header = Self.read(fd, at: 0, count: Self.headerBytes)
+        let header = FileReading.bytes(fd, count: Self.headerBytes, at: 0).bytes
         guard let header, Array(header.prefix(16)) == Self.magic,
               header.withUnsafeBytes({ UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 16, as: UInt64.self)) }) == UInt64(count) else {
             throw .format("key run \(name): not a key run of \(count) entries")
         }
         let fenceStart = Self.headerBytes + count * Self.entryBytes
-        guard let trailer = Self.read(fd, at: fenceStart + posts * 8, count: 32), trailer == checksum.bytes else {
+        guard let trailer = FileReading.bytes(fd, count: 32, at: off_t(fenceStart + posts * 8)).bytes, trailer == checksum.bytes else {
             throw .format("key run \(name): not the run the snapshot names (checksum)")
         }
-        guard let raw = Self.read(fd, at: fenceStart, count: posts * 8) else { throw .format("key run \(name): unreadable") }
+        guard let raw = FileReading.bytes(fd, count: posts * 8, at: off_t(fenceStart)).bytes else { throw .format("key run \(name): unreadable") }
         var fence = [UInt64](repeating: 0, count: posts)
         for i in 0..<posts {
             fence[i] = raw.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)) }
@@ -218,11 +218,6 @@ final class KeyRun: @unchecked Sendable {
                      txid: buffer.loadUnaligned(fromByteOffset: base + 40, as: TxidKey.self))
     }
 
-    private static func read(_ fd: Int32, at offset: Int, count: Int) -> [UInt8]? {
-        var bytes = [UInt8](repeating: 0, count: count)
-        let (got, error) = bytes.withUnsafeMutableBytes { FileReading.read(fd, into: $0, at: off_t(offset)) }
-        return error == 0 && got == count ? bytes : nil
-    }
 
     /// A run read in order, one entry in hand.
     private final class EntryStream {

@@ -111,13 +111,17 @@ final class KeyTable: @unchecked Sendable {
 
     /// Every entry, in no particular order (snapshots, tests).
     func forEach(_ body: (Kind, TxidKey, TxidKey?) -> Void) {
-        for segment in segments {
-            guard let slots = segment.slots else { continue }
-            for i in 0..<segment.capacity where slots[i] != 0 {
-                guard let kind = Self.kind(of: slots[i]) else { continue }
-                let index = Int(slots[i] & (1 << UInt64(Self.indexBits) - 1))
-                body(kind, spill.key(at: index), kind.hasTxid ? spill.key(at: index + 1) : nil)
-            }
+        for segment in segments { forEach(in: segment) { body($0.kind, $0.key, $0.kind.hasTxid ? $0.txid : nil) } }
+    }
+
+    /// A segment's entries, read back from the spill (the txid zeros for a
+    /// plain key).
+    private func forEach(in segment: Segment, _ body: (KeyRun.Entry) -> Void) {
+        guard let slots = segment.slots else { return }
+        for i in 0..<segment.capacity where slots[i] != 0 {
+            guard let kind = Self.kind(of: slots[i]) else { continue }
+            let index = Int(slots[i] & (1 << UInt64(Self.indexBits) - 1))
+            body(KeyRun.Entry(kind: kind, key: spill.key(at: index), txid: kind.hasTxid ? spill.key(at: index + 1) : .zero))
         }
     }
 
@@ -129,15 +133,7 @@ final class KeyTable: @unchecked Sendable {
         var gathered: [(UInt64, KeyRun.Entry)] = []
         for s in segments.indices {
             gathered.removeAll(keepingCapacity: true)
-            let segment = segments[s]
-            if let slots = segment.slots {
-                for i in 0..<segment.capacity where slots[i] != 0 {
-                    guard let kind = Self.kind(of: slots[i]) else { continue }
-                    let index = Int(slots[i] & (1 << UInt64(Self.indexBits) - 1))
-                    let key = spill.key(at: index)
-                    gathered.append((hashing(key), KeyRun.Entry(kind: kind, key: key, txid: kind.hasTxid ? spill.key(at: index + 1) : .zero)))
-                }
-            }
+            forEach(in: segments[s]) { gathered.append((hashing($0.key), $0)) }
             while next < extra.count, Int(hashing(extra[next].key) >> UInt64(64 - Self.segmentBits)) == s {
                 gathered.append((hashing(extra[next].key), extra[next]))
                 next += 1

@@ -96,10 +96,9 @@ public final class ChainCursor {
 
     /// `count` bytes at `at` (a block line, a transaction), exactly.
     public func read(at: Int64, count: Int) throws(ToolError) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
-        let (done, error) = out.withUnsafeMutableBytes { FileReading.read(fd, into: $0, at: off_t(at)) }
+        let (bytes, error) = FileReading.bytes(fd, count: count, at: off_t(at))
         if error != 0 { throw ToolError(.ioErr, FileProblem.message(path, cannot: "read", errno: error)) }
-        if done < count { throw ToolError(.dataErr, "\(path): ends before byte \(at + Int64(count)) (changed since it was indexed?)") }
-        return out
+        guard let bytes else { throw ToolError(.dataErr, "\(path): ends before byte \(at + Int64(count)) (changed since it was indexed?)") }
+        return bytes
     }
 }

@@ -26,4 +26,12 @@ public enum FileReading {
         }
         return (done, 0)
     }
+
+    /// `count` bytes from `offset`: nil, with the errno (0 at end of file),
+    /// unless all of them were there.
+    public static func bytes(_ fd: Int32, count: Int, at offset: off_t) -> (bytes: [UInt8]?, error: Int32) {
+        var bytes = [UInt8](repeating: 0, count: count)
+        let (done, error) = bytes.withUnsafeMutableBytes { read(fd, into: $0, at: offset) }
+        return (error == 0 && done == count ? bytes : nil, error)
+    }
 }

@@ -10,26 +10,21 @@ import Darwin
 public enum FileWriting {
     /// 0, or the errno of the write that failed (EIO for a write of 0 bytes).
     public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32 {
-        guard let base = bytes.baseAddress else { return 0 }
-        var done = 0
-        while done < bytes.count {
-            let n = write(fd, base + done, bytes.count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                return errno
-            }
-            if n == 0 { return EIO }
-            done += n
-        }
-        return 0
+        loop(bytes) { base, count, _ in write(fd, base, count) }
     }
 
     /// As `writeAll`, at `offset` (pwrite), leaving the file offset alone.
     public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: off_t) -> Int32 {
+        loop(bytes) { base, count, done in pwrite(fd, base, count, offset + off_t(done)) }
+    }
+
+    /// Calls `step` with what is left (and how much is done) until all of
+    /// `bytes` is written.
+    private static func loop(_ bytes: UnsafeRawBufferPointer, _ step: (UnsafeRawPointer, Int, Int) -> Int) -> Int32 {
         guard let base = bytes.baseAddress else { return 0 }
         var done = 0
         while done < bytes.count {
-            let n = pwrite(fd, base + done, bytes.count - done, offset + off_t(done))
+            let n = step(base + done, bytes.count - done, done)
             if n < 0 {
                 if errno == EINTR { continue }
                 return errno

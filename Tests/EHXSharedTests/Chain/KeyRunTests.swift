@@ -230,6 +230,21 @@ import Testing
         #expect(reopened.replayedBlocks == 0 && LocalChainTests.fields(reopened.state) == LocalChainTests.fields(local.state))
     }
 
+    /// Whoever can write the runs' directory could put a run of their own
+    /// under a name the snapshot uses: a directory group or others may
+    /// write is not trusted, whatever its runs hold.
+    @Test func runsInADirectoryOthersMayWriteAreNotTrusted() throws {
+        let chain = try LocalChainTests.richChain()
+        let disk = try LocalChainTests.OnDisk(chain)
+        defer { disk.remove() }
+        _ = try Self.saved(disk)
+        chmod(disk.snapshot + ".keys", 0o777)
+        let rebuilt = try disk.open()
+        #expect(rebuilt.rebuildReason?.contains("not this user's alone") == true && rebuilt.replayedBlocks == 5)
+        chmod(disk.snapshot + ".keys", 0o700)
+        #expect(try disk.open().replayedBlocks == 0)
+    }
+
     @Test func aSnapshotWhoseRunIsGoneIsRebuilt() throws {
         let chain = try LocalChainTests.richChain()
         let disk = try LocalChainTests.OnDisk(chain)
