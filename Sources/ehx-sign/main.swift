@@ -135,7 +135,16 @@ struct Sign: ParsableCommand, UsageRules {
                     for note in notes { diagnostics.note("\(following.chain.path): \(note)") }
                     sealer.replace(Sealer(recipients: following.chain.recipients, pseudonyms: following.pseudonyms))
                 }
-                try pipeline.runBatched(threads: threadCount, idle: output.flush, fresh: fresh) { json, worker in
+                // A plain reading line (the usual input) is signed straight
+                // from jansson's tree; everything else takes the general path.
+                var quick: (@Sendable (UnsafeRawBufferPointer, Int) -> SignedLine?)?
+                if sealer == nil && type == .reading {
+                    quick = { (line: UnsafeRawBufferPointer, worker: Int) -> SignedLine? in
+                        guard let signer = signers.signer(worker: worker) else { return nil }
+                        return SignedLine.reading(line, ts: Timestamp.now(), signer: signer)
+                    }
+                }
+                try pipeline.runBatched(threads: threadCount, idle: output.flush, fresh: fresh, quick: quick) { json, worker in
                     var (bodyType, body) = try Self.envelope(json) ?? (type, json)
                     if let sealer, bodyType == .reading || bodyType == .alert {
                         body = try sealer.current.seal(body, type: bodyType, signer: signingKey.publicKey)
@@ -150,7 +159,7 @@ struct Sign: ParsableCommand, UsageRules {
                     }
                     let signed = try Transaction.signWithLeaf(type: bodyType, body: body, key: signingKey,
                                                                   signer: signers.signer(worker: worker))
-                    return (leaf: signed.leaf, txid: signed.transaction.txid)
+                    return SignedLine(signed.transaction, leaf: signed.leaf)
                 } finish: { tx in
                     if let spooler {
                         let name = try spooler.deposit(tx.leaf + [0x0a], txid: tx.txid)

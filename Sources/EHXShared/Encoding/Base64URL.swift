@@ -10,41 +10,59 @@ public enum Base64URL {
         return table
     }()
 
+    /// Characters `encode` writes for `byteCount` bytes.
+    static func encodedCount(_ byteCount: Int) -> Int { (byteCount * 4 + 2) / 3 }
+
     public static func encode<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-        let count = bytes.count
         // Written straight into the string's storage (a signer writes one per transaction).
-        return String(unsafeUninitializedCapacity: (count * 4 + 2) / 3) { out in
-            var n = 0
-            var group: UInt32 = 0
-            var held = 0
-            for byte in bytes {
-                group = group << 8 | UInt32(byte)
-                held += 1
-                if held == 3 {
-                    out[n] = alphabet[Int(group >> 18 & 63)]
-                    out[n + 1] = alphabet[Int(group >> 12 & 63)]
-                    out[n + 2] = alphabet[Int(group >> 6 & 63)]
-                    out[n + 3] = alphabet[Int(group & 63)]
-                    n += 4
-                    group = 0
-                    held = 0
-                }
-            }
-            switch held {
-            case 1:
-                out[n] = alphabet[Int(group >> 2 & 63)]
-                out[n + 1] = alphabet[Int(group << 4 & 63)]
-                n += 2
-            case 2:
-                out[n] = alphabet[Int(group >> 10 & 63)]
-                out[n + 1] = alphabet[Int(group >> 4 & 63)]
-                out[n + 2] = alphabet[Int(group << 2 & 63)]
-                n += 3
-            default:
-                break
-            }
-            return n
+        String(unsafeUninitializedCapacity: encodedCount(bytes.count)) { out in
+            guard let base = out.baseAddress else { return 0 }
+            return encode(bytes, to: base)
         }
+    }
+
+    /// `encode` appended to a span with room for it (a signer's line).
+    static func encode(_ bytes: [UInt8], into span: inout OutputSpan<UInt8>) {
+        let count = encodedCount(bytes.count)
+        precondition(count <= span.freeCapacity, "OutputSpan overflow")
+        span.withUnsafeMutableBufferPointer { buffer, initialized in
+            guard let base = buffer.baseAddress else { return }
+            initialized += encode(bytes, to: base + initialized)
+        }
+    }
+
+    /// Writes `encodedCount(bytes.count)` characters at `out`; returns that count.
+    private static func encode<Bytes: Collection>(_ bytes: Bytes, to out: UnsafeMutablePointer<UInt8>) -> Int where Bytes.Element == UInt8 {
+        var n = 0
+        var group: UInt32 = 0
+        var held = 0
+        for byte in bytes {
+            group = group << 8 | UInt32(byte)
+            held += 1
+            if held == 3 {
+                out[n] = alphabet[Int(group >> 18 & 63)]
+                out[n + 1] = alphabet[Int(group >> 12 & 63)]
+                out[n + 2] = alphabet[Int(group >> 6 & 63)]
+                out[n + 3] = alphabet[Int(group & 63)]
+                n += 4
+                group = 0
+                held = 0
+            }
+        }
+        switch held {
+        case 1:
+            out[n] = alphabet[Int(group >> 2 & 63)]
+            out[n + 1] = alphabet[Int(group << 4 & 63)]
+            n += 2
+        case 2:
+            out[n] = alphabet[Int(group >> 10 & 63)]
+            out[n + 1] = alphabet[Int(group >> 4 & 63)]
+            out[n + 2] = alphabet[Int(group << 2 & 63)]
+            n += 3
+        default:
+            break
+        }
+        return n
     }
 
     public static func decode(_ text: String) -> [UInt8]? {

@@ -76,15 +76,22 @@ public final class RecordPipeline {
     /// chain) is brought up to date there, so a line read after a change
     /// is judged under it. The workers stage the next batch while this
     /// thread finishes the one before (signing never waits for writing).
+    /// `quick`, when given, is tried first on the line's bytes: a path for
+    /// the common record that must give what `stage` gives for it, or nil
+    /// to leave the line to `stage` (which names any refusal).
     public func runBatched<Prepared: Sendable>(
         threads: Int, batchLines: Int = defaultBatchLines,
         idle: () throws(ToolError) -> Void = {},
         fresh: () throws(ToolError) -> Void = {},
+        quick: (@Sendable (_ line: UnsafeRawBufferPointer, _ worker: Int) -> Prepared?)? = nil,
         stage: @escaping @Sendable (_ json: JSONValue, _ worker: Int) throws -> Prepared,
         finish: (Prepared) throws -> Void
     ) throws(ToolError) {
         try runLines(threads: threads, batchLines: batchLines, lookahead: true, idle: idle, fresh: fresh,
-                     stage: { line, worker, _ in Self.judge(line.bytes) { json throws in try stage(json, worker) } },
+                     stage: { line, worker, _ in
+                         if let quick, let prepared = line.bytes.withUnsafeBytes({ quick($0, worker) }) { return .ready(prepared) }
+                         return Self.judge(line.bytes) { json throws in try stage(json, worker) }
+                     },
                      finish: { line, judged throws(ToolError) in try settle(line, judged, finish: finish) })
         try end()
     }

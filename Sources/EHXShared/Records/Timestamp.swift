@@ -35,6 +35,11 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         return Timestamp(millisecondsSince1970: Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000)
     }
 
+    /// Whether `description` reads back as this time through
+    /// `init(rfc3339:)`, which takes years 1970 to 9998 only.
+    var readsBack: Bool { (0..<Self.year9999).contains(millisecondsSince1970) }
+    private static let year9999 = Int64(daysFromCivil(year: 9999, month: 1, day: 1)) * 86_400_000
+
     public var unixSeconds: Int64 { millisecondsSince1970 >= 0 ? millisecondsSince1970 / 1000 : (millisecondsSince1970 - 999) / 1000 }
 
     /// Parses the strict form only; years 0000 and 9999 (and anything outside

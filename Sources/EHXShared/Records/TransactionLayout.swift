@@ -42,9 +42,67 @@ enum TransactionLayout {
         } } } }
     }
 
+    private typealias Span = OutputSpan<UInt8>
+    /// `{"body":`, before the body's bytes in both forms.
+    private static let head = 8
+
+    /// What follows the body in the unsigned form (and, after `sig`, in the full one).
+    private static func tail(_ span: inout Span, signer: UnsafeBufferPointer<UInt8>,
+                             ts: UnsafeBufferPointer<UInt8>, type: UnsafeBufferPointer<UInt8>) {
+        span.append(",\"signer\":")
+        span.appendJSONString(signer)
+        span.append(",\"ts\":")
+        span.appendJSONString(ts)
+        span.append(",\"type\":")
+        span.appendJSONString(type)
+        span.append(",\"v\":")
+        span.appendInteger(Transaction.version)
+        span.append(UInt8(ascii: "}"))
+    }
+
+    private static func bound(body: Int, signer: Int, ts: Int, type: Int) -> Int {
+        head + body + 64 + Span.jsonStringBound(signer) + Span.jsonStringBound(ts) + Span.jsonStringBound(type) + Span.numberBound
+    }
+
+    /// What a signer signs for a transaction with this body, signer text,
+    /// time and type: the domain tag and the unsigned form in one buffer,
+    /// so the message is not copied again to prepend the tag. The unsigned
+    /// form starts at `Transaction.signatureDomain.count`.
+    static func message(body: [UInt8], signer: String, ts: Timestamp, type: TxType) -> [UInt8] {
+        var signer = signer, ts = ts.description, type = type.rawValue
+        let domain = Transaction.signatureDomain
+        return signer.withUTF8 { signer in ts.withUTF8 { ts in type.withUTF8 { type in
+            [UInt8].written(capacity: domain.count + bound(body: body.count, signer: signer.count, ts: ts.count, type: type.count)) { span in
+                domain.withUnsafeBufferPointer { span.append($0) }
+                span.append("{\"body\":")
+                body.withUnsafeBufferPointer { span.append($0) }
+                tail(&span, signer: signer, ts: ts, type: type)
+            }
+        } } }
+    }
+
+    /// The whole transaction (the leaf, the line ehx-sign writes) from the
+    /// `message` above, `bodyCount` the length of its body, and the
+    /// signature over it: `sig` goes between the body and `signer`, which
+    /// is where JCS puts it, and base64url needs no escapes.
+    static func leaf(message: [UInt8], bodyCount: Int, signature: [UInt8]) -> [UInt8] {
+        let start = Transaction.signatureDomain.count
+        let split = start + head + bodyCount
+        let sigLength = Base64URL.encodedCount(signature.count)
+        // `,"sig":"` and `"` around the signature's text.
+        return [UInt8].written(capacity: message.count - start + 9 + sigLength) { span in
+            message.withUnsafeBufferPointer { m in
+                span.append(UnsafeBufferPointer(rebasing: m[start..<split]))
+                span.append(",\"sig\":\"")
+                Base64URL.encode(signature, into: &span)
+                span.append(UInt8(ascii: "\""))
+                span.append(UnsafeBufferPointer(rebasing: m[split...]))
+            }
+        }
+    }
+
     private static func forms(body: [UInt8], sig: UnsafeBufferPointer<UInt8>, signer: UnsafeBufferPointer<UInt8>,
                               ts: UnsafeBufferPointer<UInt8>, type: UnsafeBufferPointer<UInt8>) -> Forms {
-        typealias Span = OutputSpan<UInt8>
         // `{"body":` and `}` hold the body; the rest of each form follows it.
         func tail(_ span: inout Span, withSig: Bool) -> Range<Int>? {
             var sigValue: Range<Int>?
@@ -54,20 +112,10 @@ enum TransactionLayout {
                 span.appendJSONString(sig)
                 sigValue = start..<span.count
             }
-            span.append(",\"signer\":")
-            span.appendJSONString(signer)
-            span.append(",\"ts\":")
-            span.appendJSONString(ts)
-            span.append(",\"type\":")
-            span.appendJSONString(type)
-            span.append(",\"v\":")
-            span.appendInteger(Transaction.version)
-            span.append(UInt8(ascii: "}"))
+            Self.tail(&span, signer: signer, ts: ts, type: type)
             return sigValue
         }
-        let head = 8 // `{"body":`
-        let bound = head + body.count + 64 + Span.jsonStringBound(signer.count) + Span.jsonStringBound(ts.count)
-            + Span.jsonStringBound(type.count) + Span.numberBound
+        let bound = bound(body: body.count, signer: signer.count, ts: ts.count, type: type.count)
         var sigValue: Range<Int>?
         let full = [UInt8].written(capacity: bound + Span.jsonStringBound(sig.count)) { span in
             span.append("{\"body\":")
