@@ -97,32 +97,21 @@ public enum ChainBatch {
 
         /// `checkers` nil: the signature is vouched for (`--from-height`).
         init?(_ line: [UInt8], range: Range<Int>, checkers: SignatureCheckers?, worker: Int) {
-            let read = line.withUnsafeBytes { raw -> (Transaction, [UInt8])? in
+            let read = line.withUnsafeBytes { raw -> (Transaction, SHA256Digest)? in
                 let bytes = UnsafeRawBufferPointer(rebasing: raw[range])
+                if let tx = Transaction(canonicalLine: bytes) { return (tx, SHA256.hash(prefix: 0x00, bytes)) }
                 // Integers read as integers (no strtod per number), repeated
                 // names not looked for (the canonical check refuses them):
                 // any text that reads differently is refused here and read whole.
                 guard let parsed = JSONValue.withParsedIfValid(bytes, canonicalOnly: true, { try? $0.value() }), let json = parsed,
                       let (tx, leaf) = try? Transaction.parseWithLeaf(json),
-                      Self.same(leaf, bytes) else { return nil }
-                return (tx, leaf)
+                      leaf.bytesEqual(bytes) else { return nil }
+                return (tx, MerkleTree.leafHash(leaf))
             }
-            guard let (tx, leaf) = read else { return nil }
+            guard let (tx, leafHash) = read else { return nil }
             transaction = tx
-            leafHash = MerkleTree.leafHash(leaf)
+            self.leafHash = leafHash
             signature = checkers.map { .checked($0.isValid(tx, worker: worker)) } ?? .trusted
-        }
-    }
-}
-
-extension ChainBatch.ParsedTransaction {
-    /// Byte equality in one memcmp (a generic element-wise compare cost
-    /// more than the rest of the canonical-form check).
-    static func same(_ leaf: [UInt8], _ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard leaf.count == bytes.count else { return false }
-        return leaf.withUnsafeBytes { mine in
-            guard let a = mine.baseAddress, let b = bytes.baseAddress else { return mine.isEmpty }
-            return memcmp(a, b, mine.count) == 0
         }
     }
 }

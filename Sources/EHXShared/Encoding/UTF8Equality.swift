@@ -16,3 +16,15 @@ extension String {
         }
     }
 }
+
+extension Array where Element == UInt8 {
+    /// Byte equality with `other` in one memcmp (a generic element-wise
+    /// compare cost more than the rest of a canonical-form check).
+    func bytesEqual(_ other: UnsafeRawBufferPointer) -> Bool {
+        guard count == other.count else { return false }
+        return withUnsafeBytes { mine in
+            guard let a = mine.baseAddress, let b = other.baseAddress else { return mine.isEmpty }
+            return memcmp(a, b, mine.count) == 0
+        }
+    }
+}

@@ -14,8 +14,14 @@ public struct Transaction: Sendable {
     /// JCS of the transaction without `sig`: what the txid and signature cover.
     public let unsignedBytes: [UInt8]
     public let txid: SHA256Digest
-    /// The whole transaction as parsed, `sig` included.
-    public let object: [String: JSONValue]
+    /// The whole transaction, `sig` included: exactly its six members, each
+    /// with the one spelling its parse accepts, so it is made when asked
+    /// rather than kept for every transaction.
+    public var object: [String: JSONValue] {
+        ["v": .number(Double(Self.version)), "type": .string(type.rawValue), "ts": .string(ts.description),
+         "signer": .string(Base64URL.encode(signer.rawRepresentation)), "body": body,
+         "sig": .string(Base64URL.encode(signature))]
+    }
     /// Where the body's canonical bytes lie in `unsignedBytes`, for the
     /// hash of the body (a reading's key) without serializing it again.
     let bodyRange: Range<Int>
@@ -65,7 +71,6 @@ public struct Transaction: Sendable {
             bodyRange = forms.locatedValue ?? 0..<0
         }
         txid = SHA256.hash(unsignedBytes)
-        object = f.members
     }
 
     /// Builds and signs a transaction; the body is schema-checked first so
@@ -118,8 +123,7 @@ public struct Transaction: Sendable {
             throw RecordError(field: "ts", "\"\(tsText)\" is not an RFC 3339 UTC time with milliseconds")
         }
         let tx = Transaction(type: type, ts: parsedTs, signer: key.publicKey, body: body, signature: signature,
-                             unsignedBytes: unsignedBytes, txid: SHA256.hash(unsignedBytes), object: members,
-                             bodyRange: bodyRange ?? 0..<0)
+                             unsignedBytes: unsignedBytes, txid: SHA256.hash(unsignedBytes), bodyRange: bodyRange ?? 0..<0)
         return (tx, leaf)
     }
 
@@ -128,8 +132,8 @@ public struct Transaction: Sendable {
     /// Made once rather than per transaction.
     static let signaturePlaceholder = String(repeating: "A", count: signatureTextLength)
 
-    private init(type: TxType, ts: Timestamp, signer: Ed25519.PublicKey, body: JSONValue, signature: [UInt8],
-                 unsignedBytes: [UInt8], txid: SHA256Digest, object: [String: JSONValue], bodyRange: Range<Int>) {
+    init(type: TxType, ts: Timestamp, signer: Ed25519.PublicKey, body: JSONValue, signature: [UInt8],
+         unsignedBytes: [UInt8], txid: SHA256Digest, bodyRange: Range<Int>) {
         self.type = type
         self.ts = ts
         self.signer = signer
@@ -137,7 +141,6 @@ public struct Transaction: Sendable {
         self.signature = signature
         self.unsignedBytes = unsignedBytes
         self.txid = txid
-        self.object = object
         self.bodyRange = bodyRange
     }
 
