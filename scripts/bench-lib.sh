@@ -43,6 +43,49 @@ openssl_ed25519() {
   fi
 }
 
+# What all `cores` together reach right now with OpenSSL's own processes
+# (`openssl speed -multi`), for sign or verify.
+openssl_multi() { # openssl_multi sign|verify CORES
+  openssl speed -seconds "${OSSL_SECONDS:-3}" -multi "$2" ed25519 2>/dev/null |
+    awk -v op="$1" '/^ *253 bits EdDSA \(Ed25519\)/ { v = (op == "sign" ? $(NF-1) : $NF) } END { printf "%.0f", v + 0 }'
+}
+
+# Rounds of OpenSSL on one core, the measured command, then OpenSSL on every
+# core: on this shared host the rate drifts by 10% and more within a minute,
+# so each ratio compares rates taken seconds apart, and the median of the
+# rounds (ROUNDS, default 3) is the figure.
+#   paired_rounds sign|verify COUNT OUTFILE cmd...
+# Prints a row per round; sets P_RATIO (median ratio to OpenSSL's one-core
+# rate x cores), P_MULTI (median ratio to -multi), P_WALL, P_CPU and P_OSSL
+# (the median round's), P_RSS_KB (largest), P_STATUS (first non-zero).
+paired_rounds() {
+  local op=$1 count=$2 out=$3; shift 3
+  local rounds=${ROUNDS:-3} cores one multi rows="" i
+  cores=$(nproc)
+  P_STATUS=0; P_RSS_KB=0
+  for i in $(seq 1 "$rounds"); do
+    OSSL_SECONDS=2 openssl_ed25519
+    if [ "$op" = sign ]; then one=$OSSL_SIGN; else one=$OSSL_VERIFY; fi
+    timed "$out" "$@"
+    if [ "$T_STATUS" != 0 ] && [ "$P_STATUS" = 0 ]; then P_STATUS=$T_STATUS; fi
+    if [ "${T_RSS_KB:-0}" -gt "$P_RSS_KB" ]; then P_RSS_KB=$T_RSS_KB; fi
+    multi=$(OSSL_SECONDS=2 openssl_multi "$op" "$cores")
+    rows+="$T_WALL $T_CPU $one $multi"$'\n'
+  done
+  printf '%s' "$rows" | awk -v n="$count" -v k="$cores" -v op="$op" '{
+    printf "  round %d: %7.2f s, %6.0f /s; openssl %s %6.0f /s x %d cores = %6.0f, -multi %d %6.0f; ratio %.3f, to -multi %.3f\n",
+      NR, $1, n / $1, op, $3, k, $3 * k, k, $4, n / $1 / ($3 * k), ($4 > 0 ? n / $1 / $4 : 0) }'
+  read -r P_RATIO P_MULTI P_WALL P_CPU P_OSSL <<< "$(printf '%s' "$rows" | awk -v n="$count" -v k="$cores" '
+    { r[NR] = n / $1 / ($3 * k); m[NR] = ($4 > 0 ? n / $1 / $4 : 0); w[NR] = $1; c[NR] = $2; o[NR] = $3; ir[NR] = NR; im[NR] = NR }
+    END {
+      for (i = 1; i <= NR; i++) for (j = i + 1; j <= NR; j++) {
+        if (r[ir[j]] < r[ir[i]]) { t = ir[i]; ir[i] = ir[j]; ir[j] = t }
+        if (m[im[j]] < m[im[i]]) { t = im[i]; im[i] = im[j]; im[j] = t }
+      }
+      a = ir[int((NR + 1) / 2)]; b = im[int((NR + 1) / 2)]
+      printf "%.3f %.3f %s %s %s\n", r[a], m[b], w[a], c[a], o[a] }')"
+}
+
 # The bench chains' readings on stdout: 500 devices, 100 patients (device d
 # watches patient d % 100), a reading per device per 10 s, kinds in rotation.
 bench_readings() { # bench_readings N

@@ -32,30 +32,31 @@ if [ ! -f "$WORK/done" ]; then
   touch "$WORK/done"
 fi
 
-echo "bench-sign: ehx-sign --key on $TXS readings ..." >&2
-timed "$WORK/txs.jsonl" "$BIN/ehx-sign" --key "$WORK/gateway.key" -q "$WORK/readings.jsonl"
-SIGN_WALL=$T_WALL; SIGN_CPU=$T_CPU; SIGN_RSS=$T_RSS_KB; SIGN_STATUS=$T_STATUS
+echo "bench-sign: ehx-sign --key on $TXS readings, ${ROUNDS:-3} rounds beside openssl speed ..." >&2
+paired_rounds sign "$TXS" "$WORK/txs.jsonl" "$BIN/ehx-sign" --key "$WORK/gateway.key" -q "$WORK/readings.jsonl"
+SIGN_WALL=$P_WALL; SIGN_CPU=$P_CPU; SIGN_RSS=$P_RSS_KB; SIGN_STATUS=$P_STATUS
 
 echo "bench-sign: ehx-mine of those $TXS transactions (2000 a block, target 207fffff) ..." >&2
-rm -f "$WORK/chain.jsonl"
+rm -rf "$WORK/chain.jsonl" "$WORK/chain.jsonl.state" "$WORK/chain.jsonl.state.keys"
 "$BIN/ehx-keygen" genesis --authority "$WORK/authority.key" --bits 207fffff --name bench \
   --grant gateway="$WORK/gateway.pub" --grant miner="$WORK/miner.pub" \
   --bind "$WORK/gateway.pub=$(seq -f 'bed%02g-hr' -s , 0 63)" \
   --max-block-txs 100000 --max-block-bytes 67108864 -o "$WORK/chain.jsonl" >/dev/null
 timed /dev/null "$BIN/ehx-mine" --chain "$WORK/chain.jsonl" --key "$WORK/miner.key" --max-txs 2000 -q "$WORK/txs.jsonl"
 MINE_WALL=$T_WALL; MINE_CPU=$T_CPU; MINE_RSS=$T_RSS_KB; MINE_STATUS=$T_STATUS
-rm -f "$WORK/txs.jsonl" "$WORK/chain.jsonl"
+rm -rf "$WORK/txs.jsonl" "$WORK/chain.jsonl" "$WORK/chain.jsonl.state" "$WORK/chain.jsonl.state.keys"
 
-openssl_ed25519
 CORES=$(nproc)
 result sign.env "SIGN_TXS=$TXS" "SIGN_WALL=$SIGN_WALL" "SIGN_CPU=$SIGN_CPU" "SIGN_RSS_KB=$SIGN_RSS" "SIGN_STATUS=$SIGN_STATUS" \
+  "SIGN_RATIO=$P_RATIO" "SIGN_RATIO_MULTI=$P_MULTI" \
   "MINE_TXS=$TXS" "MINE_WALL=$MINE_WALL" "MINE_CPU=$MINE_CPU" "MINE_RSS_KB=$MINE_RSS" "MINE_STATUS=$MINE_STATUS" \
-  "OSSL_SIGN=$OSSL_SIGN" "OSSL_VERIFY=$OSSL_VERIFY" "CORES=$CORES"
-awk -v n="$TXS" -v w="$SIGN_WALL" -v c="$SIGN_CPU" -v r="$SIGN_RSS" -v o="$OSSL_SIGN" -v k="$CORES" \
-    -v mw="$MINE_WALL" -v mr="$MINE_RSS" 'BEGIN {
-  printf "bench-sign: %d readings\n", n
+  "OSSL_SIGN=$P_OSSL" "CORES=$CORES"
+awk -v n="$TXS" -v w="$SIGN_WALL" -v c="$SIGN_CPU" -v r="$SIGN_RSS" -v o="$P_OSSL" -v k="$CORES" \
+    -v ratio="$P_RATIO" -v multi="$P_MULTI" -v mw="$MINE_WALL" -v mr="$MINE_RSS" 'BEGIN {
+  printf "bench-sign: %d readings (the median round)\n", n
   printf "  ehx-sign --key   %7.2f s  %8.0f tx/s  (%.0f per CPU-second), peak RSS %.1f MB\n", w, n / w, n / c, r / 1024
   printf "  openssl sign     %8.0f /s per core x %d cores = %.0f /s\n", o, k, o * k
-  printf "  ratio            %.2f of OpenSSL x cores (target >= 0.90); %.2f of one core per core\n", n / w / (o * k), n / w / k / o
+  printf "  ratio            %.3f of OpenSSL x cores (target >= 0.90), median of the rounds; %.3f of openssl -multi %d\n", ratio, multi, k
+  printf "  per CPU-second   %.3f of one core (the cost per signature, whatever the other core does)\n", n / c / o
   printf "  ehx-mine         %7.2f s  %8.0f tx/s into blocks of 2000, peak RSS %.1f MB\n", mw, n / mw, mr / 1024
 }'

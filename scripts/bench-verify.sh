@@ -55,31 +55,32 @@ NTX=$(( TXS + BLOCKS ))   # readings + one stamp per block + genesis (close enou
 BYTES=$(wc -c < "$CHAIN")
 GEN=$("$BIN/ehx-query" --chain "$CHAIN" block 0 --hash)
 
-timed - "$BIN/ehx-verify" --threads "$THREADS" --genesis "$GEN" -q "$CHAIN"
-SECONDS_TAKEN=$T_WALL; RSS_KB=$T_RSS_KB; VCPU=$T_CPU
-[ "$T_STATUS" = 0 ] || echo "bench-verify: ehx-verify exited $T_STATUS" >&2
+if [ -n "${SKIP_OPENSSL:-}" ]; then
+  timed - "$BIN/ehx-verify" --threads "$THREADS" --genesis "$GEN" -q "$CHAIN"
+  SECONDS_TAKEN=$T_WALL; RSS_KB=$T_RSS_KB; VCPU=$T_CPU; STATUS=$T_STATUS
+else
+  echo "bench-verify: ehx-verify on $NTX transactions, ${ROUNDS:-3} rounds beside openssl speed ..." >&2
+  paired_rounds verify "$NTX" - "$BIN/ehx-verify" --threads "$THREADS" --genesis "$GEN" -q "$CHAIN"
+  SECONDS_TAKEN=$P_WALL; RSS_KB=$P_RSS_KB; VCPU=$P_CPU; STATUS=$P_STATUS
+fi
+[ "$STATUS" = 0 ] || echo "bench-verify: ehx-verify exited $STATUS" >&2
 result "verify-$TXS.env" "NTX=$NTX" "BLOCKS=$BLOCKS" "BYTES=$BYTES" "WALL=$SECONDS_TAKEN" "CPU=$VCPU" \
-  "RSS_KB=$RSS_KB" "STATUS=$T_STATUS" "GEN_SECONDS=$GEN_SECONDS" "THREADS=$THREADS"
+  "RSS_KB=$RSS_KB" "STATUS=$STATUS" "GEN_SECONDS=$GEN_SECONDS" "THREADS=$THREADS" \
+  "RATIO=${P_RATIO:-}" "RATIO_MULTI=${P_MULTI:-}" "OSSL=${P_OSSL:-}"
 if [ -n "${SKIP_OPENSSL:-}" ]; then
   awk -v tx="$NTX" -v s="$SECONDS_TAKEN" -v rss="$RSS_KB" -v blocks="$BLOCKS" 'BEGIN {
     printf "bench-verify: %d blocks, %d transactions: %.2f s, %.0f tx/s, peak RSS %.1f MB\n", blocks, tx, s, tx / s, rss / 1024 }'
   exit 0
 fi
 
-# OpenSSL's own verify rate on this machine, measured now (one core).
-openssl_ed25519
-SPEED=$OSSL_VERIFY
 CORES=$(nproc)
-# What all cores together reach right now (lower than speed x cores on a busy or throttled host).
-MULTI=$(openssl speed -seconds 3 -multi "$CORES" ed25519 2>/dev/null | awk '/^ *253 bits EdDSA \(Ed25519\)/ { print $NF }' | tail -1)
-
-awk -v tx="$NTX" -v s="$SECONDS_TAKEN" -v ossl="$SPEED" -v cores="$CORES" -v multi="${MULTI:-0}" -v threads="$THREADS" \
-    -v rss="${RSS_KB:-}" -v blocks="$BLOCKS" -v bytes="$BYTES" 'BEGIN {
+awk -v tx="$NTX" -v s="$SECONDS_TAKEN" -v c="$VCPU" -v ossl="$P_OSSL" -v cores="$CORES" -v threads="$THREADS" \
+    -v ratio="$P_RATIO" -v multi="$P_MULTI" -v rss="${RSS_KB:-}" -v blocks="$BLOCKS" -v bytes="$BYTES" 'BEGIN {
   rate = tx / s
   printf "chain:            %d blocks, %d transactions, %.1f MB\n", blocks, tx, bytes / 1e6
-  printf "ehx-verify:       %.2f s, %.0f tx/s (--threads %d)\n", s, rate, threads
+  printf "ehx-verify:       %.2f s, %.0f tx/s (--threads %d; the median round)\n", s, rate, threads
   printf "openssl verify:   %.0f /s per core x %d cores = %.0f /s\n", ossl, cores, ossl * cores
-  printf "ratio:            %.2f (target >= 0.90)\n", rate / (ossl * cores)
-  if (multi > 0) printf "openssl -multi %d: %.0f /s together now; ratio to it %.2f\n", cores, multi, rate / multi
+  printf "ratio:            %.3f (target >= 0.90), median of the rounds; %.3f of openssl -multi %d\n", ratio, multi, cores
+  printf "per CPU-second:   %.3f of one core\n", tx / c / ossl
   if (rss != "") printf "peak RSS:         %.1f MB\n", rss / 1024
 }'

@@ -186,7 +186,12 @@ struct Mine: ParsableCommand, UsageRules {
             // replays are judged in input order) and mining stay in order.
             let checkers = SignatureCheckers(workers: searchThreads)
             var repeatedAlerts = 0
-            try pipeline.runBatched(threads: searchThreads, idle: output.flush) { json, worker in
+            // A canonical line (what ehx-sign writes) is read the verifier's quick way.
+            let quick = { @Sendable (line: UnsafeRawBufferPointer, worker: Int) -> (tx: Transaction, leaf: [UInt8], signature: Bool)? in
+                guard let tx = Transaction(canonicalLine: line) else { return nil }
+                return (tx: tx, leaf: Array(line), signature: checkers.isValid(tx, worker: worker))
+            }
+            try pipeline.runBatched(threads: searchThreads, idle: output.flush, quick: quick) { json, worker in
                 let (tx, leaf) = try Transaction.parseWithLeaf(json)
                 return (tx: tx, leaf: leaf, signature: checkers.isValid(tx, worker: worker))
             } finish: { prepared in

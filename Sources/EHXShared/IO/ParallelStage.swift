@@ -32,14 +32,17 @@ public enum ParallelStage {
     /// Indices are handed out in small runs as workers ask for them, not
     /// split in advance: a worker whose core is shared (with the ordered
     /// half of a pipeline, or with another process) would otherwise keep
-    /// the rest waiting for its fixed share.
+    /// the rest waiting for its fixed share. A run is at most 16 items: the
+    /// last worker to finish keeps the others waiting for up to one run
+    /// (16 signature checks, 2.4 ms; 64 left a window's other core idle
+    /// for about 3% of it), while the shared counter is touched once per run.
     static func forEach(_ count: Int, threads: Int, _ body: (_ worker: Int, _ index: Int) -> Void) {
         let workers = max(1, min(threads, count))
         if workers == 1 {
             for i in 0..<count { body(0, i) }
             return
         }
-        let run = max(1, min(64, count / (workers * 8)))
+        let run = max(1, min(16, count / (workers * 8)))
         let next = Atomic<Int>(0)
         self.run(workers: workers) { w in
             while true {

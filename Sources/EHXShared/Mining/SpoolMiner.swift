@@ -219,7 +219,8 @@ enum SpoolEntry: Sendable {
             do {
                 var line = bytes
                 while let last = line.last, last == 0x0a || last == 0x0d { line.removeLast() }
-                let (tx, leaf) = try Transaction.parseWithLeaf(try JSONValue.parse(line))
+                let (tx, leaf) = try line.withUnsafeBytes { Transaction(canonicalLine: $0) }.map { ($0, line) }
+                    ?? Transaction.parseWithLeaf(try JSONValue.parse(line))
                 self = .transaction(tx, leaf: leaf, signatureValid: checkers.isValid(tx, worker: worker))
             } catch {
                 self = .unreadable(String(describing: error))

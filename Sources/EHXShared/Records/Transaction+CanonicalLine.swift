@@ -19,7 +19,7 @@ extension Transaction {
     /// (`parseWithLeaf`), which accepts the same canonical lines and names
     /// the problem with any other. The result is the one `parseWithLeaf`
     /// gives, and the line is its leaf.
-    init?(canonicalLine line: UnsafeRawBufferPointer) {
+    public init?(canonicalLine line: UnsafeRawBufferPointer) {
         guard let envelope = CanonicalEnvelope(line),
               let signature = Base64URL.decode(envelope.sig), signature.count == Ed25519.signatureByteCount,
               let raw = Base64URL.decode(envelope.signer), let signer = try? Ed25519.PublicKey(rawRepresentation: raw),

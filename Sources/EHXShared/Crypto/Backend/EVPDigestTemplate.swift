@@ -39,51 +39,84 @@ final class EVPDigestTemplate {
 }
 
 /// The context one thread copies templates into; not shared between threads.
+///
+/// A copy is made when the template changes, not for every message:
+/// OpenSSL 3.0 runs a one-shot Ed25519 call again on the same context (its
+/// `openssl speed` does, and it is the rate ehx is measured against), and a
+/// copy per message cost an allocation, a free and two atomic reference
+/// counts on the key (issue 19). A libcrypto that refuses a second call on a
+/// context (a newer one may mark it finished) is met by a fresh copy: the
+/// call is made again on it, and from then on every message gets its own.
 final class EVPDigestScratch {
     private let context: OpaquePointer?
+    /// The template whose copy `context` holds; held, so that a template
+    /// made later at the same address is never taken for it.
+    private var loaded: EVPDigestTemplate?
+    /// Cleared at the first call this libcrypto refuses on a used context.
+    private var reusable = true
 
     init() { context = EVP_MD_CTX_new() }
 
     deinit { if let context { EVP_MD_CTX_free(context) } }
 
-    /// The signature made on a copy of `template`, or nil (error queue
-    /// cleared) when libcrypto fails, for the caller's one-shot fallback.
-    func signature(with template: EVPDigestTemplate, for message: [UInt8], byteCount: Int) -> [UInt8]? {
-        guard let context, EVP_MD_CTX_copy_ex(context, template.context) == 1 else {
+    /// `context` holding a copy of `template`, made now unless it already
+    /// holds one that may be used again; nil (error queue cleared) when the
+    /// copy fails.
+    private func load(_ template: EVPDigestTemplate, fresh: Bool) -> OpaquePointer? {
+        guard let context else { return nil }
+        if !fresh, reusable, loaded === template { return context }
+        loaded = nil
+        guard EVP_MD_CTX_copy_ex(context, template.context) == 1 else {
             LibcryptoErrorQueue.clear()
             return nil
         }
-        var length = byteCount
-        var failed = false
-        let signature = [UInt8](unsafeUninitializedCapacity: byteCount) { buffer, initialized in
-            let status = message.withNonNullBytes { bytes, count in
-                EVP_DigestSign(context, buffer.baseAddress, &length, bytes, count)
-            }
-            failed = status != 1 || length != byteCount
-            // Zero-filled on failure so that no uninitialised byte is ever read.
-            if failed { buffer.initialize(repeating: 0) }
-            initialized = byteCount
-        }
-        guard !failed else {
-            LibcryptoErrorQueue.clear()
-            return nil
-        }
-        return signature
+        loaded = template
+        return context
     }
 
-    /// The verdict on a copy of `template`, or nil (error queue cleared) when
-    /// the copy fails, for the caller's one-shot fallback.
-    func isValidSignature(_ signature: [UInt8], for message: [UInt8], with template: EVPDigestTemplate) -> Bool? {
-        guard let context, EVP_MD_CTX_copy_ex(context, template.context) == 1 else {
-            LibcryptoErrorQueue.clear()
-            return nil
+    /// Runs `call` on the loaded context; when it fails on a context used
+    /// before, once more on a fresh copy, and if that succeeds this
+    /// libcrypto does not reuse contexts. Nil when no copy can be made.
+    private func run(_ template: EVPDigestTemplate, _ call: (OpaquePointer) -> Bool) -> Bool? {
+        let used = reusable && loaded === template
+        guard let context = load(template, fresh: false) else { return nil }
+        if call(context) { return true }
+        LibcryptoErrorQueue.clear()
+        guard used, let fresh = load(template, fresh: true) else { return false }
+        if call(fresh) {
+            reusable = false
+            return true
         }
-        let status = signature.withUnsafeBufferPointer { sig in
-            message.withUnsafeBufferPointer { msg in
-                EVP_DigestVerify(context, sig.baseAddress, sig.count, msg.baseAddress, msg.count)
+        LibcryptoErrorQueue.clear()
+        return false
+    }
+
+    /// The signature made with `template`'s key, or nil (error queue
+    /// cleared) when libcrypto fails, for the caller's one-shot fallback.
+    func signature(with template: EVPDigestTemplate, for message: [UInt8], byteCount: Int) -> [UInt8]? {
+        var signature = [UInt8](repeating: 0, count: byteCount)
+        let made = run(template) { context in
+            var length = byteCount
+            let status = signature.withUnsafeMutableBufferPointer { out in
+                message.withNonNullBytes { bytes, count in EVP_DigestSign(context, out.baseAddress, &length, bytes, count) }
             }
+            return status == 1 && length == byteCount
         }
-        if status != 1 { LibcryptoErrorQueue.clear() }
-        return status == 1
+        return made == true ? signature : nil
+    }
+
+    /// The verdict with `template`'s key, or nil (error queue cleared) when
+    /// no context can be made, for the caller's one-shot fallback. An
+    /// invalid signature is checked twice (the second time on a fresh copy),
+    /// so a forged chain costs at most two checks per signature.
+    func isValidSignature(_ signature: [UInt8], for message: [UInt8], with template: EVPDigestTemplate) -> Bool? {
+        run(template) { context in
+            let status = signature.withUnsafeBufferPointer { sig in
+                message.withUnsafeBufferPointer { msg in
+                    EVP_DigestVerify(context, sig.baseAddress, sig.count, msg.baseAddress, msg.count)
+                }
+            }
+            return status == 1
+        }
     }
 }
