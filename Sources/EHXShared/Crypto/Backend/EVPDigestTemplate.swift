@@ -3,7 +3,7 @@ import COpenSSL
 /// A signing or verifying context set up once for one key, so that each
 /// message skips OpenSSL 3's per-call cost of `EVP_Digest{Sign,Verify}Init`
 /// (fetching the algorithm, exporting the key to its provider, building a
-/// signature context): `EVPDigestScratch` copies it and runs one message on
+/// signature context): `EVPDigestScratch` copies it and runs messages on
 /// the copy. Read-only once made.
 final class EVPDigestTemplate {
     enum Purpose { case sign, verify }
