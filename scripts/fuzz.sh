@@ -41,10 +41,10 @@ MAP
     Sources/CSHA256d/sha256d.c -o "$OUT/sha256d.o"
   # shellcheck disable=SC2086
   "$SWIFTC" -O -g -sanitize=fuzzer,address -parse-as-library -module-name EHXShared \
-    -I Sources/COpenSSL -I Sources/CJansson -I Sources/CSQLite -I "$OUT/include/CSHA256d" \
-    $(pkg-config --cflags-only-I libcrypto jansson sqlite3 | sed 's/-I/-Xcc -I/g') \
+    -I Sources/COpenSSL -I Sources/CJansson -I Sources/CSQLite -I Sources/CPostgres -I "$OUT/include/CSHA256d" \
+    $(pkg-config --cflags-only-I libcrypto jansson sqlite3 libpq | sed 's/-I/-Xcc -I/g') \
     $sources Tests/Fuzz/FuzzMain.swift "$OUT/sha256d.o" \
-    $(pkg-config --libs libcrypto jansson sqlite3) -o "$BIN"
+    $(pkg-config --libs libcrypto jansson sqlite3 libpq) -o "$BIN"
 fi
 
 status=0

@@ -83,6 +83,39 @@ private func checkNumber(_ bytes: [UInt8]) {
     }
 }
 
+/// The verifier's read of a canonical line by its layout and the general
+/// read (parsed whole, canonical only when its leaf is the line) must accept
+/// the same lines and give the same transaction.
+private func checkCanonicalLine(_ bytes: [UInt8]) {
+    var general: Transaction?
+    if let value = try? JSONValue.parse(bytes), let (tx, leaf) = try? Transaction.parseWithLeaf(value), leaf == bytes { general = tx }
+    let quick = bytes.withUnsafeBytes { Transaction(canonicalLine: $0) }
+    switch (general, quick) {
+    case (nil, nil): return
+    case let (a?, b?):
+        guard a.txid == b.txid, a.unsignedBytes == b.unsignedBytes, a.body == b.body, a.signature == b.signature,
+              a.signer == b.signer, a.ts == b.ts, a.type == b.type, a.bodyRange == b.bodyRange else {
+            fatalError("canonical-line and general reads differ on \(String(decoding: bytes.prefix(200), as: UTF8.self))")
+        }
+    default:
+        fatalError("one read accepted what the other refused: \(String(decoding: bytes.prefix(200), as: UTF8.self))")
+    }
+}
+
+/// ehx-sign's quick path for a plain reading line must write the general
+/// path's line, and leave to it every line it does not take.
+private let fuzzSigner = (try? Ed25519.PrivateKey(seed: [UInt8](repeating: 7, count: 32))).map { Ed25519Signer(key: $0) }
+private func checkSignedLine(_ bytes: [UInt8]) {
+    guard let fuzzSigner else { fatalError("fuzz: no signing key") }
+    let ts = Timestamp(millisecondsSince1970: 1_796_000_000_123)
+    guard let quick = bytes.withUnsafeBytes({ SignedLine.reading($0, ts: ts, signer: fuzzSigner) }) else { return }
+    guard let value = try? JSONValue.parse(bytes),
+          let general = try? Transaction.signWithLeaf(type: .reading, body: value, ts: ts, key: fuzzSigner.key),
+          general.leaf == quick.leaf, general.transaction.txid == quick.txid else {
+        fatalError("the reading signer and the general signer differ on \(String(decoding: bytes.prefix(200), as: UTF8.self))")
+    }
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
@@ -96,9 +129,11 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
             _ = reading.hasValidMAC(key: fuzzKey)
             _ = reading.authenticated(key: fuzzKey).canonicalBytes()
         }
+        checkSignedLine(bytes)
     case .gateway:
         checkGateway(bytes)
     case .transaction:
+        checkCanonicalLine(bytes)
         guard let value = try? JSONValue.parse(bytes) else { return 0 }
         if let tx = try? Transaction(parsing: value) {
             _ = tx.hasValidSignature
