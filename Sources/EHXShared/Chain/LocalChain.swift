@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -97,6 +98,11 @@ public struct LocalChain {
         case refused(String)
     }
 
+    /// Tests only, by snapshot path: runs after a read found a named key
+    /// run missing and before the snapshot is read again, standing in for
+    /// the other process's save that put a new snapshot in place meanwhile.
+    static let beforeRereading = Mutex<[String: @Sendable () -> Void]>([:])
+
     private static func loadSnapshot(path: String, cursor: ChainCursor, stamp: FileStamp?, progress: ProgressMeter?) -> Loaded {
         var snapshot: ChainSnapshot?
         // A run missing is a save of another process that merged it away
@@ -106,7 +112,9 @@ public struct LocalChain {
             switch readSnapshotFile(path) {
             case .missing: return .missing
             case .refused(let why): return .refused(why)
-            case .missingRun(let why): if attempt == 3 { return .refused(why) }
+            case .missingRun(let why):
+                if attempt == 3 { return .refused(why) }
+                if let hook = beforeRereading.withLock({ $0[path] }) { hook() }
             case .read(let read): snapshot = read
             }
         }

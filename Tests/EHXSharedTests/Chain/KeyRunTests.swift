@@ -245,6 +245,31 @@ import Testing
         #expect(try disk.open().replayedBlocks == 0)
     }
 
+    /// A loader that read a snapshot just before another process's save
+    /// merged one of its runs away finds that run gone: it reads the
+    /// snapshot again and starts from the one the save left, without
+    /// rebuilding (without the second read it would rebuild).
+    @Test func aLoaderThatFindsARunGoneReadsTheSnapshotAgain() throws {
+        var chain = try LocalChainTests.richChain()
+        let disk = try LocalChainTests.OnDisk(chain)
+        defer { disk.remove() }
+        let url = URL(fileURLWithPath: disk.snapshot)
+        let run = try #require(try Self.saved(disk).state.keys.runs.first)
+        let old = try Data(contentsOf: url)
+        try Self.appendRunsWorth(run, to: &chain, disk)
+        var merger = try Self.open(disk)
+        try merger.save()
+        #expect(!FileManager.default.fileExists(atPath: disk.snapshot + ".keys/" + run.name), "merged away")
+        let new = try Data(contentsOf: url)
+        // What the loader read first: the snapshot naming the run now gone.
+        try old.write(to: url)
+        LocalChain.beforeRereading.withLock { $0[disk.snapshot] = { try? new.write(to: url) } }
+        defer { _ = LocalChain.beforeRereading.withLock { $0.removeValue(forKey: disk.snapshot) } }
+        let loaded = try disk.open()
+        #expect(loaded.rebuildReason == nil && loaded.replayedBlocks == 0)
+        #expect(LocalChainTests.fields(loaded.state) == LocalChainTests.fields(LocalChainTests.replayed(chain).state))
+    }
+
     @Test func aSnapshotWhoseRunIsGoneIsRebuilt() throws {
         let chain = try LocalChainTests.richChain()
         let disk = try LocalChainTests.OnDisk(chain)
