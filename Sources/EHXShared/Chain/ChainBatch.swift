@@ -99,7 +99,7 @@ public enum ChainBatch {
         init?(_ line: [UInt8], range: Range<Int>, checkers: SignatureCheckers?, worker: Int) {
             let read = line.withUnsafeBytes { raw -> (Transaction, SHA256Digest)? in
                 let bytes = UnsafeRawBufferPointer(rebasing: raw[range])
-                if let tx = Transaction(canonicalLine: bytes) { return (tx, SHA256.hash(prefix: 0x00, bytes)) }
+                if let tx = Transaction(canonicalLine: bytes) { return (tx, MerkleTree.leafHash(bytes)) }
                 // Integers read as integers (no strtod per number), repeated
                 // names not looked for (the canonical check refuses them):
                 // any text that reads differently is refused here and read whole.

@@ -121,17 +121,12 @@ final class KeyRun: @unchecked Sendable {
         }
     }
 
-    /// Every entry in order, read a MiB at a time (merging, reflection).
+    /// Every entry in order, read a MiB at a time (reflection).
     func forEach(_ body: (Entry) -> Void) {
-        let perRead = (1 << 20) / Self.entryBytes
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: perRead * Self.entryBytes, alignment: 8)
-        defer { buffer.deallocate() }
-        var at = 0
-        while at < count {
-            let n = min(perRead, count - at)
-            readEntries(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<(n * Self.entryBytes)]), from: at)
-            for i in 0..<n { body(Self.entry(in: UnsafeRawBufferPointer(buffer), at: i)) }
-            at += n
+        let entries = EntryStream(self)
+        while let entry = entries.current {
+            body(entry)
+            entries.advance()
         }
     }
 
@@ -167,8 +162,8 @@ final class KeyRun: @unchecked Sendable {
                 if written % stride == 0 { fence.append(hashing(entry.key)) }
                 slot.withUnsafeMutableBytes { raw in
                     raw.storeBytes(of: entry.kind.rawValue.littleEndian, toByteOffset: 0, as: UInt64.self)
-                    withUnsafeBytes(of: entry.key) { raw.baseAddress!.advanced(by: 8).copyMemory(from: $0.baseAddress!, byteCount: 32) }
-                    withUnsafeBytes(of: entry.txid) { raw.baseAddress!.advanced(by: 40).copyMemory(from: $0.baseAddress!, byteCount: 32) }
+                    raw.storeBytes(of: entry.key, toByteOffset: 8, as: TxidKey.self)
+                    raw.storeBytes(of: entry.txid, toByteOffset: 40, as: TxidKey.self)
                 }
                 out.write(slot)
                 written += 1
@@ -217,7 +212,6 @@ final class KeyRun: @unchecked Sendable {
                      key: buffer.loadUnaligned(fromByteOffset: base + 8, as: TxidKey.self),
                      txid: buffer.loadUnaligned(fromByteOffset: base + 40, as: TxidKey.self))
     }
-
 
     /// A run read in order, one entry in hand.
     private final class EntryStream {

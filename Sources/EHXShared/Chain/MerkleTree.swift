@@ -3,7 +3,12 @@
 /// Bitcoin's own tree does not guarantee; that is why ehx uses this tree.
 public enum MerkleTree {
     public static func leafHash(_ leaf: [UInt8]) -> SHA256Digest {
-        leaf.withUnsafeBytes { SHA256.hash(prefix: 0x00, $0) }
+        leaf.withUnsafeBytes { leafHash($0) }
+    }
+
+    /// The leaf hash of bytes where they lie (a transaction inside its block line).
+    static func leafHash(_ leaf: UnsafeRawBufferPointer) -> SHA256Digest {
+        SHA256.hash(prefix: 0x00, leaf)
     }
 
     public static func nodeHash(_ left: SHA256Digest, _ right: SHA256Digest) -> SHA256Digest {

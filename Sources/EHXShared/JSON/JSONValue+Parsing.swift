@@ -7,27 +7,16 @@ extension JSONValue {
     static let decodeFlags =
         Int(JSON_DECODE_ANY) | Int(JSON_REJECT_DUPLICATES) | Int(JSON_DECODE_INT_AS_REAL) | Int(JSON_ALLOW_NUL)
 
-    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONError) -> JSONValue {
-        try withParsed(bytes) { root in Result { () throws(JSONError) in try root.value() } }.get()
+    /// `integersAsIntegers`: jansson tries integers as integers first
+    /// (`withParsed(integersAsIntegers:)`), for the same value and the
+    /// same refusals without strtod for every integer.
+    public static func parse(_ bytes: UnsafeRawBufferPointer, integersAsIntegers: Bool = false) throws(JSONError) -> JSONValue {
+        try withParsed(bytes, integersAsIntegers: integersAsIntegers) { root in Result { () throws(JSONError) in try root.value() } }.get()
     }
 
-    public static func parse(_ bytes: [UInt8]) throws(JSONError) -> JSONValue {
+    public static func parse(_ bytes: [UInt8], integersAsIntegers: Bool = false) throws(JSONError) -> JSONValue {
         let result = bytes.withUnsafeBytes { buffer in
-            Result { () throws(JSONError) in try parse(buffer) }
-        }
-        return try result.get()
-    }
-
-    /// `parse`, trying jansson with integers read as integers first
-    /// (`withParsed(integersAsIntegers:)`): the same value and the same
-    /// refusals, without strtod for every integer.
-    static func parse(_ bytes: [UInt8], integersAsIntegers: Bool) throws(JSONError) -> JSONValue {
-        let result = bytes.withUnsafeBytes { buffer in
-            Result { () throws(JSONError) in
-                try withParsed(buffer, integersAsIntegers: integersAsIntegers) { root in
-                    Result { () throws(JSONError) in try root.value() }
-                }.get()
-            }
+            Result { () throws(JSONError) in try parse(buffer, integersAsIntegers: integersAsIntegers) }
         }
         return try result.get()
     }

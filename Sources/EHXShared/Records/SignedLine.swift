@@ -41,10 +41,9 @@ public struct SignedLine: Sendable {
               let reading = parsed,
               // As signWithLeaf holds it: a time that reads back as itself.
               ts.readsBack,
-              case let body = reading.canonicalForm().bytes,
-              case let message = TransactionLayout.message(body: body, signer: signer.publicKeyText, ts: ts, type: .reading),
-              let signature = try? signer.signature(for: message)
+              let signed = try? TransactionLayout.signed(body: reading.canonicalForm().bytes, signer: signer.publicKeyText,
+                                                         ts: ts, type: .reading, sign: { try signer.signature(for: $0) })
         else { return nil }
-        return SignedLine(leaf: TransactionLayout.leaf(message: message, bodyCount: body.count, signature: signature), message: message)
+        return SignedLine(leaf: signed.leaf, message: signed.message)
     }
 }

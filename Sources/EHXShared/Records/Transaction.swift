@@ -80,11 +80,10 @@ public struct Transaction: Sendable {
     }
 
     /// `sign`, returning the Merkle leaf (the line ehx-sign writes) as well.
-    /// The unsigned and the signed forms come from one serialization: the
-    /// signed object is serialized with a placeholder signature of the
-    /// final length, the unsigned form is that minus `sig`, and the real
-    /// signature then overwrites the placeholder. The transaction is built
-    /// from the checked parts rather than re-parsed from its own output.
+    /// The unsigned form is written once, the signature made over it and
+    /// spliced into the leaf (`TransactionLayout.signed`, ehx-sign's quick
+    /// path for readings too). The transaction is built from the checked
+    /// parts rather than re-parsed from its own output.
     ///
     /// `signer`, a worker's reusable signing context for `key` (see
     /// `Ed25519Signer`), makes the same signature faster; one for another
@@ -96,41 +95,17 @@ public struct Transaction: Sendable {
         do { bodyBytes = try TransactionBody.checkedCanonicalBytes(body, type: type) } catch { throw error.nested(in: "body") }
         // Every body schema is an object; kept as the parse would check it.
         guard body.objectValue != nil else { throw RecordError(field: "body", "expected an object, got \(body.typeName)") }
-        let tsText = ts.description
-        var members: [String: JSONValue] = [
-            "v": .number(Double(version)),
-            "type": .string(type.rawValue),
-            "ts": .string(tsText),
-            "signer": .string(signer?.publicKeyText ?? Base64URL.encode(key.publicKey.rawRepresentation)),
-            "body": body,
-            "sig": .string(Self.signaturePlaceholder),
-        ]
-        var (leaf, unsignedBytes, slot, bodyRange) = TransactionLayout.forms(members, body: bodyBytes)
-            .map { ($0.full, $0.unsigned, Optional($0.sigValue), Optional($0.bodyRange)) }
-            ?? JSONValue.canonicalObject(members, omitting: "sig", locating: "body")
-        let message = signatureDomain + unsignedBytes
-        let signature = try signer?.signature(for: message) ?? key.signature(for: message)
-        let sigText = Base64URL.encode(signature)
-        members["sig"] = .string(sigText)
-        // The slot is the placeholder's quoted text; base64url needs no escapes.
-        if let slot, slot.count == sigText.utf8.count + 2 {
-            leaf.replaceSubrange((slot.lowerBound + 1)..<(slot.upperBound - 1), with: sigText.utf8)
-        } else {
-            leaf = JSONValue.object(members).canonicalBytes()
-            (_, unsignedBytes, _, bodyRange) = JSONValue.canonicalObject(members, omitting: "sig", locating: "body")
+        // Nothing is signed that the chain could not read back.
+        guard ts.readsBack else {
+            throw RecordError(field: "ts", "\"\(ts)\" is not an RFC 3339 UTC time with milliseconds")
         }
-        guard let parsedTs = Timestamp(rfc3339: tsText) else {
-            throw RecordError(field: "ts", "\"\(tsText)\" is not an RFC 3339 UTC time with milliseconds")
-        }
-        let tx = Transaction(type: type, ts: parsedTs, signer: key.publicKey, body: body, signature: signature,
-                             unsignedBytes: unsignedBytes, txid: SHA256.hash(unsignedBytes), bodyRange: bodyRange ?? 0..<0)
-        return (tx, leaf)
+        let signed = try TransactionLayout.signed(body: bodyBytes, signer: signer?.publicKeyText ?? Base64URL.encode(key.publicKey.rawRepresentation),
+                                                  ts: ts, type: type) { message in try signer?.signature(for: message) ?? key.signature(for: message) }
+        let unsigned = signed.unsigned
+        let tx = Transaction(type: type, ts: ts, signer: key.publicKey, body: body, signature: signed.signature,
+                             unsignedBytes: unsigned, txid: SHA256.hash(unsigned), bodyRange: signed.bodyRange)
+        return (tx, signed.leaf)
     }
-
-    /// Base64url of a 64-byte signature, unpadded.
-    static let signatureTextLength = (Ed25519.signatureByteCount * 4 + 2) / 3
-    /// Made once rather than per transaction.
-    static let signaturePlaceholder = String(repeating: "A", count: signatureTextLength)
 
     init(type: TxType, ts: Timestamp, signer: Ed25519.PublicKey, body: JSONValue, signature: [UInt8],
          unsignedBytes: [UInt8], txid: SHA256Digest, bodyRange: Range<Int>) {

@@ -64,14 +64,28 @@ enum TransactionLayout {
         head + body + 64 + Span.jsonStringBound(signer) + Span.jsonStringBound(ts) + Span.jsonStringBound(type) + Span.numberBound
     }
 
-    /// What a signer signs for a transaction with this body, signer text,
-    /// time and type: the domain tag and the unsigned form in one buffer,
-    /// so the message is not copied again to prepend the tag. The unsigned
-    /// form starts at `Transaction.signatureDomain.count`.
-    static func message(body: [UInt8], signer: String, ts: Timestamp, type: TxType) -> [UInt8] {
+    /// A transaction signed: what the signer signs (the domain tag and the
+    /// unsigned form, written once into one buffer, so the tag is not
+    /// prepended by a copy), the signature `sign` makes over it, and the
+    /// whole transaction (the leaf, the line ehx-sign writes) with `sig`
+    /// spliced in between the body and `signer`, which is where JCS puts
+    /// it (base64url needs no escapes). The unsigned form starts at
+    /// `Transaction.signatureDomain.count` in `message`.
+    struct Signed {
+        let message: [UInt8]
+        let signature: [UInt8]
+        let leaf: [UInt8]
+        /// The body's bytes in the unsigned form.
+        let bodyRange: Range<Int>
+
+        var unsigned: [UInt8] { Array(message[Transaction.signatureDomain.count...]) }
+    }
+
+    static func signed(body: [UInt8], signer: String, ts: Timestamp, type: TxType,
+                       sign: ([UInt8]) throws -> [UInt8]) rethrows -> Signed {
         var signer = signer, ts = ts.description, type = type.rawValue
         let domain = Transaction.signatureDomain
-        return signer.withUTF8 { signer in ts.withUTF8 { ts in type.withUTF8 { type in
+        let message = signer.withUTF8 { signer in ts.withUTF8 { ts in type.withUTF8 { type in
             [UInt8].written(capacity: domain.count + bound(body: body.count, signer: signer.count, ts: ts.count, type: type.count)) { span in
                 domain.withUnsafeBufferPointer { span.append($0) }
                 span.append("{\"body\":")
@@ -79,26 +93,19 @@ enum TransactionLayout {
                 tail(&span, signer: signer, ts: ts, type: type)
             }
         } } }
-    }
-
-    /// The whole transaction (the leaf, the line ehx-sign writes) from the
-    /// `message` above, `bodyCount` the length of its body, and the
-    /// signature over it: `sig` goes between the body and `signer`, which
-    /// is where JCS puts it, and base64url needs no escapes.
-    static func leaf(message: [UInt8], bodyCount: Int, signature: [UInt8]) -> [UInt8] {
-        let start = Transaction.signatureDomain.count
-        let split = start + head + bodyCount
-        let sigLength = Base64URL.encodedCount(signature.count)
+        let signature = try sign(message)
+        let split = domain.count + head + body.count
         // `,"sig":"` and `"` around the signature's text.
-        return [UInt8].written(capacity: message.count - start + 9 + sigLength) { span in
+        let leaf = [UInt8].written(capacity: message.count - domain.count + 9 + Base64URL.encodedCount(signature.count)) { span in
             message.withUnsafeBufferPointer { m in
-                span.append(UnsafeBufferPointer(rebasing: m[start..<split]))
+                span.append(UnsafeBufferPointer(rebasing: m[domain.count..<split]))
                 span.append(",\"sig\":\"")
                 Base64URL.encode(signature, into: &span)
                 span.append(UInt8(ascii: "\""))
                 span.append(UnsafeBufferPointer(rebasing: m[split...]))
             }
         }
+        return Signed(message: message, signature: signature, leaf: leaf, bodyRange: head..<(head + body.count))
     }
 
     private static func forms(body: [UInt8], sig: UnsafeBufferPointer<UInt8>, signer: UnsafeBufferPointer<UInt8>,
