@@ -1,8 +1,9 @@
 /// Ed25519 signing with one key on one worker thread, without OpenSSL 3's
 /// per-call cost of `EVP_DigestSignInit` (fetching the algorithm, exporting
 /// the key to its provider, building a signature context): the context is
-/// initialised once and every signature is made on a copy of it, as
-/// `Ed25519Verifier` does for verification. Ed25519 is deterministic, so
+/// initialised once and copied into the worker's scratch context, which
+/// signs message after message (`EVPDigestScratch`), as `Ed25519Verifier`
+/// does for verification. Ed25519 is deterministic, so
 /// the bytes are those of `PrivateKey.signature(for:)`, which is also the
 /// fallback if OpenSSL refuses any step. Not shared between threads (the
 /// scratch context is reused); `Ed25519Signers` gives one per worker.

@@ -1,7 +1,8 @@
 /// Ed25519 verification for one worker thread, without OpenSSL 3's per-call
 /// cost of importing the raw key and fetching the algorithm: each signer's
-/// key is imported once and a verify context initialised once; every
-/// signature is then checked on a copy of that context. Falls back to
+/// key is imported once and a verify context initialised once; signatures
+/// are then checked on the worker's copy of it, made again only when the
+/// signer changes (`EVPDigestScratch`). Falls back to
 /// `PublicKey.isValidSignature` if OpenSSL refuses any step. Not shared
 /// between threads.
 final class Ed25519Verifier {
