@@ -88,7 +88,7 @@ TABLE=$(awk -v cores="$CORES" -v threads="$THREADS" \
   -v jw="$JQ_WALL" -v jr="$JQ_RSS_KB" \
   -v sn="$SIGN_TXS" -v sw="$SIGN_WALL" -v sr="$SIGN_RSS_KB" -v os="$OSSL_SIGN" -v ov="$(vname "$VERIFY_TXS" OSSL)" \
   -v sratio="$SIGN_RATIO" -v smulti="$SIGN_RATIO_MULTI" -v vratio="$(vname "$VERIFY_TXS" RATIO)" -v vmulti="$(vname "$VERIFY_TXS" RATIO_MULTI)" \
-  -v mn="$MINE_TXS" -v mw="$MINE_WALL" -v mr="$MINE_RSS_KB" \
+  -v mn="$MINE_TXS" -v mw="$MINE_WALL" -v mr="$MINE_RSS_KB" -v sfloor="${SIGN_FLOOR:-}" -v vfloor="$(vname "$VERIFY_TXS" FLOOR)" \
   -v vt="$(vname "$VT" NTX)" -v vw="$(vname "$VT" WALL)" -v vr="$(vname "$VT" RSS_KB)" \
   -v ceil="$CEILING" -v m1="$M1" -v mN="$MN" -v m1w="$M1W" -v mNw="$MNW" \
   -v sizes="$VERIFY_SIZES" -v scal="$(for n in $VERIFY_SIZES; do printf '%s:%s:%s:%s:%s ' "$n" "$(vname "$n" NTX)" "$(vname "$n" WALL)" "$(vname "$n" RSS_KB)" "$(vname "$n" GEN_SECONDS)"; done)" '
@@ -104,9 +104,11 @@ BEGIN {
   srate = sn / sw
   printf fmt, "sign tx/s (vs openssl x " cores ")", sprintf("%.0f", srate), sprintf("%.0f", os * cores), sprintf("%.3f", sratio), ">= 0.90: " ok(sratio, 0.9), sprintf("%.0f MB", sr / 1024)
   printf fmt, "sign, ratio to openssl -multi " cores, "", "", sprintf("%.3f", smulti), "(median of rounds)", ""
+  if (sfloor != "" && sfloor > 0) printf fmt, "sign floor: jansson + Ed25519, /CPU-s", "", "", sprintf("%.3f", sfloor), "(the most possible)", ""
   vrate = vt / vw
   printf fmt, "verify tx/s, " vt " txs (x " cores ")", sprintf("%.0f", vrate), sprintf("%.0f", ov * cores), sprintf("%.3f", vratio), ">= 0.90: " ok(vratio, 0.9), sprintf("%.0f MB", vr / 1024)
   printf fmt, "verify, ratio to openssl -multi " cores, "", "", sprintf("%.3f", vmulti), "(median of rounds)", ""
+  if (vfloor != "" && vfloor > 0) printf fmt, "verify floor: jansson+SHA+Ed, /CPU-s", "", "", sprintf("%.3f", vfloor), "(the most possible)", ""
   printf fmt, "mine sha256d/s, 1 thread, /CPU-s", sprintf("%.0f", m1), sprintf("%.0f", ceil), sprintf("%.2f", m1 / ceil), ">= 0.80: " ok(m1 / ceil, 0.8), ""
   printf fmt, "mine sha256d/s, " threads " threads, /CPU-s", sprintf("%.0f", mN), sprintf("%.0f", ceil), sprintf("%.2f", mN / ceil), "(per core) " ok(mN / ceil, 0.8), ""
   printf fmt, "mine sha256d/s wall, 1 thread", sprintf("%.0f", m1w), sprintf("%.0f", ceil), sprintf("%.2f", m1w / ceil), "(wall clock)", ""
@@ -134,9 +136,9 @@ printf '\nmachine: %s, %s cores; load average %s before, %s after; %d s in all\n
   echo "  \"ingest\": {\"lines\": $INGEST_LINES, \"bytes\": $INGEST_BYTES, \"seconds\": $INGEST_WALL, \"cpu_seconds\": $INGEST_CPU, \"one_thread_seconds\": $INGEST_ONE_WALL, \"peak_rss_kb\": $INGEST_RSS_KB, \"status\": $INGEST_STATUS,"
   echo "             \"jq_seconds\": $JQ_WALL, \"jq_peak_rss_kb\": $JQ_RSS_KB, \"targets\": \">= 1x jq and >= 250000 lines/s/core\"},"
   echo "  \"sign\": {\"txs\": $SIGN_TXS, \"seconds\": $SIGN_WALL, \"cpu_seconds\": $SIGN_CPU, \"peak_rss_kb\": $SIGN_RSS_KB, \"status\": $SIGN_STATUS,"
-  echo "           \"openssl_sign_per_core\": $OSSL_SIGN, \"cores\": $CORES, \"ratio\": $SIGN_RATIO, \"ratio_to_multi\": $SIGN_RATIO_MULTI, \"target\": \">= 0.90 of openssl x cores (median of paired rounds)\"},"
+  echo "           \"openssl_sign_per_core\": $OSSL_SIGN, \"cores\": $CORES, \"ratio\": $SIGN_RATIO, \"ratio_to_multi\": $SIGN_RATIO_MULTI, \"floor\": ${SIGN_FLOOR:-null}, \"target\": \">= 0.90 of openssl x cores (median of paired rounds)\"},"
   echo "  \"mine_blocks\": {\"txs\": $MINE_TXS, \"seconds\": $MINE_WALL, \"peak_rss_kb\": $MINE_RSS_KB, \"status\": $MINE_STATUS},"
-  echo "  \"verify\": {\"openssl_verify_per_core\": $(vname "$VERIFY_TXS" OSSL), \"ratio\": $(vname "$VERIFY_TXS" RATIO), \"ratio_to_multi\": $(vname "$VERIFY_TXS" RATIO_MULTI), \"target\": \">= 0.90 of openssl x cores (median of paired rounds); memory flat in chain length\", \"runs\": ["
+  echo "  \"verify\": {\"openssl_verify_per_core\": $(vname "$VERIFY_TXS" OSSL), \"ratio\": $(vname "$VERIFY_TXS" RATIO), \"ratio_to_multi\": $(vname "$VERIFY_TXS" RATIO_MULTI), \"floor\": $(vname "$VERIFY_TXS" FLOOR), \"target\": \">= 0.90 of openssl x cores (median of paired rounds); memory flat in chain length\", \"runs\": ["
   sep=""
   for n in $(printf '%s\n' $VERIFY_TXS $VERIFY_SIZES | sort -nu); do
     printf '%s    {"readings": %s, "txs": %s, "blocks": %s, "bytes": %s, "seconds": %s, "cpu_seconds": %s, "peak_rss_kb": %s, "status": %s, "threads": %s, "generated_in_seconds": %s}' \

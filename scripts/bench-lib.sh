@@ -150,3 +150,22 @@ bench_chain() { # bench_chain DIR TXS LABEL
      | "$BIN/ehx-mine" -q --chain "$1/chain.jsonl" --key "$1/miner.key" --max-txs 4000 >/dev/null
   echo $(( $(cat "$1/seconds" 2>/dev/null || echo 0) + $(date +%s) - t0 )) > "$1/complete"
 }
+
+# The floor (scripts/ed25519-floor.c): what jansson and Ed25519 alone reach
+# per CPU-second against `openssl speed`'s loop on the same transactions, in
+# one process, in blocks a few milliseconds apart. No implementation that
+# reads its JSON with jansson can do better; the gap between it and 0.9 is
+# all that is left for everything else. Sets F_RATIO ("" when there is no C
+# compiler or headers) and prints its line.
+floor_ratio() { # floor_ratio sign|verify TXS.jsonl
+  local exe=${TMPDIR:-/tmp}/ehx-ed25519-floor.$$
+  F_RATIO=
+  if ! "${CC:-cc}" -O2 "$(dirname "${BASH_SOURCE[0]}")/ed25519-floor.c" -o "$exe" -lcrypto -ljansson 2>/dev/null; then
+    echo "  floor: not measured (no C compiler, or no OpenSSL or jansson headers)" >&2
+    return 0
+  fi
+  local line; line=$("$exe" "$1" "$2" "${FLOOR_ROUNDS:-5}") || { rm -f "$exe"; return 0; }
+  rm -f "$exe"
+  F_RATIO=$(printf '%s' "$line" | awk '{ print $3 }')
+  echo "  $line"
+}

@@ -35,6 +35,7 @@ fi
 echo "bench-sign: ehx-sign --key on $TXS readings, ${ROUNDS:-3} rounds beside openssl speed ..." >&2
 paired_rounds sign "$TXS" "$WORK/txs.jsonl" "$BIN/ehx-sign" --key "$WORK/gateway.key" -q "$WORK/readings.jsonl"
 SIGN_WALL=$P_WALL; SIGN_CPU=$P_CPU; SIGN_RSS=$P_RSS_KB; SIGN_STATUS=$P_STATUS
+floor_ratio sign "$WORK/txs.jsonl"; SIGN_FLOOR=$F_RATIO
 
 echo "bench-sign: ehx-mine of those $TXS transactions (2000 a block, target 207fffff) ..." >&2
 rm -rf "$WORK/chain.jsonl" "$WORK/chain.jsonl.state" "$WORK/chain.jsonl.state.keys"
@@ -50,13 +51,14 @@ CORES=$(nproc)
 result sign.env "SIGN_TXS=$TXS" "SIGN_WALL=$SIGN_WALL" "SIGN_CPU=$SIGN_CPU" "SIGN_RSS_KB=$SIGN_RSS" "SIGN_STATUS=$SIGN_STATUS" \
   "SIGN_RATIO=$P_RATIO" "SIGN_RATIO_MULTI=$P_MULTI" \
   "MINE_TXS=$TXS" "MINE_WALL=$MINE_WALL" "MINE_CPU=$MINE_CPU" "MINE_RSS_KB=$MINE_RSS" "MINE_STATUS=$MINE_STATUS" \
-  "OSSL_SIGN=$P_OSSL" "CORES=$CORES"
+  "OSSL_SIGN=$P_OSSL" "CORES=$CORES" "SIGN_FLOOR=$SIGN_FLOOR"
 awk -v n="$TXS" -v w="$SIGN_WALL" -v c="$SIGN_CPU" -v r="$SIGN_RSS" -v o="$P_OSSL" -v k="$CORES" \
-    -v ratio="$P_RATIO" -v multi="$P_MULTI" -v mw="$MINE_WALL" -v mr="$MINE_RSS" 'BEGIN {
+    -v ratio="$P_RATIO" -v multi="$P_MULTI" -v mw="$MINE_WALL" -v mr="$MINE_RSS" -v floor="$SIGN_FLOOR" 'BEGIN {
   printf "bench-sign: %d readings (the median round)\n", n
   printf "  ehx-sign --key   %7.2f s  %8.0f tx/s  (%.0f per CPU-second), peak RSS %.1f MB\n", w, n / w, n / c, r / 1024
   printf "  openssl sign     %8.0f /s per core x %d cores = %.0f /s\n", o, k, o * k
   printf "  ratio            %.3f of OpenSSL x cores (target >= 0.90), median of the rounds; %.3f of openssl -multi %d\n", ratio, multi, k
   printf "  per CPU-second   %.3f of one core (the cost per signature, whatever the other core does)\n", n / c / o
+  if (floor != "") printf "  floor            %.3f per CPU-second: jansson and Ed25519 alone (scripts/ed25519-floor.c)\n", floor
   printf "  ehx-mine         %7.2f s  %8.0f tx/s into blocks of 2000, peak RSS %.1f MB\n", mw, n / mw, mr / 1024
 }'

@@ -62,11 +62,13 @@ else
   echo "bench-verify: ehx-verify on $NTX transactions, ${ROUNDS:-3} rounds beside openssl speed ..." >&2
   paired_rounds verify "$NTX" - "$BIN/ehx-verify" --threads "$THREADS" --genesis "$GEN" -q "$CHAIN"
   SECONDS_TAKEN=$P_WALL; RSS_KB=$P_RSS_KB; VCPU=$P_CPU; STATUS=$P_STATUS
+  "$BIN/ehx-query" --chain "$CHAIN" txs --type reading --raw 2>/dev/null | head -n 800 > "$WORK/floor.jsonl" || true
+  floor_ratio verify "$WORK/floor.jsonl"; rm -f "$WORK/floor.jsonl"
 fi
 [ "$STATUS" = 0 ] || echo "bench-verify: ehx-verify exited $STATUS" >&2
 result "verify-$TXS.env" "NTX=$NTX" "BLOCKS=$BLOCKS" "BYTES=$BYTES" "WALL=$SECONDS_TAKEN" "CPU=$VCPU" \
   "RSS_KB=$RSS_KB" "STATUS=$STATUS" "GEN_SECONDS=$GEN_SECONDS" "THREADS=$THREADS" \
-  "RATIO=${P_RATIO:-}" "RATIO_MULTI=${P_MULTI:-}" "OSSL=${P_OSSL:-}"
+  "RATIO=${P_RATIO:-}" "RATIO_MULTI=${P_MULTI:-}" "OSSL=${P_OSSL:-}" "FLOOR=${F_RATIO:-}"
 if [ -n "${SKIP_OPENSSL:-}" ]; then
   awk -v tx="$NTX" -v s="$SECONDS_TAKEN" -v rss="$RSS_KB" -v blocks="$BLOCKS" 'BEGIN {
     printf "bench-verify: %d blocks, %d transactions: %.2f s, %.0f tx/s, peak RSS %.1f MB\n", blocks, tx, s, tx / s, rss / 1024 }'
@@ -75,12 +77,13 @@ fi
 
 CORES=$(nproc)
 awk -v tx="$NTX" -v s="$SECONDS_TAKEN" -v c="$VCPU" -v ossl="$P_OSSL" -v cores="$CORES" -v threads="$THREADS" \
-    -v ratio="$P_RATIO" -v multi="$P_MULTI" -v rss="${RSS_KB:-}" -v blocks="$BLOCKS" -v bytes="$BYTES" 'BEGIN {
+    -v ratio="$P_RATIO" -v multi="$P_MULTI" -v rss="${RSS_KB:-}" -v blocks="$BLOCKS" -v bytes="$BYTES" -v floor="${F_RATIO:-}" 'BEGIN {
   rate = tx / s
   printf "chain:            %d blocks, %d transactions, %.1f MB\n", blocks, tx, bytes / 1e6
   printf "ehx-verify:       %.2f s, %.0f tx/s (--threads %d; the median round)\n", s, rate, threads
   printf "openssl verify:   %.0f /s per core x %d cores = %.0f /s\n", ossl, cores, ossl * cores
   printf "ratio:            %.3f (target >= 0.90), median of the rounds; %.3f of openssl -multi %d\n", ratio, multi, cores
   printf "per CPU-second:   %.3f of one core\n", tx / c / ossl
+  if (floor != "") printf "floor:            %.3f per CPU-second: jansson, SHA-256 and Ed25519 alone (scripts/ed25519-floor.c)\n", floor
   if (rss != "") printf "peak RSS:         %.1f MB\n", rss / 1024
 }'
