@@ -6,7 +6,7 @@ extension Query {
     struct Firmware: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print a model's latest registered firmware release, or check an image against the chain.",
-            discussion: "Replays the chain through the validator, so a release counts only if its signer held the manufacturer role at its height. Without --check: the latest counting release as one JSON line (exit 1 when there is none). With --check FILE: hashes FILE and exits 0 only if it is a registered, non-revoked release of the model by an authorized manufacturer; otherwise 1 with the reason."
+            discussion: "A release counts only if its signer held the manufacturer role at its height. Read from the chain's state snapshot (CHAIN.state) and the blocks after it; a chain that breaks a rule, or one without a snapshot, is replayed through the validator instead. Without --check: the latest counting release as one JSON line (exit 1 when there is none). With --check FILE: hashes FILE and exits 0 only if it is a registered, non-revoked release of the model by an authorized manufacturer; otherwise 1 with the reason."
         )
 
         @ParentCommand var query: Query
@@ -51,7 +51,8 @@ extension Query {
                     throw ToolError(.usage, "-o goes with --fetch")
                 }
                 let image = try check.map { (path: String) throws(ToolError) in try SHA256File.digest(path: path) }
-                let registry = try FirmwareRegistry.load(chain: query.chain, now: Timestamp.now().unixSeconds, genesis: pin)
+                let registry = try FirmwareRegistry.load(chain: query.chain, now: Timestamp.now().unixSeconds, genesis: pin,
+                                                         threads: ParallelStage.onlineCores, diagnostics: diagnostics)
                 let lines = try LineWriter(path: "-")
                 if fetch, let output {
                     guard let r = registry.latest(model: model, vendor: vendor) else {
@@ -83,7 +84,7 @@ extension Query {
                         status = .checkedBad
                     }
                 } else if all {
-                    for r in registry.releases where r.release.model == model && (vendor == nil || r.release.vendor == vendor) {
+                    for r in registry.matching(model: model, vendor: vendor) {
                         try lines.write(r.json)
                     }
                 } else if let r = registry.latest(model: model, vendor: vendor) {

@@ -45,6 +45,10 @@ extension ChainState {
         if !erasedBlobs.isEmpty {
             facts["erased_blobs"] = .array(erasedBlobs.sorted { $0.key.hex < $1.key.hex }.map { JSONValue.array([.string($0.key.hex), .string($0.value.hex)]) })
         }
+        // Absent: unknown (a firmware transaction broke a rule). A snapshot
+        // written before the state kept releases lacks it too, and is read
+        // as unknown, never as "no releases".
+        if let firmwareLedger { facts["firmware"] = .array(firmwareLedger.releases.map(\.snapshotJSON)) }
         return .object(facts)
     }
 
@@ -115,7 +119,30 @@ extension ChainState {
                   let txid = items[1].stringValue.flatMap(SHA256Digest.init(hex:)) else { throw .format("erased_blobs") }
             erasedBlobs[blob] = txid
         }
+        firmwareLedger = try facts["firmware"].map { (list: JSONValue) throws(ChainSnapshotError) in
+            guard let entries = list.arrayValue else { throw .format("firmware") }
+            return FirmwareLedger(releases: try entries.map(FirmwareLedger.Release.init(snapshotJSON:)))
+        }
         keys = try ChainKeys.decode(from: keySection, runDirectory: runDirectory)
+    }
+}
+
+extension FirmwareLedger.Release {
+    /// `{"release":{…},"txid","height","signer"[,"revoked_at"]}`; only
+    /// releases that count enter a state, so there is no reason to keep.
+    var snapshotJSON: JSONValue {
+        var m: [String: JSONValue] = ["release": release.json, "txid": .string(txid.hex), "height": .number(Double(height)), "signer": .string(signer)]
+        if let revokedAt { m["revoked_at"] = .number(Double(revokedAt)) }
+        return .object(m)
+    }
+
+    init(snapshotJSON json: JSONValue) throws(ChainSnapshotError) {
+        let f = SnapshotFields(json)
+        guard let body = json["release"], let release = try? FirmwareRelease(parsing: body),
+              let signer = json["signer"]?.stringValue else { throw .format("firmware: not a release") }
+        let revokedAt: Int64? = json["revoked_at"] == nil ? nil : try f.integer("revoked_at")
+        self.init(release: release, txid: try f.digest("txid"), height: try f.integer("height"), signer: signer,
+                  invalidReason: nil, revokedAt: revokedAt)
     }
 }
 

@@ -38,6 +38,8 @@ public struct ChainState: Sendable {
     var pendingPolicy: ReadPolicy?
     /// Erased blobs (ChainState+Erasure.swift): blob → the erasure's txid.
     var erasedBlobs: [SHA256Digest: SHA256Digest] = [:]
+    /// Firmware releases (ChainState+Firmware.swift); nil when unknown.
+    var firmwareLedger: FirmwareLedger? = FirmwareLedger()
 
     public init() {}
 
@@ -71,7 +73,7 @@ public struct ChainState: Sendable {
         if found.isEmpty, let role = roles(of: tx.signer).sorted().first(where: { $0.maySign(tx.type) }) {
             signersByRole[role, default: []].insert(tx.signer)
         }
-        record(tx, valid: found.isEmpty, identity: identity)
+        record(tx, valid: found.isEmpty, identity: identity, height: height)
         return found
     }
 
@@ -122,11 +124,7 @@ public struct ChainState: Sendable {
         return problems
     }
 
-    mutating func record(_ tx: Transaction, valid: Bool) {
-        record(tx, valid: valid, identity: identity(of: tx))
-    }
-
-    mutating func record(_ tx: Transaction, valid: Bool, identity: TxIdentity) {
+    mutating func record(_ tx: Transaction, valid: Bool, identity: TxIdentity, height: Int64) {
         if let reading = identity.readingKey {
             keys.insert(bindsDevices && valid ? .validReading : .reading, key: reading, txid: identity.txid)
         } else {
@@ -138,6 +136,7 @@ public struct ChainState: Sendable {
         if bindsDevices && valid { recordAlert(tx) }
         recordPrivacy(tx, valid: valid)
         recordErasure(tx, valid: valid)
+        recordFirmware(tx, valid: valid, height: height)
         if tx.type == .key, valid, let change = try? KeyChange(parsing: tx.body) {
             pendingKeyChanges.append(change)
         }

@@ -250,7 +250,7 @@ public struct BlockCandidate: Sendable {
         let problems = state.problems(with: tx, height: height, blockTime: time, signature: signature == .trusted ? .compute : signature,
                                       identity: identity, readers: &readers)
         if problems.isEmpty {
-            state.record(tx, valid: true, identity: identity)
+            state.record(tx, valid: true, identity: identity, height: height)
             transactions.append(tx)
             leaves.append(leaf)
             bytes += leaf.count + 1

@@ -1,7 +1,7 @@
-/// The firmware releases a chain records (`ehx-query firmware`). The chain
-/// is replayed through `ChainValidator`, so a release counts only when its
-/// signature holds and its signer held the `manufacturer` role at the
-/// height of its block. A release is withdrawn by a later firmware
+/// The firmware releases a chain records (`ehx-query firmware`), judged as
+/// `ChainValidator` judges them: a release counts only when its signature
+/// holds and its signer held the `manufacturer` role at the height of its
+/// block. A release is withdrawn by a later firmware
 /// transaction with the same vendor, model, version and sha256 and
 /// `"revoked":true`, signed by any key that held the manufacturer role at
 /// its height (revocation fails safe: at worst a release is wrongly
@@ -9,33 +9,31 @@
 /// its new releases; the ones it signed while it held the role stand until
 /// revoked themselves.
 public struct FirmwareRegistry: Sendable {
-    public struct Release: Sendable {
-        public let release: FirmwareRelease
-        public let txid: SHA256Digest
-        public let height: Int64
-        public let signer: String
-        /// Why it does not count (signature, role, ...), nil when it does.
-        public let invalidReason: String?
-        public fileprivate(set) var revokedAt: Int64?
+    public typealias Release = FirmwareLedger.Release
 
-        public var counts: Bool { invalidReason == nil && revokedAt == nil }
+    public private(set) var ledger = FirmwareLedger()
+    /// Where the ledger came from: the chain state (snapshot and the blocks
+    /// after it) or a replay of every block.
+    public private(set) var source = Source.replay
+    private var validator: ChainValidator
 
-        public var json: JSONValue {
-            var m = release.json.objectValue ?? [:]
-            m["txid"] = .string(txid.hex)
-            m["height"] = .number(Double(height))
-            m["signer"] = .string(signer)
-            if let revokedAt { m["revoked_at"] = .number(Double(revokedAt)) }
-            if let invalidReason { m["invalid"] = .string(invalidReason) }
-            return .object(m)
-        }
+    public enum Source: Sendable, Equatable {
+        /// From the chain state; `blocksRead`: blocks read past the snapshot.
+        case state(blocksRead: Int)
+        case replay
     }
 
-    public private(set) var releases: [Release] = []
-    private var validator: ChainValidator
+    public var releases: [Release] { ledger.releases }
 
     public init(now: Int64) {
         validator = ChainValidator(now: now)
+    }
+
+    /// The registry of a validated chain: its ledger, standing on its tip.
+    private init(_ local: LocalChain, ledger: FirmwareLedger) {
+        validator = local.validator
+        self.ledger = ledger
+        source = .state(blocksRead: local.replayedBlocks)
     }
 
     /// Replays one block. Throws (status 1) when the block itself breaks
@@ -46,38 +44,51 @@ public struct FirmwareRegistry: Sendable {
             throw ToolError(.checkedBad, "the chain breaks its rules at height \(block.height) (\(broken)); run ehx-verify")
         }
         for tx in block.txs where tx.type == .firmware {
-            guard let body = try? FirmwareRelease(parsing: tx.body) else { continue }
             let own = problems.filter { $0.txid == tx.txid }
-            let reason = own.isEmpty ? nil : own.map(\.description).joined(separator: "; ")
-            if body.revoked {
-                guard reason == nil else { continue }
-                // By bytes: a revocation names exactly the release it withdraws.
-                for i in releases.indices where releases[i].revokedAt == nil && releases[i].release.vendor.sameBytes(as: body.vendor)
-                    && releases[i].release.model.sameBytes(as: body.model) && releases[i].release.version.sameBytes(as: body.version)
-                    && releases[i].release.sha256 == body.sha256 {
-                    releases[i].revokedAt = block.height
-                }
-            } else {
-                releases.append(Release(release: body, txid: tx.txid, height: block.height,
-                                        signer: String(tx.signer.id.hex.prefix(16)), invalidReason: reason))
-            }
+            ledger.record(tx, height: block.height, invalidReason: own.isEmpty ? nil : own.map(\.description).joined(separator: "; "))
         }
     }
 
-    /// Reads the whole chain (pinning its genesis when `genesis` is given).
-    public static func load(chain: String, now: Int64, genesis: SHA256Digest? = nil) throws(ToolError) -> FirmwareRegistry {
+    /// The registry of the chain at `chain` (pinning its genesis when
+    /// `genesis` is given). From the chain state first (`LocalChain`: the
+    /// snapshot beside the chain, then only the blocks after it, signatures
+    /// checked on `threads` threads), which holds every release of a chain
+    /// that keeps its rules. A chain the state cannot vouch for (a rule
+    /// broken anywhere), or a snapshot from before the state kept releases,
+    /// is replayed block by block instead, so a release that does not count
+    /// is listed with the rule it breaks.
+    public static func load(chain: String, now: Int64, genesis: SHA256Digest? = nil, threads: Int = 1,
+                            diagnostics: Diagnostics) throws(ToolError) -> FirmwareRegistry {
+        if let local = try? LocalChain.open(chain: chain, now: now, threads: threads, diagnostics: diagnostics),
+           let ledger = local.state.firmware {
+            if let genesis {
+                // Held to the genesis line itself, read again: a snapshot cannot stand in for the pin.
+                let problems = try local.pinProblems(ChainPins(genesis: genesis))
+                if let first = problems.first { throw ToolError(.checkedBad, "\(chain): \(first)") }
+            }
+            return FirmwareRegistry(local, ledger: ledger)
+        }
+        return try replay(chain: chain, now: now, genesis: genesis)
+    }
+
+    /// Reads the whole chain through the validator, block by block.
+    public static func replay(chain: String, now: Int64, genesis: SHA256Digest? = nil) throws(ToolError) -> FirmwareRegistry {
         var registry = FirmwareRegistry(now: now)
         try ChainReader.forEachBlock(path: chain) { (_, block, bytes) throws(ToolError) in
             if block.height == 0, let genesis, block.claimedHash != genesis {
-                throw ToolError(.checkedBad, "\(chain): genesis \(block.claimedHash.displayHex) is not the pinned \(genesis.displayHex)")
+                throw pinFailure(chain: chain, found: block.claimedHash, pinned: genesis)
             }
             try registry.add(block, lineBytes: bytes)
         }
         return registry
     }
 
-    func matching(model: String, vendor: String?) -> [Release] {
-        releases.filter { r in r.release.model.sameBytes(as: model) && (vendor.map { r.release.vendor.sameBytes(as: $0) } ?? true) }
+    private static func pinFailure(chain: String, found: SHA256Digest, pinned: SHA256Digest) -> ToolError {
+        ToolError(.checkedBad, "\(chain): genesis \(found.displayHex) is not the pinned \(pinned.displayHex)")
+    }
+
+    public func matching(model: String, vendor: String?) -> [Release] {
+        ledger.matching(model: model, vendor: vendor)
     }
 
     /// The last release of the model (chain order) that counts.

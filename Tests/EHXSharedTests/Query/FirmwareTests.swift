@@ -78,6 +78,81 @@ import Testing
         #expect(throws: RecordError.self) { try FirmwareRelease(parsing: ["vendor": "A", "model": "M", "version": "1", "sha256": .string(imageC.hex), "size": 1, "revoked": false]) }
     }
 
+    /// `ehx-query firmware` at 10^7 transactions must not replay the chain:
+    /// the releases come from the state snapshot and the blocks after it,
+    /// and say exactly what a replay says.
+    @Test func theRegistryIsReadFromTheSnapshotAndTheBlocksAfterIt() throws {
+        var f = try Fixture()
+        _ = try f.chain.append([try f.chain.signed(f.body("1.0", f.imageA), type: .firmware, by: f.maker)])
+        _ = try f.chain.append([try f.chain.signed(f.body("1.1", f.imageB), type: .firmware, by: f.maker),
+                                try f.chain.signed(f.body("1.0", f.imageA, model: "SPO-2"), type: .firmware, by: f.maker)])
+        let disk = try LocalChainTests.OnDisk(f.chain)
+        defer { disk.remove() }
+        func load(pin: SHA256Digest? = nil) throws -> FirmwareRegistry {
+            try FirmwareRegistry.load(chain: disk.path, now: 1_795_800_000, genesis: pin, threads: 2, diagnostics: disk.diagnostics)
+        }
+        func expectSameAsReplay(_ r: FirmwareRegistry, _ comment: Comment) throws {
+            let replayed = try f.registry()
+            #expect(r.releases.map(\.json) == replayed.releases.map(\.json), comment)
+            #expect(r.releases.count == replayed.releases.count && !r.releases.isEmpty, comment)
+        }
+        var local = try disk.open()
+        try local.save()
+        var r = try load()
+        #expect(r.source == .state(blocksRead: 0))
+        #expect(r.latest(model: "HR-9")?.release.version == "1.1" && r.matching(model: "SPO-2", vendor: "Acme").count == 1)
+        try expectSameAsReplay(r, "from the snapshot alone")
+
+        // A revocation and a release after the snapshot: only their block is read.
+        _ = try f.chain.append([try f.chain.signed(f.body("1.1", f.imageB, revoked: true), type: .firmware, by: f.maker),
+                                try f.chain.signed(f.body("1.2", f.imageB, model: "SPO-2"), type: .firmware, by: f.maker)])
+        try disk.write(f.chain.blocks)
+        r = try load()
+        #expect(r.source == .state(blocksRead: 1))
+        guard case .rejected(let why) = r.check(model: "HR-9", sha256: f.imageB, size: 7) else { Issue.record("accepted a revoked release"); return }
+        #expect(why.contains("revoked at height 4"), "\(why)")
+        try expectSameAsReplay(r, "snapshot and one block")
+        #expect(throws: ToolError.self) { try load(pin: SHA256.hash([9])) }
+        #expect(try load(pin: f.chain.blocks[0].header.hash).source == .state(blocksRead: 1))
+
+        // A release that breaks a rule: the state cannot say which, so the chain is replayed to name it.
+        _ = try f.chain.append([try f.chain.signed(f.body("9.9", f.imageA), type: .firmware, by: f.chain.gateway)])
+        try disk.write(f.chain.blocks)
+        r = try load()
+        #expect(r.source == .replay)
+        guard case .accepted(let good) = r.check(model: "HR-9", sha256: f.imageA, size: 7) else { Issue.record("refused 1.0"); return }
+        #expect(good.release.version == "1.0")
+        #expect(r.releases.last?.invalidReason?.contains("role") == true)
+        try expectSameAsReplay(r, "replayed")
+    }
+
+    /// The ledger survives the snapshot; a snapshot without it (written
+    /// before the state kept releases) is read as "unknown", never as "none".
+    @Test func theLedgerSurvivesTheSnapshotAndAnOlderOneIsUnknown() throws {
+        var f = try Fixture()
+        _ = try f.chain.append([try f.chain.signed(f.body("1.0", f.imageA), type: .firmware, by: f.maker)])
+        _ = try f.chain.append([try f.chain.signed(f.body("1.0", f.imageA, revoked: true), type: .firmware, by: f.maker)])
+        var state = LocalChainTests.replayed(f.chain).state
+        #expect(state.firmware?.releases.count == 1 && state.firmware?.releases.first?.revokedAt == 3)
+        func roundTrip(_ state: ChainState, of chain: TestChain) throws -> ChainState {
+            let snapshot = ChainSnapshot(state: state, binding: .init(chainBytes: 1, lastLineBytes: 1, lastLineHash: .zero),
+                                         blockHashes: chain.blocks.map(\.header.hash), blockBits: chain.blocks.map(\.header.bits),
+                                         blockTimes: chain.blocks.map(\.header.time), blockRequiredBits: chain.blocks.map(\.header.bits))
+            return try ChainSnapshot.decode(try snapshot.encoded()).state
+        }
+        func roundTrip(_ state: ChainState) throws -> ChainState { try roundTrip(state, of: f.chain) }
+        #expect(try roundTrip(state).firmware == state.firmware)
+        let bare = try TestChain()
+        #expect(try roundTrip(LocalChainTests.replayed(bare).state, of: bare).firmware == FirmwareLedger(), "no releases is known, and empty")
+        state.firmwareLedger = nil
+        #expect(try state.snapshotFacts()["firmware"] == nil)
+        #expect(try roundTrip(state).firmware == nil)
+        // A firmware transaction that breaks a rule makes it unknown too.
+        var other = LocalChainTests.replayed(f.chain).state
+        _ = other.admit(try f.chain.signed(f.body("2.0", f.imageB), type: .firmware, by: f.chain.gateway), height: other.height + 1)
+        #expect(other.firmware == nil)
+    }
+
     @Test func hashesFilesInChunks() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("ehx-fw-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: url) }
