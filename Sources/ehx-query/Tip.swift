@@ -5,7 +5,7 @@ import EHXShared
 extension Query {
     struct Tip: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the last block's height, hash, time, transaction count and bits, and the chain's cumulative work.",
-            discussion: "\"work\" is the exact sum over every block of Bitcoin's 2^256 / (target + 1) for the bits it carries, as 64 lowercase hex digits (Bitcoin's chainwork form); the chain is read, not judged (use ehx-verify).")
+            discussion: "\"work\" is the exact sum over every block of Bitcoin's 2^256 / (target + 1) for the bits it carries, as 64 lowercase hex digits (Bitcoin's chainwork form); the chain is read, not judged (use ehx-verify). The blocks a current state snapshot (CHAIN.state) covers are not read again: their work is the snapshot's.")
 
         @ParentCommand var query: Query
 
@@ -15,18 +15,12 @@ extension Query {
         func run() throws {
             let diagnostics = Diagnostics(tool: "ehx-query")
             try reportingFailures(diagnostics) {
-                // The work needs every block's bits; the hash needs one line.
+                // The hash needs one line; the work needs every block's bits.
                 if hash, let last = try ChainReader.lastFrame(path: query.chain) {
                     print(last.claimedHash.displayHex)
                     return
                 }
-                var last: ChainReader.Frame?
-                var work = ChainWork.zero
-                try ChainReader.forEachFrame(path: query.chain) { (_, frame) throws(ToolError) in
-                    last = frame
-                    if let target = try? CompactTarget(bits: frame.header.bits) { work += ChainWork(of: target) }
-                }
-                guard let tip = last else { throw ToolError(.dataErr, "\(query.chain): empty chain") }
+                let (tip, work, _) = try ChainReader.tip(path: query.chain)
                 if hash {
                     print(tip.claimedHash.displayHex)
                 } else {

@@ -103,7 +103,31 @@ public struct LocalChain {
     /// the other process's save that put a new snapshot in place meanwhile.
     static let beforeRereading = Mutex<[String: @Sendable () -> Void]>([:])
 
-    private static func loadSnapshot(path: String, cursor: ChainCursor, stamp: FileStamp?, progress: ProgressMeter?) -> Loaded {
+    /// The prefix of the chain a snapshot covers, as a reader that judges
+    /// nothing may take it (`ChainReader.tip`): its bytes, its lines and
+    /// their work.
+    public struct CoveredPrefix: Sendable {
+        public let bytes: Int64
+        public let lines: Int64
+        public let work: ChainWork
+    }
+
+    /// The covered prefix when the snapshot holds without reading the
+    /// chain: a regular file whose stamp is the one the snapshot recorded,
+    /// its last covered line in place. Nil otherwise (no snapshot, a
+    /// refused one, or one that would need the covered lines hashed again,
+    /// which costs as much as reading them).
+    public static func coveredPrefix(chain path: String) throws(ToolError) -> CoveredPrefix? {
+        var info = stat()
+        guard path != "-", stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        let cursor = try ChainCursor(path: path)
+        guard case .usable(let snapshot) = loadSnapshot(path: snapshotPath(chain: path), cursor: cursor, stamp: cursor.stamp,
+                                                        progress: nil, rehash: false) else { return nil }
+        return CoveredPrefix(bytes: snapshot.binding.chainBytes, lines: snapshot.state.height + 1, work: snapshot.state.chainWork)
+    }
+
+    private static func loadSnapshot(path: String, cursor: ChainCursor, stamp: FileStamp?, progress: ProgressMeter?,
+                                     rehash: Bool = true) -> Loaded {
         var snapshot: ChainSnapshot?
         // A run missing is a save of another process that merged it away
         // between our reading the snapshot and opening the run: read the
@@ -132,6 +156,7 @@ public struct LocalChain {
             return .refused("the chain no longer holds its block \(snapshot.state.height) \(snapshot.state.tip.displayHex) where it was: edited, replaced or forked")
         }
         if let stamp, binding.stamp == stamp { return .usable(snapshot) }
+        guard rehash else { return .refused("the chain changed since the snapshot (its stamp)") }
         // Written since (or another file): the covered bytes must be the ones checked.
         do {
             guard try Self.linesDigest(of: cursor, through: binding.chainBytes, progress: progress) == binding.linesDigest else {

@@ -154,6 +154,44 @@ import Testing
         #expect(try disk.open().replayedBlocks == 0)
     }
 
+    /// `ehx-query tip` needs every block's work; the blocks a current
+    /// snapshot covers are not read again, and the answer is the walk's.
+    @Test func theTipsWorkComesFromACurrentSnapshot() throws {
+        var chain = try Self.richChain()
+        let disk = try OnDisk(chain)
+        defer { disk.remove() }
+        let walked = try ChainReader.tip(path: disk.path)
+        #expect(walked.linesRead == 5 && walked.frame.claimedHash == chain.blocks[4].header.hash)
+        var local = try disk.open()
+        try local.save()
+        let fromSnapshot = try ChainReader.tip(path: disk.path)
+        #expect(fromSnapshot.linesRead == 1, "only the tip's line, for its time and count")
+        #expect(fromSnapshot.work == walked.work && fromSnapshot.frame.claimedHash == walked.frame.claimedHash)
+        #expect(fromSnapshot.frame.txCount == walked.frame.txCount && fromSnapshot.frame.header.time == walked.frame.header.time)
+
+        // Written since: the snapshot would need the lines hashed again, so they are walked.
+        _ = try chain.append([try chain.signed(chain.reading(seq: 4))])
+        try disk.write(chain.blocks)
+        let changed = try ChainReader.tip(path: disk.path)
+        #expect(changed.linesRead == 6 && changed.frame.claimedHash == chain.blocks[5].header.hash)
+        var again = try disk.open()
+        try again.save()
+        let current = try ChainReader.tip(path: disk.path)
+        #expect(current.linesRead == 1 && current.work == changed.work && current.frame.claimedHash == changed.frame.claimedHash)
+
+        // A torn last line behind a snapshot saved with it there: refused as the walk refuses it.
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: disk.path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("{\"hash\":".utf8))
+        try handle.close()
+        var torn = try disk.open()
+        try torn.save()
+        #expect(try LocalChain.coveredPrefix(chain: disk.path) != nil)
+        #expect { try ChainReader.tip(path: disk.path) } throws: { error in
+            (error as? ToolError)?.description.contains("chain.jsonl:7: truncated") == true
+        }
+    }
+
     @Test func aChainChangedBehindTheSnapshotIsDetectedAndNotTrusted() throws {
         let chain = try Self.richChain()
         let disk = try OnDisk(chain)

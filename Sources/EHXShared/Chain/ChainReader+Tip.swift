@@ -1,0 +1,49 @@
+extension ChainReader {
+    /// The last block's frame and the exact work of every block, as
+    /// `ehx-query tip` prints them. The work needs every block's bits: the
+    /// lines a current snapshot covers are not read again (their work is the
+    /// snapshot's, `LocalChain.coveredPrefix`), only those after it; without
+    /// one every line's head is read. Either way nothing is judged, and a
+    /// line that is not a block or a torn last line stops it with exit 65.
+    /// `linesRead`: how many lines were read (the snapshot's tip line, read
+    /// again for its time and count, is one).
+    public static func tip(path: String) throws(ToolError) -> (frame: Frame, work: ChainWork, linesRead: Int) {
+        func work(of frame: Frame) -> ChainWork {
+            (try? CompactTarget(bits: frame.header.bits)).map { ChainWork(of: $0) } ?? .zero
+        }
+        guard let covered = try LocalChain.coveredPrefix(chain: path) else {
+            var last: Frame?
+            var total = ChainWork.zero
+            var lines = 0
+            try forEachFrame(path: path) { (_, frame) throws(ToolError) in
+                last = frame
+                total += work(of: frame)
+                lines += 1
+            }
+            guard let last else { throw ToolError(.dataErr, "\(path): empty chain") }
+            return (last, total, lines)
+        }
+        let cursor = try ChainCursor(path: path, offset: covered.bytes)
+        var total = covered.work
+        var number = covered.lines
+        var last: Frame?
+        var lines = 0
+        while let (_, bytes) = try cursor.next() {
+            number += 1
+            let frame: Frame
+            do { frame = try Frame(line: bytes) } catch {
+                throw ToolError(.dataErr, "\(path):\(number): \(error)")
+            }
+            total += work(of: frame)
+            last = frame
+            lines += 1
+        }
+        if cursor.offset < cursor.fileSize {
+            throw ToolError(.dataErr, "\(path):\(number + 1): truncated: the last line has no newline (a torn write?)")
+        }
+        if let last { return (last, total, lines) }
+        // Nothing after the snapshot: its tip is the last line.
+        guard let tip = try lastFrame(path: path) else { throw ToolError(.dataErr, "\(path): empty chain") }
+        return (tip, total, 1)
+    }
+}
