@@ -151,3 +151,49 @@ import Testing
         #expect(!Role.allCases.filter { $0 != .authority }.contains { $0.maySign.contains(.erasure) })
     }
 }
+
+/// `blobs --missing` and `--erasure-body` read every blob the chain names;
+/// at 10^6 transactions parsing every reading for it took minutes.
+@Suite struct BlobReferencesTests {
+    static func whole(_ path: String) throws -> BlobReferences {
+        var refs = BlobReferences()
+        try ChainReader.forEachBlock(path: path) { (_, block, _) throws(ToolError) in refs.add(block) }
+        return refs
+    }
+
+    @Test func theScanParsesOnlyWhatMayNameABlobAndFindsWhatTheWholeParseFinds() throws {
+        var p = try PrivacyChain()
+        var txs: [Transaction] = []
+        for seq: Int64 in 1...3 {
+            let (inline, _) = try p.sealed(p.chain.reading(device: "bed12-hr", seq: seq, value: 70))
+            txs.append(try p.chain.signed(try StoredBody.split(inline).body))
+            txs.append(try p.chain.signed(p.chain.reading(device: "bed12-hr", seq: 10 + seq)))
+        }
+        let image = SHA256.hash([7])
+        txs.append(try p.chain.signed(FirmwareRelease(vendor: "Acme", model: "HR-9", version: "1", sha256: image, size: 1).json, type: .firmware, by: p.chain.authority))
+        txs.append(try p.chain.signed(FirmwareRelease(vendor: "Acme", model: "HR-9", version: "1", sha256: image, size: 1, revoked: true).json,
+                                      type: .firmware, by: p.chain.authority))
+        _ = try p.chain.append(txs)
+        let path = NSTemporaryDirectory() + "ehx-blobrefs-\(UUID().uuidString).jsonl"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(p.chain.blocks.flatMap(\.canonicalLine)).write(to: URL(fileURLWithPath: path))
+
+        let fast = try BlobReferences.scan(chain: path)
+        let whole = try Self.whole(path)
+        #expect(fast.stored.count == 3 && fast.firmware == [image])
+        #expect(fast.stored.map { "\($0.blob.hex) \($0.patient) \($0.txid.hex)" } == whole.stored.map { "\($0.blob.hex) \($0.patient) \($0.txid.hex)" })
+        #expect(fast.firmware == whole.firmware)
+        // Only the stored bodies and the firmware transactions are marked; the plain readings are stepped over.
+        let marked = txs.map { tx in tx.leaf.withUnsafeBytes { BlobReferences.mayNameBlob($0) } }
+        #expect(marked == [true, false, true, false, true, false, true, true])
+        #expect(Array(#"{"type":"reading","body":{"st\u006fred":1}}"#.utf8).withUnsafeBytes { BlobReferences.mayNameBlob($0) },
+                "a name spelled with an escape is marked too")
+
+        // A damaged stored body is read whole and named, as before.
+        var lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+        let last = lines.count - 1
+        lines[last] = lines[last].replacingOccurrences(of: "\"stored\":{", with: "\"stored\":{\"x\":1,")
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: ToolError.self) { try BlobReferences.scan(chain: path) }
+    }
+}
