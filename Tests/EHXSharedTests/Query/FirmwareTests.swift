@@ -126,6 +126,19 @@ import Testing
         try expectSameAsReplay(r, "replayed")
     }
 
+    /// `--all`, `--check` and the latest all match a model by its bytes: two
+    /// spellings of one name (NFC, NFD) are two models, as every id is.
+    @Test func modelsAreMatchedByBytes() throws {
+        var f = try Fixture()
+        _ = try f.chain.append([try f.chain.signed(f.body("1.0", f.imageA, model: "Caf\u{e9}"), type: .firmware, by: f.maker),
+                                try f.chain.signed(f.body("2.0", f.imageB, model: "Cafe\u{301}"), type: .firmware, by: f.maker)])
+        let r = try f.registry()
+        #expect("Caf\u{e9}" == "Cafe\u{301}", "Swift's String equality would merge them")
+        #expect(r.matching(model: "Caf\u{e9}", vendor: nil).map(\.release.version) == ["1.0"])
+        #expect(r.matching(model: "Cafe\u{301}", vendor: "Acme").map(\.release.version) == ["2.0"])
+        #expect(r.latest(model: "Caf\u{e9}")?.release.version == "1.0")
+    }
+
     /// The ledger survives the snapshot; a snapshot without it (written
     /// before the state kept releases) is read as "unknown", never as "none".
     @Test func theLedgerSurvivesTheSnapshotAndAnOlderOneIsUnknown() throws {
