@@ -87,6 +87,7 @@ for n in $SIZES; do
   genesis=$("$BIN/ehx-query" --chain "$chain" block 0 --hash)
   best /dev/null "$BIN/ehx-sign" -q --seal --chain "$chain" --genesis "$genesis" --pseudonym-key "$dir/pseudonym.key" --key "$dir/gateway.key" "$dir/one.jsonl"; cell seal
   best /dev/null "$BIN/ehx-query" -q --chain "$chain" firmware --model bench-model --all; cell firmware
+  best /dev/null "$BIN/ehx-query" --chain "$chain" tip; cell tip
   peer_tip=$("$BIN/ehx-query" --chain "$dir/peer.jsonl" tip --hash)
   "$BIN/ehx-query" --chain "$chain" blocks --since "$peer_tip" > "$dir/new-blocks.jsonl"
   # A replica keeps its own snapshot (saved by its last --append); the copied
@@ -109,7 +110,7 @@ for n in $SIZES; do printf '  %17s' "$n"; done
 printf '  %s\n' "target"
 for m in "build:snapshot built from the whole chain:(once)" "rehash:stamp changed, lines hashed again:" "noop:ehx-mine --spool, nothing to mine:< 1 s" \
          "mine1:ehx-mine --spool, one block:< 2 s + nonce" "seal:ehx-sign --seal, one reading:< 1 s" \
-         "firmware:ehx-query firmware (snapshot):< 1 s" "append:ehx-verify --append, one block:< 1 s" "index:ehx-query index, one new block:" \
+         "firmware:ehx-query firmware (snapshot):< 1 s" "tip:ehx-query tip (snapshot):< 1 s" "append:ehx-verify --append, one block:< 1 s" "index:ehx-query index, one new block:" \
          "report:report --patient (index):< 1 s" "fhir:fhir --patient (index):< 1 s"; do
   key=${m%%:*}; rest=${m#*:}; label=${rest%%:*}; target=${rest#*:}
   printf '%-34s' "$label"
