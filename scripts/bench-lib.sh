@@ -158,9 +158,14 @@ bench_chain() { # bench_chain DIR TXS LABEL
 # all that is left for everything else. Sets F_RATIO ("" when there is no C
 # compiler or headers) and prints its line.
 floor_ratio() { # floor_ratio sign|verify TXS.jsonl
-  local exe=${TMPDIR:-/tmp}/ehx-ed25519-floor.$$
+  local exe=${TMPDIR:-/tmp}/ehx-ed25519-floor.$$ compiler c
   F_RATIO=
-  if ! "${CC:-cc}" -O2 "$(dirname "${BASH_SOURCE[0]}")/ed25519-floor.c" -o "$exe" -lcrypto -ljansson 2>/dev/null; then
+  # Swift's toolchain brings clang where no cc is installed.
+  compiler=${CC:-}
+  if [ -z "$compiler" ]; then
+    for c in cc clang gcc; do command -v "$c" >/dev/null 2>&1 && { compiler=$c; break; }; done
+  fi
+  if [ -z "$compiler" ] || ! "$compiler" -O2 "$(dirname "${BASH_SOURCE[0]}")/ed25519-floor.c" -o "$exe" -lcrypto -ljansson 2>/dev/null; then
     echo "  floor: not measured (no C compiler, or no OpenSSL or jansson headers)" >&2
     return 0
   fi
