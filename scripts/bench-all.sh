@@ -73,7 +73,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 for n in $VERIFY_TXS $VERIFY_SIZES; do
   while IFS='=' read -r k v; do printf -v "V${n}_$k" '%s' "$v"; done < "$BENCH_RESULTS/verify-$n.env"
 done
-jfield() { sed -n "s/.*\"$1\": *\"\{0,1\}\([^,\"}]*\).*/\1/p" "$BENCH_RESULTS/mine.json" | head -1; }
+jfield() { sed -n "s/.*\"$1\": *\"\{0,1\}\([^,\"}]*\).*/\1/p" "$BENCH_RESULTS/mine.json" | sed -n 1p; }
 CEILING=$(jfield ceiling_sha256d_per_core)
 M1=$(jfield ehx_one_thread_per_cpu_second)
 MN=$(jfield ehx_all_threads_per_cpu_second)

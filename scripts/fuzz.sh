@@ -28,7 +28,7 @@ CLANG=${CLANG:-$(dirname "$(readlink -f "$(command -v "$SWIFTC")")")/clang}
 [ -x "$CLANG" ] || CLANG=clang
 
 sources=$(find Sources/EHXShared -name '*.swift' | sort)
-newest=$(ls -t $sources Tests/Fuzz/FuzzMain.swift Sources/CSHA256d/sha256d.c scripts/fuzz.sh | head -1)
+newest=$(ls -t $sources Tests/Fuzz/FuzzMain.swift Sources/CSHA256d/sha256d.c scripts/fuzz.sh | sed -n 1p)
 if [ ! -x "$BIN" ] || [ "$newest" -nt "$BIN" ]; then
   echo "fuzz: building $BIN (swiftc -sanitize=fuzzer,address) ..." >&2
   cat > "$OUT/include/CSHA256d/module.modulemap" <<MAP

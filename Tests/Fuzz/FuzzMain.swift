@@ -116,6 +116,25 @@ private func checkSignedLine(_ bytes: [UInt8]) {
     }
 }
 
+/// `blobs --missing` and `--erasure-body` parse only the transactions of a
+/// line that may name a blob; on a line that parses whole they must find
+/// exactly what the whole parse finds (a reference missed is a blob never
+/// replicated or never erased).
+private func checkBlobReferences(_ bytes: [UInt8], _ block: Block) {
+    var whole = BlobReferences()
+    whole.add(block)
+    var scanned = BlobReferences()
+    do throws(ChainProblem) { try scanned.add(line: bytes, split: BlockLine.split(bytes)) } catch {
+        fatalError("the blob scan refused a line that parses: \(error)")
+    }
+    func text(_ refs: BlobReferences) -> [String] {
+        refs.stored.map { "\($0.blob.hex) \($0.patient) \($0.txid.hex)" } + refs.firmware.map(\.hex)
+    }
+    guard text(whole) == text(scanned) else {
+        fatalError("the blob scan and the whole parse found different blobs in \(String(decoding: bytes.prefix(200), as: UTF8.self))")
+    }
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
@@ -144,6 +163,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         if let parsed = try? BlockLine.parseWithRoot(bytes) {
             _ = parsed.block.header
             for tx in parsed.block.txs { _ = tx.hasValidSignature }
+            checkBlobReferences(bytes, parsed.block)
         }
     }
     return 0

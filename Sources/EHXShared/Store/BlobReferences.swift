@@ -50,13 +50,22 @@ public struct BlobReferences: Sendable {
     public static func scan(chain: String) throws(ToolError) -> BlobReferences {
         var refs = BlobReferences()
         try ChainReader.forEachSplitLine(path: chain) { (line, split) throws(ToolError) in
-            if let split, let txs = naming(line.bytes, split) {
-                for tx in txs { refs.add(tx) }
-            } else {
-                refs.add(try ChainReader.block(line, in: chain))
+            do throws(ChainProblem) { try refs.add(line: line.bytes, split: split) } catch {
+                throw ToolError(.dataErr, "\(chain):\(line.number): \(error)")
             }
         }
         return refs
+    }
+
+    /// One block line's references; `split`: the line cut by
+    /// `BlockLine.split`. What `add(BlockLine.parse(line))` adds for any line
+    /// that parses (`make fuzz`'s block target holds the two to each other).
+    mutating func add(line: [UInt8], split: BlockLine.Split?) throws(ChainProblem) {
+        if let split, let txs = Self.naming(line, split) {
+            for tx in txs { add(tx) }
+        } else {
+            add(try BlockLine.parse(line))
+        }
     }
 
     /// The transactions of a cut line that may name a blob, each read
