@@ -126,6 +126,17 @@ public struct LocalChain {
         return CoveredPrefix(bytes: snapshot.binding.chainBytes, lines: snapshot.state.height + 1, work: snapshot.state.chainWork)
     }
 
+    /// Whether the chain has no snapshot or one `open` would take as this
+    /// user's own (a regular file it owns, not writable by group or
+    /// others). A reader with another way to its answer (`ehx-query
+    /// firmware`) asks first, so a snapshot another account keeps is passed
+    /// over in silence rather than announced as refused on every run.
+    public static func snapshotIsOwnOrAbsent(chain path: String) -> Bool {
+        var info = stat()
+        guard stat(snapshotPath(chain: path), &info) == 0 else { return errno == ENOENT }
+        return info.st_mode & S_IFMT == S_IFREG && info.st_uid == geteuid() && info.st_mode & 0o022 == 0
+    }
+
     private static func loadSnapshot(path: String, cursor: ChainCursor, stamp: FileStamp?, progress: ProgressMeter?,
                                      rehash: Bool = true) -> Loaded {
         var snapshot: ChainSnapshot?

@@ -54,12 +54,14 @@ public struct FirmwareRegistry: Sendable {
     /// snapshot beside the chain, then only the blocks after it, signatures
     /// checked on `threads` threads), which holds every release of a chain
     /// that keeps its rules. A chain the state cannot vouch for (a rule
-    /// broken anywhere), or a snapshot from before the state kept releases,
-    /// is replayed block by block instead, so a release that does not count
-    /// is listed with the rule it breaks.
+    /// broken anywhere), a snapshot from before the state kept releases, or
+    /// one another account keeps (not trusted, and not worth a message on
+    /// every run), is replayed block by block instead, so a release that
+    /// does not count is listed with the rule it breaks.
     public static func load(chain: String, now: Int64, genesis: SHA256Digest? = nil, threads: Int = 1,
                             diagnostics: Diagnostics) throws(ToolError) -> FirmwareRegistry {
-        if let local = try? LocalChain.open(chain: chain, now: now, threads: threads, diagnostics: diagnostics),
+        if LocalChain.snapshotIsOwnOrAbsent(chain: chain),
+           let local = try? LocalChain.open(chain: chain, now: now, threads: threads, diagnostics: diagnostics),
            let ledger = local.state.firmware {
             if let genesis {
                 // Held to the genesis line itself, read again: a snapshot cannot stand in for the pin.

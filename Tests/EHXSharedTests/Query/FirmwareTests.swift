@@ -114,6 +114,12 @@ import Testing
         try expectSameAsReplay(r, "snapshot and one block")
         #expect(throws: ToolError.self) { try load(pin: SHA256.hash([9])) }
         #expect(try load(pin: f.chain.blocks[0].header.hash).source == .state(blocksRead: 1))
+        // A snapshot others could have written is not the state's to trust: replayed, the same answer.
+        #expect(chmod(disk.snapshot, 0o666) == 0)
+        #expect(!LocalChain.snapshotIsOwnOrAbsent(chain: disk.path))
+        let foreign = try load()
+        #expect(foreign.source == .replay && foreign.releases.map(\.json) == r.releases.map(\.json))
+        #expect(chmod(disk.snapshot, 0o600) == 0)
 
         // A release that breaks a rule: the state cannot say which, so the chain is replayed to name it.
         _ = try f.chain.append([try f.chain.signed(f.body("9.9", f.imageA), type: .firmware, by: f.chain.gateway)])
