@@ -28,13 +28,15 @@ extension Query {
                 guard wantedHeight != nil || wantedHash != nil else {
                     throw ToolError(.usage, "\(id): not a block height or a 64-hex-digit block hash")
                 }
-                let found = try ChainReader.firstBlock(path: query.chain) { $0.height == wantedHeight || $0.claimedHash == wantedHash }
-                guard let block = found else { throw ToolError(.noInput, "\(query.chain): no block \(id)") }
+                // Found by each line's head; only the block printed whole is parsed whole.
+                let found = try ChainReader.firstFrame(path: query.chain) { $0.height == wantedHeight || $0.claimedHash == wantedHash }
+                guard let (line, frame) = found else { throw ToolError(.noInput, "\(query.chain): no block \(id)") }
                 if hash {
-                    print(block.claimedHash.displayHex)
+                    print(frame.claimedHash.displayHex)
                 } else if headerHex {
-                    print(Hex.encode(block.header.serialized))
+                    print(Hex.encode(frame.header.serialized))
                 } else {
+                    let block = try ChainReader.block(line, in: query.chain)
                     print(String(decoding: block.json.canonicalBytes(), as: UTF8.self))
                 }
             }

@@ -60,6 +60,20 @@ enum FHIRPython {
         #expect(try f.query(["tip"], chain: damaged).out == whole)
         #expect(try f.query(["headers"], chain: damaged).stdout == headers)
         #expect(try Tool.run("ehx-verify", ["-q", damaged]).status == 1, "ehx-verify judges it")
+        // block finds its line by each line's head: a damaged transaction in an
+        // earlier block does not stop it, and only the block printed whole is
+        // parsed whole (the damaged one is named, file and line).
+        let lastHeight = String(lines.count - 1)
+        var first = lines[1]
+        let firstSig = try #require(first.range(of: "\"sig\":\""))
+        first.replaceSubrange(firstSig, with: "\"sih\":\"")
+        let damagedEarly = dir.path("damaged-early.jsonl")
+        try Files.write(damagedEarly, Array(([lines[0], first] + lines.dropFirst(2)).map { $0 + "\n" }.joined().utf8))
+        let lastBlock = try f.query(["block", lastHeight]).out
+        #expect(try f.query(["block", lastHeight], chain: damagedEarly).out == lastBlock)
+        #expect(try f.query(["block", lastHeight, "--hash"], chain: damaged).out == f.query(["block", lastHeight, "--hash"]).out)
+        let printedWhole = try Tool.run("ehx-query", ["--chain", damaged, "block", lastHeight])
+        #expect(printedWhole.status == 65 && printedWhole.err.contains("damaged.jsonl:\(lines.count):"), "\(printedWhole)")
 
         // A torn last line: block 0 and a proof from an early block come before it.
         let torn = dir.path("torn.jsonl")
