@@ -74,6 +74,25 @@ enum FHIRPython {
         #expect(try f.query(["block", lastHeight, "--hash"], chain: damaged).out == f.query(["block", lastHeight, "--hash"]).out)
         let printedWhole = try Tool.run("ehx-query", ["--chain", damaged, "block", lastHeight])
         #expect(printedWhole.status == 65 && printedWhole.err.contains("damaged.jsonl:\(lines.count):"), "\(printedWhole)")
+        // proof without an index finds the block by the txids of the
+        // transactions laid out as canonical ones (hashed by their layout): an
+        // earlier block whose body is not canonical is never parsed, and the
+        // proof is the intact chain's. A transaction whose envelope is not
+        // laid out so sends its line to the whole parse, which names it.
+        let lastTxid = try #require(try f.query(["txs"]).outLines.compactMap { text -> String? in
+            let o = try? JSONLine.object(Data(text.utf8))
+            return (o?["height"] as? Int) == lines.count - 1 ? o?["txid"] as? String : nil
+        }.last)
+        let bodySpaced = dir.path("body-spaced.jsonl")
+        let spaced = lines[1].replacingOccurrences(of: "{\"body\":{\"", with: "{\"body\":{ \"")
+        #expect(spaced != lines[1])
+        try Files.write(bodySpaced, Array(([lines[0], spaced] + lines.dropFirst(2)).map { $0 + "\n" }.joined().utf8))
+        #expect(try Tool.run("ehx-verify", ["-q", bodySpaced]).status == 1, "not canonical")
+        let proofSpaced = try Tool.run("ehx-query", ["--chain", bodySpaced, "proof", lastTxid])
+        let proofIntact = try f.query(["proof", lastTxid]).out
+        #expect(proofSpaced.status == 0 && proofSpaced.out == proofIntact, "\(proofSpaced)")
+        let proofEarly = try Tool.run("ehx-query", ["--chain", damagedEarly, "proof", lastTxid])
+        #expect(proofEarly.status == 65 && proofEarly.err.contains("damaged-early.jsonl:2:"), "\(proofEarly)")
 
         // A torn last line: block 0 and a proof from an early block come before it.
         let torn = dir.path("torn.jsonl")

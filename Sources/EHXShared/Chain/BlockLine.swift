@@ -170,26 +170,12 @@ public enum ChainReader {
         }
     }
 
-    /// Each line, cut at its transactions when it is laid out as a
-    /// canonical block line (`BlockLine.split`), else nil (read it whole
-    /// with `block(_:in:)`, which names its problem). Nothing is parsed
-    /// beyond the line's head.
-    static func forEachSplitLine(path: String, _ body: (_ line: LineReader.Line, _ split: BlockLine.Split?) throws(ToolError) -> Void) throws(ToolError) {
-        try walk(path: path, reading: { (bytes) throws(ChainProblem) in BlockLine.split(bytes) }) { (line, split) throws(ToolError) in
-            try body(line, split)
-            return true
-        }
-    }
-
-    /// The first block `matches` holds for, read up to it and no further
-    /// (block 0 of a 10^7-transaction chain is one line away); nil when none does.
-    public static func firstBlock(path: String, where matches: (Block) -> Bool) throws(ToolError) -> Block? {
-        var found: Block?
-        try walk(path: path) { (_, block) in
-            if matches(block) { found = block }
-            return found == nil
-        }
-        return found
+    /// Each line while `body` returns true, cut at its transactions when it
+    /// is laid out as a canonical block line (`BlockLine.split`), else nil
+    /// (read it whole with `block(_:in:)`, which names its problem).
+    /// Nothing is parsed beyond the line's head.
+    static func forEachSplitLine(path: String, _ body: (_ line: LineReader.Line, _ split: BlockLine.Split?) throws(ToolError) -> Bool) throws(ToolError) {
+        try walk(path: path, reading: { (bytes) throws(ChainProblem) in BlockLine.split(bytes) }, body)
     }
 
     /// The first line whose frame `matches` holds for, and that frame, read

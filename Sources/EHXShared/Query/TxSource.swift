@@ -76,7 +76,35 @@ public enum TxSource {
                 throw ToolError(.dataErr, "\(chain): the block the index points to: \(error)")
             }
         }
-        return try ChainReader.firstBlock(path: chain) { place(in: $0) != nil }.flatMap(place)
+        // Each canonical transaction's txid is the SHA-256 of its line
+        // without the sig member, found by its layout: only a block that may
+        // hold the txid (or one not laid out canonically) is parsed whole.
+        var found: (block: Block, index: Int)?
+        var unsigned: [UInt8] = []
+        try ChainReader.forEachSplitLine(path: chain) { (line, split) throws(ToolError) -> Bool in
+            if let split, !mayHold(txid, line.bytes, split, scratch: &unsigned) { return true }
+            found = place(in: try ChainReader.block(line, in: chain))
+            return found == nil
+        }
+        return found
+    }
+
+    /// False only when every transaction of the cut line is laid out as a
+    /// canonical transaction and none has this txid. A line that parses
+    /// whole holds canonical transactions only, so it is never passed over
+    /// wrongly; a transaction not laid out so sends the line to the parse.
+    static func mayHold(_ txid: SHA256Digest, _ line: [UInt8], _ split: BlockLine.Split, scratch: inout [UInt8]) -> Bool {
+        line.withUnsafeBytes { raw in
+            for range in split.txs {
+                let bytes = UnsafeRawBufferPointer(rebasing: raw[range])
+                guard let envelope = CanonicalEnvelope(bytes) else { return true }
+                scratch.removeAll(keepingCapacity: true)
+                scratch.append(contentsOf: bytes[..<envelope.sigMember.lowerBound])
+                scratch.append(contentsOf: bytes[envelope.sigMember.upperBound...])
+                if SHA256.hash(scratch) == txid { return true }
+            }
+            return false
+        }
     }
 
     /// The SQLite index at `location` and a cursor on the chain, when the

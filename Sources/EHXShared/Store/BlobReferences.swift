@@ -53,6 +53,7 @@ public struct BlobReferences: Sendable {
             do throws(ChainProblem) { try refs.add(line: line.bytes, split: split) } catch {
                 throw ToolError(.dataErr, "\(chain):\(line.number): \(error)")
             }
+            return true
         }
         return refs
     }
