@@ -99,14 +99,7 @@ public enum ChainBatch {
         init?(_ line: [UInt8], range: Range<Int>, checkers: SignatureCheckers?, worker: Int) {
             let read = line.withUnsafeBytes { raw -> (Transaction, SHA256Digest)? in
                 let bytes = UnsafeRawBufferPointer(rebasing: raw[range])
-                if let tx = Transaction(canonicalLine: bytes) { return (tx, MerkleTree.leafHash(bytes)) }
-                // Integers read as integers (no strtod per number), repeated
-                // names not looked for (the canonical check refuses them):
-                // any text that reads differently is refused here and read whole.
-                guard let parsed = JSONValue.withParsedIfValid(bytes, canonicalOnly: true, { try? $0.value() }), let json = parsed,
-                      let (tx, leaf) = try? Transaction.parseWithLeaf(json),
-                      leaf.bytesEqual(bytes) else { return nil }
-                return (tx, MerkleTree.leafHash(leaf))
+                return Transaction.exactly(bytes).map { ($0, MerkleTree.leafHash(bytes)) }
             }
             guard let (tx, leafHash) = read else { return nil }
             transaction = tx

@@ -8,40 +8,34 @@ extension ChainReader {
     /// `linesRead`: how many lines were read (the snapshot's tip line, read
     /// again for its time and count, is one).
     public static func tip(path: String) throws(ToolError) -> (frame: Frame, work: ChainWork, linesRead: Int) {
-        func work(of frame: Frame) -> ChainWork {
-            (try? CompactTarget(bits: frame.header.bits)).map { ChainWork(of: $0) } ?? .zero
-        }
         guard let covered = try LocalChain.coveredPrefix(chain: path) else {
             var last: Frame?
-            var total = ChainWork.zero
-            var lines = 0
+            var bits: [UInt32] = []
             try forEachFrame(path: path) { (_, frame) throws(ToolError) in
                 last = frame
-                total += work(of: frame)
-                lines += 1
+                bits.append(frame.header.bits)
             }
             guard let last else { throw ToolError(.dataErr, "\(path): empty chain") }
-            return (last, total, lines)
+            return (last, LocalChain.work(ofBits: bits), bits.count)
         }
         let cursor = try ChainCursor(path: path, offset: covered.bytes)
-        var total = covered.work
         var number = covered.lines
         var last: Frame?
-        var lines = 0
+        var bits: [UInt32] = []
         while let (_, bytes) = try cursor.next() {
             number += 1
             let frame: Frame
             do { frame = try Frame(line: bytes) } catch {
                 throw ToolError(.dataErr, "\(path):\(number): \(error)")
             }
-            total += work(of: frame)
+            bits.append(frame.header.bits)
             last = frame
-            lines += 1
         }
         if cursor.offset < cursor.fileSize {
             throw ToolError(.dataErr, "\(path):\(number + 1): truncated: the last line has no newline (a torn write?)")
         }
-        if let last { return (last, total, lines) }
+        let total = covered.work + LocalChain.work(ofBits: bits)
+        if let last { return (last, total, bits.count) }
         // Nothing after the snapshot: its tip is the last line.
         guard let tip = try lastFrame(path: path) else { throw ToolError(.dataErr, "\(path): empty chain") }
         return (tip, total, 1)

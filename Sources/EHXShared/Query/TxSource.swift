@@ -98,9 +98,7 @@ public enum TxSource {
             for range in split.txs {
                 let bytes = UnsafeRawBufferPointer(rebasing: raw[range])
                 guard let envelope = CanonicalEnvelope(bytes) else { return true }
-                scratch.removeAll(keepingCapacity: true)
-                scratch.append(contentsOf: bytes[..<envelope.sigMember.lowerBound])
-                scratch.append(contentsOf: bytes[envelope.sigMember.upperBound...])
+                envelope.unsigned(of: bytes, into: &scratch)
                 if SHA256.hash(scratch) == txid { return true }
             }
             return false

@@ -39,11 +39,27 @@ extension Transaction {
               }), let (body, canonical) = read,
               canonical.bytesEqual(bodyBytes)
         else { return nil }
-        // The unsigned form is the line without `,"sig":"…"`.
-        var unsigned = [UInt8](line[..<envelope.sigMember.lowerBound])
-        unsigned.append(contentsOf: line[envelope.sigMember.upperBound...])
+        var unsigned: [UInt8] = []
+        envelope.unsigned(of: line, into: &unsigned)
         self.init(type: type, ts: ts, signer: signer, body: body, signature: signature, unsignedBytes: unsigned,
                   txid: SHA256.hash(unsigned), bodyRange: envelope.body)
+    }
+}
+
+extension Transaction {
+    /// The transaction whose canonical form is exactly `line` (a
+    /// transaction inside its block line): read the quick way when it can
+    /// be, else parsed and kept only when its canonical form is these very
+    /// bytes. Nil otherwise; the caller then reads the whole block line,
+    /// which names the problem.
+    static func exactly(_ line: UnsafeRawBufferPointer) -> Transaction? {
+        if let tx = Transaction(canonicalLine: line) { return tx }
+        // Integers read as integers (no strtod per number), repeated names
+        // not looked for (the canonical check refuses them): any text that
+        // reads differently is refused here.
+        guard let parsed = JSONValue.withParsedIfValid(line, canonicalOnly: true, { try? $0.value() }), let json = parsed,
+              let (tx, leaf) = try? Transaction.parseWithLeaf(json), leaf.bytesEqual(line) else { return nil }
+        return tx
     }
 }
 
@@ -97,5 +113,14 @@ struct CanonicalEnvelope {
         self.signer = signer
         self.ts = ts
         self.type = type
+    }
+
+    /// The unsigned form, whose SHA-256 is the txid: the line without
+    /// `,"sig":"…"`, written into `buffer` (emptied first, its capacity kept).
+    func unsigned(of line: UnsafeRawBufferPointer, into buffer: inout [UInt8]) {
+        buffer.removeAll(keepingCapacity: true)
+        buffer.reserveCapacity(line.count - sigMember.count)
+        buffer.append(contentsOf: line[..<sigMember.lowerBound])
+        buffer.append(contentsOf: line[sigMember.upperBound...])
     }
 }

@@ -77,12 +77,7 @@ public struct BlobReferences: Sendable {
             for range in split.txs {
                 let bytes = UnsafeRawBufferPointer(rebasing: raw[range])
                 guard mayNameBlob(bytes) else { continue }
-                if let tx = Transaction(canonicalLine: bytes) {
-                    found.append(tx)
-                    continue
-                }
-                guard let json = try? JSONValue.parse(bytes), let (tx, leaf) = try? Transaction.parseWithLeaf(json),
-                      leaf.bytesEqual(bytes) else { return nil }
+                guard let tx = Transaction.exactly(bytes) else { return nil }
                 found.append(tx)
             }
             return found
