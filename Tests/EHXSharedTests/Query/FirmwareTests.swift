@@ -153,6 +153,50 @@ import Testing
         #expect(r.latest(model: "Caf\u{e9}")?.release.version == "1.0")
     }
 
+    /// The attacker: another account that can write beside the chain plants
+    /// a snapshot whose state registers an image no manufacturer signed.
+    /// It must not count: a snapshot others own or could write is never the
+    /// state's (THREAT MODEL says a snapshot the running account wrote
+    /// itself is trusted, and the first check shows the forgery would work
+    /// if it were).
+    @Test func aForgedSnapshotOfAnotherAccountRegistersNothing() throws {
+        var f = try Fixture()
+        _ = try f.chain.append([try f.chain.signed(f.body("1.0", f.imageA), type: .firmware, by: f.maker)])
+        let disk = try LocalChainTests.OnDisk(f.chain)
+        defer { disk.remove() }
+        var local = try disk.open()
+        try local.save()
+        let rogue = SHA256.hash([UInt8]("rogue image".utf8))
+        var forged = local.state
+        let planted = try f.chain.signed(f.body("6.6", rogue), type: .firmware, by: f.chain.gateway)
+        forged.firmwareLedger?.record(planted, height: local.state.height, invalidReason: nil)
+        let snapshot = ChainSnapshot(state: forged, binding: try #require(local.binding), blockHashes: local.blockHashes,
+                                     blockBits: local.blockBits, blockTimes: local.blockTimes, blockRequiredBits: local.blockRequiredBits)
+        try Data(try snapshot.encoded()).write(to: URL(fileURLWithPath: disk.snapshot))
+        func load() throws -> FirmwareRegistry {
+            try FirmwareRegistry.load(chain: disk.path, now: 1_795_800_000, threads: 2, diagnostics: disk.diagnostics)
+        }
+        func accepted(_ r: FirmwareRegistry) -> Bool {
+            if case .accepted = r.check(model: "HR-9", sha256: rogue, size: 7) { return true }
+            return false
+        }
+        #expect(chmod(disk.snapshot, 0o600) == 0)
+        let own = try load()
+        #expect(own.source == .state(blocksRead: 0) && accepted(own), "this account's own snapshot is believed")
+        // Writable by group or others: anyone could have planted it.
+        #expect(chmod(disk.snapshot, 0o666) == 0)
+        let writable = try load()
+        #expect(writable.source == .replay && !accepted(writable))
+        #expect(writable.latest(model: "HR-9")?.release.version == "1.0")
+        // Owned by another account (root can hand it over).
+        #expect(chmod(disk.snapshot, 0o600) == 0)
+        if geteuid() == 0 {
+            #expect(chown(disk.snapshot, 65534, 65534) == 0)
+            let foreign = try load()
+            #expect(foreign.source == .replay && !accepted(foreign))
+        }
+    }
+
     /// The ledger survives the snapshot; a snapshot without it (written
     /// before the state kept releases) is read as "unknown", never as "none".
     @Test func theLedgerSurvivesTheSnapshotAndAnOlderOneIsUnknown() throws {
