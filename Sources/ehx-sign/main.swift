@@ -136,15 +136,22 @@ struct Sign: ParsableCommand, UsageRules {
                     sealer.replace(Sealer(recipients: following.chain.recipients, pseudonyms: following.pseudonyms))
                 }
                 // A plain reading line (the usual input) is signed straight
-                // from jansson's tree; everything else takes the general path.
+                // from jansson's tree into the worker's output (into its own
+                // line, for a spool); everything else takes the general path.
+                var lane: RecordPipeline.Lane?
                 var quick: (@Sendable (UnsafeRawBufferPointer, Int) -> SignedLine?)?
                 if sealer == nil && type == .reading {
-                    quick = { (line: UnsafeRawBufferPointer, worker: Int) -> SignedLine? in
-                        guard let signer = signers.signer(worker: worker) else { return nil }
-                        return SignedLine.reading(line, ts: Timestamp.now(), signer: signer)
+                    let readingSigners = ReadingSigners(key: signingKey, workers: threadCount)
+                    if spooler == nil {
+                        lane = { line, worker, out in
+                            readingSigners.signer(worker: worker)?.append(line, ts: Timestamp.now(), to: &out) ?? false
+                        }
+                    } else {
+                        quick = { line, worker in readingSigners.signer(worker: worker)?.signedLine(line, ts: Timestamp.now()) }
                     }
                 }
-                try pipeline.runBatched(threads: threadCount, idle: output.flush, fresh: fresh, quick: quick) { json, worker in
+                try pipeline.runBatched(threads: threadCount, idle: output.flush, fresh: fresh,
+                                        lane: lane, emit: output.write(lines:), quick: quick) { json, worker in
                     var (bodyType, body) = try Self.envelope(json) ?? (type, json)
                     if let sealer, bodyType == .reading || bodyType == .alert {
                         body = try sealer.current.seal(body, type: bodyType, signer: signingKey.publicKey)

@@ -104,13 +104,13 @@ private func checkCanonicalLine(_ bytes: [UInt8]) {
 
 /// ehx-sign's quick path for a plain reading line must write the general
 /// path's line, and leave to it every line it does not take.
-private let fuzzSigner = (try? Ed25519.PrivateKey(seed: [UInt8](repeating: 7, count: 32))).map { Ed25519Signer(key: $0) }
+private let fuzzSigner = (try? Ed25519.PrivateKey(seed: [UInt8](repeating: 7, count: 32))).map { ReadingSigner(key: $0) }
 private func checkSignedLine(_ bytes: [UInt8]) {
     guard let fuzzSigner else { fatalError("fuzz: no signing key") }
     let ts = Timestamp(millisecondsSince1970: 1_796_000_000_123)
-    guard let quick = bytes.withUnsafeBytes({ SignedLine.reading($0, ts: ts, signer: fuzzSigner) }) else { return }
+    guard let quick = bytes.withUnsafeBytes({ fuzzSigner.signedLine($0, ts: ts) }) else { return }
     guard let value = try? JSONValue.parse(bytes),
-          let general = try? Transaction.signWithLeaf(type: .reading, body: value, ts: ts, key: fuzzSigner.key),
+          let general = try? Transaction.signWithLeaf(type: .reading, body: value, ts: ts, key: fuzzSigner.signer.key),
           general.leaf == quick.leaf, general.transaction.txid == quick.txid else {
         fatalError("the reading signer and the general signer differ on \(String(decoding: bytes.prefix(200), as: UTF8.self))")
     }

@@ -31,6 +31,16 @@ public final class Ed25519Signer {
         }
         return signature
     }
+
+    /// The signature over `message` written into `out` (64 bytes), with no
+    /// array made for it when the scratch context signs (`ReadingSigner`
+    /// signs line after line this way).
+    public func sign(_ message: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) throws(CryptoError) {
+        precondition(out.count == Ed25519.signatureByteCount, "an Ed25519 signature is 64 bytes")
+        if let template, scratch.sign(with: template, message: message, into: out) { return }
+        let signature = try key.signature(for: Array(message))
+        out.copyBytes(from: signature)
+    }
 }
 
 /// One `Ed25519Signer` per worker of a `ParallelStage`, all with one key;

@@ -3,10 +3,9 @@
 /// bits) so that each blob has a single spelling and a re-encoded record is
 /// byte-identical.
 public enum Base64URL {
-    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
     private static let reverse: [Int8] = {
         var table = [Int8](repeating: -1, count: 256)
-        for (i, c) in alphabet.enumerated() { table[Int(c)] = Int8(i) }
+        for (i, c) in UnsafeBufferPointer(start: letters.utf8Start, count: letters.utf8CodeUnitCount).enumerated() { table[Int(c)] = Int8(i) }
         return table
     }()
 
@@ -22,7 +21,7 @@ public enum Base64URL {
     }
 
     /// `encode` appended to a span with room for it (a signer's line).
-    static func encode(_ bytes: [UInt8], into span: inout OutputSpan<UInt8>) {
+    static func encode<Bytes: Collection>(_ bytes: Bytes, into span: inout OutputSpan<UInt8>) where Bytes.Element == UInt8 {
         let count = encodedCount(bytes.count)
         precondition(count <= span.freeCapacity, "OutputSpan overflow")
         span.withUnsafeMutableBufferPointer { buffer, initialized in
@@ -31,8 +30,13 @@ public enum Base64URL {
         }
     }
 
+    /// The alphabet as a static string: read through its address, with no
+    /// lazily made global (and its once-check and retain) per character.
+    private static let letters: StaticString = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
     /// Writes `encodedCount(bytes.count)` characters at `out`; returns that count.
     private static func encode<Bytes: Collection>(_ bytes: Bytes, to out: UnsafeMutablePointer<UInt8>) -> Int where Bytes.Element == UInt8 {
+        let table = letters.utf8Start
         var n = 0
         var group: UInt32 = 0
         var held = 0
@@ -40,10 +44,10 @@ public enum Base64URL {
             group = group << 8 | UInt32(byte)
             held += 1
             if held == 3 {
-                out[n] = alphabet[Int(group >> 18 & 63)]
-                out[n + 1] = alphabet[Int(group >> 12 & 63)]
-                out[n + 2] = alphabet[Int(group >> 6 & 63)]
-                out[n + 3] = alphabet[Int(group & 63)]
+                out[n] = table[Int(group >> 18 & 63)]
+                out[n + 1] = table[Int(group >> 12 & 63)]
+                out[n + 2] = table[Int(group >> 6 & 63)]
+                out[n + 3] = table[Int(group & 63)]
                 n += 4
                 group = 0
                 held = 0
@@ -51,13 +55,13 @@ public enum Base64URL {
         }
         switch held {
         case 1:
-            out[n] = alphabet[Int(group >> 2 & 63)]
-            out[n + 1] = alphabet[Int(group << 4 & 63)]
+            out[n] = table[Int(group >> 2 & 63)]
+            out[n + 1] = table[Int(group << 4 & 63)]
             n += 2
         case 2:
-            out[n] = alphabet[Int(group >> 10 & 63)]
-            out[n + 1] = alphabet[Int(group >> 4 & 63)]
-            out[n + 2] = alphabet[Int(group << 2 & 63)]
+            out[n] = table[Int(group >> 10 & 63)]
+            out[n + 1] = table[Int(group >> 4 & 63)]
+            out[n + 2] = table[Int(group << 2 & 63)]
             n += 3
         default:
             break

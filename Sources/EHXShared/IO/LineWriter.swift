@@ -45,6 +45,15 @@ public final class LineWriter {
         if !ok { throw ToolError(.ioErr, FileProblem.message(name, cannot: "write", errno: errno)) }
     }
 
+    /// Bytes that already hold whole lines, each with its newline (a
+    /// worker's output from `RecordPipeline`'s lane).
+    public func write(lines bytes: UnsafeRawBufferPointer) throws(ToolError) {
+        guard bytes.count > 0 else { return }
+        if Self.write(bytes.baseAddress, bytes.count, file) != bytes.count {
+            throw ToolError(.ioErr, FileProblem.message(name, cannot: "write", errno: errno))
+        }
+    }
+
     // A LineWriter is not Sendable, so only one thread ever uses its FILE:
     // the stream's lock, taken twice per line, buys nothing.
     #if canImport(Glibc)

@@ -79,21 +79,72 @@ public final class RecordPipeline {
     /// `quick`, when given, is tried first on the line's bytes: a path for
     /// the common record that must give what `stage` gives for it, or nil
     /// to leave the line to `stage` (which names any refusal).
+    ///
+    /// `lane`, when given, goes before `quick`: for a record that becomes
+    /// exactly one output line, it appends that line (newline included) to
+    /// the worker's buffer and returns true, or returns false to leave the
+    /// record to `quick` and `stage` (whatever it wrote is dropped). Its
+    /// lines reach `emit` in input order, among what `finish` writes, and
+    /// count as accepted. The buffers are kept from batch to batch (two
+    /// sets: the workers fill one while this thread empties the other), so
+    /// a lane line costs no allocation and nothing freed on another thread.
     public func runBatched<Prepared: Sendable>(
         threads: Int, batchLines: Int = defaultBatchLines,
         idle: () throws(ToolError) -> Void = {},
         fresh: () throws(ToolError) -> Void = {},
+        lane: Lane? = nil,
+        emit: (UnsafeRawBufferPointer) throws(ToolError) -> Void = { _ throws(ToolError) in },
         quick: (@Sendable (_ line: UnsafeRawBufferPointer, _ worker: Int) -> Prepared?)? = nil,
         stage: @escaping @Sendable (_ json: JSONValue, _ worker: Int) throws -> Prepared,
         finish: (Prepared) throws -> Void
     ) throws(ToolError) {
-        try runLines(threads: threads, batchLines: batchLines, lookahead: true, idle: idle, fresh: fresh,
-                     stage: { line, worker, _ in
-                         if let quick, let prepared = line.bytes.withUnsafeBytes({ quick($0, worker) }) { return .ready(prepared) }
-                         return Self.judge(line.bytes) { json throws in try stage(json, worker) }
+        let sets = lane.map { _ in [LaneBuffers(workers: threads), LaneBuffers(workers: threads)] }
+        var batches = 0
+        try runLines(threads: threads, batchLines: batchLines, lookahead: true, idle: idle,
+                     fresh: { () throws(ToolError) -> LaneBuffers.Batch? in
+                         try fresh()
+                         guard let sets else { return nil }
+                         // The set the batch before last filled: emptied by now.
+                         batches += 1
+                         let set = batches & 1
+                         sets[set].clear()
+                         return LaneBuffers.Batch(set: set, buffers: sets[set])
                      },
-                     finish: { line, judged throws(ToolError) in try settle(line, judged, finish: finish) })
+                     stage: { line, worker, batch -> Laned<Prepared> in
+                         if let lane, let batch, let buffer = batch.buffers.buffer(worker: worker) {
+                             let start = buffer.bytes.count
+                             if line.bytes.withUnsafeBytes({ lane($0, worker, &buffer.bytes) }) {
+                                 return .lane(set: batch.set, worker: worker, start: start, end: buffer.bytes.count)
+                             }
+                             // Nothing of a declined line stays in the output.
+                             if buffer.bytes.count > start { buffer.bytes.removeSubrange(start...) }
+                         }
+                         if let quick, let prepared = line.bytes.withUnsafeBytes({ quick($0, worker) }) { return .judged(.ready(prepared)) }
+                         return .judged(Self.judge(line.bytes) { json throws in try stage(json, worker) })
+                     },
+                     finish: { line, laned throws(ToolError) in
+                         switch laned {
+                         case .judged(let judged):
+                             try settle(line, judged, finish: finish)
+                         case let .lane(set, worker, start, end):
+                             guard let sets, let buffer = sets[set].buffer(worker: worker) else { return }
+                             try buffer.bytes.withUnsafeBytes { bytes in
+                                 Result { () throws(ToolError) in try emit(UnsafeRawBufferPointer(rebasing: bytes[start..<end])) }
+                             }.get()
+                             counts.accepted += 1
+                         }
+                     })
         try end()
+    }
+
+    /// See `runBatched`'s `lane`.
+    public typealias Lane = @Sendable (_ line: UnsafeRawBufferPointer, _ worker: Int, _ out: inout [UInt8]) -> Bool
+
+    /// A staged line: judged for `finish`, or already written by the lane
+    /// into worker `worker`'s buffer of set `set`, at `start..<end`.
+    enum Laned<Prepared: Sendable>: Sendable {
+        case judged(Judged<Prepared>)
+        case lane(set: Int, worker: Int, start: Int, end: Int)
     }
 
     /// The loop under `runBatched` and `ReadingSource`: every non-blank line

@@ -219,6 +219,15 @@ public struct SensorReading: Sendable {
     /// and where `,"mac":"…"` lies in it: the bytes around that range are
     /// the MAC's input, so one serialization serves the output and the MAC.
     public func canonicalForm() -> (bytes: [UInt8], macMember: Range<Int>?) {
+        var bytes: [UInt8] = []
+        let macMember = appendCanonicalForm(to: &bytes)
+        return (bytes, macMember)
+    }
+
+    /// `canonicalForm` appended to `out` (a signer's reused buffer), and
+    /// where the mac member lies in `out`.
+    @discardableResult
+    func appendCanonicalForm(to out: inout [UInt8]) -> Range<Int>? {
         typealias Span = OutputSpan<UInt8>
         // Parsing held the value to its kind's shape, so each shape is
         // written here directly; `other` is only a safety net.
@@ -257,7 +266,8 @@ public struct SensorReading: Sendable {
             + (numbers?.count ?? 0) * (Span.numberBound + 1) + (sampleText?.count ?? 0)
             + 24 + Span.numberBound
         var macMember: Range<Int>?
-        let bytes = [UInt8].written(capacity: bound) { span in
+        let base = out.count
+        out.append(addingCapacity: bound) { span in
             if let absent {
                 span.append("{\"absent\":")
                 span.appendJSONString(absent.rawValue)
@@ -273,7 +283,7 @@ public struct SensorReading: Sendable {
                 span.append(",\"mac\":\"")
                 withUnsafeBytes(of: macCode) { span.appendHex($0) }
                 span.append("\"")
-                macMember = start..<span.count
+                macMember = (base + start)..<(base + span.count)
             }
             span.append(",\"patient\":")
             span.appendJSONString(patient)
@@ -313,7 +323,7 @@ public struct SensorReading: Sendable {
             }
             span.append(UInt8(ascii: "}"))
         }
-        return (bytes, macMember)
+        return macMember
     }
 
     static func checkValue(_ value: JSONValue, kind: ReadingKind) throws(RecordError) {

@@ -81,7 +81,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     /// The one spelling, appended to UTF-8 output.
-    private func appendRFC3339(to out: inout [UInt8]) {
+    func appendRFC3339(to out: inout [UInt8]) {
         let seconds = unixSeconds
         let milli = Int(millisecondsSince1970 - seconds * 1000)
         var days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)

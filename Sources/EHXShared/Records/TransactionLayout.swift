@@ -84,28 +84,58 @@ enum TransactionLayout {
     static func signed(body: [UInt8], signer: String, ts: Timestamp, type: TxType,
                        sign: ([UInt8]) throws -> [UInt8]) rethrows -> Signed {
         var signer = signer, ts = ts.description, type = type.rawValue
-        let domain = Transaction.signatureDomain
-        let message = signer.withUTF8 { signer in ts.withUTF8 { ts in type.withUTF8 { type in
-            [UInt8].written(capacity: domain.count + bound(body: body.count, signer: signer.count, ts: ts.count, type: type.count)) { span in
-                domain.withUnsafeBufferPointer { span.append($0) }
-                span.append("{\"body\":")
-                body.withUnsafeBufferPointer { span.append($0) }
-                tail(&span, signer: signer, ts: ts, type: type)
+        var message: [UInt8] = [], leaf: [UInt8] = [], signature: [UInt8] = []
+        try signer.withUTF8 { signer in try ts.withUTF8 { ts in try type.withUTF8 { type in
+            try appendSigned(body: { $0.append(contentsOf: body) }, signer: signer, ts: ts, type: type,
+                             message: &message, leaf: &leaf) { unsigned, out in
+                signature = try sign(Array(unsigned))
+                precondition(signature.count == out.count, "an Ed25519 signature is 64 bytes")
+                out.copyBytes(from: signature)
             }
         } } }
-        let signature = try sign(message)
-        let split = domain.count + head + body.count
-        // `,"sig":"` and `"` around the signature's text.
-        let leaf = [UInt8].written(capacity: message.count - domain.count + 9 + Base64URL.encodedCount(signature.count)) { span in
-            message.withUnsafeBufferPointer { m in
-                span.append(UnsafeBufferPointer(rebasing: m[domain.count..<split]))
-                span.append(",\"sig\":\"")
-                Base64URL.encode(signature, into: &span)
-                span.append(UInt8(ascii: "\""))
-                span.append(UnsafeBufferPointer(rebasing: m[split...]))
+        return Signed(message: message, signature: signature, leaf: leaf, bodyRange: head..<(head + body.count))
+    }
+
+    /// `Transaction.signatureDomain`, readable without a global array (whose
+    /// retain, on every worker at once, costs more than the copy).
+    private static var domain: StaticString { "ehx-tx-v1\n" }
+
+    /// A transaction signed into a signer's reused buffers: `message` is
+    /// replaced by what is signed (the domain tag, then the unsigned form,
+    /// with the body `body` appends), `sign` writes the 64-byte signature
+    /// over it, and the whole transaction (the leaf) is appended to `leaf`
+    /// with `sig` spliced in between the body and `signer`, where JCS puts
+    /// it (base64url needs no escapes). Once the buffers have grown to a
+    /// transaction, nothing is allocated.
+    static func appendSigned(body: (inout [UInt8]) -> Void, signer: UnsafeBufferPointer<UInt8>,
+                             ts: UnsafeBufferPointer<UInt8>, type: UnsafeBufferPointer<UInt8>,
+                             message: inout [UInt8], leaf: inout [UInt8],
+                             sign: (UnsafeRawBufferPointer, UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
+        let tag = domain.utf8CodeUnitCount
+        message.removeAll(keepingCapacity: true)
+        message.append(addingCapacity: tag + head) { span in
+            span.append(domain)
+            span.append("{\"body\":")
+        }
+        body(&message)
+        let split = message.count
+        message.append(addingCapacity: bound(body: 0, signer: signer.count, ts: ts.count, type: type.count)) { span in
+            tail(&span, signer: signer, ts: ts, type: type)
+        }
+        let sigCount = Ed25519.signatureByteCount
+        try withUnsafeTemporaryAllocation(byteCount: sigCount, alignment: 1) { signature in
+            try message.withUnsafeBytes { try sign($0, signature) }
+            // `,"sig":"` and `"` around the signature's text.
+            leaf.append(addingCapacity: message.count - tag + 9 + Base64URL.encodedCount(sigCount)) { span in
+                message.withUnsafeBufferPointer { m in
+                    span.append(UnsafeBufferPointer(rebasing: m[tag..<split]))
+                    span.append(",\"sig\":\"")
+                    Base64URL.encode(UnsafeRawBufferPointer(signature), into: &span)
+                    span.append(UInt8(ascii: "\""))
+                    span.append(UnsafeBufferPointer(rebasing: m[split...]))
+                }
             }
         }
-        return Signed(message: message, signature: signature, leaf: leaf, bodyRange: head..<(head + body.count))
     }
 
     private static func forms(body: [UInt8], sig: UnsafeBufferPointer<UInt8>, signer: UnsafeBufferPointer<UInt8>,

@@ -77,6 +77,70 @@ import Testing
         #expect(try Self.outcome(threads: 2, batchLines: 1) == sequential)
     }
 
+    /// Lines of the lane (every multiple of 3 here) are written into the
+    /// workers' buffers, yet reach the output in input order among what
+    /// `finish` writes, count as accepted, and leave the rejects as the
+    /// one-thread loop leaves them; a line the lane declines goes on to
+    /// `stage` with nothing of it written, even what the lane wrote before
+    /// declining.
+    static func lanedOutcome(threads: Int?, batchLines: Int = RecordPipeline.defaultBatchLines) throws -> (output: [String], outcome: Outcome) {
+        try TemporaryDirectory.with { dir in
+            try input().write(toFile: dir.path("in.jsonl"), atomically: true, encoding: .utf8)
+            let pipeline = try RecordPipeline(input: dir.path("in.jsonl"), rejects: dir.path("rejects.jsonl"),
+                                              diagnostics: Diagnostics(tool: "test", quiet: true), maxLineBytes: 200)
+            var output: [String] = []
+            var finished: [Int] = []
+            let finish = { (n: Int) throws in
+                if n % 17 == 0 { throw RecordError(field: "n", "\(n) is a multiple of 17") }
+                finished.append(n)
+                output.append("F \(n)")
+            }
+            if let threads {
+                let lane: RecordPipeline.Lane = { line, _, out in
+                    guard let n = (try? JSONValue.parse(Array(line)))?["n"]?.integerValue, n % 3 == 0 else {
+                        // Declined after writing: the pipeline must not keep it.
+                        out.append(contentsOf: Array("half a line".utf8))
+                        return false
+                    }
+                    out.append(contentsOf: Array("L \(n)\n".utf8))
+                    return true
+                }
+                try pipeline.runBatched(threads: threads, batchLines: batchLines, lane: lane, emit: { bytes in
+                    for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") { output.append(String(line)) }
+                }) { json, _ in try stage(json) } finish: { try finish($0) }
+            } else {
+                try pipeline.run { json in
+                    if let n = json["n"]?.integerValue, n % 3 == 0 {
+                        output.append("L \(n)")
+                        return
+                    }
+                    try finish(try stage(json))
+                }
+            }
+            let c = pipeline.counts
+            let rejects = try String(contentsOfFile: dir.path("rejects.jsonl"), encoding: .utf8)
+                .replacingOccurrences(of: dir.path("in.jsonl"), with: "in.jsonl")
+            return (output, Outcome(finished: finished, rejects: rejects,
+                                    records: c.records, accepted: c.accepted, rejected: c.rejected, status: pipeline.exitStatus))
+        }
+    }
+
+    @Test func laneLinesKeepTheirPlaceAmongTheOthers() throws {
+        let sequential = try Self.lanedOutcome(threads: nil)
+        #expect(sequential.output.filter { $0.hasPrefix("L ") }.count > 500)
+        #expect(sequential.output.filter { $0.hasPrefix("F ") }.count > 500)
+        for threads in [1, 2, 4] {
+            let laned = try Self.lanedOutcome(threads: threads)
+            #expect(laned.output == sequential.output, "threads \(threads)")
+            #expect(laned.outcome == sequential.outcome, "threads \(threads)")
+        }
+        // Many batches, so both sets of buffers are refilled.
+        let small = try Self.lanedOutcome(threads: 3, batchLines: 7)
+        #expect(small.output == sequential.output && small.outcome == sequential.outcome)
+        let single = try Self.lanedOutcome(threads: 2, batchLines: 1)
+        #expect(single.output == sequential.output && single.outcome == sequential.outcome)
+    }
+
     @Test func aToolErrorInFinishStopsTheRunThere() throws {
         try TemporaryDirectory.with { dir in
             try Self.input().write(toFile: dir.path("in.jsonl"), atomically: true, encoding: .utf8)

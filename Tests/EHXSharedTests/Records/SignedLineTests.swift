@@ -2,9 +2,9 @@ import Foundation
 import Testing
 @testable import EHXShared
 
-/// ehx-sign's quick path for plain readings (issue 19) must write exactly
-/// the line and txid the general path (`Transaction.signWithLeaf`) writes,
-/// and leave every other line to it.
+/// ehx-sign's path for plain readings (`ReadingSigner`, issue 19) must
+/// write exactly the line and txid the general path
+/// (`Transaction.signWithLeaf`) writes, and leave every other line to it.
 @Suite struct SignedLineTests {
     static let lines = [
         #"{"device":"bed1","patient":"P-1","seq":1,"ts":"2026-11-26T10:00:00.000Z","kind":"heart_rate","value":72,"unit":"/min"}"#,
@@ -23,13 +23,13 @@ import Testing
         return SignedLine(signed.transaction, leaf: signed.leaf)
     }
 
-    static func quick(_ line: String, ts: Timestamp, signer: Ed25519Signer) -> SignedLine? {
-        Array(line.utf8).withUnsafeBytes { SignedLine.reading($0, ts: ts, signer: signer) }
+    static func quick(_ line: String, ts: Timestamp, signer: ReadingSigner) -> SignedLine? {
+        Array(line.utf8).withUnsafeBytes { signer.signedLine($0, ts: ts) }
     }
 
     @Test func plainReadingsAreSignedAsTheGeneralPathSignsThem() throws {
         let key = try Ed25519.PrivateKey()
-        let signer = Ed25519Signer(key: key)
+        let signer = ReadingSigner(key: key)
         let ts = Timestamp(millisecondsSince1970: 1_796_000_000_123)
         for line in Self.lines {
             let general = try Self.general(line, ts: ts, key: key)
@@ -42,8 +42,28 @@ import Testing
         }
     }
 
+    /// Line after line into one buffer, as a worker writes its share of a
+    /// batch: each line is the general path's leaf and a newline, a line
+    /// it declines leaves the buffer as it was, and the buffers it keeps
+    /// from line to line carry nothing of one line into the next.
+    @Test func linesAppendedToOneBufferAreEachTheGeneralLine() throws {
+        let key = try Ed25519.PrivateKey()
+        let signer = ReadingSigner(key: key)
+        var out: [UInt8] = []
+        var expected: [UInt8] = []
+        for (i, line) in (Self.lines + Self.lines.reversed()).enumerated() {
+            let ts = Timestamp(millisecondsSince1970: 1_796_000_000_000 + Int64(i) * 1_001)
+            #expect(Array(line.utf8).withUnsafeBytes { signer.append($0, ts: ts, to: &out) })
+            expected += try Self.general(line, ts: ts, key: key).leaf + [0x0a]
+            let before = out
+            #expect(!Array("{\"type\":\"alert\",\"body\":{}}".utf8).withUnsafeBytes { signer.append($0, ts: ts, to: &out) })
+            #expect(out == before)
+        }
+        #expect(out == expected)
+    }
+
     @Test func everyOtherLineIsLeftToTheGeneralPath() throws {
-        let signer = Ed25519Signer(key: try Ed25519.PrivateKey())
+        let signer = ReadingSigner(key: try Ed25519.PrivateKey())
         let ts = Timestamp(millisecondsSince1970: 1_796_000_000_123)
         let plain = Self.lines[0]
         let others = [

@@ -95,14 +95,26 @@ final class EVPDigestScratch {
     /// cleared) when libcrypto fails, for the caller's one-shot fallback.
     func signature(with template: EVPDigestTemplate, for message: [UInt8], byteCount: Int) -> [UInt8]? {
         var signature = [UInt8](repeating: 0, count: byteCount)
-        let made = run(template) { context in
-            var length = byteCount
-            let status = signature.withUnsafeMutableBufferPointer { out in
-                message.withNonNullBytes { bytes, count in EVP_DigestSign(context, out.baseAddress, &length, bytes, count) }
-            }
-            return status == 1 && length == byteCount
+        let made = signature.withUnsafeMutableBytes { out in
+            message.withUnsafeBytes { sign(with: template, message: $0, into: out) }
         }
-        return made == true ? signature : nil
+        return made ? signature : nil
+    }
+
+    /// The signature made with `template`'s key, written into `out` (exactly
+    /// its size), so that a signer of many lines needs no array for each;
+    /// false (error queue cleared) when libcrypto fails.
+    func sign(with template: EVPDigestTemplate, message: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) -> Bool {
+        guard let signature = out.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
+        let zero: UInt8 = 0
+        return withUnsafePointer(to: zero) { empty in
+            // libcrypto takes no null message pointer, even for no bytes.
+            let bytes = message.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? empty
+            return run(template) { context in
+                var length = out.count
+                return EVP_DigestSign(context, signature, &length, bytes, message.count) == 1 && length == out.count
+            } == true
+        }
     }
 
     /// The verdict with `template`'s key, or nil (error queue cleared) when
