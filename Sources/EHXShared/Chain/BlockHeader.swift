@@ -58,8 +58,8 @@ public struct BlockHeader: Sendable, Equatable {
         var out: [UInt8] = []
         out.reserveCapacity(Self.byteCount)
         Self.appendLE(version, to: &out)
-        out.append(contentsOf: prev.bytes)
-        out.append(contentsOf: merkle.bytes)
+        prev.withUnsafeBytes { out.append(contentsOf: $0) }
+        merkle.withUnsafeBytes { out.append(contentsOf: $0) }
         Self.appendLE(time, to: &out)
         Self.appendLE(bits, to: &out)
         Self.appendLE(nonce, to: &out)

@@ -34,7 +34,7 @@ extension ChainState {
         let bodyHash = SealedBody.isSealed(tx.body) ? nil : SHA256.hash(tx.bodyBytes)
         return readingKey(device: device, seq: seq) { input in
             guard let bodyHash else { return input.append(contentsOf: "sealed".utf8) }
-            bodyHash.bytes.withUnsafeBytes { digest in
+            bodyHash.withUnsafeBytes { digest in
                 input.append(addingCapacity: 2 * digest.count) { $0.appendHex(digest) }
             }
         }

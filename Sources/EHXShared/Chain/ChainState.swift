@@ -218,7 +218,7 @@ struct TxidKey: Hashable, Sendable {
     init(_ digest: SHA256Digest) {
         var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         withUnsafeMutableBytes(of: &words) { out in
-            digest.bytes.withUnsafeBytes { input in out.copyMemory(from: UnsafeRawBufferPointer(rebasing: input.prefix(32))) }
+            digest.withUnsafeBytes { input in out.copyMemory(from: input) }
         }
         (a, b, c, d) = words
     }

@@ -74,9 +74,11 @@ public struct CompactTarget: Sendable, Equatable {
     /// Compares the hash as Bitcoin does: a little-endian 256-bit number.
     public func isMet(by hash: SHA256Digest) -> Bool {
         let target = self.target
-        for (hashByte, targetByte) in zip(hash.bytes.reversed(), target) where hashByte != targetByte {
-            return hashByte < targetByte
+        return hash.withUnsafeBytes { bytes -> Bool in
+            for (hashByte, targetByte) in zip(bytes.reversed(), target) where hashByte != targetByte {
+                return hashByte < targetByte
+            }
+            return true
         }
-        return true
     }
 }

@@ -12,11 +12,9 @@ public enum MerkleTree {
     }
 
     public static func nodeHash(_ left: SHA256Digest, _ right: SHA256Digest) -> SHA256Digest {
-        var input: [UInt8] = []
-        input.reserveCapacity(2 * SHA256Digest.byteCount)
-        input.append(contentsOf: left.bytes)
-        input.append(contentsOf: right.bytes)
-        return input.withUnsafeBytes { SHA256.hash(prefix: 0x01, $0) }
+        // The two digests side by side in one value, hashed where they lie.
+        let pair = (left, right)
+        return withUnsafeBytes(of: pair) { SHA256.hash(prefix: 0x01, $0) }
     }
 
     /// MTH(D[n]). Built bottom-up: carrying an unpaired last node up a level

@@ -54,21 +54,25 @@ public enum SHA256 {
     /// SHA-256 of one byte and then `data` (an RFC 6962 leaf or node),
     /// without copying them together.
     static func hash(prefix: UInt8?, _ data: UnsafeRawBufferPointer) -> SHA256Digest {
-        var out = [UInt8](repeating: 0, count: SHA256Digest.byteCount)
         if let context = threadContext() {
-            var ok = true
-            if var prefix { ok = EVP_DigestUpdate(context, &prefix, 1) == 1 }
-            if ok, data.count > 0 { ok = EVP_DigestUpdate(context, data.baseAddress, data.count) == 1 }
-            if ok, EVP_DigestFinal_ex(context, &out, nil) == 1 { return SHA256Digest(unchecked: out) }
+            let digest = SHA256Digest.written { out in
+                var ok = true
+                if var prefix { ok = EVP_DigestUpdate(context, &prefix, 1) == 1 }
+                if ok, data.count > 0 { ok = EVP_DigestUpdate(context, data.baseAddress, data.count) == 1 }
+                return ok && EVP_DigestFinal_ex(context, out.baseAddress?.assumingMemoryBound(to: UInt8.self), nil) == 1
+            }
+            if let digest { return digest }
             LibcryptoErrorQueue.clear()
         }
         var joined: [UInt8] = prefix.map { [$0] } ?? []
         joined.append(contentsOf: data)
         // EVP_Digest with SHA-256 cannot fail on valid pointers; the only
         // failure mode is allocation, which libcrypto reports by returning 0.
-        let ok = EVP_Digest(joined, joined.count, &out, nil, method ?? EVP_sha256(), nil)
-        precondition(ok == 1, "libcrypto SHA-256 failed (out of memory)")
-        return SHA256Digest(unchecked: out)
+        let digest = SHA256Digest.written { out in
+            EVP_Digest(joined, joined.count, out.baseAddress?.assumingMemoryBound(to: UInt8.self), nil, method ?? EVP_sha256(), nil) == 1
+        }
+        guard let digest else { preconditionFailure("libcrypto SHA-256 failed (out of memory)") }
+        return digest
     }
 
     /// SHA-256 of the concatenation of several parts, without copying them together.
@@ -81,7 +85,7 @@ public enum SHA256 {
 
     /// Bitcoin's double SHA-256.
     public static func doubleHash<Bytes: ContiguousBytes>(_ data: Bytes) -> SHA256Digest {
-        hash(hash(data).bytes)
+        hash(hash(data))
     }
 }
 

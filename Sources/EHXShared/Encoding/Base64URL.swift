@@ -79,7 +79,9 @@ public enum Base64URL {
     public static func decode(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         if input.count % 4 == 1 { return nil }
         var valid = true
-        let out = [UInt8](unsafeUninitializedCapacity: input.count * 3 / 4) { buffer, initialized in
+        // Allocated through the specialized path ([UInt8].written): the
+        // generic initializer looks the array's metadata up per call.
+        let out = [UInt8].written(capacity: input.count * 3 / 4) { span in span.withUnsafeMutableBufferPointer { buffer, initialized in
             var buffered: UInt32 = 0
             var bits = 0
             var n = 0
@@ -100,7 +102,7 @@ public enum Base64URL {
             // Leftover bits must be zero, otherwise two strings decode to one value.
             if valid && bits > 0 && buffered & ((1 << UInt32(bits)) - 1) != 0 { valid = false }
             initialized = n
-        }
+        } }
         return valid ? out : nil
     }
 }
