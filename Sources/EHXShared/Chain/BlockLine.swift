@@ -92,6 +92,7 @@ public enum BlockLine {
     /// Brackets are counted outside strings only; whether each range is
     /// JSON at all is for the parser to say.
     private static func objectRanges(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> [Range<Int>]? {
+        guard let base = bytes.baseAddress else { return nil }
         var ranges: [Range<Int>] = []
         var p = start
         let count = bytes.count
@@ -101,12 +102,20 @@ public enum BlockLine {
             var depth = 0
             var inString = false
             while p < count {
-                let b = bytes[p]
-                p += 1
                 if inString {
-                    if b == UInt8(ascii: "\\") { p += 1 } else if b == UInt8(ascii: "\"") { inString = false }
+                    // Strings are most of a line (signatures, keys, text):
+                    // memchr finds the next quote, which closes the string
+                    // unless an odd run of backslashes escapes it.
+                    guard let found = memchr(base + p, Int32(UInt8(ascii: "\"")), count - p) else { return nil }
+                    let quote = UnsafeRawPointer(found).assumingMemoryBound(to: UInt8.self) - base
+                    var backslashes = 0
+                    while bytes[quote - 1 - backslashes] == UInt8(ascii: "\\") { backslashes += 1 }
+                    p = quote + 1
+                    if backslashes % 2 == 0 { inString = false }
                     continue
                 }
+                let b = bytes[p]
+                p += 1
                 if b == UInt8(ascii: "\"") {
                     inString = true
                 } else if b == UInt8(ascii: "{") || b == UInt8(ascii: "[") {

@@ -70,7 +70,9 @@ public struct ChainState: Sendable {
         // Worked out once for both the check and the record.
         let identity = identity(of: tx)
         let found = problems(with: tx, height: height, blockTime: blockTime, signature: signature, identity: identity, readers: &readers)
-        if found.isEmpty, let role = roles(of: tx.signer).sorted().first(where: { $0.maySign(tx.type) }) {
+        // The least role that may sign it, as sorting the roles would give,
+        // without an array per transaction.
+        if found.isEmpty, let role = roles(of: tx.signer).lazy.filter({ $0.maySign(tx.type) }).min() {
             signersByRole[role, default: []].insert(tx.signer)
         }
         record(tx, valid: found.isEmpty, identity: identity, height: height)

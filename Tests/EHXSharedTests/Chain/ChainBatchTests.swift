@@ -43,7 +43,9 @@ import Testing
     /// quotes and backslashes do not fool the cut.
     @Test func aCanonicalLineIsCutIntoItsLeaves() throws {
         var chain = try TestChain()
-        let tricky = [#"bed{1}"#, #"bed"]["#, #"bed\"#, "bed-\u{e9}"]
+        // Brackets and quotes in strings, and runs of backslashes before a
+        // quote (escaped or not) or at a string's end.
+        let tricky = [#"bed{1}"#, #"bed"]["#, #"bed\"#, "bed-\u{e9}", #"b\\"#, #"b\"}"#, #"b\\"]"#, #"\\\"{"#]
         let block = try chain.append(tricky.enumerated().map { i, d in try chain.signed(chain.reading(device: d, seq: Int64(i))) })
         let line = Array(block.canonicalLine.dropLast())
         let split = try #require(BlockLine.split(line))
