@@ -125,7 +125,7 @@ struct Sign: ParsableCommand, UsageRules {
                 let following = try sealerIfAsked(diagnostics)
                 let sealer = following.map { SealerBox(Sealer(recipients: $0.chain.recipients, pseudonyms: $0.pseudonyms)) }
                 // One reusable signing context per worker (see Ed25519Signer).
-                let signers = Ed25519Signers(key: signingKey, workers: threadCount)
+                let signers = PerWorker(workers: threadCount) { Ed25519Signer(key: signingKey) }
                 let blobs = try store.map { (dir: String) throws(ToolError) in try BlobStore(path: dir, create: true) }
                 // Before each batch: blocks mined into --chain since the last one.
                 let fresh = { () throws(ToolError) in
@@ -141,13 +141,13 @@ struct Sign: ParsableCommand, UsageRules {
                 var lane: RecordPipeline.Lane?
                 var quick: (@Sendable (UnsafeRawBufferPointer, Int) -> SignedLine?)?
                 if sealer == nil && type == .reading {
-                    let readingSigners = ReadingSigners(key: signingKey, workers: threadCount)
+                    let readingSigners = PerWorker(workers: threadCount) { ReadingSigner(key: signingKey) }
                     if spooler == nil {
                         lane = { line, worker, out in
-                            readingSigners.signer(worker: worker)?.append(line, ts: Timestamp.now(), to: &out) ?? false
+                            readingSigners[worker]?.append(line, ts: Timestamp.now(), to: &out) ?? false
                         }
                     } else {
-                        quick = { line, worker in readingSigners.signer(worker: worker)?.signedLine(line, ts: Timestamp.now()) }
+                        quick = { line, worker in readingSigners[worker]?.signedLine(line, ts: Timestamp.now()) }
                     }
                 }
                 // Batches of 16,384 lines: each batch's end leaves a core idle
@@ -168,7 +168,7 @@ struct Sign: ParsableCommand, UsageRules {
                         }
                     }
                     let signed = try Transaction.signWithLeaf(type: bodyType, body: body, key: signingKey,
-                                                                  signer: signers.signer(worker: worker))
+                                                                  signer: signers[worker])
                     return SignedLine(signed.transaction, leaf: signed.leaf)
                 } finish: { tx in
                     if let spooler {

@@ -6,7 +6,7 @@
 /// does for verification. Ed25519 is deterministic, so
 /// the bytes are those of `PrivateKey.signature(for:)`, which is also the
 /// fallback if OpenSSL refuses any step. Not shared between threads (the
-/// scratch context is reused); `Ed25519Signers` gives one per worker.
+/// scratch context is reused): one per worker (`PerWorker`).
 public final class Ed25519Signer {
     public let key: Ed25519.PrivateKey
     /// Signed once and for all: `Transaction.signWithLeaf` writes it into
@@ -40,21 +40,5 @@ public final class Ed25519Signer {
         if let template, scratch.sign(with: template, message: message, into: out) { return }
         let signature = try key.signature(for: Array(message))
         out.copyBytes(from: signature)
-    }
-}
-
-/// One `Ed25519Signer` per worker of a `ParallelStage`, all with one key;
-/// worker w only ever uses signer w, so no signer is shared between threads.
-public final class Ed25519Signers: @unchecked Sendable {
-    private let signers: [Ed25519Signer]
-
-    public init(key: Ed25519.PrivateKey, workers: Int) {
-        signers = (0..<max(1, workers)).map { _ in Ed25519Signer(key: key) }
-    }
-
-    /// Worker `worker`'s signer; nil for a worker number out of range (the
-    /// caller then signs with the key itself).
-    public func signer(worker: Int) -> Ed25519Signer? {
-        signers.indices.contains(worker) ? signers[worker] : nil
     }
 }

@@ -130,17 +130,17 @@ public enum ParallelStage {
 /// One Ed25519 verifier per worker of a `ParallelStage`: each caches the
 /// signers' imported keys (see `Ed25519Verifier`), and worker w only ever
 /// uses verifier w, so no verifier is shared between threads.
-public final class SignatureCheckers: @unchecked Sendable {
-    private let verifiers: [Ed25519Verifier]
+public final class SignatureCheckers: Sendable {
+    private let verifiers: PerWorker<Ed25519Verifier>
 
     public init(workers: Int) {
-        verifiers = (0..<max(1, workers)).map { _ in Ed25519Verifier() }
+        verifiers = PerWorker(workers: workers) { Ed25519Verifier() }
     }
 
     /// The same verdict as `tx.hasValidSignature`.
     public func isValid(_ tx: Transaction, worker: Int) -> Bool {
-        guard verifiers.indices.contains(worker) else { return tx.hasValidSignature }
-        return verifiers[worker].isValidSignature(tx.signature, for: tx.signedMessage, signer: tx.signer)
+        guard let verifier = verifiers[worker] else { return tx.hasValidSignature }
+        return verifier.isValidSignature(tx.signature, for: tx.signedMessage, signer: tx.signer)
     }
 }
 

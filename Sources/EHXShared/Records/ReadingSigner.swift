@@ -63,18 +63,3 @@ public final class ReadingSigner {
         return SignedLine(leaf: leaf, message: message)
     }
 }
-
-/// One `ReadingSigner` per worker of a `ParallelStage`, all with one key;
-/// worker w only ever uses signer w.
-public final class ReadingSigners: @unchecked Sendable {
-    private let signers: [ReadingSigner]
-
-    public init(key: Ed25519.PrivateKey, workers: Int) {
-        signers = (0..<max(1, workers)).map { _ in ReadingSigner(key: key) }
-    }
-
-    /// Worker `worker`'s signer; nil for a worker number out of range.
-    public func signer(worker: Int) -> ReadingSigner? {
-        signers.indices.contains(worker) ? signers[worker] : nil
-    }
-}

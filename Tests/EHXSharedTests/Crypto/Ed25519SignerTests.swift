@@ -37,12 +37,12 @@ extension CryptoTests {
 
         @Test func perWorkerSignersAgreeAcrossThreads() throws {
             let key = try Ed25519.PrivateKey(seed: [UInt8](repeating: 9, count: 32))
-            let signers = Ed25519Signers(key: key, workers: 4)
-            #expect(signers.signer(worker: 4) == nil)
-            #expect(signers.signer(worker: -1) == nil)
+            let signers = PerWorker(workers: 4) { Ed25519Signer(key: key) }
+            #expect(signers[4] == nil)
+            #expect(signers[-1] == nil)
             let messages = (0..<200).map { Array("reading \($0)".utf8) }
             let parallel = ParallelStage.map(messages, threads: 4) { worker, message -> [UInt8]? in
-                try? signers.signer(worker: worker)?.signature(for: message)
+                try? signers[worker]?.signature(for: message)
             }
             for (message, signature) in zip(messages, parallel) {
                 #expect(signature == (try key.signature(for: message)))
