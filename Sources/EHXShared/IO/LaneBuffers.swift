@@ -9,7 +9,7 @@ final class LaneBuffers: @unchecked Sendable {
     }
 
     /// A set handed to the workers with the batch it is for.
-    struct Batch: @unchecked Sendable {
+    struct Batch: Sendable {
         let set: Int
         let buffers: LaneBuffers
     }

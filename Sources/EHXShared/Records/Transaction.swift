@@ -3,7 +3,10 @@
 /// over canonical bytes, never over the bytes as they arrived.
 public struct Transaction: Sendable {
     public static let version: Int64 = 1
-    public static let signatureDomain = Array("ehx-tx-v1\n".utf8)
+    public static let signatureDomain = Array(UnsafeBufferPointer(start: signatureTag.utf8Start, count: signatureTag.utf8CodeUnitCount))
+    /// The same bytes as a static string, for a writer that reads them on
+    /// every worker at once without a global array's reference count.
+    static var signatureTag: StaticString { "ehx-tx-v1\n" }
     static let fields: Set<String> = ["v", "type", "ts", "signer", "body", "sig"]
 
     public let type: TxType

@@ -96,10 +96,6 @@ enum TransactionLayout {
         return Signed(message: message, signature: signature, leaf: leaf, bodyRange: head..<(head + body.count))
     }
 
-    /// `Transaction.signatureDomain`, readable without a global array (whose
-    /// retain, on every worker at once, costs more than the copy).
-    private static var domain: StaticString { "ehx-tx-v1\n" }
-
     /// A transaction signed into a signer's reused buffers: `message` is
     /// replaced by what is signed (the domain tag, then the unsigned form,
     /// with the body `body` appends), `sign` writes the 64-byte signature
@@ -111,6 +107,7 @@ enum TransactionLayout {
                              ts: UnsafeBufferPointer<UInt8>, type: UnsafeBufferPointer<UInt8>,
                              message: inout [UInt8], leaf: inout [UInt8],
                              sign: (UnsafeRawBufferPointer, UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
+        let domain = Transaction.signatureTag
         let tag = domain.utf8CodeUnitCount
         message.removeAll(keepingCapacity: true)
         message.append(addingCapacity: tag + head) { span in
