@@ -89,11 +89,12 @@ public final class RecordPipeline {
     /// sets: the workers fill one while this thread empties the other), so
     /// a lane line costs no allocation and nothing freed on another thread.
     // Compiled here for ehx-sign's SignedLine (--key) and byte lines
-    // (--psk), where the types are known: called from another module, the
+    // (--psk) and for ehx-mine's checked transactions, where the types are known: called from another module, the
     // generic body looked the metadata of its per-line enums up at run
     // time, five times a line (issue 19).
     @_specialize(exported: true, where Prepared == SignedLine)
     @_specialize(exported: true, where Prepared == [UInt8])
+    @_specialize(exported: true, where Prepared == (tx: Transaction, leaf: [UInt8], signature: Bool))
     public func runBatched<Prepared: Sendable>(
         threads: Int, batchLines: Int = defaultBatchLines,
         idle: () throws(ToolError) -> Void = {},
