@@ -375,6 +375,31 @@ public enum ChainReader {
         }
     }
 
+    /// As `forEachBlock`, each block read and its signatures checked on
+    /// `threads` workers, a window ahead of `body` (`ChainBatch`), and
+    /// handed over with those facts: a replay of a whole chain costs about
+    /// what ehx-verify does, not a serial parse and check of every
+    /// transaction. The same lines stop it, with the same messages.
+    public static func forEachPreparedBlock(path: String, threads: Int,
+                                            _ body: (_ block: Block, _ bytes: Int, _ facts: BlockFacts?) throws(ToolError) -> Void) throws(ToolError) {
+        let reader = try LineReader(path: path)
+        var any = false
+        try ChainBatch.forEachPrepared(reader: reader, threads: threads, trustSignaturesBelow: nil) { prepared throws(ToolError) in
+            let line = prepared.line
+            guard line.terminated else {
+                throw ToolError(.dataErr, "\(reader.name):\(line.number): truncated: the last line has no newline (a torn write?)")
+            }
+            switch prepared.parsed {
+            case .failure(let problem):
+                throw ToolError(.dataErr, "\(reader.name):\(line.number): \(problem)")
+            case .success(let block):
+                any = true
+                try body(block, line.bytes.count + 1, prepared.facts)
+            }
+        }
+        if !any { throw ToolError(.dataErr, "\(reader.name): empty chain (no genesis block)") }
+    }
+
     /// As `forEachLine`, with the line's number and length (newline included).
     public static func forEachBlock(path: String, _ body: (_ line: Int, _ block: Block, _ bytes: Int) throws(ToolError) -> Void) throws(ToolError) {
         try forEachLine(path: path) { (line, block) throws(ToolError) in

@@ -225,26 +225,9 @@ extension ChainAudit {
     /// back until more of it arrives.
     public mutating func run(reader: LineReader, emit: (AuditReport) throws(ToolError) -> Void,
                       after: ((ChainAudit, ChainBatch.Prepared) -> Void)? = nil) throws(ToolError) {
-        let threads = threads
-        let trust = trustSignaturesBelow
-        var pending: ParallelStage.Pending<ChainBatch.Prepared>?
-        // A failed emit leaves the workers' window to finish before returning.
-        defer { _ = pending?.wait() }
-        while true {
-            let window = try reader.nextBatch(maxLines: ChainAudit.windowLines, maxBytes: ChainAudit.windowBytes,
-                                              waiting: pending == nil)
-            let ready = pending?.wait()
-            pending = window.isEmpty ? nil : ParallelStage.start {
-                ChainBatch.prepare(window, threads: threads, trustSignaturesBelow: trust)
-            }
-            guard let ready else {
-                if pending == nil { return }
-                continue
-            }
-            for prepared in ready {
-                for report in check(prepared) { try emit(report) }
-                after?(self, prepared)
-            }
+        try ChainBatch.forEachPrepared(reader: reader, threads: threads, trustSignaturesBelow: trustSignaturesBelow) { prepared throws(ToolError) in
+            for report in check(prepared) { try emit(report) }
+            after?(self, prepared)
         }
     }
 

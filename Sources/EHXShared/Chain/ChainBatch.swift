@@ -109,6 +109,34 @@ public enum ChainBatch {
     }
 }
 
+extension ChainBatch {
+    /// Every line of `reader`, prepared in windows (`ChainAudit.windowLines`
+    /// and `windowBytes`), through `body` in chain order. The workers
+    /// prepare the next window while `body` runs over the one before, so
+    /// the signature checks never wait for the ordered work. Only input
+    /// already there is read ahead: a live stream's lines are not held back
+    /// until more of it arrives.
+    static func forEachPrepared(reader: LineReader, threads: Int, trustSignaturesBelow: Int64?,
+                                _ body: (Prepared) throws(ToolError) -> Void) throws(ToolError) {
+        var pending: ParallelStage.Pending<Prepared>?
+        // A failed body leaves the workers' window to finish before returning.
+        defer { _ = pending?.wait() }
+        while true {
+            let window = try reader.nextBatch(maxLines: ChainAudit.windowLines, maxBytes: ChainAudit.windowBytes,
+                                              waiting: pending == nil)
+            let ready = pending?.wait()
+            pending = window.isEmpty ? nil : ParallelStage.start {
+                prepare(window, threads: threads, trustSignaturesBelow: trustSignaturesBelow)
+            }
+            guard let ready else {
+                if pending == nil { return }
+                continue
+            }
+            for prepared in ready { try body(prepared) }
+        }
+    }
+}
+
 /// A fixed array that worker threads fill at distinct indices. Each index is
 /// written by exactly one task and read only after `ParallelStage.forEach`
 /// returns, which orders the writes before the reads.

@@ -38,8 +38,8 @@ public struct FirmwareRegistry: Sendable {
 
     /// Replays one block. Throws (status 1) when the block itself breaks
     /// the chain's rules: nothing after it can be trusted.
-    public mutating func add(_ block: Block, lineBytes: Int) throws(ToolError) {
-        let problems = validator.add(block, lineBytes: lineBytes)
+    public mutating func add(_ block: Block, lineBytes: Int, facts: BlockFacts? = nil) throws(ToolError) {
+        let problems = validator.add(block, lineBytes: lineBytes, facts: facts)
         if let broken = problems.first(where: { $0.txid == nil }) {
             throw ToolError(.checkedBad, "the chain breaks its rules at height \(block.height) (\(broken)); run ehx-verify")
         }
@@ -70,17 +70,19 @@ public struct FirmwareRegistry: Sendable {
             }
             return FirmwareRegistry(local, ledger: ledger)
         }
-        return try replay(chain: chain, now: now, genesis: genesis)
+        return try replay(chain: chain, now: now, genesis: genesis, threads: threads)
     }
 
-    /// Reads the whole chain through the validator, block by block.
-    public static func replay(chain: String, now: Int64, genesis: SHA256Digest? = nil) throws(ToolError) -> FirmwareRegistry {
+    /// Reads the whole chain through the validator, block by block, each
+    /// block parsed and its signatures checked on `threads` workers ahead
+    /// of the ordered rules.
+    public static func replay(chain: String, now: Int64, genesis: SHA256Digest? = nil, threads: Int = 1) throws(ToolError) -> FirmwareRegistry {
         var registry = FirmwareRegistry(now: now)
-        try ChainReader.forEachBlock(path: chain) { (_, block, bytes) throws(ToolError) in
+        try ChainReader.forEachPreparedBlock(path: chain, threads: threads) { (block, bytes, facts) throws(ToolError) in
             if block.height == 0, let genesis, block.claimedHash != genesis {
                 throw pinFailure(chain: chain, found: block.claimedHash, pinned: genesis)
             }
-            try registry.add(block, lineBytes: bytes)
+            try registry.add(block, lineBytes: bytes, facts: facts)
         }
         return registry
     }

@@ -140,6 +140,42 @@ import Testing
         try expectSameAsReplay(r, "replayed")
     }
 
+    /// The replay (a chain the state cannot vouch for) reads and checks its
+    /// blocks on several workers, a window ahead of the ordered rules: on
+    /// any thread count it gives the block-by-block registry, a broken
+    /// release's reason included, and stops at a torn or damaged line with
+    /// the file and line named.
+    @Test func theReplayOnWorkersIsTheBlockByBlockReplay() throws {
+        var f = try Fixture()
+        _ = try f.chain.append([try f.chain.signed(f.body("1.0", f.imageA), type: .firmware, by: f.maker)])
+        _ = try f.chain.append([try f.chain.signed(f.body("1.1", f.imageB), type: .firmware, by: f.maker),
+                                try f.chain.signed(f.body("6.6", f.imageA), type: .firmware, by: f.chain.gateway)])
+        _ = try f.chain.append([try f.chain.signed(f.body("1.1", f.imageB, revoked: true), type: .firmware, by: f.maker)])
+        let disk = try LocalChainTests.OnDisk(f.chain)
+        defer { disk.remove() }
+        let serial = try f.registry()
+        #expect(serial.releases.contains { $0.invalidReason?.contains("role") == true })
+        for threads in [1, 2, 3] {
+            let r = try FirmwareRegistry.replay(chain: disk.path, now: f.chain.clock, threads: threads)
+            #expect(r.source == .replay && r.releases.map(\.json) == serial.releases.map(\.json), "threads \(threads)")
+        }
+        let lines = f.chain.blocks.map { String(decoding: $0.canonicalLine, as: UTF8.self) }
+        func refusal(_ text: String) -> String? {
+            do {
+                try text.write(toFile: disk.path, atomically: true, encoding: .utf8)
+                _ = try FirmwareRegistry.replay(chain: disk.path, now: f.chain.clock, threads: 2)
+                return nil
+            } catch {
+                return (error as? ToolError).map { "\($0.exitStatus.rawValue) \($0.description)" }
+            }
+        }
+        let torn = lines.joined() + "{\"hash\":"
+        #expect(refusal(torn)?.hasPrefix("65 \(disk.path):\(lines.count + 1): truncated") == true, "\(refusal(torn) ?? "accepted")")
+        let damaged = lines.enumerated().map { $0 == 2 ? String($1.dropFirst()) : $1 }.joined()
+        #expect(refusal(damaged)?.hasPrefix("65 \(disk.path):3: ") == true, "\(refusal(damaged) ?? "accepted")")
+        #expect(refusal("")?.hasPrefix("65 \(disk.path): empty chain") == true, "\(refusal("") ?? "accepted")")
+    }
+
     /// `--all`, `--check` and the latest all match a model by its bytes: two
     /// spellings of one name (NFC, NFD) are two models, as every id is.
     @Test func modelsAreMatchedByBytes() throws {
