@@ -375,16 +375,17 @@ public enum ChainReader {
         }
     }
 
-    /// As `forEachBlock`, each block read and its signatures checked on
-    /// `threads` workers, a window ahead of `body` (`ChainBatch`), and
-    /// handed over with those facts: a replay of a whole chain costs about
-    /// what ehx-verify does, not a serial parse and check of every
-    /// transaction. The same lines stop it, with the same messages.
-    public static func forEachPreparedBlock(path: String, threads: Int,
+    /// As `forEachBlock`, each block read (and, `checkingSignatures`, its
+    /// signatures checked) on `threads` workers, a window ahead of `body`
+    /// (`ChainBatch`), and handed over with those facts: a replay or a scan
+    /// of a whole chain costs about what ehx-verify does, not a serial parse
+    /// of every transaction. The same lines stop it, with the same messages.
+    public static func forEachPreparedBlock(path: String, threads: Int, checkingSignatures: Bool = true,
                                             _ body: (_ block: Block, _ bytes: Int, _ facts: BlockFacts?) throws(ToolError) -> Void) throws(ToolError) {
         let reader = try LineReader(path: path)
         var any = false
-        try ChainBatch.forEachPrepared(reader: reader, threads: threads, trustSignaturesBelow: nil) { prepared throws(ToolError) in
+        try ChainBatch.forEachPrepared(reader: reader, threads: threads,
+                                       trustSignaturesBelow: checkingSignatures ? nil : .max) { prepared throws(ToolError) in
             let line = prepared.line
             guard line.terminated else {
                 throw ToolError(.dataErr, "\(reader.name):\(line.number): truncated: the last line has no newline (a torn write?)")

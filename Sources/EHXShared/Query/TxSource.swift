@@ -47,7 +47,10 @@ public enum TxSource {
         }
         var genesis = ""
         var tip: ChainTip?
-        try ChainReader.forEachBlock(path: chain) { (_, block, _) throws(ToolError) in
+        // Read on every core a window ahead (a scan answers as the chain
+        // reads; it does not judge signatures: ehx-verify does).
+        try ChainReader.forEachPreparedBlock(path: chain, threads: ParallelStage.onlineCores,
+                                             checkingSignatures: false) { (block, _, _) throws(ToolError) in
             let hash = block.claimedHash.displayHex
             if block.height == 0 { genesis = hash }
             tip = ChainTip(genesis: genesis, hash: hash, height: block.height, time: Int64(block.header.time))
