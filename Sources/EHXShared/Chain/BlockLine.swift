@@ -170,6 +170,16 @@ extension ChainProblem: Error {}
 /// leave judging it to ehx-verify (ehx-query); the tools that must vouch for
 /// the chain before acting on it start from `LocalChain`.
 public enum ChainReader {
+    /// A chain file whose last line has no newline (a miner's append cut
+    /// short); `line`: its number, when known.
+    static func torn(_ name: String, line: Int? = nil) -> ToolError {
+        ToolError(.dataErr, "\(name)\(line.map { ":\($0)" } ?? ""): truncated: the last line has no newline (a torn write?)")
+    }
+
+    static func empty(_ name: String) -> ToolError {
+        ToolError(.dataErr, "\(name): empty chain (no genesis block)")
+    }
+
     /// Calls `body` for every block in order with the line it came from; the
     /// first unreadable line stops the walk with an error naming the file and line.
     public static func forEachLine(path: String, _ body: (_ line: LineReader.Line, _ block: Block) throws(ToolError) -> Void) throws(ToolError) {
@@ -214,7 +224,7 @@ public enum ChainReader {
         var any = false
         while let line = try reader.next() {
             guard line.terminated else {
-                throw ToolError(.dataErr, "\(reader.name):\(line.number): truncated: the last line has no newline (a torn write?)")
+                throw torn(reader.name, line: line.number)
             }
             let value: Read
             do { value = try read(line.bytes) } catch {
@@ -223,7 +233,7 @@ public enum ChainReader {
             any = true
             guard try body(line, value) else { return }
         }
-        if !any { throw ToolError(.dataErr, "\(reader.name): empty chain (no genesis block)") }
+        if !any { throw empty(reader.name) }
     }
 
     /// The block on `line` of the chain file `name`, or an error naming both.
@@ -271,11 +281,11 @@ public enum ChainReader {
     /// from the start then.
     public static func lastFrame(path: String) throws(ToolError) -> Frame? {
         guard let lines = try BackwardLines(path: path) else { return nil }
-        guard lines.size > 0 else { throw ToolError(.dataErr, "\(path): empty chain (no genesis block)") }
+        guard lines.size > 0 else { throw empty(path) }
         guard lines.endsWithNewline else {
-            throw ToolError(.dataErr, "\(path): truncated: the last line has no newline (a torn write?)")
+            throw torn(path)
         }
-        guard let (_, line) = try lines.previous() else { throw ToolError(.dataErr, "\(path): empty chain (no genesis block)") }
+        guard let (_, line) = try lines.previous() else { throw empty(path) }
         do { return try Frame(line: line) } catch {
             throw ToolError(.dataErr, "\(path): last line: \(error)")
         }
@@ -388,7 +398,7 @@ public enum ChainReader {
                                        trustSignaturesBelow: checkingSignatures ? nil : .max) { prepared throws(ToolError) in
             let line = prepared.line
             guard line.terminated else {
-                throw ToolError(.dataErr, "\(reader.name):\(line.number): truncated: the last line has no newline (a torn write?)")
+                throw torn(reader.name, line: line.number)
             }
             switch prepared.parsed {
             case .failure(let problem):
@@ -398,7 +408,7 @@ public enum ChainReader {
                 try body(block, line.bytes.count + 1, prepared.facts)
             }
         }
-        if !any { throw ToolError(.dataErr, "\(reader.name): empty chain (no genesis block)") }
+        if !any { throw empty(reader.name) }
     }
 
     /// As `forEachLine`, with the line's number and length (newline included).

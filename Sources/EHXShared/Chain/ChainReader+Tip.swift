@@ -15,7 +15,7 @@ extension ChainReader {
                 last = frame
                 bits.append(frame.header.bits)
             }
-            guard let last else { throw ToolError(.dataErr, "\(path): empty chain") }
+            guard let last else { throw empty(path) }
             return (last, LocalChain.work(ofBits: bits), bits.count)
         }
         let cursor = try ChainCursor(path: path, offset: covered.bytes)
@@ -32,12 +32,12 @@ extension ChainReader {
             last = frame
         }
         if cursor.offset < cursor.fileSize {
-            throw ToolError(.dataErr, "\(path):\(number + 1): truncated: the last line has no newline (a torn write?)")
+            throw torn(path, line: Int(number) + 1)
         }
         let total = covered.work + LocalChain.work(ofBits: bits)
         if let last { return (last, total, bits.count) }
         // Nothing after the snapshot: its tip is the last line.
-        guard let tip = try lastFrame(path: path) else { throw ToolError(.dataErr, "\(path): empty chain") }
+        guard let tip = try lastFrame(path: path) else { throw empty(path) }
         return (tip, total, 1)
     }
 }

@@ -88,7 +88,7 @@ public struct LocalChain {
             cursor.rewind(to: 0)
         }
         try local.replay(threads: threads, stamp: stamp, progress: local.rebuildReason == nil ? nil : progress)
-        guard local.state.height >= 0 else { throw ToolError(.dataErr, "\(path): empty chain (no genesis block)") }
+        guard local.state.height >= 0 else { throw ChainReader.empty(path) }
         return local
     }
 
@@ -285,7 +285,7 @@ public struct LocalChain {
     /// snapshot cannot stand in for the pinned genesis.
     public func pinProblems(_ pins: ChainPins) throws(ToolError) -> [ChainProblem] {
         let first = try ChainCursor(path: path)
-        guard let (_, line) = try first.next() else { throw ToolError(.dataErr, "\(path): empty chain (no genesis block)") }
+        guard let (_, line) = try first.next() else { throw ChainReader.empty(path) }
         let genesis: Block
         do { genesis = try BlockLine.parse(line) } catch {
             throw ToolError(.dataErr, "\(path):1: \(error) (run ehx-verify for the full report)")

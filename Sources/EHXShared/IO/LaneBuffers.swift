@@ -14,17 +14,15 @@ final class LaneBuffers: @unchecked Sendable {
         let buffers: LaneBuffers
     }
 
-    private let buffers: [Buffer]
+    private let buffers: PerWorker<Buffer>
 
     init(workers: Int) {
-        buffers = (0..<max(1, workers)).map { _ in Buffer() }
+        buffers = PerWorker(workers: workers) { Buffer() }
     }
 
-    func buffer(worker: Int) -> Buffer? {
-        buffers.indices.contains(worker) ? buffers[worker] : nil
-    }
+    func buffer(worker: Int) -> Buffer? { buffers[worker] }
 
     func clear() {
-        for buffer in buffers { buffer.bytes.removeAll(keepingCapacity: true) }
+        buffers.forEach { $0.bytes.removeAll(keepingCapacity: true) }
     }
 }

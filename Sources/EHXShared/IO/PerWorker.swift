@@ -13,4 +13,9 @@ public final class PerWorker<Value>: @unchecked Sendable {
     public subscript(worker: Int) -> Value? {
         values.indices.contains(worker) ? values[worker] : nil
     }
+
+    /// Every worker's value, for work done while no worker runs.
+    func forEach(_ body: (Value) -> Void) {
+        values.forEach(body)
+    }
 }

@@ -281,7 +281,7 @@ public final class ChainIndex {
         }
         if summary.rebuilt || coverage == nil { try db.execute("ANALYZE") }
         summary.tip = try self.coverage()
-        if summary.tip == nil { throw ToolError(.dataErr, "\(path): empty chain (no genesis block)") }
+        if summary.tip == nil { throw ChainReader.empty(path) }
         return summary
     }
 
