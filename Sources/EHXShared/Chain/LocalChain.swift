@@ -134,7 +134,7 @@ public struct LocalChain {
     public static func snapshotIsOwnOrAbsent(chain path: String) -> Bool {
         var info = stat()
         guard stat(snapshotPath(chain: path), &info) == 0 else { return errno == ENOENT }
-        return info.st_mode & S_IFMT == S_IFREG && info.st_uid == geteuid() && info.st_mode & 0o022 == 0
+        return notOwn(info) == nil
     }
 
     private static func loadSnapshot(path: String, cursor: ChainCursor, stamp: FileStamp?, progress: ProgressMeter?,
@@ -444,6 +444,16 @@ private enum SnapshotFile {
     case read(ChainSnapshot)
 }
 
+/// Why a snapshot file with this status is not the operator's own state,
+/// which alone is trusted (the chain's recipients and roles come from it):
+/// one another account wrote, or could have, is not. Nil when it is.
+private func notOwn(_ info: stat) -> String? {
+    guard info.st_mode & S_IFMT == S_IFREG else { return "unreadable (not a regular file)" }
+    guard info.st_uid == geteuid() else { return "owned by uid \(info.st_uid), not this user" }
+    guard info.st_mode & 0o022 == 0 else { return "writable by group or others" }
+    return nil
+}
+
 /// The snapshot at `path`, read a MiB at a time (`ChainSnapshot.read`),
 /// with its key runs from `path.keys`.
 private func readSnapshotFile(_ path: String) -> SnapshotFile {
@@ -454,11 +464,8 @@ private func readSnapshotFile(_ path: String) -> SnapshotFile {
     }
     defer { close(fd) }
     var info = stat()
-    guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return .refused("unreadable (not a regular file)") }
-    // The operator's own state, as the chain's recipients and roles come
-    // from it: one another account wrote, or could have, is not trusted.
-    guard info.st_uid == geteuid() else { return .refused("owned by uid \(info.st_uid), not this user") }
-    guard info.st_mode & 0o022 == 0 else { return .refused("writable by group or others") }
+    guard fstat(fd, &info) == 0 else { return .refused("unreadable (not a regular file)") }
+    if let why = notOwn(info) { return .refused(why) }
     // Held to the same rule as the snapshot; absent when it names no run.
     var runs: SafeDirectory?
     if access(path + ".keys", F_OK) == 0 {

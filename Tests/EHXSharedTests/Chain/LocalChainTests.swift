@@ -179,6 +179,14 @@ import Testing
         let current = try ChainReader.tip(path: disk.path)
         #expect(current.linesRead == 1 && current.work == changed.work && current.frame.claimedHash == changed.frame.claimedHash)
 
+        // A snapshot another account could have written (a forger's, with
+        // any work in it) is not taken: the lines are walked for their work.
+        #expect(chmod(disk.snapshot, 0o666) == 0)
+        #expect(try LocalChain.coveredPrefix(chain: disk.path) == nil)
+        let foreign = try ChainReader.tip(path: disk.path)
+        #expect(foreign.linesRead == 6 && foreign.work == changed.work)
+        #expect(chmod(disk.snapshot, 0o600) == 0)
+
         // A torn last line behind a snapshot saved with it there: refused as the walk refuses it.
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: disk.path))
         try handle.seekToEnd()
