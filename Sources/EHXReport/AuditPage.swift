@@ -56,7 +56,7 @@ public final class AuditPage {
         for tx in block.txs {
             switch tx.type {
             case .reading, .alert:
-                guard let patient = tx.body["patient"]?.stringValue else { continue }
+                guard let patient = tx.bodyString("patient") else { continue }
                 let index: Int32
                 if let known = patientIndex[patient] { index = known } else {
                     index = Int32(patientNames.count)

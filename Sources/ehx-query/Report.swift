@@ -161,12 +161,12 @@ struct PatientRecords {
     var store: BlobStore?
 
     mutating func add(_ tx: Transaction, height: Int64) {
-        guard SealedBody.isSealed(tx.body) else {
-            if tx.body["patient"]?.stringValue?.sameBytes(as: patient) == true { take(tx.body, type: tx.type, height: height) }
+        guard tx.hasSealedBody else {
+            if tx.bodyString("patient")?.sameBytes(as: patient) == true { take(tx.body, type: tx.type, height: height) }
             return
         }
         let sealed: SealedBody
-        if let stored = StoredBody.isStored(tx.body) ? try? StoredBody(parsing: tx.body) : nil {
+        if let stored = tx.hasStoredBody ? try? StoredBody(parsing: tx.body) : nil {
             let pseudonymMatches = stored.patient.sameBytes(as: patient)
             guard let reader, let store,
                   stored.readers.values.contains(where: { $0.contains(reader.kid) }) || pseudonymMatches else {

@@ -214,8 +214,8 @@ struct SealedReader {
 
     mutating func show(_ tx: Transaction, height: Int64, output: LineWriter) throws(ToolError) {
         var line: [String: JSONValue] = ["txid": .string(tx.txid.hex), "height": .number(Double(height)), "type": .string(tx.type.rawValue)]
-        let stored = StoredBody.isStored(tx.body) ? try? StoredBody(parsing: tx.body) : nil
-        let inline = stored == nil && SealedBody.isSealed(tx.body) ? try? SealedBody(parsing: tx.body) : nil
+        let stored = tx.hasStoredBody ? try? StoredBody(parsing: tx.body) : nil
+        let inline = stored == nil && tx.hasSealedBody ? try? SealedBody(parsing: tx.body) : nil
         guard tx.type == .reading || tx.type == .alert, stored != nil || inline != nil else {
             counts.plain += 1
             line["status"] = "plain"

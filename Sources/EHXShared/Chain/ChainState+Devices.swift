@@ -33,13 +33,13 @@ extension ChainState {
     }
 
     func deviceProblems(_ tx: Transaction, blockTime: UInt32?) -> [ChainProblem] {
-        guard tx.type == .reading || tx.type == .alert, let device = tx.body["device"]?.stringValue else { return [] }
+        guard tx.type == .reading || tx.type == .alert, let device = tx.bodyString("device") else { return [] }
         var problems: [ChainProblem] = []
         if !(deviceBindings[tx.signer]?.contains(ByteIdentity(device)) ?? false) {
             problems.append(ChainProblem(.deviceBinding, "signer \(tx.signer.id.hex.prefix(16)) is not bound to device \(device); the authority binds it with a key grant listing the device", txid: tx.txid))
         }
-        if let blockTime, let text = tx.body["ts"]?.stringValue, let ts = Timestamp(rfc3339: text),
-           ts.unixSeconds > Int64(blockTime) + Self.readingSkewSeconds {
+        if let blockTime, let ts = tx.bodyTime, ts.unixSeconds > Int64(blockTime) + Self.readingSkewSeconds {
+            let text = tx.bodyString("ts") ?? ts.description
             problems.append(ChainProblem(.readingTime, "\(tx.type.rawValue) ts \(text) is more than \(Self.readingSkewSeconds / 60) minutes after its block's time \(blockTime)", txid: tx.txid))
         }
         return problems

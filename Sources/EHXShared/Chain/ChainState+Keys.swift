@@ -28,10 +28,10 @@ extension ChainState {
     /// A reading's key as an alert names it (nil: not a reading, or one
     /// without a device and seq, which is then known by its txid alone).
     static func ownReadingKey(_ tx: Transaction) -> SHA256Digest? {
-        guard tx.type == .reading, let device = tx.body["device"]?.stringValue, let seq = tx.body["seq"]?.integerValue else { return nil }
+        guard tx.type == .reading, let device = tx.bodyString("device"), let seq = tx.bodySeq else { return nil }
         // A plain reading's ref is the hash of its body, in hex; the body's
         // canonical bytes are those the transaction's own form holds.
-        let bodyHash = SealedBody.isSealed(tx.body) ? nil : SHA256.hash(tx.bodyBytes)
+        let bodyHash = tx.hasSealedBody ? nil : SHA256.hash(tx.bodyBytes)
         return readingKey(device: device, seq: seq) { input in
             guard let bodyHash else { return input.append(contentsOf: "sealed".utf8) }
             bodyHash.withUnsafeBytes { digest in

@@ -53,8 +53,8 @@ extension ChainState {
     /// the emergency key of the policy in force. So no body on the chain is
     /// wrapped for a reader revoked (or narrowed by a policy) before its block.
     func sealedProblems(_ tx: Transaction, height: Int64, readers: inout SealReaders) -> [ChainProblem] {
-        guard tx.type == .reading || tx.type == .alert, SealedBody.isSealed(tx.body) else { return [] }
-        if StoredBody.isStored(tx.body) {
+        guard tx.type == .reading || tx.type == .alert, tx.hasSealedBody else { return [] }
+        if tx.hasStoredBody {
             // The blob is checked against these ids when a store is at hand (StoreAudit).
             guard let stored = try? StoredBody(parsing: tx.body) else { return [] }
             return readerProblems(stored.readers, kind: stored.kind, tx: tx, height: height, readers: &readers)

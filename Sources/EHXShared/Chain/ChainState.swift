@@ -147,8 +147,7 @@ public struct ChainState: Sendable {
     }
 
     static func deviceSeq(of tx: Transaction) -> (ByteIdentity, Int64)? {
-        guard tx.type == .reading, let device = tx.body["device"]?.stringValue,
-              let seq = tx.body["seq"]?.integerValue else { return nil }
+        guard tx.type == .reading, let device = tx.bodyString("device"), let seq = tx.bodySeq else { return nil }
         return (ByteIdentity(device), seq)
     }
 

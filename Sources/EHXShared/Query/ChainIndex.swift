@@ -240,7 +240,7 @@ public final class ChainIndex {
             for (i, tx) in block.txs.enumerated() {
                 let length = Int64(tx.leaf.count)
                 func text(_ key: String) -> IndexValue {
-                    tx.body[key]?.stringValue.map { .text($0) } ?? .null
+                    tx.bodyString(key).map { .text($0) } ?? .null
                 }
                 var row: [IndexValue] = [
                     .integer(block.height), .integer(Int64(i)), .text(tx.txid.hex), .text(tx.type.rawValue),

@@ -93,7 +93,7 @@ public enum FHIRExport {
     /// records no sample rate, and a guessed one would misdate every sample).
     public static func observation(_ tx: Transaction, height: Int64, blockHash: SHA256Digest,
                                    emgPeriodMs: Double? = nil) -> JSONValue? {
-        guard tx.type == .reading, let reading = try? SensorReading(parsing: tx.body) else { return nil }
+        guard tx.type == .reading, let reading = tx.readBody ?? (try? SensorReading(parsing: tx.body)) else { return nil }
         let kind = reading.kind
         var meta: [String: JSONValue] = [
             "tag": [["system": .string(blockSystem), "code": .string(blockHash.displayHex), "display": .string("ehx block \(height)")]],
@@ -137,7 +137,7 @@ public enum FHIRExport {
         case .oxygen:
             obs["valueBoolean"] = reading.value
         case .emg:
-            if let samples = tx.body["samples"]?.arrayValue, !samples.isEmpty, let emgPeriodMs {
+            if let samples = reading.samples, !samples.isEmpty, let emgPeriodMs {
                 let data = samples.compactMap(\.numberValue).map { JCS.serialize(number: $0) }.joined(separator: " ")
                 obs["valueSampledData"] = [
                     "origin": quantity(0, code: "mV"),

@@ -40,8 +40,8 @@ public struct TxFilter: Sendable {
         if let type, tx.type != type { return false }
         if let txidDigest, tx.txid != txidDigest { return false }
         // By bytes: an NFC and an NFD id are two devices or patients (see ByteIdentity).
-        if let device, !(tx.body["device"]?.stringValue?.sameBytes(as: device) ?? false) { return false }
-        if let patient, !(tx.body["patient"]?.stringValue?.sameBytes(as: patient) ?? false) { return false }
+        if let device, !(tx.bodyString("device")?.sameBytes(as: device) ?? false) { return false }
+        if let patient, !(tx.bodyString("patient")?.sameBytes(as: patient) ?? false) { return false }
         if since != nil || until != nil {
             let t = tx.subjectTime
             if let since, t < since { return false }

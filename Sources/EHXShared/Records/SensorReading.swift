@@ -195,6 +195,11 @@ public struct SensorReading: Sendable {
         }
     }
 
+    /// `ts` as it was written (the canonical form writes these bytes).
+    public var tsString: String {
+        withUnsafeBytes(of: tsText) { String(decoding: $0.prefix(Timestamp.textLength), as: UTF8.self) }
+    }
+
     public var mac: [UInt8]? {
         macCode.map { code in withUnsafeBytes(of: code) { Array($0) } }
     }
@@ -204,7 +209,7 @@ public struct SensorReading: Sendable {
     public var object: [String: JSONValue] {
         var members: [String: JSONValue] = [
             "device": .string(device), "patient": .string(patient), "seq": .number(Double(seq)),
-            "ts": .string(ts.description), "kind": .string(kind.rawValue), "value": value, "unit": .string(kind.unit),
+            "ts": .string(tsString), "kind": .string(kind.rawValue), "value": value, "unit": .string(kind.unit),
         ]
         if let mac { members["mac"] = .string(Hex.encode(mac)) }
         if let samples { members["samples"] = .array(samples) }

@@ -27,21 +27,23 @@ extension Transaction {
               let type = TxType(rawValue: String(decoding: envelope.type, as: UTF8.self))
         else { return nil }
         let bodyBytes = UnsafeRawBufferPointer(rebasing: line[envelope.body])
-        guard let read = JSONValue.withParsedIfValid(bodyBytes, canonicalOnly: true, { node -> (JSONValue, [UInt8])? in
-                  guard node.isObject, let value = try? node.value() else { return nil }
-                  // A plain reading from the tree where it lies; anything
-                  // else (sealed, stored, other types) as the parse checks it.
+        guard let read = JSONValue.withParsedIfValid(bodyBytes, canonicalOnly: true, { node -> (Content, [UInt8])? in
+                  guard node.isObject else { return nil }
+                  // A plain reading from the tree where it lies, and kept
+                  // as one (no JSON value is made of it); anything else
+                  // (sealed, stored, other types) as the parse checks it.
                   if type == .reading, let reading = try? SensorReading(parsing: node) {
-                      return (value, reading.canonicalForm().bytes)
+                      return (.reading(reading), reading.canonicalForm().bytes)
                   }
-                  guard let canonical = try? TransactionBody.checkedCanonicalBytes(value, type: type) else { return nil }
-                  return (value, canonical)
-              }), let (body, canonical) = read,
+                  guard let value = try? node.value(),
+                        let canonical = try? TransactionBody.checkedCanonicalBytes(value, type: type) else { return nil }
+                  return (.json(value), canonical)
+              }), let (content, canonical) = read,
               canonical.bytesEqual(bodyBytes)
         else { return nil }
         var unsigned: [UInt8] = []
         envelope.unsigned(of: line, into: &unsigned)
-        self.init(type: type, ts: ts, signer: signer, body: body, signature: signature, unsignedBytes: unsigned,
+        self.init(type: type, ts: ts, signer: signer, content: content, signature: signature, unsignedBytes: unsigned,
                   txid: SHA256.hash(unsigned), bodyRange: envelope.body)
     }
 }

@@ -12,7 +12,8 @@ public struct Transaction: Sendable {
     public let type: TxType
     public let ts: Timestamp
     public let signer: Ed25519.PublicKey
-    public let body: JSONValue
+    /// The body as read: see `Content`.
+    let content: Content
     public let signature: [UInt8]
     /// JCS of the transaction without `sig`: what the txid and signature cover.
     public let unsignedBytes: [UInt8]
@@ -58,7 +59,8 @@ public struct Transaction: Sendable {
         self.type = type
         ts = try f.timestamp("ts")
         signer = try f.publicKey("signer")
-        body = try f.object("body")
+        let body = try f.object("body")
+        content = .json(body)
         let bodyBytes: [UInt8]
         do { bodyBytes = try TransactionBody.checkedCanonicalBytes(body, type: type) } catch { throw error.nested(in: "body") }
         signature = try f.bytes("sig", count: 64)
@@ -112,10 +114,16 @@ public struct Transaction: Sendable {
 
     init(type: TxType, ts: Timestamp, signer: Ed25519.PublicKey, body: JSONValue, signature: [UInt8],
          unsignedBytes: [UInt8], txid: SHA256Digest, bodyRange: Range<Int>) {
+        self.init(type: type, ts: ts, signer: signer, content: .json(body), signature: signature,
+                  unsignedBytes: unsignedBytes, txid: txid, bodyRange: bodyRange)
+    }
+
+    init(type: TxType, ts: Timestamp, signer: Ed25519.PublicKey, content: Content, signature: [UInt8],
+         unsignedBytes: [UInt8], txid: SHA256Digest, bodyRange: Range<Int>) {
         self.type = type
         self.ts = ts
         self.signer = signer
-        self.body = body
+        self.content = content
         self.signature = signature
         self.unsignedBytes = unsignedBytes
         self.txid = txid
@@ -140,8 +148,5 @@ public struct Transaction: Sendable {
 
     /// The time the transaction speaks about: a reading's or alert's own
     /// `ts` when it has one, otherwise when it was signed.
-    public var subjectTime: Timestamp {
-        if let s = body["ts"]?.stringValue, let t = Timestamp(rfc3339: s) { return t }
-        return ts
-    }
+    public var subjectTime: Timestamp { bodyTime ?? ts }
 }

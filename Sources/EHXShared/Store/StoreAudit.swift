@@ -18,7 +18,7 @@ public struct StoreAudit {
 
     /// Notes the stored bodies of a block read from `line`.
     public mutating func note(_ block: Block, line: Int) {
-        for tx in block.txs where (tx.type == .reading || tx.type == .alert) && StoredBody.isStored(tx.body) {
+        for tx in block.txs where (tx.type == .reading || tx.type == .alert) && tx.hasStoredBody {
             guard let body = try? StoredBody(parsing: tx.body) else { continue }
             references.append(Reference(body: body, txid: tx.txid, height: block.height, line: line))
         }

@@ -94,4 +94,47 @@ import Testing
             }
         }
     }
+
+    /// A plain reading of every shape is kept as its `SensorReading`, and
+    /// everything read from it (the body's JSON, its members one by one,
+    /// seq, time, sealed or stored) is what the general read's JSON says.
+    @Test func readingsAreKeptTypedAndReadAsTheirJSON() throws {
+        let chain = try TestChain()
+        func body(_ kind: String, _ unit: String, _ value: JSONValue, _ extra: [String: JSONValue] = [:]) -> JSONValue {
+            var members: [String: JSONValue] = ["device": "bed \"9\" é", "patient": "P-\u{10000}", "seq": 9_007_199_254_740_992,
+                                                "ts": "2026-02-28T23:59:59.999Z", "kind": .string(kind), "unit": .string(unit), "value": value]
+            members.merge(extra) { _, new in new }
+            return .object(members)
+        }
+        let bodies: [JSONValue] = [
+            body("heart_rate", "/min", 72, ["pleth": 71.5]),
+            body("temperature", "Cel", 36.55),
+            body("spo2", "%", 97),
+            body("resp_rate", "/min", 0),
+            body("blood_pressure", "mm[Hg]", ["systolic": 120, "diastolic": 80]),
+            body("blood_pressure", "mm[Hg]", ["systolic": 95, "diastolic": .null]),
+            body("emg", "mV", 0.25, ["samples": [0.5, 1, 1e-7]]),
+            body("consciousness", "1", "V"),
+            body("oxygen", "1", true),
+            body("heart_rate", "/min", .null, ["absent": "no-signal"]),
+            body("spo2", "%", 99, ["mac": .string(String(repeating: "ab", count: 32))]),
+        ]
+        let names = SensorReading.fields.sorted() + ["sealed", "stored", "ref", "other"]
+        for (i, b) in bodies.enumerated() {
+            let tx = try chain.signed(b)
+            guard let quick = Self.quick(tx.leaf), let general = Self.general(tx.leaf) else {
+                Issue.record("body \(i) not read: \(String(decoding: tx.leaf, as: UTF8.self))")
+                continue
+            }
+            #expect(quick.readBody != nil, "body \(i)")
+            #expect(general.readBody == nil, "body \(i)")
+            Self.expectSame(tx.leaf)
+            for name in names {
+                #expect(quick.bodyString(name) == general.body[name]?.stringValue, "body \(i), \(name)")
+            }
+            #expect(quick.bodySeq == general.body["seq"]?.integerValue && quick.bodyTime == general.bodyTime, "body \(i)")
+            #expect(quick.subjectTime == general.subjectTime && quick.leaf == tx.leaf, "body \(i)")
+            #expect(!quick.hasSealedBody && !quick.hasStoredBody && !general.hasSealedBody && !general.hasStoredBody, "body \(i)")
+        }
+    }
 }
