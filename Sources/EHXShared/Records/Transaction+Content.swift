@@ -5,9 +5,13 @@ extension Transaction {
     /// from fields rather than from a dictionary built, hashed and freed for
     /// every transaction (issue 19: a tenth of what verifying spent outside
     /// OpenSSL). Every other body is its JSON.
+    ///
+    /// The reading lies in a box of its own: inline it would make every
+    /// copy of a transaction (a block's array, a window's batch) a memcpy
+    /// of its hundred-odd bytes and a retain of each of its strings.
     enum Content: Sendable {
         case json(JSONValue)
-        case reading(SensorReading)
+        indirect case reading(SensorReading)
     }
 
     /// The body's JSON, the same value for either content: a reading's is
