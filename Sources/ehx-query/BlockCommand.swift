@@ -6,7 +6,8 @@ extension Query {
     struct BlockCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "block",
-            abstract: "Print one block line, chosen by height or hash."
+            abstract: "Print one block line, chosen by height or hash.",
+            discussion: "Uses the index when it is current: the block's line is read where the index puts it. Without one, the chain is read line by line from the start, each line's head only, up to the block. Exit 66 when the chain holds no such block."
         )
 
         @ParentCommand var query: Query
@@ -28,16 +29,16 @@ extension Query {
                 guard wantedHeight != nil || wantedHash != nil else {
                     throw ToolError(.usage, "\(id): not a block height or a 64-hex-digit block hash")
                 }
-                // Found by each line's head; only the block printed whole is parsed whole.
-                let found = try ChainReader.firstFrame(path: query.chain) { $0.height == wantedHeight || $0.claimedHash == wantedHash }
-                guard let (line, frame) = found else { throw ToolError(.noInput, "\(query.chain): no block \(id)") }
+                // Found through a current index, else by each line's head;
+                // only the block printed whole is parsed whole.
+                let found = try BlockSource.block(height: wantedHeight, hash: wantedHash, chain: query.chain, diagnostics: diagnostics)
+                guard let (frame, block) = found else { throw ToolError(.noInput, "\(query.chain): no block \(id)") }
                 if hash {
                     print(frame.claimedHash.displayHex)
                 } else if headerHex {
                     print(Hex.encode(frame.header.serialized))
                 } else {
-                    let block = try ChainReader.block(line, in: query.chain)
-                    print(String(decoding: block.json.canonicalBytes(), as: UTF8.self))
+                    print(String(decoding: try block().json.canonicalBytes(), as: UTF8.self))
                 }
             }
         }

@@ -62,6 +62,17 @@ public enum BlockLine {
     /// checks), the line is the canonical form of the block made of these
     /// parts, so reading it whole would give the same block.
     static func split(_ bytes: [UInt8]) -> Split? {
+        guard let head = head(of: bytes),
+              let txs = bytes.withUnsafeBufferPointer({ objectRanges(in: $0, from: head.end) }) else { return nil }
+        return Split(height: head.height, claimedHash: head.claimedHash, header: head.header, txs: txs)
+    }
+
+    /// The height, claimed hash and header of a canonical block line, read
+    /// from its head alone (`{"hash":…,"header":…,"height":…,"txs":[`), and
+    /// where the head ends: any prefix of the line that holds the head will
+    /// do (`ehx-query headers` reads a few hundred bytes of each block).
+    /// Nil when the bytes do not start with a head laid out canonically.
+    static func head(of bytes: [UInt8]) -> (height: Int64, claimedHash: SHA256Digest, header: BlockHeader, end: Int)? {
         let marker = Array(#","txs":["#.utf8)
         guard let headEnd = bytes.withUnsafeBufferPointer({ firstEnd(of: marker, in: $0) }) else { return nil }
         let frameBytes = Array(bytes[..<headEnd]) + Array("]}".utf8)
@@ -72,8 +83,7 @@ public enum BlockLine {
               let hash = members["hash"], let headerValue = members["header"], let heightValue = members["height"] else { return nil }
         let head = layoutHead(hash: hash.canonicalBytes(), header: headerValue.canonicalBytes(), height: heightValue.canonicalBytes())
         guard head.count == headEnd, head.elementsEqual(bytes[..<headEnd]) else { return nil }
-        guard let txs = bytes.withUnsafeBufferPointer({ objectRanges(in: $0, from: headEnd) }) else { return nil }
-        return Split(height: height, claimedHash: claimedHash, header: header, txs: txs)
+        return (height, claimedHash, header, headEnd)
     }
 
     /// The index just past the first occurrence of `needle`.

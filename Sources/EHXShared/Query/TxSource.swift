@@ -38,7 +38,7 @@ public enum TxSource {
             return try answer(from: ChainIndex(location: location, create: false), chain: chain, filter: filter,
                               alongside: alongside, diagnostics: diagnostics, body)
         }
-        if useIndex, let (db, cursor) = try currentSQLite(chain: chain, location: location, diagnostics: diagnostics) {
+        if useIndex, let (db, cursor) = try ChainIndex.current(beside: chain, at: location, diagnostics: diagnostics) {
             // Past this point output has begun: a failure is a failure.
             return try db.reading { () throws(ToolError) -> Answer in
                 try db.matches(filter, alongside: alongside, chain: cursor, body)
@@ -69,7 +69,7 @@ public enum TxSource {
             block.txs.firstIndex { $0.txid == txid }.map { (block, $0) }
         }
         let location = IndexLocation(ChainIndex.defaultPath(chain: chain))
-        if let (db, cursor) = try currentSQLite(chain: chain, location: location, diagnostics: diagnostics) {
+        if let (db, cursor) = try ChainIndex.current(beside: chain, at: location, diagnostics: diagnostics) {
             let line = try db.reading { () throws(ToolError) -> [UInt8]? in
                 guard let (height, _) = try db.locate(txid: txid.hex), let (offset, length) = try db.blockRange(height: height) else { return nil }
                 return try cursor.read(at: offset, count: Int(length))
@@ -106,32 +106,6 @@ public enum TxSource {
             }
             return false
         }
-    }
-
-    /// The SQLite index at `location` and a cursor on the chain, when the
-    /// index exists and covers the chain as it is; otherwise nil, after a
-    /// warning saying why (a broken index never stops a query: the chain
-    /// is the truth).
-    private static func currentSQLite(chain: String, location: IndexLocation,
-                                      diagnostics: Diagnostics) throws(ToolError) -> (ChainIndex, ChainCursor)? {
-        guard chain != "-", case .sqlite(let indexPath) = location, !indexPath.isEmpty, access(indexPath, F_OK) == 0 else { return nil }
-        let cursor = try ChainCursor(path: chain)
-        do throws(ToolError) {
-            let db = try ChainIndex(location: location, create: false)
-            switch try db.freshness(chain: cursor) {
-            case .current:
-                return (db, cursor)
-            case .behind(let c, let size):
-                diagnostics.warning("\(indexPath) is stale: it covers height \(c.height) (\(c.bytes) of \(size) bytes); scanning the chain (run ehx-query index to update it)")
-            case .mismatch(let why):
-                diagnostics.warning("\(indexPath) is stale: \(why); scanning the chain (run ehx-query index to rebuild it)")
-            case .empty:
-                diagnostics.warning("\(indexPath) is empty; scanning the chain")
-            }
-        } catch {
-            diagnostics.warning("\(indexPath): \(error.description); scanning the chain")
-        }
-        return nil
     }
 
     /// A database that holds the transactions answers by itself, as of its

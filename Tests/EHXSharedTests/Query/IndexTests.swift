@@ -76,6 +76,73 @@ import Testing
         #expect(try Self.collect(chain: path, filter: filters[0], useIndex: true).bytes == Self.collect(chain: path, filter: filters[0], useIndex: false).bytes)
     }
 
+    /// `ehx-query headers` and `block` read each block where a current
+    /// index puts it (the head alone for a header), and give what reading
+    /// the chain from the start gives; a row that points at another block
+    /// is an error naming the index, never another block's answer.
+    @Test func headersAndBlocksComeThroughTheIndex() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("chain.jsonl").path
+        let chain = try Self.chain(blocks: 6)
+        try Self.write(chain.blocks, to: path)
+        let quiet = Diagnostics(tool: "test", quiet: true)
+        func headers() throws -> [JSONValue] {
+            var out: [JSONValue] = []
+            try BlockSource.forEachHeader(chain: path, diagnostics: quiet) { (line) throws(ToolError) in out.append(line.json) }
+            return out
+        }
+        func block(_ height: Int64?, _ hash: SHA256Digest? = nil) throws -> (height: Int64, hash: SHA256Digest, line: [UInt8])? {
+            try BlockSource.block(height: height, hash: hash, chain: path, diagnostics: quiet).map { found throws(ToolError) in
+                (found.frame.height, found.frame.claimedHash, try found.block().canonicalLine)
+            }
+        }
+        let scanned = try headers()
+        #expect(scanned.count == 7 && scanned == chain.blocks.map { HeaderLine(block: $0).json })
+        let index = try ChainIndex(path: ChainIndex.defaultPath(chain: path), create: true)
+        _ = try index.update(chain: path)
+
+        // Every line's transactions made unreadable in place, heads intact:
+        // only a reader that goes by the index's offsets still answers.
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let marker = Array(#"[{"body":"#.utf8)
+        var damaged = 0
+        for i in 0..<(bytes.count - marker.count) where bytes[i..<(i + marker.count)].elementsEqual(marker) {
+            if damaged > 0 { bytes[i + 1] = UInt8(ascii: "(") }
+            damaged += 1
+        }
+        #expect(damaged == 7)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(try headers() == scanned)
+        #expect(try block(nil, chain.blocks[0].claimedHash)?.line == chain.blocks[0].canonicalLine)
+        #expect(throws: ToolError.self, "block 6's own line is damaged") { _ = try block(6) }
+        try FileManager.default.moveItem(atPath: ChainIndex.defaultPath(chain: path), toPath: path + ".kept")
+        #expect(throws: ToolError.self, "from the start, block 1's line stops the reader") { _ = try headers() }
+        try FileManager.default.moveItem(atPath: path + ".kept", toPath: ChainIndex.defaultPath(chain: path))
+
+        try Self.write(chain.blocks, to: path)
+        for b in chain.blocks {
+            let byHeight = try #require(try block(b.height)), byHash = try #require(try block(nil, b.claimedHash))
+            #expect(byHeight.hash == b.claimedHash && byHash.height == b.height && byHeight.line == b.canonicalLine && byHash.line == b.canonicalLine)
+        }
+        #expect(try block(7) == nil && block(nil, SHA256Digest.zero) == nil)
+
+        // Block 2's row pointing at block 3's line: refused, naming the index.
+        let three = try #require(try index.blockRange(height: 3))
+        try index.db.run("UPDATE blocks SET byte_offset = ?, byte_length = ? WHERE height = 2", [.integer(three.offset), .integer(three.length)])
+        for attempt in [{ _ = try headers() }, { _ = try block(2) }, { _ = try block(nil, chain.blocks[2].claimedHash) }] {
+            do {
+                try attempt()
+                Issue.record("a misplaced row was followed")
+            } catch let error as ToolError {
+                #expect(error.exitStatus == .dataErr && error.description.contains("puts block 2 where the chain holds block 3"), "\(error)")
+            }
+        }
+        // Without the index, the chain read from the start.
+        try FileManager.default.removeItem(atPath: ChainIndex.defaultPath(chain: path))
+        #expect(try headers() == scanned && block(2)?.hash == chain.blocks[2].claimedHash)
+    }
+
     /// The batches and the stored tip are the same code for SQLite as for
     /// PostgreSQL (PostgresIndexTests): a run that stops keeps whole batches.
     @Test func aRunThatStopsKeepsItsWholeBatchesAndTheirTip() throws {
