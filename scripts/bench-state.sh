@@ -19,6 +19,9 @@
 #   index     ehx-query index, extending it by that one block
 #   report    ehx-query report --patient through the index
 #   fhir      ehx-query fhir --patient through the index
+#   headers   ehx-query headers through the index (each block's head read
+#             where its row puts it)
+#   block     ehx-query block of the tip, found by its hash through the index
 # and prints one row per measure, one column per size, so the growth shows.
 # Exit 1 when a run failed (its cell says so). Do not run the 10^6 size on a
 # shared machine: generating it takes tens of minutes.
@@ -102,6 +105,8 @@ for n in $SIZES; do
   timed /dev/null "$BIN/ehx-query" --chain "$chain" index -q; cell index
   best /dev/null "$BIN/ehx-query" --chain "$chain" report --patient "$PATIENT" -o "$dir/report.html" 2>/dev/null; cell report
   best /dev/null "$BIN/ehx-query" --chain "$chain" fhir --patient "$PATIENT"; cell fhir
+  best /dev/null "$BIN/ehx-query" --chain "$chain" headers; cell headers
+  best /dev/null "$BIN/ehx-query" --chain "$chain" block "$("$BIN/ehx-query" --chain "$chain" tip --hash)"; cell block
   truncate -s "$orig_bytes" "$chain"; rm -rf "$chain.state" "$chain.state.keys" "$chain".index.sqlite*; trap - EXIT
 done
 
@@ -111,7 +116,8 @@ printf '  %s\n' "target"
 for m in "build:snapshot built from the whole chain:(once)" "rehash:stamp changed, lines hashed again:" "noop:ehx-mine --spool, nothing to mine:< 1 s" \
          "mine1:ehx-mine --spool, one block:< 2 s + nonce" "seal:ehx-sign --seal, one reading:< 1 s" \
          "firmware:ehx-query firmware (snapshot):< 1 s" "tip:ehx-query tip (snapshot):< 1 s" "append:ehx-verify --append, one block:< 1 s" "index:ehx-query index, one new block:" \
-         "report:report --patient (index):< 1 s" "fhir:fhir --patient (index):< 1 s"; do
+         "report:report --patient (index):< 1 s" "fhir:fhir --patient (index):< 1 s" \
+         "headers:ehx-query headers (index):" "block:ehx-query block TIP-HASH (index):< 1 s"; do
   key=${m%%:*}; rest=${m#*:}; label=${rest%%:*}; target=${rest#*:}
   printf '%-34s' "$label"
   for n in $SIZES; do printf '  %17s' "${CELL[$key,$n]}"; done
