@@ -11,14 +11,15 @@ public enum BlockSource {
     /// (hash, header object, height) is about 300.
     static let headBytes = 1024
 
-    /// The block at `height`, or else with the hash `hash`: its frame, and
-    /// the whole block when asked. Nil when the chain has none.
+    /// The block at `height` or with the hash `hash` (an id that reads as
+    /// both is looked for as both): its frame, and the whole block when
+    /// asked. Nil when the chain has none.
     public static func block(height: Int64?, hash: SHA256Digest?, chain: String, diagnostics: Diagnostics)
         throws(ToolError) -> (frame: ChainReader.Frame, block: () throws(ToolError) -> Block)? {
         let location = IndexLocation(ChainIndex.defaultPath(chain: chain))
         if let (db, cursor) = try ChainIndex.current(beside: chain, at: location, diagnostics: diagnostics) {
             let range = try db.reading { () throws(ToolError) -> (height: Int64, offset: Int64, length: Int64)? in
-                if let height { return try db.blockRange(height: height).map { (height, $0.offset, $0.length) } }
+                if let height, let range = try db.blockRange(height: height) { return (height, range.offset, range.length) }
                 if let hash { return try db.blockRange(hash: hash.displayHex) }
                 return nil
             }
@@ -28,7 +29,7 @@ public enum BlockSource {
             do { frame = try ChainReader.Frame(line: line) } catch {
                 throw ToolError(.dataErr, "\(chain): the block \(db.name) puts at byte \(range.offset): \(error)")
             }
-            guard frame.height == range.height, hash.map({ $0 == frame.claimedHash }) ?? true else {
+            guard frame.height == range.height, frame.height == height || frame.claimedHash == hash else {
                 throw misplaced(chain: chain, index: db.name, height: range.height, found: frame.height, hash: frame.claimedHash)
             }
             return (frame, { () throws(ToolError) -> Block in
@@ -37,8 +38,7 @@ public enum BlockSource {
                 }
             })
         }
-        let wanted = { (frame: ChainReader.Frame) in height.map { frame.height == $0 } ?? (frame.claimedHash == hash) }
-        guard let (line, frame) = try ChainReader.firstFrame(path: chain, where: wanted) else { return nil }
+        guard let (line, frame) = try ChainReader.firstFrame(path: chain, where: { $0.height == height || $0.claimedHash == hash }) else { return nil }
         return (frame, { () throws(ToolError) -> Block in try ChainReader.block(line, in: chain) })
     }
 
