@@ -30,21 +30,4 @@ extension ChainIndex {
         }
         return nil
     }
-
-
-    /// Every indexed block's place in the chain file, by height.
-    func forEachBlockRange(_ body: (_ height: Int64, _ hash: String, _ offset: Int64, _ length: Int64) throws(ToolError) -> Void) throws(ToolError) {
-        try db.query("SELECT height, hash, byte_offset, byte_length FROM blocks ORDER BY height", []) { row throws(ToolError) in
-            guard row.count == 4, let height = row[0].integer, let hash = row[1].text, let offset = row[2].integer,
-                  let length = row[3].integer else { throw ToolError(.dataErr, "\(name): a block row without its height, hash or place") }
-            try body(height, hash, offset, length)
-        }
-    }
-
-    /// The block with this display hash: its height and place, if indexed.
-    func blockRange(hash: String) throws(ToolError) -> (height: Int64, offset: Int64, length: Int64)? {
-        guard let row = try db.first("SELECT height, byte_offset, byte_length FROM blocks WHERE hash = ?", [.text(hash)]),
-              let height = row[0].integer, let offset = row[1].integer, let length = row[2].integer else { return nil }
-        return (height, offset, length)
-    }
 }
