@@ -95,7 +95,13 @@ public final class ChainCursor {
     }
 
     /// `count` bytes at `at` (a block line, a transaction), exactly.
+    /// Places come from an index, a file like any input: a negative one,
+    /// or one past the end of the file and over a MiB (so worth an fstat),
+    /// is refused before anything is allocated for it.
     public func read(at: Int64, count: Int) throws(ToolError) -> [UInt8] {
+        guard at >= 0, count >= 0, count <= 1 << 20 || Int64(count) <= fileSize - at else {
+            throw ToolError(.dataErr, "\(path): holds no \(count) bytes at byte \(at) (changed since it was indexed?)")
+        }
         let (bytes, error) = FileReading.bytes(fd, count: count, at: off_t(at))
         if error != 0 { throw ToolError(.ioErr, FileProblem.message(path, cannot: "read", errno: error)) }
         guard let bytes else { throw ToolError(.dataErr, "\(path): ends before byte \(at + Int64(count)) (changed since it was indexed?)") }

@@ -138,6 +138,12 @@ import Testing
                 #expect(error.exitStatus == .dataErr && error.description.contains("puts block 2 where the chain holds block 3"), "\(error)")
             }
         }
+        // Places no file holds: refused with an error, nothing allocated for them.
+        for (offset, length) in [(three.offset, Int64(-1)), (Int64(-5), three.length), (three.offset, Int64(1) << 40)] {
+            try index.db.run("UPDATE blocks SET byte_offset = ?, byte_length = ? WHERE height = 2", [.integer(offset), .integer(length)])
+            #expect(throws: ToolError.self, "\(offset), \(length)") { _ = try headers() }
+            #expect(throws: ToolError.self, "\(offset), \(length)") { _ = try block(2) }
+        }
         // Without the index, the chain read from the start.
         try FileManager.default.removeItem(atPath: ChainIndex.defaultPath(chain: path))
         #expect(try headers() == scanned && block(2)?.hash == chain.blocks[2].claimedHash)
