@@ -144,6 +144,10 @@ import Testing
             #expect(throws: ToolError.self, "\(offset), \(length)") { _ = try headers() }
             #expect(throws: ToolError.self, "\(offset), \(length)") { _ = try block(2) }
         }
+        // The same for a transaction's place, which txs reads.
+        try index.db.run("UPDATE txs SET byte_length = -1 WHERE height = 4", [])
+        let every = try TxFilter(type: nil, device: nil, patient: nil, since: nil, until: nil)
+        #expect(throws: ToolError.self) { _ = try Self.collect(chain: path, filter: every, useIndex: true) }
         // Without the index, the chain read from the start.
         try FileManager.default.removeItem(atPath: ChainIndex.defaultPath(chain: path))
         #expect(try headers() == scanned && block(2)?.hash == chain.blocks[2].claimedHash)
