@@ -15,6 +15,14 @@ public enum BlockLine {
     /// transaction serialized once: the canonical block line is assembled
     /// (`layout`) from the same leaves the Merkle tree hashes.
     public static func parseWithRoot(_ bytes: [UInt8]) throws(ChainProblem) -> (block: Block, merkleRoot: SHA256Digest) {
+        let (block, leaves) = try parseWithLeaves(bytes)
+        return (block, MerkleTree.root(leaves: leaves))
+    }
+
+    /// Parses and checks the canonical form as `parseWithRoot` does, and
+    /// gives each transaction's leaf, its exact bytes in the line, made
+    /// once on the way (an index stores where each lies, or the bytes).
+    public static func parseWithLeaves(_ bytes: [UInt8]) throws(ChainProblem) -> (block: Block, leaves: [[UInt8]]) {
         let json: JSONValue
         do { json = try JSONValue.parse(bytes) } catch {
             throw ChainProblem(.json, error.description)
@@ -36,7 +44,7 @@ public enum BlockLine {
         if canonical != bytes {
             throw ChainProblem(.canonical, "the line is not the canonical (RFC 8785) form of its block")
         }
-        return (block, MerkleTree.root(leaves: leaves))
+        return (block, leaves)
     }
 
     // MARK: - Cutting a line for parallel parsing

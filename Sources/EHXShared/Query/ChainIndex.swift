@@ -218,7 +218,8 @@ public final class ChainIndex {
         let holdsTransactions = db.holdsTransactions
         while let (offset, bytes) = try cursor.next() {
             let block: Block
-            do { block = try BlockLine.parse(bytes) } catch {
+            let leaves: [[UInt8]]
+            do { (block, leaves) = try BlockLine.parseWithLeaves(bytes) } catch {
                 throw ToolError(.dataErr, "\(path): block at byte \(offset): \(error)")
             }
             guard block.height == lastHeight + 1, lastHash == nil || block.header.prev.displayHex == lastHash else {
@@ -237,8 +238,8 @@ public final class ChainIndex {
             // The line is canonical (BlockLine.parse checked it), so its
             // transactions start right after the block's line head.
             var at = offset + Int64(block.lineHead.count)
-            for (i, tx) in block.txs.enumerated() {
-                let length = Int64(tx.leaf.count)
+            for (i, (tx, leaf)) in zip(block.txs, leaves).enumerated() {
+                let length = Int64(leaf.count)
                 func text(_ key: String) -> IndexValue {
                     tx.bodyString(key).map { .text($0) } ?? .null
                 }
@@ -249,8 +250,8 @@ public final class ChainIndex {
                     .integer(at), .integer(length),
                 ]
                 if holdsTransactions {
-                    row.append(.text(String(decoding: tx.leaf, as: UTF8.self)))
-                    batch.bytes += tx.leaf.count
+                    row.append(.text(String(decoding: leaf, as: UTF8.self)))
+                    batch.bytes += leaf.count
                 }
                 batch.txs.append(row)
                 at += length + 1
