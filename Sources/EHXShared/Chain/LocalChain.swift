@@ -464,7 +464,7 @@ private func readSnapshotFile(_ path: String) -> SnapshotFile {
     }
     defer { close(fd) }
     var info = stat()
-    guard fstat(fd, &info) == 0 else { return .refused("unreadable (not a regular file)") }
+    guard fstat(fd, &info) == 0 else { return .refused("unreadable (fstat failed)") }
     if let why = notOwn(info) { return .refused(why) }
     // Held to the same rule as the snapshot; absent when it names no run.
     var runs: SafeDirectory?

@@ -41,8 +41,8 @@ extension Transaction {
             case "ts": return reading.tsString
             case "unit": return reading.kind.unit
             case "absent": return reading.absent?.rawValue
-            case "sealed", "stored", "ref": return nil
-            default: break
+            // A name a reading cannot hold (sealed, stored, ref…) is absent.
+            default: if !SensorReading.fields.contains(name) { return nil }
             }
         }
         return body[name]?.stringValue
